@@ -1,0 +1,349 @@
+package markdown
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// fitHeight gives obj the width and then the height its wrapped content needs at that width.
+// Wrapped text only knows its height after being resized, so a plain VBox would lay out
+// with stale heights until the next frame; doing both steps here settles in one pass.
+func fitHeight(obj fyne.CanvasObject, width float32) float32 {
+	if obj.Size().Width != width {
+		obj.Resize(fyne.NewSize(width, obj.Size().Height))
+	}
+	h := obj.MinSize().Height
+	obj.Resize(fyne.NewSize(width, h))
+	return h
+}
+
+// themedRect is a rectangle whose colours follow the theme, so variant or theme changes
+// repaint borders and backgrounds (a bare canvas.Rectangle keeps its first colour).
+type themedRect struct {
+	widget.BaseWidget
+	fill, stroke fyne.ThemeColorName
+}
+
+func newThemedRect(fill, stroke fyne.ThemeColorName) *themedRect {
+	r := &themedRect{fill: fill, stroke: stroke}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *themedRect) CreateRenderer() fyne.WidgetRenderer {
+	rr := &themedRectRenderer{r: r, rect: canvas.NewRectangle(color.Transparent)}
+	rr.Refresh()
+	return rr
+}
+
+type themedRectRenderer struct {
+	r    *themedRect
+	rect *canvas.Rectangle
+}
+
+func (rr *themedRectRenderer) Destroy()                     {}
+func (rr *themedRectRenderer) Layout(s fyne.Size)           { rr.rect.Resize(s) }
+func (rr *themedRectRenderer) MinSize() fyne.Size           { return fyne.Size{} }
+func (rr *themedRectRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{rr.rect} }
+
+func (rr *themedRectRenderer) Refresh() {
+	rr.rect.FillColor = color.Transparent
+	if rr.r.fill != "" {
+		rr.rect.FillColor = theme.ColorForWidget(rr.r.fill, rr.r)
+	}
+	rr.rect.StrokeWidth = 0
+	if rr.r.stroke != "" {
+		rr.rect.StrokeColor = theme.ColorForWidget(rr.r.stroke, rr.r)
+		rr.rect.StrokeWidth = theme.SizeForWidget(theme.SizeNameInputBorder, rr.r)
+	}
+	rr.rect.Refresh()
+}
+
+// stackLayout is a VBox that settles wrapped-text heights in one layout pass.
+type stackLayout struct{}
+
+func (stackLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+		n++
+	}
+	if n > 1 {
+		s.Height += theme.Padding() * float32(n-1)
+	}
+	return s
+}
+
+func (stackLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := fitHeight(o, size.Width)
+		o.Move(fyne.NewPos(0, y))
+		y += h + theme.Padding()
+	}
+}
+
+// quoteLayout draws a bar at the left of quoted content: objects are [bar, content].
+type quoteLayout struct{}
+
+func (quoteLayout) indent() (bar, lead float32) {
+	bar = theme.Padding()
+	return bar, bar + theme.Padding()*2
+}
+
+func (q quoteLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	_, lead := q.indent()
+	return objs[1].MinSize().AddWidthHeight(lead, 0)
+}
+
+func (q quoteLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	bar, lead := q.indent()
+	h := fitHeight(objs[1], size.Width-lead)
+	objs[1].Move(fyne.NewPos(lead, 0))
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(bar, h))
+}
+
+// boxLayout puts padded content on a background or border: objects are [background, content].
+type boxLayout struct{}
+
+func (boxLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	p := theme.Padding() * 2
+	return objs[1].MinSize().AddWidthHeight(p, p)
+}
+
+func (boxLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	p := theme.Padding()
+	h := fitHeight(objs[1], size.Width-2*p)
+	objs[1].Move(fyne.NewPos(p, p))
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width, h+2*p))
+}
+
+// listLayout places list items as [marker0, content0, marker1, content1, ...] with a shared
+// marker column, so wrapped item text hangs under the text rather than under the number.
+type listLayout struct{}
+
+func (listLayout) lead(objs []fyne.CanvasObject) float32 {
+	w := float32(0)
+	for i := 0; i+1 < len(objs); i += 2 {
+		w = max(w, markerWidth(objs[i]))
+	}
+	return w
+}
+
+// markerWidth measures the marker text itself; a wrapped RichText reports no useful min width.
+func markerWidth(o fyne.CanvasObject) float32 {
+	t, ok := o.(*widget.RichText)
+	if !ok {
+		return o.MinSize().Width
+	}
+	return naturalWidth(t) + 2*theme.SizeForWidget(theme.SizeNameInnerPadding, t)
+}
+
+func (l listLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	lead := l.lead(objs)
+	var s fyne.Size
+	for i := 0; i+1 < len(objs); i += 2 {
+		m, c := objs[i].MinSize(), objs[i+1].MinSize()
+		s.Width = max(s.Width, lead+c.Width)
+		s.Height += max(m.Height, c.Height)
+	}
+	return s
+}
+
+func (l listLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	lead := l.lead(objs)
+	y := float32(0)
+	for i := 0; i+1 < len(objs); i += 2 {
+		mh := fitHeight(objs[i], lead)
+		ch := fitHeight(objs[i+1], size.Width-lead)
+		objs[i].Move(fyne.NewPos(0, y))
+		objs[i+1].Move(fyne.NewPos(lead, y))
+		y += max(mh, ch)
+	}
+}
+
+// naturalWidth is the unwrapped width of the text of t, excluding padding.
+func naturalWidth(t *widget.RichText) float32 {
+	w, _ := textWidths(t)
+	return w
+}
+
+// textWidths measures the widest unwrapped line and the widest single word of t.
+func textWidths(t *widget.RichText) (line, word float32) {
+	cur := float32(0)
+	for _, s := range t.Segments {
+		ts, ok := s.(*widget.TextSegment)
+		if !ok {
+			continue
+		}
+		size := theme.SizeForWidget(theme.SizeNameText, t)
+		if ts.Style.SizeName != "" {
+			size = theme.SizeForWidget(ts.Style.SizeName, t)
+		}
+		for i, l := range strings.Split(ts.Text, "\n") {
+			if i > 0 {
+				line = max(line, cur)
+				cur = 0
+			}
+			cur += fyne.MeasureText(l, size, ts.Style.TextStyle).Width
+			for _, wd := range strings.Fields(l) {
+				word = max(word, fyne.MeasureText(wd, size, ts.Style.TextStyle).Width)
+			}
+		}
+	}
+	return max(line, cur), word
+}
+
+// tableLayout lays out a grid of wrapped cells with separator lines. Columns always share
+// the available width (by content), so even many-column tables never overflow the screen.
+type tableLayout struct {
+	cols      int
+	cells     [][]*widget.RichText // rows of cells, the first row is the header when hasHeader
+	hasHeader bool
+	header    *themedRect
+	hLines    []*themedRect // len(cells)+1
+	vLines    []*themedRect // cols+1
+}
+
+func lineWidth() float32 {
+	return max(theme.SeparatorThicknessSize(), 1)
+}
+
+func (t *tableLayout) cellPad() float32 {
+	return 2 * theme.InnerPadding()
+}
+
+// columnWidths shares avail between columns: natural widths when they fit (stretched to fill),
+// otherwise every column keeps its longest word where possible and the rest wraps.
+func (t *tableLayout) columnWidths(avail float32) []float32 {
+	n := t.cols
+	natural, minimum := make([]float32, n), make([]float32, n)
+	pad := t.cellPad()
+	floor := pad + fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{}).Width
+	for _, row := range t.cells {
+		for c, cell := range row {
+			line, word := textWidths(cell)
+			natural[c] = max(natural[c], line+pad, floor)
+			minimum[c] = max(minimum[c], word+pad, floor)
+		}
+	}
+	var sumNat, sumMin float32
+	for c := range n {
+		minimum[c] = min(minimum[c], natural[c])
+		sumNat += natural[c]
+		sumMin += minimum[c]
+	}
+	widths := make([]float32, n)
+	switch {
+	case sumNat <= avail:
+		for c := range n {
+			widths[c] = natural[c] * avail / sumNat
+		}
+	case sumMin <= avail:
+		for c := range n {
+			widths[c] = minimum[c] + (natural[c]-minimum[c])*(avail-sumMin)/(sumNat-sumMin)
+		}
+	default:
+		shareNarrowestFirst(widths, minimum, avail)
+	}
+	return widths
+}
+
+// shareNarrowestFirst is used when not every longest word fits: columns whose longest word
+// fits a fair share keep it whole (short headers like "Cena" stay unbroken), and only the
+// remaining wide columns break words, in proportion to their needs.
+func shareNarrowestFirst(widths, minimum []float32, avail float32) {
+	fixed := make([]bool, len(widths))
+	left := len(widths)
+	for changed := true; changed && left > 1; {
+		changed = false
+		share := avail / float32(left)
+		for c, m := range minimum {
+			if !fixed[c] && m <= share {
+				fixed[c], widths[c] = true, m
+				avail -= m
+				left--
+				changed = true
+			}
+		}
+	}
+	var rest float32
+	for c, m := range minimum {
+		if !fixed[c] {
+			rest += m
+		}
+	}
+	for c, m := range minimum {
+		if !fixed[c] {
+			widths[c] = m * avail / rest
+		}
+	}
+}
+
+func (t *tableLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	line := lineWidth()
+	floor := t.cellPad() + fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{}).Width
+	w := float32(t.cols)*(floor+line) + line
+	h := line
+	for _, row := range t.cells {
+		rh := float32(0)
+		for _, cell := range row {
+			rh = max(rh, cell.MinSize().Height)
+		}
+		h += rh + line
+	}
+	return fyne.NewSize(w, h)
+}
+
+func (t *tableLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	if t.cols == 0 {
+		return
+	}
+	line := lineWidth()
+	widths := t.columnWidths(size.Width - float32(t.cols+1)*line)
+	y := line
+	for r, row := range t.cells {
+		x := line
+		rh := float32(0)
+		for c, cell := range row {
+			rh = max(rh, fitHeight(cell, widths[c]))
+			cell.Move(fyne.NewPos(x, y))
+			x += widths[c] + line
+		}
+		t.hLines[r].Move(fyne.NewPos(0, y-line))
+		t.hLines[r].Resize(fyne.NewSize(size.Width, line))
+		if r == 0 {
+			t.header.Move(fyne.NewPos(0, 0))
+			t.header.Resize(fyne.NewSize(size.Width, rh+2*line))
+			t.header.Hidden = !t.hasHeader
+		}
+		y += rh + line
+	}
+	last := t.hLines[len(t.hLines)-1]
+	last.Move(fyne.NewPos(0, y-line))
+	last.Resize(fyne.NewSize(size.Width, line))
+	x := float32(0)
+	for c, v := range t.vLines {
+		v.Move(fyne.NewPos(x, 0))
+		v.Resize(fyne.NewSize(line, y))
+		if c < t.cols {
+			x += widths[c] + line
+		}
+	}
+}

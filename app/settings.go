@@ -1,0 +1,93 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/app/touch"
+	"infomat/l10n"
+)
+
+func (u *UI) languageView() fyne.CanvasObject {
+	box := container.NewVBox(u.note(u.t("language.body")))
+	for _, l := range l10n.Languages {
+		l := l
+		label := l.Name()
+		if l == u.d.Loc.Lang() {
+			label = "✓ " + label
+		}
+		box.Add(touch.NewButton(label, nil, func() {
+			u.activity()
+			u.d.Loc.SetLang(l)
+		}))
+	}
+	return touch.NewScroll(container.NewPadded(box))
+}
+
+func (u *UI) accessView() fyne.CanvasObject {
+	toggle := func(label string, on bool, flip func()) fyne.CanvasObject {
+		state := u.t("access.off")
+		if on {
+			state = u.t("access.on")
+		}
+		return touch.NewButton(fmt.Sprintf("%s: %s", label, state), nil, func() {
+			flip()
+			u.applyLook()
+			u.render()
+		})
+	}
+	box := container.NewVBox(
+		u.note(u.t("access.body")),
+		toggle(u.t("access.contrast"), u.look.HighContrast, func() { u.look.HighContrast = !u.look.HighContrast }),
+		toggle(u.t("access.large"), u.look.LargeText, func() { u.look.LargeText = !u.look.LargeText }),
+		u.note(u.t("access.reset")),
+	)
+	return touch.NewScroll(container.NewPadded(box))
+}
+
+// note is a wrapped paragraph of interface text.
+func (u *UI) note(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// notice fills a screen with one message.
+func (u *UI) notice(text string) fyne.CanvasObject {
+	return container.NewPadded(u.note(text))
+}
+
+// showWarning opens (or updates) the "are you still there?" popup with its countdown.
+func (u *UI) showWarning(left time.Duration) {
+	secs := int((left + time.Second - 1) / time.Second)
+	text := u.t("idle.countdown", "Count", secs)
+	if u.warning != nil {
+		u.countdown.SetText(text)
+		return
+	}
+	u.countdown = widget.NewLabel(text)
+	u.countdown.Wrapping = fyne.TextWrapWord
+	question := widget.NewLabelWithStyle(u.t("idle.question"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	more := touch.NewButton(u.t("idle.more"), nil, func() {
+		u.activity()
+		u.hideWarning()
+	})
+	end := touch.NewButton(u.t("idle.end"), nil, u.Reset)
+	box := container.NewVBox(question, u.countdown, more, end)
+	u.warning = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
+	size := u.win.Canvas().Size()
+	u.warning.Resize(fyne.NewSize(size.Width*0.8, box.MinSize().Height+4*touch.TargetSize/4))
+	u.warning.Show()
+}
+
+func (u *UI) hideWarning() {
+	if u.warning != nil {
+		u.warning.Hide()
+		u.warning = nil
+		u.countdown = nil
+	}
+}

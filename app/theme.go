@@ -1,0 +1,139 @@
+package app
+
+import (
+	"image/color"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Look is the resident's choice of presentation, reset with every session.
+type Look struct {
+	HighContrast bool
+	LargeText    bool
+}
+
+// kioskTheme sizes everything for fingertips and reading at arm's length, in Fyne units so
+// the display's scale setting adapts it. High contrast is yellow and white on black
+// (WCAG AAA contrast); the normal look uses the municipality's brand colour.
+type kioskTheme struct {
+	look  Look
+	brand color.Color
+}
+
+func newTheme(look Look, brandHex string) *kioskTheme {
+	brand, ok := parseHex(brandHex)
+	if !ok {
+		brand = color.NRGBA{R: 0x1d, G: 0x4f, B: 0x91, A: 0xff}
+	}
+	return &kioskTheme{look: look, brand: brand}
+}
+
+var (
+	black  = color.NRGBA{A: 0xff}
+	white  = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	yellow = color.NRGBA{R: 0xff, G: 0xe0, B: 0x00, A: 0xff}
+	ink    = color.NRGBA{R: 0x0b, G: 0x0c, B: 0x0c, A: 0xff}
+	paper  = color.NRGBA{R: 0xf3, G: 0xf2, B: 0xf1, A: 0xff}
+	mark   = color.NRGBA{R: 0xff, G: 0xdd, B: 0x00, A: 0xff}
+)
+
+func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if t.look.HighContrast {
+		switch n {
+		case theme.ColorNameBackground, theme.ColorNameOverlayBackground, theme.ColorNameMenuBackground,
+			theme.ColorNameInputBackground, theme.ColorNameHeaderBackground:
+			return black
+		case theme.ColorNameForegroundOnPrimary:
+			return black
+		case theme.ColorNameForeground, theme.ColorNameInputBorder, theme.ColorNameSeparator,
+			theme.ColorNamePlaceHolder, theme.ColorNameDisabled:
+			return white
+		case theme.ColorNamePrimary, theme.ColorNameFocus, theme.ColorNameHyperlink, theme.ColorNameSelection:
+			return yellow
+		case theme.ColorNameButton:
+			return color.NRGBA{R: 0x20, G: 0x20, B: 0x20, A: 0xff}
+		case theme.ColorNameDisabledButton:
+			return color.NRGBA{R: 0x10, G: 0x10, B: 0x10, A: 0xff}
+		case theme.ColorNameHover, theme.ColorNamePressed:
+			return color.NRGBA{R: 0x55, G: 0x55, B: 0x00, A: 0xff}
+		case theme.ColorNameScrollBar:
+			return yellow
+		case theme.ColorNameShadow:
+			return color.Transparent
+		}
+		return theme.DefaultTheme().Color(n, theme.VariantDark)
+	}
+	switch n {
+	case theme.ColorNameBackground:
+		return white
+	case theme.ColorNameHeaderBackground:
+		return paper
+	case theme.ColorNameForeground:
+		return ink
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return t.brand
+	case theme.ColorNameFocus:
+		return mark
+	case theme.ColorNameButton:
+		return paper
+	case theme.ColorNameScrollBar:
+		return t.brand
+	}
+	return theme.DefaultTheme().Color(n, theme.VariantLight)
+}
+
+func (t *kioskTheme) Font(s fyne.TextStyle) fyne.Resource     { return theme.DefaultTheme().Font(s) }
+func (t *kioskTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+
+func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
+	k := float32(1)
+	if t.look.LargeText {
+		k = 1.4
+	}
+	switch n {
+	case theme.SizeNameText:
+		return 22 * k
+	case theme.SizeNameHeadingText:
+		return 36 * k
+	case theme.SizeNameSubHeadingText:
+		return 28 * k
+	case theme.SizeNameCaptionText:
+		return 18 * k
+	case theme.SizeNameInlineIcon:
+		return 32 * k
+	case theme.SizeNamePadding:
+		return 8
+	case theme.SizeNameInnerPadding:
+		return 14
+	case theme.SizeNameLineSpacing:
+		return 6
+	case theme.SizeNameScrollBar:
+		return 16
+	case theme.SizeNameScrollBarSmall:
+		return 8
+	case theme.SizeNameInputBorder:
+		if t.look.HighContrast {
+			return 3
+		}
+		return 2
+	case theme.SizeNameSeparatorThickness:
+		if t.look.HighContrast {
+			return 2
+		}
+		return 1
+	}
+	return theme.DefaultTheme().Size(n)
+}
+
+func parseHex(s string) (color.Color, bool) {
+	if len(s) != 7 || s[0] != '#' {
+		return nil, false
+	}
+	v, err := strconv.ParseUint(s[1:], 16, 32)
+	if err != nil {
+		return nil, false
+	}
+	return color.NRGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}, true
+}

@@ -1,0 +1,185 @@
+package touch
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+var _ fyne.Draggable = (*dragSurface)(nil)
+
+// dragSurface wraps scroll content so that finger drags anywhere on it
+// scroll the view. It sits between the container.Scroll and the content, so
+// it is the deepest fyne.Draggable under labels, rich text, images and
+// buttons (which are not draggable) and receives the drag instead of the
+// Scroll, which ignores drags on desktop. Draggable content such as an Entry
+// or Slider still gets its own drags because it is deeper.
+type dragSurface struct {
+	widget.BaseWidget
+
+	content   fyne.CanvasObject
+	onDragged func(dy float32)
+	onResized func()
+}
+
+func newDragSurface(content fyne.CanvasObject, dragged func(dy float32), resized func()) *dragSurface {
+	d := &dragSurface{content: content, onDragged: dragged, onResized: resized}
+	d.ExtendBaseWidget(d)
+	return d
+}
+
+// Dragged scrolls by the finger's vertical movement.
+func (d *dragSurface) Dragged(e *fyne.DragEvent) {
+	activity()
+	if d.onDragged != nil {
+		d.onDragged(e.Dragged.DY)
+	}
+}
+
+// DragEnd is a no-op: no kinetic scrolling, which keeps the page still the
+// moment the finger lifts (easier for elderly users).
+func (d *dragSurface) DragEnd() {}
+
+// Resize notifies the owner, because the Scroll resizes its content whenever
+// the content's minimum size changes; that is our cue to update the arrows.
+func (d *dragSurface) Resize(size fyne.Size) {
+	if size == d.Size() {
+		return
+	}
+	d.BaseWidget.Resize(size)
+	if d.onResized != nil {
+		d.onResized()
+	}
+}
+
+func (d *dragSurface) CreateRenderer() fyne.WidgetRenderer {
+	d.ExtendBaseWidget(d)
+	return &surfaceRenderer{d: d, objects: []fyne.CanvasObject{d.content}}
+}
+
+type surfaceRenderer struct {
+	d       *dragSurface
+	objects []fyne.CanvasObject
+}
+
+func (r *surfaceRenderer) Layout(size fyne.Size) {
+	r.d.content.Move(fyne.NewPos(0, 0))
+	r.d.content.Resize(size)
+}
+
+func (r *surfaceRenderer) MinSize() fyne.Size {
+	return r.d.content.MinSize()
+}
+
+func (r *surfaceRenderer) Refresh() {
+	if r.objects[0] != r.d.content { // content replaced by SetContent
+		r.objects[0] = r.d.content
+		r.Layout(r.d.Size())
+	}
+	r.d.content.Refresh()
+}
+
+func (r *surfaceRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+func (r *surfaceRenderer) Destroy() {}
+
+// Scroll is a vertical scroll view for long pages that scrolls when dragged
+// with a finger and has large ▲/▼ page buttons at its right edge.
+type Scroll struct {
+	widget.BaseWidget
+
+	scroll  *container.Scroll
+	surface *dragSurface
+	pager   *pager
+}
+
+// NewScroll returns a vertical, finger-draggable scroll view of content.
+func NewScroll(content fyne.CanvasObject) *Scroll {
+	s := &Scroll{}
+	s.surface = newDragSurface(content, func(dy float32) { s.scrollTo(s.Offset() - dy) }, s.updateArrows)
+	s.scroll = container.NewVScroll(s.surface)
+	// Mouse wheel and scroll-bar drags move the offset without us; keep the arrows in step.
+	s.scroll.OnScrolled = func(fyne.Position) { s.updateArrows() }
+	s.pager = newPager(
+		func() { s.scrollTo(s.Offset() - s.pageStep()) },
+		func() { s.scrollTo(s.Offset() + s.pageStep()) },
+	)
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// Offset is the current vertical scroll offset in Fyne units.
+func (s *Scroll) Offset() float32 {
+	return s.scroll.Offset.Y
+}
+
+// ScrollToTop shows the beginning of the content.
+func (s *Scroll) ScrollToTop() {
+	s.scrollTo(0)
+}
+
+// SetContent replaces the content and scrolls to the top, as a new page
+// should be read from its beginning.
+func (s *Scroll) SetContent(content fyne.CanvasObject) {
+	s.surface.content = content
+	s.surface.Refresh()
+	s.scroll.Offset = fyne.Position{}
+	s.scroll.Refresh() // re-lays out the new content at offset 0
+	s.updateArrows()
+}
+
+// maxOffset is how far the content can scroll; it mirrors the clamping in
+// Fyne's Scroll, which uses the content's minimum height.
+func (s *Scroll) maxOffset() float32 {
+	return fyne.Max(0, s.surface.MinSize().Height-s.scroll.Size().Height)
+}
+
+func (s *Scroll) pageStep() float32 {
+	return s.scroll.Size().Height * pageFraction
+}
+
+// scrollTo moves to offset, clamped to the scrollable range.
+func (s *Scroll) scrollTo(offset float32) {
+	offset = clampOffset(offset, s.maxOffset())
+	if offset != s.scroll.Offset.Y {
+		s.scroll.ScrollToOffset(fyne.NewPos(0, offset))
+	}
+	s.updateArrows()
+}
+
+func (s *Scroll) updateArrows() {
+	s.pager.update(s.Offset(), s.maxOffset())
+}
+
+func (s *Scroll) CreateRenderer() fyne.WidgetRenderer {
+	s.ExtendBaseWidget(s)
+	r := &scrollRenderer{s: s, objects: append([]fyne.CanvasObject{s.scroll}, s.pager.objects()...)}
+	s.pager.refreshTheme(s.Theme())
+	return r
+}
+
+type scrollRenderer struct {
+	s       *Scroll
+	objects []fyne.CanvasObject
+}
+
+func (r *scrollRenderer) Layout(size fyne.Size) {
+	r.s.pager.layout(r.s.scroll, size, r.s.Theme())
+	r.s.updateArrows()
+}
+
+func (r *scrollRenderer) MinSize() fyne.Size {
+	return r.s.pager.minSize(r.s.scroll.MinSize(), r.s.Theme())
+}
+
+func (r *scrollRenderer) Refresh() {
+	r.s.pager.refreshTheme(r.s.Theme())
+	r.s.pager.up.Refresh()
+	r.s.pager.down.Refresh()
+	r.s.scroll.Refresh() // re-clamps the offset if the content shrank
+	r.s.updateArrows()
+}
+
+func (r *scrollRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+func (r *scrollRenderer) Destroy() {}

@@ -1,0 +1,74 @@
+// Package touch provides finger-friendly widgets for the Infomat kiosk:
+// scroll views and lists that scroll when dragged with a finger on the
+// desktop (GLFW) driver, large page-up/page-down arrows for users who do not
+// know the drag gesture, large-target buttons and an activity hook for the
+// kiosk's idle timer.
+//
+// Why this package exists: Fyne's desktop driver does not scroll a
+// container.Scroll when it is dragged (fyne-io/fyne#5755, Scroll.Dragged
+// returns early unless the device is mobile), and drags are delivered to the
+// deepest fyne.Draggable under the pointer, so a wrapper around a Scroll never
+// sees them. The widgets here therefore put a draggable layer *inside* the
+// scroller, below the content's own tappable widgets.
+//
+// Taps after drags: both the GLFW driver (window.go processMouseClicked only
+// calls Tapped when !mouseDragStarted) and the mobile driver (canvas.go tapUp
+// returns early while dragging) suppress the tap once a drag has started, so a
+// finger that drags across a button scrolls without pressing it. A drag starts
+// after the pointer moved 2 units with a fyne.Draggable under it, which our
+// drag layers guarantee everywhere inside Scroll and List rows.
+package touch
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
+
+// TargetSize is the minimum edge of a touch target in Fyne units.
+// At scale 1 on a 1080-px-wide 21–32" portrait screen 80 units is roughly a
+// 2 cm fingertip target. It is expressed in units, not pixels, so Fyne's scale
+// setting adapts it to other screens.
+var TargetSize float32 = 80
+
+// OnActivity is called on every user interaction handled by this package
+// (drag events, arrow presses, list row taps and NewButton taps) so the kiosk
+// can reset its idle timer. Set it once at start-up, before any window is
+// shown; it is always called on the Fyne UI goroutine and may be nil.
+// Drags call it for every drag event, so keep it cheap.
+var OnActivity func()
+
+// activity reports a user interaction to OnActivity, if set.
+func activity() {
+	if f := OnActivity; f != nil {
+		f()
+	}
+}
+
+// bigButton is a widget.Button whose minimum size is at least one touch
+// target, so it stays easy to hit whatever its label.
+type bigButton struct {
+	widget.Button
+}
+
+// NewButton returns a high-importance button at least TargetSize units high
+// and wide. Its text uses the theme's text size, so a large-text theme scales
+// it. Taps are reported to OnActivity before tapped runs.
+func NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+	b := &bigButton{}
+	b.Text = label
+	b.Icon = icon
+	b.Importance = widget.HighImportance
+	b.OnTapped = func() {
+		activity()
+		if tapped != nil {
+			tapped()
+		}
+	}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// MinSize grows the button's natural size to the touch target size.
+func (b *bigButton) MinSize() fyne.Size {
+	return b.Button.MinSize().Max(fyne.NewSquareSize(TargetSize))
+}

@@ -1,0 +1,210 @@
+// Package app is the kiosk's Fyne user interface: screens, navigation, theme and the idle
+// warning. It does no I/O: the content bundle, the search index, the translations and the
+// idle clock come in through Deps, so every screen can be driven headless by
+// fyne.io/fyne/v2/test.
+package app
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/app/keyboard"
+	"infomat/app/touch"
+	"infomat/content"
+	"infomat/kiosk"
+	"infomat/l10n"
+	"infomat/search"
+)
+
+// IdleTimer is the session clock the UI feeds with interactions.
+type IdleTimer interface {
+	Touch()
+	Poll() (kiosk.IdleState, time.Duration)
+}
+
+// Deps is everything the UI needs from the rest of the kiosk.
+type Deps struct {
+	Content *content.Bundle
+	Index   *search.Index // BuildIndex(Content) when nil
+	Loc     *l10n.Localizer
+	Idle    IdleTimer
+	Crest   fyne.Resource // the municipality's coat of arms; may be nil
+}
+
+// screen kinds a route can show.
+type kind int
+
+const (
+	homeScreen kind = iota
+	categoriesScreen
+	categoryScreen
+	procedureScreen
+	bipScreen
+	pageScreen
+	searchScreen
+	languageScreen
+	accessScreen
+)
+
+// route is one entry of the navigation stack: what to show, never the widgets themselves,
+// so a language or theme switch rebuilds the current screen and a reset forgets everything.
+type route struct {
+	kind kind
+	id   string
+}
+
+// UI is the kiosk's window content.
+type UI struct {
+	win  fyne.Window
+	d    Deps
+	t    func(string, ...any) string
+	look Look
+
+	stack []route
+	query string // the search screen's text, kept while the resident moves back and forth
+
+	warning   *widget.PopUp
+	countdown *widget.Label
+}
+
+// New builds the UI into win and shows the home screen.
+func New(win fyne.Window, d Deps) *UI {
+	if d.Index == nil {
+		d.Index = BuildIndex(d.Content)
+	}
+	u := &UI{win: win, d: d, t: d.Loc.T}
+	touch.OnActivity = u.activity
+	keyboard.OnActivity = u.activity
+	d.Loc.OnChange(func(l10n.Lang) { u.render() })
+	u.applyLook()
+	u.stack = []route{{kind: homeScreen}}
+	u.render()
+	return u
+}
+
+// activity is called on every touch; it keeps the session alive.
+func (u *UI) activity() {
+	if u.d.Idle != nil {
+		u.d.Idle.Touch()
+	}
+}
+
+// Tick advances the idle warning; the kiosk calls it once a second on the UI goroutine.
+func (u *UI) Tick() {
+	if u.d.Idle == nil {
+		return
+	}
+	state, left := u.d.Idle.Poll()
+	switch state {
+	case kiosk.Active:
+		u.hideWarning()
+	case kiosk.Warning:
+		if u.atFreshHome() {
+			// Nothing to protect: an untouched home screen needs no warning.
+			return
+		}
+		u.showWarning(left)
+	case kiosk.Expired:
+		if !u.atFreshHome() {
+			u.Reset()
+		}
+	}
+}
+
+// atFreshHome is true when the screen already is what a new resident should see.
+func (u *UI) atFreshHome() bool {
+	return len(u.stack) == 1 && u.query == "" && u.look == (Look{}) && u.d.Loc.Lang() == l10n.PL && u.warning == nil
+}
+
+// Reset ends the session: home screen, Polish, default look, no search text, no popups.
+// Nothing a resident typed or opened survives it.
+func (u *UI) Reset() {
+	u.hideWarning()
+	u.query = ""
+	u.stack = []route{{kind: homeScreen}}
+	u.look = Look{}
+	u.applyLook()
+	if u.d.Loc.Lang() != l10n.PL {
+		u.d.Loc.SetLang(l10n.PL) // renders through the listener
+	} else {
+		u.render()
+	}
+	if u.d.Idle != nil {
+		u.d.Idle.Touch()
+	}
+}
+
+func (u *UI) push(r route) {
+	u.activity()
+	u.stack = append(u.stack, r)
+	u.render()
+}
+
+func (u *UI) back() {
+	u.activity()
+	if len(u.stack) > 1 {
+		if u.current().kind == searchScreen {
+			u.query = ""
+		}
+		u.stack = u.stack[:len(u.stack)-1]
+	}
+	u.render()
+}
+
+func (u *UI) home() {
+	u.activity()
+	u.query = ""
+	u.stack = u.stack[:1]
+	u.render()
+}
+
+func (u *UI) current() route { return u.stack[len(u.stack)-1] }
+
+// render rebuilds the current screen from its route.
+func (u *UI) render() {
+	r := u.current()
+	var body fyne.CanvasObject
+	var title string
+	switch r.kind {
+	case homeScreen:
+		u.win.SetContent(u.homeView())
+		return
+	case categoriesScreen:
+		title, body = u.t("categories.title"), u.categoriesView()
+	case categoryScreen:
+		title, body = u.categoryView(r.id)
+	case procedureScreen:
+		title, body = u.procedureView(r.id)
+	case bipScreen:
+		title, body = u.bipView(r.id)
+	case pageScreen:
+		title, body = u.pageView(r.id)
+	case searchScreen:
+		title, body = u.t("search.title"), u.searchView()
+	case languageScreen:
+		title, body = u.t("language.title"), u.languageView()
+	case accessScreen:
+		title, body = u.t("access.title"), u.accessView()
+	}
+	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
+}
+
+// topBar keeps Back and Home within a finger's reach on every screen but home.
+func (u *UI) topBar(title string) fyne.CanvasObject {
+	back := touch.NewButton(u.t("nav.back"), theme.NavigateBackIcon(), u.back)
+	home := touch.NewButton(u.t("nav.home"), theme.HomeIcon(), u.home)
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.Truncation = fyne.TextTruncateEllipsis
+	heading.SizeName = theme.SizeNameSubHeadingText
+	bar := container.NewBorder(nil, nil, container.NewHBox(back, home), nil, heading)
+	return container.NewVBox(bar, widget.NewSeparator())
+}
+
+// applyLook installs the theme for the current look.
+func (u *UI) applyLook() {
+	fyne.CurrentApp().Settings().SetTheme(newTheme(u.look, u.d.Content.Municipality.Color))
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"infomat/content"
+)
+
+// contentCmd handles `infomat content check DIR`.
+func contentCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 || args[0] != "check" {
+		fmt.Fprintln(stderr, "użycie: infomat content check KATALOG")
+		return 2
+	}
+	fl := flag.NewFlagSet("content check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	if err := fl.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fl.NArg() != 1 {
+		fmt.Fprintln(stderr, "użycie: infomat content check KATALOG")
+		return 2
+	}
+	dir := fl.Arg(0)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "%s: to nie jest katalog z treścią\n", dir)
+		return 2
+	}
+	b, err := content.Load(os.DirFS(dir))
+	if err != nil {
+		if ps, ok := err.(content.Problems); ok {
+			for _, p := range ps {
+				fmt.Fprintln(stdout, p)
+			}
+			fmt.Fprintf(stdout, "\nBłędy: %d. Popraw je — kiosk nie użyje tej treści.\n", len(ps))
+			return 1
+		}
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, w := range b.Warnings {
+		fmt.Fprintln(stdout, "uwaga:", w)
+	}
+	fmt.Fprintf(stdout, "OK: %s, wersja %s — %d kart usług w %d kategoriach, %d stron BIP, %d urzędów.\n",
+		b.Municipality.Name, b.Version, len(b.Procedures), len(b.Categories), len(b.BIPPages), len(b.Offices))
+	return 0
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"infomat/app"
+	"infomat/assets"
+	"infomat/content"
+	"infomat/kiosk"
+	"infomat/l10n"
+	"infomat/store"
+)
+
+var started = time.Now()
+
+// runKiosk opens the store, picks the content and runs the full-screen UI until the
+// process is stopped.
+func runKiosk(args []string) int {
+	fl := flag.NewFlagSet("infomat", flag.ContinueOnError)
+	windowed := fl.Bool("windowed", false, "run in a window instead of full screen (development)")
+	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
+	contentDir := fl.String("content", "", "content folder to validate and activate")
+	idle := fl.Duration("idle", kiosk.DefaultIdleTimeout, "idle time before a session resets")
+	fl.Usage = usage
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	st, rec, err := store.Open(ctx, *dataDir)
+	cancel()
+	if errors.Is(err, store.ErrLocked) {
+		fmt.Fprintf(os.Stderr, "Infomat już działa na katalogu danych %s — nie uruchamiam drugiej kopii.\n(%v)\n", *dataDir, err)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Nie można otworzyć magazynu danych w %s: %v\n", *dataDir, err)
+		return 1
+	}
+	defer st.Close()
+	if rec != nil {
+		log.Error("store was corrupt; moved aside and started fresh", "aside", rec.AsidePath, "cause", rec.Cause)
+	}
+
+	bundle, src, err := kiosk.LoadContent(st, *contentDir, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Brak poprawnej treści: %v\n", err)
+		return 1
+	}
+	loc, err := l10n.New(assets.Translations())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Błąd tłumaczeń: %v\n", err)
+		return 1
+	}
+
+	a := fyneapp.NewWithID("pl.infomat.kiosk")
+	w := a.NewWindow("Infomat — " + bundle.Municipality.Name)
+	ui := app.New(w, app.Deps{
+		Content: bundle,
+		Loc:     loc,
+		Idle:    kiosk.NewIdle(*idle, time.Now),
+		Crest:   crest(bundle, log),
+	})
+	if *windowed {
+		w.Resize(fyne.NewSize(540, 960))
+	} else {
+		w.SetFullScreen(true)
+		// Alt+F4 or the window manager's close must not leave a bare desktop.
+		w.SetCloseIntercept(func() { log.Warn("close request ignored in kiosk mode") })
+	}
+	a.Lifecycle().SetOnStarted(func() {
+		log.Info("kiosk ready", "content", src, "version", bundle.Version,
+			"startup_ms", time.Since(started).Milliseconds())
+		go func() {
+			for range time.Tick(time.Second) {
+				fyne.Do(ui.Tick)
+			}
+		}()
+	})
+	w.ShowAndRun()
+	return 0
+}
+
+// crest loads the coat of arms; a kiosk without it still works.
+func crest(b *content.Bundle, log *slog.Logger) fyne.Resource {
+	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
+	if err != nil {
+		log.Warn("coat of arms unreadable", "file", b.Municipality.Crest, "err", err)
+		return nil
+	}
+	return fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+}

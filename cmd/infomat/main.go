@@ -1,0 +1,38 @@
+// Command infomat is the kiosk and the technician's tool.
+//
+//	infomat [--windowed] [--data DIR] [--content DIR] [--idle 90s]   run the kiosk
+//	infomat content check DIR                                        validate a content folder
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	// Fyne parses LANG for its own dialogs and complains about "C" on minimal systems; our
+	// texts come from the l10n package either way.
+	if l := os.Getenv("LANG"); l == "" || l == "C" || l == "POSIX" {
+		os.Setenv("LANG", "pl_PL.UTF-8")
+	}
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "content":
+			os.Exit(contentCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "help", "-h", "--help":
+			usage()
+			return
+		}
+	}
+	os.Exit(runKiosk(os.Args[1:]))
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `Infomat — kiosk informacyjny gminy
+
+  infomat [--windowed] [--data KATALOG] [--content KATALOG] [--idle 90s]
+      uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych)
+  infomat content check KATALOG
+      sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
+`)
+}

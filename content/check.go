@@ -1,0 +1,305 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"infomat/validate"
+)
+
+var (
+	slug      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	clock     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	colorHex  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	emailLike = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+var imageExts = []string{".png", ".svg", ".jpg", ".jpeg"}
+
+// check runs the rules that need more than one field or file.
+func (l *loader) check(b *Bundle, parsed parsedFiles) {
+	if parsed.municipality {
+		l.checkMunicipality(&b.Municipality)
+	}
+	offices := map[string]bool{}
+	if parsed.offices {
+		l.checkOffices(b.Offices, offices)
+	}
+	categories := map[string]int{}
+	if parsed.categories {
+		if len(b.Categories) == 0 {
+			l.add(CategoriesFile, "", "brak kategorii")
+		}
+		for i, c := range b.Categories {
+			f := fmt.Sprintf("[%d]", i)
+			l.checkID(CategoriesFile, f+".id", c.ID, categories)
+			l.required(CategoriesFile, f+".nazwa", c.Name)
+		}
+	}
+	menu := map[string]int{}
+	if parsed.menu {
+		l.checkMenu(b.BIPMenu, "", menu)
+	}
+	for i := range b.Procedures {
+		p := &b.Procedures[i]
+		l.checkProcedure(p, b.Municipality.Account, parsed, offices, categories)
+		if parsed.categories {
+			categories[p.Category]++
+		}
+	}
+	if parsed.categories {
+		for _, c := range b.Categories {
+			if categories[c.ID] == 0 {
+				l.warn(CategoriesFile, c.ID, "żadna karta usługi nie należy do tej kategorii — kiosk jej nie pokaże")
+			}
+		}
+	}
+	for i := range b.BIPPages {
+		l.checkPage(&b.BIPPages[i], parsed, menu)
+	}
+}
+
+func (l *loader) required(file, field, v string) bool {
+	if strings.TrimSpace(v) == "" {
+		l.add(file, field, "pole wymagane jest puste")
+		return false
+	}
+	return true
+}
+
+func (l *loader) checkID(file, field, id string, seen map[string]int) {
+	if !slug.MatchString(id) {
+		l.add(file, field, "identyfikator %q: tylko małe litery bez polskich znaków, cyfry i myślniki", id)
+	}
+	if _, dup := seen[id]; dup {
+		l.add(file, field, "identyfikator %q powtarza się", id)
+	}
+	seen[id] = 0
+}
+
+func (l *loader) checkFile(file, field, name string, exts []string) {
+	if name == "" {
+		return
+	}
+	if !fs.ValidPath(name) {
+		l.add(file, field, "ścieżka %q musi być względna, bez ../", name)
+		return
+	}
+	if exts != nil && !slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		l.add(file, field, "plik %q: dozwolone rozszerzenia %s", name, strings.Join(exts, ", "))
+	}
+	if _, err := fs.Stat(l.fsys, name); errors.Is(err, fs.ErrNotExist) {
+		l.add(file, field, "brak pliku %q w paczce", name)
+	}
+}
+
+func (l *loader) checkAddress(file, field string, a Address) {
+	l.required(file, field+".ulica", a.Street)
+	l.required(file, field+".miejscowosc", a.City)
+	if validate.PostalCode(a.PostalCode) != nil {
+		l.add(file, field+".kod", "kod pocztowy %q: wpisz w formacie 00-000", a.PostalCode)
+	}
+}
+
+func (l *loader) checkHours(file, field string, hs []Hours) {
+	for i, h := range hs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		l.required(file, f+".dni", h.Days)
+		okOpen, okClose := clock.MatchString(h.Open), clock.MatchString(h.Close)
+		if !okOpen {
+			l.add(file, f+".od", "godzina %q: wpisz w formacie GG:MM", h.Open)
+		}
+		if !okClose {
+			l.add(file, f+".do", "godzina %q: wpisz w formacie GG:MM", h.Close)
+		}
+		if okOpen && okClose && h.Open >= h.Close {
+			l.add(file, f, "godzina otwarcia %s nie jest przed zamknięciem %s", h.Open, h.Close)
+		}
+	}
+}
+
+func (l *loader) checkEmail(file, field, v string) {
+	if v != "" && !emailLike.MatchString(v) {
+		l.add(file, field, "adres e-mail %q wygląda na błędny", v)
+	}
+}
+
+func (l *loader) checkMunicipality(m *Municipality) {
+	const f = MunicipalityFile
+	l.required(f, "nazwa", m.Name)
+	l.required(f, "administrator_danych", m.Controller)
+	l.checkAddress(f, "adres", m.Address)
+	l.required(f, "telefon", m.Phone)
+	if l.required(f, "email", m.Email) {
+		l.checkEmail(f, "email", m.Email)
+	}
+	if l.required(f, "herb", m.Crest) {
+		l.checkFile(f, "herb", m.Crest, imageExts)
+	}
+	if m.NIP != "" && validate.NIP(m.NIP) != nil {
+		l.add(f, "nip", "NIP %q ma błędną sumę kontrolną lub długość", m.NIP)
+	}
+	if m.REGON != "" && validate.REGON(m.REGON) != nil {
+		l.add(f, "regon", "REGON %q ma błędną sumę kontrolną lub długość", m.REGON)
+	}
+	if m.Account != "" && validate.NRB(m.Account) != nil {
+		l.add(f, "rachunek", "numer rachunku %q jest błędny (26 cyfr, suma kontrolna)", m.Account)
+	}
+	if len(m.Hours) == 0 {
+		l.add(f, "godziny", "podaj godziny pracy urzędu")
+	}
+	l.checkHours(f, "godziny", m.Hours)
+	if m.DPO.Name == "" && m.DPO.Email == "" {
+		l.add(f, "iod", "podaj inspektora ochrony danych (imię i nazwisko lub e-mail)")
+	}
+	l.checkEmail(f, "iod.email", m.DPO.Email)
+	if m.Color != "" && !colorHex.MatchString(m.Color) {
+		l.add(f, "kolor", "kolor %q: wpisz jako #RRGGBB", m.Color)
+	}
+}
+
+func (l *loader) checkOffices(os []Office, seen map[string]bool) {
+	const f = OfficesFile
+	ids := map[string]int{}
+	if len(os) == 0 {
+		l.add(f, "", "brak urzędów")
+	}
+	for i, o := range os {
+		p := fmt.Sprintf("[%d]", i)
+		l.checkID(f, p+".id", o.ID, ids)
+		seen[o.ID] = true
+		l.required(f, p+".nazwa", o.Name)
+		if o.Address != nil {
+			l.checkAddress(f, p+".adres", *o.Address)
+		}
+		l.checkEmail(f, p+".email", o.Email)
+		l.checkHours(f, p+".godziny", o.Hours)
+	}
+}
+
+func (l *loader) checkMenu(items []MenuItem, prefix string, seen map[string]int) {
+	for i, it := range items {
+		p := fmt.Sprintf("%s[%d]", prefix, i)
+		l.checkID(BIPMenuFile, p+".id", it.ID, seen)
+		l.required(BIPMenuFile, p+".tytul", it.Title)
+		l.checkMenu(it.Children, p+".podmenu", seen)
+	}
+}
+
+func (l *loader) checkRecord(file, field string, r Record) {
+	l.required(file, field+".wytworzyl", r.ProducedBy)
+	l.required(file, field+".opublikowal", r.PublishedBy)
+	if r.ProducedOn.IsZero() {
+		l.add(file, field+".data_wytworzenia", "pole wymagane jest puste")
+	}
+	if r.PublishedOn.IsZero() {
+		l.add(file, field+".data_publikacji", "pole wymagane jest puste")
+	}
+	if !r.ProducedOn.IsZero() && r.PublishedOn.Before(r.ProducedOn.Time) {
+		l.add(file, field+".data_publikacji", "publikacja (%s) przed wytworzeniem (%s)", r.PublishedOn, r.ProducedOn)
+	}
+	// A bulletin dated in the future is a typo in the year, not a plan.
+	tomorrow := time.Now().AddDate(0, 0, 1)
+	prev := 0
+	for i, c := range r.Changes {
+		f := fmt.Sprintf("%s.rejestr_zmian[%d]", field, i)
+		if c.Version <= prev {
+			l.add(file, f+".wersja", "wersje muszą rosnąć (po %d jest %d)", prev, c.Version)
+		}
+		prev = c.Version
+		if c.Date.IsZero() {
+			l.add(file, f+".data", "pole wymagane jest puste")
+		} else if c.Date.After(tomorrow) {
+			l.add(file, f+".data", "data %s jest w przyszłości", c.Date)
+		} else if c.Date.Before(r.ProducedOn.Time) {
+			l.add(file, f+".data", "zmiana (%s) przed wytworzeniem (%s)", c.Date, r.ProducedOn)
+		}
+		l.required(file, f+".autor", c.Author)
+		l.required(file, f+".opis", c.Reason)
+	}
+}
+
+func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed parsedFiles, offices map[string]bool, categories map[string]int) {
+	f := p.File
+	if !slug.MatchString(p.ID) {
+		l.add(f, "", "nazwa pliku %q: tylko małe litery bez polskich znaków, cyfry i myślniki", p.ID)
+	}
+	l.required(f, "nazwa", p.Title)
+	l.required(f, "w_skrocie", p.Summary)
+	if l.required(f, "kategoria", p.Category) && parsed.categories {
+		if _, ok := categories[p.Category]; !ok {
+			l.add(f, "kategoria", "nieznana kategoria %q (zob. %s)", p.Category, CategoriesFile)
+		}
+	}
+	if len(p.Audience) == 0 {
+		l.add(f, "kogo_dotyczy", "pole wymagane jest puste")
+	}
+	for i, d := range p.Documents {
+		l.required(f, fmt.Sprintf("wymagane_dokumenty[%d].nazwa", i), d.Name)
+	}
+	for i, fee := range p.Fees {
+		ff := fmt.Sprintf("oplaty[%d]", i)
+		l.required(f, ff+".tytul", fee.Title)
+		if fee.Amount <= 0 {
+			l.add(f, ff+".kwota", "kwota musi być większa od zera (brak opłat: pusta lista oplaty)")
+		}
+		account := fee.Account
+		if account == "" {
+			account = defaultAccount
+		}
+		if account == "" {
+			l.add(f, ff+".rachunek", "brak numeru rachunku (tu ani w %s)", MunicipalityFile)
+		} else if validate.NRB(account) != nil {
+			l.add(f, ff+".rachunek", "numer rachunku %q jest błędny (26 cyfr, suma kontrolna)", account)
+		}
+	}
+	l.required(f, "termin", p.Duration)
+	if l.required(f, "miejsce.urzad", p.Place.Office) && parsed.offices && !offices[p.Place.Office] {
+		l.add(f, "miejsce.urzad", "nieznany urząd %q (zob. %s)", p.Place.Office, OfficesFile)
+	}
+	if len(p.Channels) == 0 {
+		l.add(f, "forma_zlozenia", "pole wymagane jest puste")
+	}
+	for i, c := range p.Channels {
+		if !slices.Contains(Channels, c) {
+			l.add(f, fmt.Sprintf("forma_zlozenia[%d]", i), "nieznana forma %q (dozwolone: %s)", c, strings.Join(Channels, ", "))
+		}
+	}
+	l.required(f, "tryb_odwolawczy", p.Appeal)
+	if len(p.LegalBase) == 0 {
+		l.add(f, "podstawa_prawna", "pole wymagane jest puste")
+	}
+	for i, fr := range p.Forms {
+		ff := fmt.Sprintf("formularze[%d]", i)
+		l.required(f, ff+".nazwa", fr.Name)
+		l.checkFile(f, ff+".plik", fr.File, nil)
+	}
+	l.checkRecord(f, "metryczka", p.Record)
+}
+
+func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
+	f := pg.File
+	l.required(f, "tytul", pg.Title)
+	if l.required(f, "menu", pg.Menu) && parsed.menu {
+		if _, ok := menu[pg.Menu]; !ok {
+			l.add(f, "menu", "nieznana pozycja menu %q (zob. %s)", pg.Menu, BIPMenuFile)
+		}
+	}
+	if strings.TrimSpace(pg.Body) == "" {
+		l.add(f, "", "strona nie ma treści pod nagłówkiem")
+	}
+	for i, a := range pg.Attachments {
+		ff := fmt.Sprintf("zalaczniki[%d]", i)
+		l.required(f, ff+".nazwa", a.Name)
+		if l.required(f, ff+".plik", a.File) {
+			l.checkFile(f, ff+".plik", a.File, nil)
+		}
+	}
+	l.checkRecord(f, "metryczka", pg.Record)
+}

@@ -1,0 +1,122 @@
+package content
+
+import (
+	"sort"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+)
+
+// Procedure returns the card with the given ID.
+func (b *Bundle) Procedure(id string) (*Procedure, bool) {
+	for i := range b.Procedures {
+		if b.Procedures[i].ID == id {
+			return &b.Procedures[i], true
+		}
+	}
+	return nil, false
+}
+
+// Category returns the category with the given ID.
+func (b *Bundle) Category(id string) (*Category, bool) {
+	for i := range b.Categories {
+		if b.Categories[i].ID == id {
+			return &b.Categories[i], true
+		}
+	}
+	return nil, false
+}
+
+// Office returns the office with the given ID.
+func (b *Bundle) Office(id string) (*Office, bool) {
+	for i := range b.Offices {
+		if b.Offices[i].ID == id {
+			return &b.Offices[i], true
+		}
+	}
+	return nil, false
+}
+
+// Page returns the BIP page with the given ID.
+func (b *Bundle) Page(id string) (*Page, bool) {
+	for i := range b.BIPPages {
+		if b.BIPPages[i].ID == id {
+			return &b.BIPPages[i], true
+		}
+	}
+	return nil, false
+}
+
+// ProceduresIn lists a category's cards by title, as a resident scans them.
+func (b *Bundle) ProceduresIn(category string) []*Procedure {
+	var out []*Procedure
+	for i := range b.Procedures {
+		if b.Procedures[i].Category == category {
+			out = append(out, &b.Procedures[i])
+		}
+	}
+	// Polish dictionary order: "Ślub" after "Sprzedaż", not after "Zmiana".
+	c := collate.New(language.Polish)
+	sort.SliceStable(out, func(i, j int) bool { return c.CompareString(out[i].Title, out[j].Title) < 0 })
+	return out
+}
+
+// PagesIn lists the pages under a menu item in their configured order, newest first on ties
+// (announcements are read newest first).
+func (b *Bundle) PagesIn(menu string) []*Page {
+	var out []*Page
+	for i := range b.BIPPages {
+		if b.BIPPages[i].Menu == menu {
+			out = append(out, &b.BIPPages[i])
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].Record.PublishedOn.After(out[j].Record.PublishedOn.Time)
+	})
+	return out
+}
+
+// MenuItem finds a BIP menu node by ID anywhere in the tree.
+func (b *Bundle) MenuItem(id string) (*MenuItem, bool) {
+	var find func([]MenuItem) *MenuItem
+	find = func(items []MenuItem) *MenuItem {
+		for i := range items {
+			if items[i].ID == id {
+				return &items[i]
+			}
+			if m := find(items[i].Children); m != nil {
+				return m
+			}
+		}
+		return nil
+	}
+	m := find(b.BIPMenu)
+	return m, m != nil
+}
+
+// OfficeHours returns the hours of an office, or the municipality's when it lists none.
+func (b *Bundle) OfficeHours(o *Office) []Hours {
+	if o != nil && len(o.Hours) > 0 {
+		return o.Hours
+	}
+	return b.Municipality.Hours
+}
+
+// OfficeAddress returns the address of an office, or the municipality's when it has none.
+func (b *Bundle) OfficeAddress(o *Office) Address {
+	if o != nil && o.Address != nil {
+		return *o.Address
+	}
+	return b.Municipality.Address
+}
+
+// FeeAccount returns the account a fee is paid to.
+func (b *Bundle) FeeAccount(f Fee) string {
+	if f.Account != "" {
+		return f.Account
+	}
+	return b.Municipality.Account
+}

@@ -1,0 +1,209 @@
+// Package content is the municipality's content bundle: the profile, offices, categories,
+// procedure cards ("karty usług") and BIP pages the kiosk shows, loaded from a folder a
+// municipality edits by hand and keeps in git. docs/content-format.md describes the files.
+//
+// File keys are Polish (the clerks who edit them are Polish); Go identifiers are English.
+package content
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Bundle is one validated, immutable set of content.
+type Bundle struct {
+	// Version identifies the exact bytes of the bundle (a hash over every file), so two
+	// kiosks showing the same Version show the same content.
+	Version      string
+	Municipality Municipality
+	Offices      []Office
+	Categories   []Category
+	Procedures   []Procedure
+	BIPMenu      []MenuItem
+	BIPPages     []Page
+	// Files gives access to images and attachments referenced by the content.
+	Files fs.FS
+	// Warnings are things worth fixing that do not stop the bundle from being shown.
+	Warnings Problems
+}
+
+// Municipality is the profile of the office that runs the kiosk (gmina.yaml).
+type Municipality struct {
+	Name       string  `yaml:"nazwa"`
+	Kind       string  `yaml:"rodzaj"` // e.g. "gmina wiejska"
+	Crest      string  `yaml:"herb"`   // path of the coat-of-arms image in the bundle
+	Controller string  `yaml:"administrator_danych"`
+	Address    Address `yaml:"adres"`
+	Phone      string  `yaml:"telefon"`
+	Email      string  `yaml:"email"`
+	Website    string  `yaml:"strona"`
+	EPUAP      string  `yaml:"skrytka_epuap"`
+	EDelivery  string  `yaml:"adres_e_doreczen"`
+	NIP        string  `yaml:"nip"`
+	REGON      string  `yaml:"regon"`
+	// Account is the default bank account (NRB) for fees whose card names none.
+	Account string  `yaml:"rachunek"`
+	Hours   []Hours `yaml:"godziny"`
+	DPO     DPO     `yaml:"iod"`
+	// Color is the municipality's brand colour as #RRGGBB, used by the default theme.
+	Color string `yaml:"kolor"`
+}
+
+// Address is a Polish postal address.
+type Address struct {
+	Street     string `yaml:"ulica"`
+	PostalCode string `yaml:"kod"`
+	City       string `yaml:"miejscowosc"`
+}
+
+// Hours is one line of opening hours, e.g. "poniedziałek" 08:00–16:00.
+type Hours struct {
+	Days  string `yaml:"dni"`
+	Open  string `yaml:"od"`
+	Close string `yaml:"do"`
+}
+
+// DPO is the data protection officer (inspektor ochrony danych).
+type DPO struct {
+	Name  string `yaml:"imie_nazwisko"`
+	Email string `yaml:"email"`
+	Phone string `yaml:"telefon"`
+}
+
+// Office is a place where residents get a matter done (urzedy.yaml).
+type Office struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"nazwa"`
+	Address *Address `yaml:"adres"` // nil: the municipality's address
+	Phone   string   `yaml:"telefon"`
+	Email   string   `yaml:"email"`
+	Hours   []Hours  `yaml:"godziny"` // empty: the municipality's hours
+}
+
+// Category groups procedure cards (kategorie.yaml).
+type Category struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"nazwa"`
+	Description string `yaml:"opis"`
+	Icon        string `yaml:"ikona"` // name of a theme icon, optional
+}
+
+// Procedure is a procedure card ("karta usługi"), one file in procedures/.
+type Procedure struct {
+	ID        string     `yaml:"-"` // file name without extension
+	File      string     `yaml:"-"`
+	Title     string     `yaml:"nazwa"`
+	Symbol    string     `yaml:"symbol"`
+	Category  string     `yaml:"kategoria"`
+	Summary   string     `yaml:"w_skrocie"`
+	Audience  []string   `yaml:"kogo_dotyczy"`
+	Steps     []string   `yaml:"kroki"`
+	Documents []Document `yaml:"wymagane_dokumenty"`
+	Fees      []Fee      `yaml:"oplaty"`
+	Duration  string     `yaml:"termin"`
+	Place     Place      `yaml:"miejsce"`
+	Channels  []string   `yaml:"forma_zlozenia"`
+	Appeal    string     `yaml:"tryb_odwolawczy"`
+	LegalBase []string   `yaml:"podstawa_prawna"`
+	Forms     []FormRef  `yaml:"formularze"`
+	Notes     string     `yaml:"uwagi"`
+	Record    Record     `yaml:"metryczka"`
+}
+
+// Document is one thing to bring.
+type Document struct {
+	Name string `yaml:"nazwa"`
+	Note string `yaml:"uwagi"`
+}
+
+// Fee is one payment a procedure requires.
+type Fee struct {
+	Title     string `yaml:"tytul"`
+	Amount    Amount `yaml:"kwota"`
+	Account   string `yaml:"rachunek"` // empty: the municipality's account
+	Recipient string `yaml:"odbiorca"` // empty: the municipality
+	Note      string `yaml:"uwagi"`
+}
+
+// Place says where the matter is handled.
+type Place struct {
+	Office string `yaml:"urzad"` // Office.ID
+	Room   string `yaml:"pokoj"`
+	Note   string `yaml:"uwagi"`
+}
+
+// FormRef names a paper or electronic form used by the procedure.
+type FormRef struct {
+	Name   string `yaml:"nazwa"`
+	Symbol string `yaml:"symbol"`
+	File   string `yaml:"plik"`  // path in the bundle, optional
+	URL    string `yaml:"adres"` // where to get it online, optional
+}
+
+// Channel values accepted in forma_zlozenia.
+var Channels = []string{"osobiscie", "poczta", "epuap", "e-doreczenia", "email"}
+
+// Record is the BIP metryczka: who produced and published the information and its change
+// register. Procedure cards carry one too.
+type Record struct {
+	ProducedBy  string   `yaml:"wytworzyl"`
+	ProducedOn  Date     `yaml:"data_wytworzenia"`
+	PublishedBy string   `yaml:"opublikowal"`
+	PublishedOn Date     `yaml:"data_publikacji"`
+	Changes     []Change `yaml:"rejestr_zmian"`
+}
+
+// LastChange is the date of the newest entry in the change register, or the publication date.
+func (r Record) LastChange() Date {
+	last := r.PublishedOn
+	for _, c := range r.Changes {
+		if c.Date.After(last.Time) {
+			last = c.Date
+		}
+	}
+	return last
+}
+
+// Change is one entry of the change register (rejestr zmian).
+type Change struct {
+	Version int    `yaml:"wersja"`
+	Date    Date   `yaml:"data"`
+	Author  string `yaml:"autor"`
+	Reason  string `yaml:"opis"`
+}
+
+// MenuItem is a node of the BIP menu (bip/menu.yaml).
+type MenuItem struct {
+	ID       string     `yaml:"id"`
+	Title    string     `yaml:"tytul"`
+	Children []MenuItem `yaml:"podmenu"`
+}
+
+// Page is a BIP page: a Markdown file in bip/ with a YAML front matter.
+type Page struct {
+	ID          string       `yaml:"-"` // path below bip/ without .md
+	File        string       `yaml:"-"`
+	Title       string       `yaml:"tytul"`
+	Menu        string       `yaml:"menu"`       // MenuItem.ID
+	Order       int          `yaml:"kolejnosc"`  // position within the menu item
+	Record      Record       `yaml:"metryczka"`  //
+	Attachments []Attachment `yaml:"zalaczniki"` //
+	Body        string       `yaml:"-"`          // Markdown
+}
+
+// Attachment is a file attached to a BIP page.
+type Attachment struct {
+	Name string `yaml:"nazwa"`
+	File string `yaml:"plik"` // path in the bundle
+}
+
+// Date is a calendar date written as YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// String formats the date the Polish way, DD.MM.YYYY.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format("02.01.2006")
+}

@@ -1,0 +1,100 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"infomat/assets"
+	"infomat/content"
+	"infomat/store"
+)
+
+// ContentStore is the part of the store that keeps the active content bundle.
+type ContentStore interface {
+	PutContent(version, label string, files map[string][]byte) error
+	ActiveContent() (fs.FS, store.ContentInfo, error)
+}
+
+// Source says where the content on screen came from.
+type Source string
+
+const (
+	FromFolder   Source = "folder"   // --content DIR, now also the store's active bundle
+	FromStore    Source = "store"    // the last good bundle in the store
+	FromEmbedded Source = "embedded" // the built-in sample municipality
+)
+
+// LoadContent picks the content to show: a folder given by the technician if it is valid
+// (it then becomes the store's active bundle), else the store's last good bundle, else the
+// embedded default. A bundle with errors never replaces good content: each problem is logged
+// with file and field and the kiosk starts anyway.
+func LoadContent(st ContentStore, dir string, log *slog.Logger) (*content.Bundle, Source, error) {
+	if dir != "" {
+		b, err := content.Load(os.DirFS(dir))
+		if err == nil {
+			files, rerr := readAll(os.DirFS(dir))
+			if rerr == nil {
+				rerr = st.PutContent(b.Version, "folder:"+dir, files)
+			}
+			if rerr != nil {
+				// Showing it still beats the old content; it will be stored next start.
+				log.Error("content folder is valid but could not be stored", "dir", dir, "err", rerr)
+			} else {
+				log.Info("content folder activated", "dir", dir, "version", b.Version)
+			}
+			return b, FromFolder, nil
+		}
+		logProblems(log, "content folder rejected, keeping the last good content", dir, err)
+	}
+	if fsys, info, err := st.ActiveContent(); err == nil {
+		b, err := content.Load(fsys)
+		if err == nil {
+			log.Info("content from store", "version", b.Version, "label", info.Label)
+			return b, FromStore, nil
+		}
+		logProblems(log, "stored content is invalid, using the embedded default", info.Label, err)
+	} else if !errors.Is(err, store.ErrNoContent) {
+		log.Error("stored content unreadable, using the embedded default", "err", err)
+	}
+	b, err := content.Load(assets.DefaultContent())
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded default content: %w", err)
+	}
+	log.Info("embedded default content", "version", b.Version)
+	return b, FromEmbedded, nil
+}
+
+func logProblems(log *slog.Logger, msg, where string, err error) {
+	var ps content.Problems
+	if !errors.As(err, &ps) {
+		log.Error(msg, "source", where, "err", err)
+		return
+	}
+	log.Error(msg, "source", where, "problems", len(ps))
+	for _, p := range ps {
+		log.Error("content problem", "file", p.File, "field", p.Field, "reason", p.Reason)
+	}
+}
+
+// readAll copies a bundle's files into memory for the store.
+func readAll(fsys fs.FS) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files[p] = data
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read content folder: %w", err)
+	}
+	return files, nil
+}

@@ -1,0 +1,38 @@
+package search
+
+// fixture is a small, realistic catalogue of procedure cards and BIP
+// pages used by the unit tests and mixed into the benchmark corpus.
+var fixture = []Doc{
+	{ID: "procedure/zameldowanie", Kind: "procedure", Title: "Zameldowanie na pobyt stały",
+		Body: "Zameldować się na pobyt stały można w urzędzie gminy właściwym dla nowego miejsca zamieszkania. Potrzebny jest dowód osobisty lub paszport. Meldunek jest bezpłatny."},
+	{ID: "procedure/wymeldowanie", Kind: "procedure", Title: "Wymeldowanie z pobytu czasowego",
+		Body: "Wymeldowania dokonuje się w urzędzie gminy. Zgłoszenie można złożyć elektronicznie przez ePUAP."},
+	{ID: "procedure/dowod", Kind: "procedure", Title: "Wydanie dowodu osobistego",
+		Body: "Wniosek o wydanie dowodu osobistego składa się osobiście w dowolnym urzędzie gminy. Do wniosku należy dołączyć jedną aktualną fotografię. Dowód osobisty jest wydawany bezpłatnie."},
+	{ID: "procedure/niezaleganie", Kind: "procedure", Title: "Zaświadczenie o niezaleganiu w podatkach",
+		Body: "Zaświadczenie wydaje organ podatkowy na wniosek podatnika. Opłata skarbowa wynosi 21 zł. Termin załatwienia: do 7 dni."},
+	{ID: "procedure/odpady", Kind: "procedure", Title: "Deklaracja o wysokości opłaty za gospodarowanie odpadami komunalnymi",
+		Body: "Właściciel nieruchomości składa deklarację w terminie 14 dni od dnia zamieszkania pierwszego mieszkańca. Formularz DO-1 jest dostępny w Biurze Obsługi Mieszkańców."},
+	{ID: "procedure/samochod", Kind: "procedure", Title: "Rejestracja samochodu",
+		Body: "Aby zarejestrować samochód sprowadzony z zagranicy lub kupiony w kraju, złóż wniosek w wydziale komunikacji starostwa w ciągu 30 dni od zakupu."},
+	{ID: "procedure/prawo-jazdy", Kind: "procedure", Title: "Wymiana prawa jazdy",
+		Body: "Prawo jazdy wymienia się po upływie terminu ważności, po zmianie danych lub w przypadku uszkodzenia dokumentu."},
+	{ID: "procedure/akt-urodzenia", Kind: "procedure", Title: "Odpis aktu urodzenia",
+		Body: "Odpis skrócony lub zupełny aktu urodzenia wydaje Urząd Stanu Cywilnego (USC-1). Opłata skarbowa wynosi 22 zł."},
+	{ID: "procedure/dowod-rejestracyjny", Kind: "procedure", Title: "Wtórnik dowodu rejestracyjnego",
+		Body: "W przypadku utraty dowodu rejestracyjnego pojazdu należy złożyć wniosek o wydanie wtórnika."},
+	{ID: "procedure/psy", Kind: "procedure", Title: "Rejestracja psa i opłata od posiadania psów",
+		Body: "Właściciel psa zgłasza zwierzę w ciągu 14 dni. Samochód nie jest tu potrzebny."},
+	{ID: "bip/uchwala-12", Kind: "bip", Title: "Uchwała w sprawie budżetu gminy na 2026 rok",
+		Body: "Rada Gminy uchwala budżet gminy na rok 2026. Dochody budżetu ustala się w wysokości 48 mln zł, a wydatki w wysokości 51 mln zł."},
+	{ID: "bip/uchwala-13", Kind: "bip", Title: "Uchwała w sprawie stawek podatku od nieruchomości na 2025 rok",
+		Body: "Określa się wysokość stawek podatku od nieruchomości obowiązujących na terenie gminy w 2025 roku."},
+	{ID: "bip/partnerstwo-lodz", Kind: "bip", Title: "Porozumienie o współpracy z miastem Łódź",
+		Body: "Gmina zawarła porozumienie z miastem Łódź w sprawie wspólnego transportu publicznego. Uroczyste podpisanie odbyło się w Łodzi."},
+	{ID: "bip/ogloszenie-lodz", Kind: "bip", Title: "Ogłoszenie o naborze na stanowisko urzędnicze",
+		Body: "Wymagane doświadczenie: praca w urzędzie miasta lodz lub innej jednostce samorządu. Termin składania dokumentów upływa 30 czerwca."},
+	{ID: "bip/ukraina", Kind: "bip", Title: "Інформація для громадян України",
+		Body: "Пункт обслуговування громадян України працює у будівлі урзенду. Заява на номер PESEL UKR подається особисто."},
+	{ID: "bip/sesja", Kind: "bip", Title: "Sesja Rady Gminy",
+		Body: "Porządek obrad: przyjęcie protokołu, sprawozdanie wójta, informacja o wysokości opłaty za odpady, wolne wnioski. Jak co roku przedstawiono plan pracy komisji."},
+}

@@ -1,0 +1,175 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Hit is one search result.
+type Hit struct {
+	Doc          *Doc
+	Score        float64
+	TitleSpans   []Span // matched words in Doc.Title
+	Snippet      string // excerpt of Doc.Body, "" when only the title matched
+	SnippetSpans []Span // matched words in Snippet
+}
+
+// Snippet geometry, in runes.
+const (
+	snippetLen    = 160 // longest snippet, ellipses included
+	snippetBefore = 40  // context kept before the first match
+)
+
+const ellipsis = "…"
+
+// matcher recognises words whose normalised form is a matched term.
+type matcher struct {
+	terms map[string]struct{}
+	first [256]bool // first bytes of the terms: most words fail here
+	buf   []byte
+}
+
+func (m *matcher) reset() {
+	clear(m.terms)
+	m.first = [256]bool{}
+}
+
+func (m *matcher) add(term string) {
+	m.terms[term] = struct{}{}
+	m.first[term[0]] = true
+}
+
+func (m *matcher) match(s string, sp Span) bool {
+	if c := s[sp.Start]; c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !m.first[c] {
+			return false
+		}
+	}
+	m.buf = appendFold(m.buf[:0], s[sp.Start:sp.End])
+	_, ok := m.terms[string(m.buf)]
+	return ok
+}
+
+// hit builds the result for r, highlighting matched words. Only
+// returned hits pay for this.
+func (ix *Index) hit(r scored, m *matcher) Hit {
+	d := &ix.docs[r.doc]
+	h := Hit{Doc: d, Score: float64(r.score)}
+	for sp, ok := nextWord(d.Title, 0); ok; sp, ok = nextWord(d.Title, sp.End) {
+		if m.match(d.Title, sp) {
+			h.TitleSpans = append(h.TitleSpans, sp)
+		}
+	}
+	for sp, ok := nextWord(d.Body, 0); ok; sp, ok = nextWord(d.Body, sp.End) {
+		if m.match(d.Body, sp) {
+			h.Snippet, h.SnippetSpans = snippet(d.Body, sp, m.match)
+			break
+		}
+	}
+	return h
+}
+
+// snippet cuts a window of at most snippetLen runes of body around the
+// word at first, on word boundaries, marks cuts with "…", collapses
+// whitespace runs (bodies contain line breaks) and returns the spans of
+// matching words inside it.
+func snippet(body string, first Span, match func(string, Span) bool) (string, []Span) {
+	start := runesBefore(body, first.Start, snippetBefore)
+	if start > 0 {
+		// Never start inside a word: skip the rest of a cut one.
+		for prev, _ := utf8.DecodeLastRuneInString(body[:start]); isWordRune(prev) && isWordRuneAt(body, start); {
+			_, n := utf8.DecodeRuneInString(body[start:])
+			start += n
+		}
+		sp, _ := nextWord(body, start) // Finds first at the latest.
+		start = sp.Start
+	}
+	budget := snippetLen
+	if start > 0 {
+		budget -= utf8.RuneCountInString(ellipsis)
+	}
+
+	var b strings.Builder
+	var spans []Span
+	if start > 0 {
+		b.WriteString(ellipsis)
+	}
+	used, end := 0, start
+	for sp, ok := nextWord(body, start); ok; sp, ok = nextWord(body, sp.End) {
+		gap := collapseSpace(body[end:sp.Start])
+		if end == start {
+			gap = ""
+		}
+		n := utf8.RuneCountInString(gap) + utf8.RuneCountInString(body[sp.Start:sp.End])
+		rest := 0
+		if _, more := nextWord(body, sp.End); more {
+			rest = utf8.RuneCountInString(ellipsis)
+		}
+		if used+n+rest > budget && end > start {
+			break
+		}
+		b.WriteString(gap)
+		if match(body, sp) {
+			spans = append(spans, Span{b.Len(), b.Len() + sp.End - sp.Start})
+		}
+		b.WriteString(body[sp.Start:sp.End])
+		used += n
+		end = sp.End
+	}
+	// Keep trailing punctuation such as a full stop when it fits.
+	if tail := strings.TrimRightFunc(body[end:], unicode.IsSpace); !strings.ContainsFunc(tail, isWordRune) {
+		if used+utf8.RuneCountInString(tail) <= budget {
+			b.WriteString(collapseSpace(tail))
+			end = len(body)
+		}
+	}
+	if _, more := nextWord(body, end); more {
+		b.WriteString(ellipsis)
+	}
+	return b.String(), spans
+}
+
+// runesBefore returns the byte offset n runes before i in s, or 0.
+func runesBefore(s string, i, n int) int {
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return i
+}
+
+func isWordRuneAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return isWordRune(r)
+}
+
+// collapseSpace replaces every run of white space in s by one space.
+func collapseSpace(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsSpace) {
+		return s
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}

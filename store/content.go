@@ -1,0 +1,226 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// keyActive is the content bucket key of the active bundle's manifest.
+const keyActive = "active"
+
+var (
+	// ErrNoContent is returned by ActiveContent when no bundle was stored yet.
+	ErrNoContent = errors.New("no content bundle stored")
+	// ErrCorruptContent is wrapped by ActiveContent when a file's blob is
+	// missing or doesn't match its sha256; the caller should fall back to the
+	// embedded content.
+	ErrCorruptContent = errors.New("stored content is corrupt")
+)
+
+// ContentInfo describes the active content bundle.
+type ContentInfo struct {
+	Version, Label string
+	ActivatedAt    time.Time
+	Files          int   // number of paths
+	Bytes          int64 // sum of file sizes (before blob deduplication)
+}
+
+// manifest is the JSON stored under content/active.
+type manifest struct {
+	Version     string            `json:"version"`
+	Label       string            `json:"label"`
+	ActivatedAt time.Time         `json:"activated_at"`
+	Files       map[string]string `json:"files"` // path -> sha256 hex
+}
+
+// PutContent makes files the active content bundle. Paths are slash-separated
+// and must satisfy fs.ValidPath (no ".", no leading "/", no ".." elements, no
+// backslashes); a path can't be both a file and a directory.
+//
+// In ONE transaction it writes the blobs the store lacks, switches the
+// manifest and deletes blobs the new manifest doesn't reference, so after a
+// crash either the old or the new bundle is complete and active. Hashing
+// happens before the transaction to keep the write lock short. files must not
+// be modified during the call. The database file does not shrink when blobs
+// are deleted; bbolt reuses the freed pages.
+func (s *Store) PutContent(version, label string, files map[string][]byte) error {
+	if len(files) == 0 {
+		return errors.New("put content: bundle has no files")
+	}
+	// Building the FS tree validates paths and file/dir conflicts, so a bad
+	// bundle is rejected before anything is written.
+	if _, err := newMemFS(files, time.Time{}); err != nil {
+		return fmt.Errorf("put content %s: %w", version, err)
+	}
+	m := manifest{
+		Version:     version,
+		Label:       label,
+		ActivatedAt: time.Now().UTC(),
+		Files:       make(map[string]string, len(files)),
+	}
+	byHash := make(map[string][]byte, len(files))
+	for p, data := range files {
+		sum := sha256.Sum256(data)
+		h := hex.EncodeToString(sum[:])
+		m.Files[p] = h
+		byHash[h] = data
+	}
+	raw, err := json.Marshal(&m)
+	if err != nil {
+		return fmt.Errorf("put content %s: encode manifest: %w", version, err)
+	}
+
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		blobs, err := bucket(tx, bucketBlobs)
+		if err != nil {
+			return err
+		}
+		content, err := bucket(tx, bucketContent)
+		if err != nil {
+			return err
+		}
+		hashes := make([]string, 0, len(byHash))
+		for h := range byHash {
+			hashes = append(hashes, h)
+		}
+		sort.Strings(hashes) // sequential keys make bbolt's page splits cheaper
+		for _, h := range hashes {
+			// Same key should mean same bytes, but compare anyway (a
+			// memcmp against the mmap): re-putting a bundle then repairs a
+			// blob that was corrupted on disk.
+			if old := blobs.Get([]byte(h)); old != nil && bytes.Equal(old, byHash[h]) {
+				continue
+			}
+			if err := blobs.Put([]byte(h), byHash[h]); err != nil {
+				return fmt.Errorf("write blob %s: %w", h, err)
+			}
+		}
+		if err := content.Put([]byte(keyActive), raw); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
+		}
+		// Collect first, delete after: deleting under a live cursor makes
+		// bbolt's Next skip entries.
+		var stale [][]byte
+		c := blobs.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if _, ok := byHash[string(k)]; !ok {
+				stale = append(stale, bytes.Clone(k))
+			}
+		}
+		for _, k := range stale {
+			if err := blobs.Delete(k); err != nil {
+				return fmt.Errorf("delete blob %s: %w", k, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put content %s: %w", version, err)
+	}
+	return nil
+}
+
+// ActiveContent returns the active bundle as a read-only fs.FS, or an error
+// wrapping ErrNoContent when there is none.
+//
+// The whole bundle is read and verified in one read transaction and served
+// from memory. Why not lazily per Open: one transaction is one consistent
+// snapshot (a later PutContent can't delete blobs under a running UI); every
+// blob is hash-checked up front, so corruption shows at startup, when the
+// caller can still fall back to embedded content, instead of as a broken
+// image mid-session; and the FS stays valid after the Store is closed. The
+// cost is RAM equal to the bundle size (up to ~100 MB), read once at startup.
+//
+// A blob that is missing or whose sha256 doesn't match is an error naming the
+// file and wrapping ErrCorruptContent.
+func (s *Store) ActiveContent() (fs.FS, ContentInfo, error) {
+	var (
+		m     manifest
+		files map[string][]byte
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		content, err := bucket(tx, bucketContent)
+		if err != nil {
+			return err
+		}
+		blobs, err := bucket(tx, bucketBlobs)
+		if err != nil {
+			return err
+		}
+		raw := content.Get([]byte(keyActive))
+		if raw == nil {
+			return ErrNoContent
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return fmt.Errorf("decode manifest: %v: %w", err, ErrCorruptContent)
+		}
+		paths := make([]string, 0, len(m.Files))
+		for p := range m.Files {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths) // deterministic error for the same corruption
+		files = make(map[string][]byte, len(m.Files))
+		verified := make(map[string][]byte) // one copy per distinct blob
+		for _, p := range paths {
+			h := m.Files[p]
+			if data, ok := verified[h]; ok {
+				files[p] = data
+				continue
+			}
+			v := blobs.Get([]byte(h))
+			if v == nil {
+				return fmt.Errorf("content file %q: blob %s missing: %w", p, h, ErrCorruptContent)
+			}
+			// Copy first (bbolt memory is only valid inside the tx), then
+			// hash the copy: we verify exactly what we serve.
+			data := bytes.Clone(v)
+			sum := sha256.Sum256(data)
+			if hex.EncodeToString(sum[:]) != h {
+				return fmt.Errorf("content file %q: blob %s: sha256 mismatch: %w", p, h, ErrCorruptContent)
+			}
+			verified[h] = data
+			files[p] = data
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, ContentInfo{}, fmt.Errorf("active content: %w", err)
+	}
+	fsys, err := newMemFS(files, m.ActivatedAt)
+	if err != nil {
+		return nil, ContentInfo{}, fmt.Errorf("active content: manifest: %v: %w", err, ErrCorruptContent)
+	}
+	info := ContentInfo{Version: m.Version, Label: m.Label, ActivatedAt: m.ActivatedAt, Files: len(files)}
+	for _, data := range files {
+		info.Bytes += int64(len(data))
+	}
+	return fsys, info, nil
+}
+
+// HasBlob reports whether a blob with the given sha256 (lowercase hex) is
+// stored, so a sync client can skip downloading it.
+func (s *Store) HasBlob(sha string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		blobs, err := bucket(tx, bucketBlobs)
+		if err != nil {
+			return err
+		}
+		ok = blobs.Get([]byte(strings.ToLower(sha))) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("has blob %s: %w", sha, err)
+	}
+	return ok, nil
+}
