@@ -90,7 +90,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 
 	kb := keyboard.New()
 	kb.SetTarget(entry)
-	u.win.Canvas().Focus(entry)
+	u.focus = entry
 	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, list)
 }
 

@@ -65,7 +65,8 @@ type UI struct {
 	look Look
 
 	stack []route
-	query string // the search screen's text, kept while the resident moves back and forth
+	query string         // the search screen's text, kept while the resident moves back and forth
+	focus fyne.Focusable // what the screen being built wants focused once it is on the canvas
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -191,6 +192,10 @@ func (u *UI) render() {
 		title, body = u.t("access.title"), u.accessView()
 	}
 	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
+	if u.focus != nil {
+		u.win.Canvas().Focus(u.focus)
+		u.focus = nil
+	}
 }
 
 // topBar keeps Back and Home within a finger's reach on every screen but home.

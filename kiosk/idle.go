@@ -16,9 +16,9 @@ const DefaultIdleTimeout = 90 * time.Second
 type IdleState int
 
 const (
-	Active   IdleState = iota // in use
-	Warning                   // the warning with a countdown is due
-	Expired                   // reset the session now
+	Active  IdleState = iota // in use
+	Warning                  // the warning with a countdown is due
+	Expired                  // reset the session now
 )
 
 // Idle tracks inactivity. The UI calls Touch on every interaction and Poll once a second;

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // realWords are common Polish administrative words, most frequent first.
@@ -160,12 +162,17 @@ var benchCorpus = sync.OnceValue(func() []Doc {
 		docs = append(docs, Doc{
 			ID:    fmt.Sprintf("%s/%d", kind, i),
 			Kind:  kind,
-			Title: strings.ToUpper(t[:1]) + t[1:],
+			Title: capitalize(t),
 			Body:  body.String(),
 		})
 	}
 	return docs
 })
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
 
 var benchIndex = sync.OnceValue(func() *Index { return NewIndex(benchCorpus()) })
 

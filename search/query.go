@@ -6,15 +6,16 @@ const DefaultLimit = 20
 
 // Query limits and scoring constants; see the package documentation.
 const (
-	maxQueryWords  = 10      // further words are ignored
-	maxExpand      = 50      // non-exact terms a single query word may expand to
-	postingsBudget = 120_000 // postings those expanded terms may add up to
-	maxTypoTerms   = 16      // typo neighbours kept per query word
-	minPrefixLen   = 3       // shortest non-last word that is also a prefix
+	maxQueryWords  = 10     // further words are ignored
+	maxExpand      = 50     // non-exact terms a single query word may expand to
+	postingsBudget = 50_000 // postings those expanded terms may add up to
+	maxTypoTerms   = 16     // typo neighbours kept per query word
+	minPrefixLen   = 3      // shortest non-last word that is also a prefix
 
 	coverageBonus   = 100.0 // per matched query word, scaled by its rarity
 	fullCoverageIDF = 4.0   // idf from which a word earns the full bonus
 	commonShare     = 4     // words in over 1/commonShare of docs are common
+	minRestrictIDF  = 0.1   // terms in over ~90% of docs skipped when common
 	typoQuality     = 0.4
 	fuzzyQuality    = 0.3 // prefix with a typo, for the word being typed
 )
@@ -81,6 +82,7 @@ type scratch struct {
 	acc      []acc    // by doc
 	qep, wep uint32   // query and word epochs
 	docs     []uint32 // docs matched by any word
+	matched  []uint64 // bitset of docs, for restricted scans
 	wdocs    []uint32 // docs matched by the current word
 
 	tmark []uint32 // by term, dedupes a word's expansion
@@ -99,9 +101,10 @@ func (ix *Index) getScratch() *scratch {
 		return s
 	}
 	return &scratch{
-		acc:   make([]acc, len(ix.docs)),
-		tmark: make([]uint32, len(ix.terms)),
-		match: matcher{terms: make(map[string]struct{})},
+		acc:     make([]acc, len(ix.docs)),
+		matched: make([]uint64, (len(ix.docs)+63)/64),
+		tmark:   make([]uint32, len(ix.terms)),
+		match:   matcher{terms: make(map[string]struct{})},
 	}
 }
 
@@ -115,6 +118,15 @@ func (s *scratch) nextQuery() {
 		s.qep = 1
 	}
 	s.docs = s.docs[:0]
+}
+
+// fillMatched records s.docs in the s.matched bitset, which unlike
+// s.acc fits in the L1 cache.
+func (s *scratch) fillMatched() {
+	clear(s.matched)
+	for _, d := range s.docs {
+		s.matched[d/64] |= 1 << (d % 64)
+	}
 }
 
 func (s *scratch) nextWord() {
@@ -159,6 +171,9 @@ func (ix *Index) Search(query string, limit int) []Hit {
 		}
 	}
 	restrict := len(s.docs) > 0
+	if restrict {
+		s.fillMatched()
+	}
 	for _, p := range s.plans {
 		if p.common {
 			ix.accumulate(s, p, restrict)
@@ -245,13 +260,35 @@ func (ix *Index) accumulate(s *scratch, p plan, restrict bool) {
 	s.nextWord()
 	s.wdocs = s.wdocs[:0]
 	qep, wep, a := s.qep, s.wep, s.acc
+	n := float64(len(ix.docs))
 	for _, c := range s.cands[p.start:p.end] {
-		for _, pt := range ix.postings(c.term) {
-			e := &a[pt.doc]
-			if e.qmark != qep {
-				if restrict {
+		ps := ix.postings(c.term)
+		if restrict {
+			// A term in nearly every document cannot change the order
+			// of the documents already matched.
+			if idf(n, float64(len(ps))) < minRestrictIDF {
+				continue
+			}
+			for _, pt := range ps {
+				if s.matched[pt.doc/64]&(1<<(pt.doc%64)) == 0 {
 					continue
 				}
+				e := &a[pt.doc]
+				v := c.quality * pt.w
+				if e.wmark != wep {
+					e.wmark, e.best = wep, v
+					e.score += v
+					s.wdocs = append(s.wdocs, pt.doc)
+				} else if v > e.best {
+					e.score += v - e.best
+					e.best = v
+				}
+			}
+			continue
+		}
+		for _, pt := range ps {
+			e := &a[pt.doc]
+			if e.qmark != qep {
 				e.qmark, e.score = qep, 0
 				s.docs = append(s.docs, pt.doc)
 			}
@@ -269,7 +306,7 @@ func (ix *Index) accumulate(s *scratch, p plan, restrict bool) {
 	// The bonus depends on how many documents the word matches, known
 	// only now. A restricted scan sees only some of them; the sum of the
 	// candidates' frequencies then bounds the number from above.
-	n, df := float64(len(ix.docs)), float64(len(s.wdocs))
+	df := float64(len(s.wdocs))
 	if restrict {
 		df = min(n, float64(p.df))
 	}

@@ -1,0 +1,482 @@
+package app
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/app/keyboard"
+	"infomat/app/touch"
+	"infomat/assets"
+	"infomat/content"
+	"infomat/kiosk"
+	"infomat/l10n"
+	"infomat/search"
+)
+
+// fakeClock is the idle timer's clock in tests: time moves only when the test says so.
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time          { return c.now }
+func (c *fakeClock) advance(d time.Duration) { c.now = c.now.Add(d) }
+
+type harness struct {
+	t     *testing.T
+	ui    *UI
+	win   fyne.Window
+	clock *fakeClock
+	loc   *l10n.Localizer
+}
+
+var defaultBundle *content.Bundle
+
+func bundle(t *testing.T) *content.Bundle {
+	t.Helper()
+	if defaultBundle == nil {
+		b, err := content.Load(assets.DefaultContent())
+		if err != nil {
+			t.Fatalf("embedded content: %v", err)
+		}
+		defaultBundle = b
+	}
+	return defaultBundle
+}
+
+// newHarness starts the UI on the embedded content in a portrait 1080×1920 test window.
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	test.NewTempApp(t)
+	loc, err := l10n.New(assets.Translations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1080, 1920))
+	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: kiosk.NewIdle(90*time.Second, clock.Now)})
+	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
+}
+
+// found is a piece of visible text and where it sits on the canvas.
+type found struct {
+	text string
+	pos  fyne.Position // centre, absolute
+}
+
+// texts lists every visible canvas.Text on screen, popups included.
+func (h *harness) texts() []found { return h.textsWithin(nil) }
+
+// textsWithin lists the visible texts inside objects that match within (all when nil).
+func (h *harness) textsWithin(within func(fyne.CanvasObject) bool) []found {
+	var out []found
+	var walk func(o fyne.CanvasObject, at fyne.Position, in bool)
+	walk = func(o fyne.CanvasObject, at fyne.Position, in bool) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		in = in || within == nil || within(o)
+		at = at.Add(o.Position())
+		switch x := o.(type) {
+		case *canvas.Text:
+			if in {
+				out = append(out, found{x.Text, at.Add(fyne.NewPos(x.Size().Width/2, x.Size().Height/2))})
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c, at, in)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c, at, in)
+			}
+		}
+	}
+	c := h.win.Canvas()
+	walk(c.Content(), fyne.Position{}, false)
+	for _, o := range c.Overlays().List() {
+		walk(o, fyne.Position{}, false)
+	}
+	return out
+}
+
+// has reports whether text is on screen, also when wrapping or highlighting split it over
+// several canvas texts.
+func (h *harness) has(text string) bool {
+	var all []string
+	for _, f := range h.texts() {
+		all = append(all, f.text)
+	}
+	return strings.Contains(strings.Join(strings.Fields(strings.Join(all, " ")), " "), text)
+}
+
+func (h *harness) mustSee(text string) {
+	h.t.Helper()
+	if !h.has(text) {
+		h.t.Fatalf("%q not on screen; screen has: %s", text, h.screenSummary())
+	}
+}
+
+func (h *harness) mustNotSee(text string) {
+	h.t.Helper()
+	if h.has(text) {
+		h.t.Fatalf("%q still on screen", text)
+	}
+}
+
+func (h *harness) screenSummary() string {
+	var s []string
+	for _, f := range h.texts() {
+		if strings.TrimSpace(f.text) != "" {
+			s = append(s, f.text)
+		}
+	}
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.Join(s, " | ")
+}
+
+// tap taps the first visible text that reads label exactly (possibly split over several
+// runs by wrapping or highlighting), the way a finger would.
+func (h *harness) tap(label string) {
+	h.t.Helper()
+	h.tapWithin(label, nil)
+}
+
+// tapKey taps a key of the on-screen keyboard.
+func (h *harness) tapKey(label string) {
+	h.t.Helper()
+	h.tapWithin(label, func(o fyne.CanvasObject) bool { _, ok := o.(*keyboard.Keyboard); return ok })
+}
+
+func (h *harness) tapWithin(label string, within func(fyne.CanvasObject) bool) {
+	h.t.Helper()
+	size := h.win.Canvas().Size()
+	fs := h.textsWithin(within)
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for i, f := range fs {
+		if f.pos.X < 0 || f.pos.Y < 0 || f.pos.X >= size.Width || f.pos.Y >= size.Height {
+			continue
+		}
+		joined := ""
+		for j := i; j < len(fs) && len(joined) < len(label); j++ {
+			joined = norm(joined + " " + fs[j].text)
+		}
+		if joined == label {
+			test.TapCanvas(h.win.Canvas(), f.pos)
+			return
+		}
+	}
+	h.t.Fatalf("nothing labelled %q to tap; screen has: %s", label, h.screenSummary())
+}
+
+func (h *harness) screenshot(name string) {
+	dir := os.Getenv("INFOMAT_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, h.win.Canvas().Capture()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func TestNavigateToProcedureCardAndBack(t *testing.T) {
+	h := newHarness(t)
+	h.mustSee("Gmina Przykładowa")
+	h.screenshot("home")
+	h.tap("Sprawy urzędowe")
+	h.mustSee("Meldunek")
+	h.tap("Meldunek")
+	h.tap("Zameldowanie na pobyt stały")
+	for _, heading := range []string{"Kogo dotyczy ta sprawa", "Co przygotować", "Ile zapłacisz", "Ile będziesz czekać", "Gdzie to załatwisz", "Jak złożyć wniosek", "Co, jeśli się nie zgadzasz", "Podstawa prawna", "Metryczka", "Rejestr zmian"} {
+		h.mustSee(heading)
+	}
+	h.screenshot("procedure")
+	h.tap("Wstecz")
+	h.mustSee("Zameldowanie na pobyt stały")
+	h.mustNotSee("Co przygotować")
+	h.tap("Start")
+	h.mustSee("Dostępność")
+	h.mustNotSee("Wstecz")
+}
+
+func TestEveryCategoryAndCardOpens(t *testing.T) {
+	h := newHarness(t)
+	b := bundle(t)
+	for _, c := range b.Categories {
+		for _, p := range b.ProceduresIn(c.ID) {
+			h.ui.push(route{kind: procedureScreen, id: p.ID})
+			h.mustSee(p.Title)
+			h.mustSee("Metryczka")
+			if len(p.Fees) > 0 {
+				h.mustSee(p.Fees[0].Amount.String())
+			} else {
+				h.mustSee("Nic nie płacisz")
+			}
+			h.ui.home()
+		}
+	}
+}
+
+func TestBIPMenuPageAndMetryczka(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Biuletyn (BIP)")
+	h.mustSee("Dane podmiotu")
+	h.mustSee("Prawo lokalne")
+	h.tap("Dane podmiotu")
+	h.tap("Dane kontaktowe i godziny pracy")
+	h.tap("Dane kontaktowe Urzędu Gminy Przykładowa")
+	h.mustSee("Godziny pracy")
+	h.mustSee("Metryczka")
+	h.mustSee("Wytworzył")
+	h.mustSee("Rejestr zmian")
+	h.mustSee("Nowe godziny pracy w poniedziałki")
+	h.screenshot("bip-page")
+	h.tap("Wstecz")
+	h.tap("Wstecz")
+	h.tap("Wstecz")
+	h.mustSee("Prawo lokalne")
+}
+
+func TestEveryBIPPageOpens(t *testing.T) {
+	h := newHarness(t)
+	for _, p := range bundle(t).BIPPages {
+		h.ui.push(route{kind: pageScreen, id: p.ID})
+		h.mustSee(p.Title)
+		h.mustSee("Metryczka")
+		h.ui.home()
+	}
+}
+
+func (h *harness) typeInSearch(text string) {
+	h.t.Helper()
+	e, ok := h.win.Canvas().Focused().(*widget.Entry)
+	if !ok {
+		h.t.Fatalf("search entry not focused")
+	}
+	test.Type(e, text)
+}
+
+func TestSearchAsYouTypeWithoutPolishLetters(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	h.mustSee("Zacznij pisać")
+	h.typeInSearch("zaswiadczenie o zamel")
+	h.mustSee("Zaświadczenie o zameldowaniu")
+	h.mustSee("Znaleziono")
+	h.screenshot("search")
+	h.tap("Zaświadczenie o zameldowaniu")
+	h.mustSee("Co przygotować")
+	// Back returns to the results with the query kept.
+	h.tap("Wstecz")
+	h.mustSee("Zaświadczenie o zameldowaniu")
+	if h.ui.query != "zaswiadczenie o zamel" {
+		t.Fatalf("query after back = %q", h.ui.query)
+	}
+}
+
+func TestSearchTypoAndNothingFound(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	h.typeInSearch("zameldowanei")
+	h.mustSee("Zameldowanie na pobyt stały")
+	e := h.win.Canvas().Focused().(*widget.Entry)
+	e.SetText("qqqxxzz")
+	h.mustSee("Nic nie znaleziono")
+}
+
+func TestSearchByOnScreenKeyboard(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	for _, k := range []string{"d", "o", "w", "ó", "d"} {
+		h.tapKey(k)
+	}
+	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "dowód" {
+		t.Fatalf("typed %q", e.Text)
+	}
+	h.mustSee("Dowód osobisty")
+}
+
+func TestSearchHighlightsMatchedWords(t *testing.T) {
+	segs := highlight("Zaświadczenie o zameldowaniu", []search.Span{{Start: 0, End: 14}}, widget.RichTextStyleInline)
+	if len(segs) != 2 {
+		t.Fatalf("segments = %d, want 2", len(segs))
+	}
+	first := segs[0].(*widget.TextSegment)
+	if first.Text != "Zaświadczenie" || !first.Style.TextStyle.Bold {
+		t.Fatalf("first segment = %q bold=%v", first.Text, first.Style.TextStyle.Bold)
+	}
+	if segs[1].(*widget.TextSegment).Style.TextStyle.Bold {
+		t.Fatal("unmatched text is bold")
+	}
+}
+
+func TestLanguageSwitchFromHomeAtAnyMoment(t *testing.T) {
+	h := newHarness(t)
+	h.tap("English")
+	h.mustSee("Office matters")
+	h.mustNotSee("Sprawy urzędowe")
+	h.tap("Office matters")
+	h.tap("Meldunek")
+	h.tap("Zameldowanie na pobyt stały")
+	h.mustSee("What to bring")
+	// Switch on the card itself, through the language screen.
+	h.tap("Start")
+	h.tap("Українська")
+	h.mustSee("Адміністративні справи")
+	h.tap("Język / Мова")
+	h.tap("Polski")
+	h.mustSee("Wybierz język ekranu")
+	h.mustSee("✓ Polski")
+}
+
+func TestIdleWarningMoreTimeAndReset(t *testing.T) {
+	h := newHarness(t)
+	h.tap("English")
+	h.tap("Office matters")
+	h.tap("Meldunek")
+	h.tap("Zameldowanie na pobyt stały")
+
+	h.clock.advance(60 * time.Second)
+	h.ui.Tick()
+	h.mustNotSee("Are you still using the kiosk?")
+
+	h.clock.advance(15 * time.Second) // 15 s left
+	h.ui.Tick()
+	h.mustSee("Are you still using the kiosk?")
+	h.mustSee("In 15 seconds")
+	h.screenshot("idle-warning")
+	h.clock.advance(5 * time.Second)
+	h.ui.Tick()
+	h.mustSee("In 10 seconds")
+
+	h.tap("More time")
+	h.ui.Tick()
+	h.mustNotSee("Are you still using the kiosk?")
+	h.mustSee("What to bring")
+	// "More time" gives the whole timeout again, far more than the 20 s required.
+	h.clock.advance(69 * time.Second)
+	h.ui.Tick()
+	h.mustNotSee("Are you still using the kiosk?")
+
+	h.clock.advance(25 * time.Second)
+	h.ui.Tick()
+	h.mustSee("Gmina Przykładowa")
+	h.mustSee("Sprawy urzędowe") // back to Polish
+	h.mustNotSee("What to bring")
+	h.mustNotSee("Are you still using the kiosk?")
+	if len(h.ui.stack) != 1 {
+		t.Fatalf("stack after reset = %v", h.ui.stack)
+	}
+}
+
+func TestIdleResetForgetsSearchAndLook(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Dostępność")
+	h.tap("Wysoki kontrast: wyłączony")
+	h.tap("Większy tekst: wyłączony")
+	h.mustSee("Wysoki kontrast: włączony")
+	h.screenshot("high-contrast")
+	bg := fyne.CurrentApp().Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight)
+	if bg != black {
+		t.Fatalf("high contrast background = %v", bg)
+	}
+	h.tap("Start")
+	h.tap("Szukaj")
+	h.typeInSearch("podatek")
+	h.clock.advance(2 * time.Minute)
+	h.ui.Tick()
+	h.mustSee("Gmina Przykładowa")
+	if h.ui.query != "" || h.ui.look != (Look{}) {
+		t.Fatalf("session state survived reset: query=%q look=%+v", h.ui.query, h.ui.look)
+	}
+	bg = fyne.CurrentApp().Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight)
+	if bg != white {
+		t.Fatalf("background after reset = %v", bg)
+	}
+	h.tap("Szukaj")
+	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "" {
+		t.Fatalf("next resident sees %q in search", e.Text)
+	}
+}
+
+func TestUntouchedHomeNeverWarns(t *testing.T) {
+	h := newHarness(t)
+	h.clock.advance(10 * time.Minute)
+	h.ui.Tick()
+	h.mustNotSee("Czy nadal korzystasz z kiosku?")
+}
+
+func TestLargeTextGrowsTargets(t *testing.T) {
+	normal := newTheme(Look{}, "")
+	large := newTheme(Look{LargeText: true}, "")
+	if large.Size(theme.SizeNameText) <= normal.Size(theme.SizeNameText)*1.3 {
+		t.Fatalf("large text %v vs %v", large.Size(theme.SizeNameText), normal.Size(theme.SizeNameText))
+	}
+}
+
+func TestDragScrollsProcedureCard(t *testing.T) {
+	h := newHarness(t)
+	h.ui.push(route{kind: procedureScreen, id: "zameldowanie-pobyt-staly"})
+	var s *touch.Scroll
+	var find func(o fyne.CanvasObject)
+	find = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *touch.Scroll:
+			s = x
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				find(c)
+			}
+		}
+	}
+	find(h.win.Canvas().Content())
+	if s == nil {
+		t.Fatal("procedure card is not in a touch scroll")
+	}
+	// A finger drag upwards in the middle of the card moves the text up.
+	test.Drag(h.win.Canvas(), fyne.NewPos(400, 900), 0, -500)
+	if got := s.Offset(); got < 400 {
+		t.Fatalf("offset after drag = %v, want ≈500", got)
+	}
+}
+
+func TestHomeTargetsAreFingerSized(t *testing.T) {
+	h := newHarness(t)
+	var check func(o fyne.CanvasObject)
+	n := 0
+	check = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case fyne.Tappable:
+			n++
+			if sz := o.Size(); sz.Height < touch.TargetSize || sz.Width < touch.TargetSize {
+				t.Errorf("tappable %T is %v, smaller than %v", x, sz, touch.TargetSize)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				check(c)
+			}
+		}
+	}
+	check(h.win.Canvas().Content())
+	if n < 8 {
+		t.Fatalf("only %d tappables on home", n)
+	}
+}
