@@ -99,17 +99,19 @@ func snippet(body string, first Span, match func(string, Span) bool) (string, []
 		b.WriteString(ellipsis)
 	}
 	used, end := 0, start
-	for sp, ok := nextWord(body, start); ok; sp, ok = nextWord(body, sp.End) {
-		gap := collapseSpace(body[end:sp.Start])
-		if end == start {
-			gap = ""
+	sp, ok := nextWord(body, start)
+	for ok {
+		gap := ""
+		if end > start {
+			gap = collapseSpace(body[end:sp.Start])
 		}
 		n := utf8.RuneCountInString(gap) + utf8.RuneCountInString(body[sp.Start:sp.End])
-		rest := 0
-		if _, more := nextWord(body, sp.End); more {
-			rest = utf8.RuneCountInString(ellipsis)
+		next, more := nextWord(body, sp.End)
+		reserve := 0
+		if more {
+			reserve = 1 // The closing ellipsis.
 		}
-		if used+n+rest > budget && end > start {
+		if used+n+reserve > budget && end > start {
 			break
 		}
 		b.WriteString(gap)
@@ -119,17 +121,19 @@ func snippet(body string, first Span, match func(string, Span) bool) (string, []
 		b.WriteString(body[sp.Start:sp.End])
 		used += n
 		end = sp.End
+		sp, ok = next, more
 	}
-	// Keep trailing punctuation such as a full stop when it fits.
-	if tail := strings.TrimRightFunc(body[end:], unicode.IsSpace); !strings.ContainsFunc(tail, isWordRune) {
+	if !ok {
+		// The body ends here: keep trailing punctuation such as a full
+		// stop when it fits.
+		tail := collapseSpace(strings.TrimRightFunc(body[end:], unicode.IsSpace))
 		if used+utf8.RuneCountInString(tail) <= budget {
-			b.WriteString(collapseSpace(tail))
-			end = len(body)
+			b.WriteString(tail)
 		}
+		// Not cut after all, even if the full stop did not fit.
+		return b.String(), spans
 	}
-	if _, more := nextWord(body, end); more {
-		b.WriteString(ellipsis)
-	}
+	b.WriteString(ellipsis)
 	return b.String(), spans
 }
 

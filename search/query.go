@@ -1,5 +1,7 @@
 package search
 
+import "math"
+
 // DefaultLimit is the number of hits returned when Search is given a
 // non-positive limit.
 const DefaultLimit = 20
@@ -68,22 +70,24 @@ type plan struct {
 }
 
 // acc is a document's accumulator. Keeping the fields together costs one
-// cache line per posting.
+// cache line per posting, and keeping it small keeps the array in cache.
 type acc struct {
-	qmark uint32  // score is valid when qmark == scratch.qep
-	wmark uint32  // best is valid when wmark == scratch.wep
-	score float32 // sum over the query words matched so far
+	// wmark is the epoch of the last word that matched the document:
+	// best is valid when wmark == scratch.wep, score when wmark > qep.
+	wmark uint32
+	score float32 // sum over the query's words matched so far
 	best  float32 // best term match of the current word
 }
 
 // scratch holds the per-query working memory, pooled so that a
 // keystroke allocates almost nothing.
 type scratch struct {
-	acc      []acc    // by doc
-	qep, wep uint32   // query and word epochs
-	docs     []uint32 // docs matched by any word
-	matched  []uint64 // bitset of docs, for restricted scans
-	wdocs    []uint32 // docs matched by the current word
+	acc     []acc    // by doc
+	qep     uint32   // word epoch before the query's first word
+	wep     uint32   // epoch of the current word
+	docs    []uint32 // docs matched by any word
+	matched []uint64 // bitset of docs, for restricted scans
+	wdocs   []uint32 // docs matched by the current word
 
 	tmark []uint32 // by term, dedupes a word's expansion
 	tep   uint32
@@ -108,15 +112,16 @@ func (ix *Index) getScratch() *scratch {
 	}
 }
 
-// nextQuery and nextWord start new epochs, which invalidates all marks
-// at once; only when a counter wraps must the marks be cleared.
+// nextQuery starts a query. Epochs invalidate all marks at once; only
+// when the counter is about to wrap must the marks be cleared.
 func (s *scratch) nextQuery() {
-	if s.qep++; s.qep == 0 {
+	if s.wep > math.MaxUint32-maxQueryWords-1 {
 		for i := range s.acc {
-			s.acc[i].qmark = 0
+			s.acc[i].wmark = 0
 		}
-		s.qep = 1
+		s.wep = 0
 	}
+	s.qep = s.wep
 	s.docs = s.docs[:0]
 }
 
@@ -126,15 +131,6 @@ func (s *scratch) fillMatched() {
 	clear(s.matched)
 	for _, d := range s.docs {
 		s.matched[d/64] |= 1 << (d % 64)
-	}
-}
-
-func (s *scratch) nextWord() {
-	if s.wep++; s.wep == 0 {
-		for i := range s.acc {
-			s.acc[i].wmark = 0
-		}
-		s.wep = 1
 	}
 }
 
@@ -257,7 +253,7 @@ func (ix *Index) accumulate(s *scratch, p plan, restrict bool) {
 	if p.start == p.end {
 		return
 	}
-	s.nextWord()
+	s.wep++
 	s.wdocs = s.wdocs[:0]
 	qep, wep, a := s.qep, s.wep, s.acc
 	n := float64(len(ix.docs))
@@ -288,12 +284,12 @@ func (ix *Index) accumulate(s *scratch, p plan, restrict bool) {
 		}
 		for _, pt := range ps {
 			e := &a[pt.doc]
-			if e.qmark != qep {
-				e.qmark, e.score = qep, 0
-				s.docs = append(s.docs, pt.doc)
-			}
 			v := c.quality * pt.w
 			if e.wmark != wep {
+				if e.wmark <= qep {
+					e.score = 0
+					s.docs = append(s.docs, pt.doc)
+				}
 				e.wmark, e.best = wep, v
 				e.score += v
 				s.wdocs = append(s.wdocs, pt.doc)

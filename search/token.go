@@ -34,14 +34,26 @@ var wordTable = func() []bool {
 	return t
 }()
 
+// asciiWord is isWordRune for ASCII, the bulk of Polish text.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
+
 // nextWord returns the span of the first word in s at or after byte i,
 // and ok=false when there is none.
 func nextWord(s string, i int) (sp Span, ok bool) {
 	for i < len(s) {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiWord[c] {
+				break
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(r) {
 			break
 		}
@@ -52,10 +64,14 @@ func nextWord(s string, i int) (sp Span, ok bool) {
 	}
 	start := i
 	for i < len(s) {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiWord[c] {
+				break
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if !isWordRune(r) {
 			break
 		}

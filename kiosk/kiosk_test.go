@@ -1,0 +1,148 @@
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"infomat/assets"
+	"infomat/store"
+)
+
+func TestIdleWarnsThenExpires(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	idle := NewIdle(90*time.Second, func() time.Time { return now })
+	if s, left := idle.Poll(); s != Active || left != 90*time.Second {
+		t.Fatalf("fresh: %v %v", s, left)
+	}
+	now = now.Add(69 * time.Second)
+	if s, _ := idle.Poll(); s != Active {
+		t.Fatalf("at 69 s: %v", s)
+	}
+	now = now.Add(2 * time.Second)
+	if s, left := idle.Poll(); s != Warning || left != 19*time.Second {
+		t.Fatalf("at 71 s: %v %v", s, left)
+	}
+	idle.Touch() // "Więcej czasu"
+	if s, left := idle.Poll(); s != Active || left < MinWarning {
+		t.Fatalf("after more time: %v %v", s, left)
+	}
+	now = now.Add(90 * time.Second)
+	if s, _ := idle.Poll(); s != Expired {
+		t.Fatalf("at timeout: %v", s)
+	}
+}
+
+func TestShortIdleTimeoutStillWarnsWholeTime(t *testing.T) {
+	now := time.Now()
+	idle := NewIdle(10*time.Second, func() time.Time { return now })
+	if s, _ := idle.Poll(); s != Warning {
+		t.Fatalf("a timeout shorter than the warning warns from the start, got %v", s)
+	}
+	if NewIdle(0, time.Now).Timeout() != DefaultIdleTimeout {
+		t.Fatal("zero timeout is not the default")
+	}
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, _, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// contentDir writes the embedded bundle to a folder, as a municipality would keep it.
+func contentDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "tresc")
+	if err := os.CopyFS(dir, assets.DefaultContent()); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func edit(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFolderContentBecomesLastGood(t *testing.T) {
+	st := openStore(t)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
+	b, src, err := LoadContent(st, dir, log)
+	if err != nil || src != FromFolder || b.Municipality.Name != "Gmina Testowa" {
+		t.Fatalf("folder: %v %v %v", src, err, b)
+	}
+	good := b.Version
+
+	// Restart with no folder: the store serves the same bundle.
+	b, src, err = LoadContent(st, "", log)
+	if err != nil || src != FromStore || b.Version != good {
+		t.Fatalf("restart: %v %v", src, err)
+	}
+
+	// A broken folder never replaces it, and the log says what is wrong where.
+	card := filepath.Join(dir, "procedury", "zameldowanie-pobyt-staly.yaml")
+	edit(t, card, "kategoria: meldunek", "kategoria: nieistniejaca")
+	logs.Reset()
+	b, src, err = LoadContent(st, dir, log)
+	if err != nil || src != FromStore || b.Version != good {
+		t.Fatalf("broken folder: %v %v", src, err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "zameldowanie-pobyt-staly.yaml") || !strings.Contains(out, "field=kategoria") {
+		t.Fatalf("log does not name file and field:\n%s", out)
+	}
+}
+
+func TestBrokenFolderWithEmptyStoreFallsBackToEmbedded(t *testing.T) {
+	st := openStore(t)
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "kod: 99-150", "kod: 99150")
+	b, src, err := LoadContent(st, dir, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	if err != nil || src != FromEmbedded || b.Municipality.Name != "Gmina Przykładowa" {
+		t.Fatalf("%v %v", src, err)
+	}
+	if _, _, err := st.ActiveContent(); err == nil {
+		t.Fatal("broken bundle was stored")
+	}
+}
+
+func TestInvalidStoredContentFallsBackToEmbedded(t *testing.T) {
+	st := openStore(t)
+	if err := st.PutContent("x", "test", map[string][]byte{"gmina.yaml": []byte("nazwa: [")}); err != nil {
+		t.Fatal(err)
+	}
+	b, src, err := LoadContent(st, "", slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	if err != nil || src != FromEmbedded || b == nil {
+		t.Fatalf("%v %v", src, err)
+	}
+}
+
+func TestDefaultDataDir(t *testing.T) {
+	t.Setenv("STATE_DIRECTORY", "/var/lib/infomat-test")
+	if got := DefaultDataDir(); got != "/var/lib/infomat-test" {
+		t.Fatalf("with StateDirectory: %q", got)
+	}
+}
