@@ -12,7 +12,7 @@ import (
 )
 
 // sample copies the embedded bundle into a MapFS the test can break.
-func sample(t *testing.T) fstest.MapFS {
+func sample(t testing.TB) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	err := fs.WalkDir(assets.DefaultContent(), ".", func(p string, d fs.DirEntry, err error) error {

@@ -146,3 +146,27 @@ func TestDefaultDataDir(t *testing.T) {
 		t.Fatalf("with StateDirectory: %q", got)
 	}
 }
+
+func TestIdleTimeoutSetting(t *testing.T) {
+	st := openStore(t)
+	if got := IdleTimeout(st); got != DefaultIdleTimeout {
+		t.Fatalf("unset: %v", got)
+	}
+	if err := st.SetSetting(SettingIdleTimeout, "2m"); err != nil {
+		t.Fatal(err)
+	}
+	if got := IdleTimeout(st); got != 2*time.Minute {
+		t.Fatalf("set: %v", got)
+	}
+	// A value edited into the store by hand that is out of range is ignored, not obeyed.
+	st.SetSetting(SettingIdleTimeout, "1s")
+	if got := IdleTimeout(st); got != DefaultIdleTimeout {
+		t.Fatalf("out of range: %v", got)
+	}
+	s, _ := LookupSetting(SettingIdleTimeout)
+	for _, bad := range []string{"abc", "5s", "3h"} {
+		if s.Check(bad) == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

@@ -10,7 +10,7 @@ const DefaultLimit = 20
 const (
 	maxQueryWords  = 10     // further words are ignored
 	maxExpand      = 50     // non-exact terms a single query word may expand to
-	postingsBudget = 50_000 // postings those expanded terms may add up to
+	postingsBudget = 30_000 // postings those expanded terms may add up to
 	maxTypoTerms   = 16     // typo neighbours kept per query word
 	minPrefixLen   = 3      // shortest non-last word that is also a prefix
 

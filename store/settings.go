@@ -51,3 +51,22 @@ func bucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
 	}
 	return b, nil
 }
+
+// Settings returns every stored device setting.
+func (s *Store) Settings() (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketSettings)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	return out, nil
+}

@@ -31,7 +31,7 @@ func runKiosk(args []string) int {
 	windowed := fl.Bool("windowed", false, "run in a window instead of full screen (development)")
 	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
 	contentDir := fl.String("content", "", "content folder to validate and activate")
-	idle := fl.Duration("idle", kiosk.DefaultIdleTimeout, "idle time before a session resets")
+	idle := fl.Duration("idle", 0, "idle time before a session resets (default: the device setting idle_timeout, else 90s)")
 	fl.Usage = usage
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -54,6 +54,9 @@ func runKiosk(args []string) int {
 		log.Error("store was corrupt; moved aside and started fresh", "aside", rec.AsidePath, "cause", rec.Cause)
 	}
 
+	if *idle == 0 {
+		*idle = kiosk.IdleTimeout(st)
+	}
 	bundle, src, err := kiosk.LoadContent(st, *contentDir, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Brak poprawnej treści: %v\n", err)

@@ -2,6 +2,7 @@
 //
 //	infomat [--windowed] [--data DIR] [--content DIR] [--idle 90s]   run the kiosk
 //	infomat content check DIR                                        validate a content folder
+//	infomat settings [--data DIR] [set KEY VALUE]                    device settings
 package main
 
 import (
@@ -19,6 +20,8 @@ func main() {
 		switch os.Args[1] {
 		case "content":
 			os.Exit(contentCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "settings":
+			os.Exit(settingsCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "help", "-h", "--help":
 			usage()
 			return
@@ -34,5 +37,7 @@ func usage() {
       uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych)
   infomat content check KATALOG
       sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
+  infomat settings [--data KATALOG] [set KLUCZ WARTOŚĆ]
+      pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s)
 `)
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"infomat/assets"
+)
+
+func TestContentCheckCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tresc")
+	if err := os.CopyFS(dir, assets.DefaultContent()); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := contentCmd([]string{"check", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("valid folder: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "OK: Gmina Przykładowa") {
+		t.Fatalf("output: %s", out.String())
+	}
+
+	card := filepath.Join(dir, "procedury", "zameldowanie-pobyt-staly.yaml")
+	data, _ := os.ReadFile(card)
+	os.WriteFile(card, bytes.Replace(data, []byte("kategoria: meldunek"), []byte("kategoria: brak"), 1), 0o644)
+	out.Reset()
+	if code := contentCmd([]string{"check", dir}, &out, &errOut); code != 1 {
+		t.Fatalf("broken folder: exit %d", code)
+	}
+	if !strings.Contains(out.String(), "procedury/zameldowanie-pobyt-staly.yaml: kategoria: nieznana kategoria") {
+		t.Fatalf("output does not name file and field: %s", out.String())
+	}
+	if code := contentCmd([]string{"check", filepath.Join(dir, "nope")}, &out, &errOut); code != 2 {
+		t.Fatalf("missing folder: exit %d", code)
+	}
+}
+
+func TestSettingsCommand(t *testing.T) {
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := settingsCmd([]string{"--data", data, "set", "idle_timeout", "2m"}, &out, &errOut); code != 0 {
+		t.Fatalf("set: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
+	if code := settingsCmd([]string{"--data", data}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "idle_timeout   2m") {
+		t.Fatalf("list: exit %d: %q", code, out.String())
+	}
+	errOut.Reset()
+	if code := settingsCmd([]string{"--data", data, "set", "idle_timeout", "5s"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "od 30s") {
+		t.Fatalf("bad value: exit %d: %q", code, errOut.String())
+	}
+	if code := settingsCmd([]string{"--data", data, "set", "kolor", "x"}, &out, &errOut); code != 2 {
+		t.Fatalf("unknown key: exit %d", code)
+	}
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a command needs, only those missing, so the README's commands
+# work on a fresh Debian machine with Go. Usage: scripts/deps.sh run|test
+set -euo pipefail
+
+case "${1:-}" in
+  run)  pkgs=(libgl1-mesa-dev xorg-dev libxkbcommon-dev) ;;
+  # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
+  # x11-utils for xdpyinfo (is the screen up yet?).
+  test) pkgs=(libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool imagemagick x11-utils) ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
