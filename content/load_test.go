@@ -117,7 +117,9 @@ func TestProblemsNameFileFieldAndReason(t *testing.T) {
 			card, "miejsce.urzad", "nieznany urząd"},
 		{"typo in key", func(m fstest.MapFS) { replaceIn(t, m, card, "termin:", "termni:") },
 			card, "termni", "nieznane pole"},
-		{"bad date", func(m fstest.MapFS) { replaceIn(t, m, card, "data_publikacji: 2026-01-14", "data_publikacji: 14.01.2026") },
+		{"bad date", func(m fstest.MapFS) {
+			replaceIn(t, m, card, "data_publikacji: 2026-01-14", "data_publikacji: 14.01.2026")
+		},
 			card, "", "RRRR-MM-DD"},
 		{"bad channel", func(m fstest.MapFS) { replaceIn(t, m, card, "[osobiscie, epuap]", "[osobiscie, fax]") },
 			card, "forma_zlozenia[1]", "nieznana forma"},
