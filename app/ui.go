@@ -125,6 +125,14 @@ func (u *UI) atFreshHome() bool {
 // Nothing a resident typed or opened survives it.
 func (u *UI) Reset() {
 	u.hideWarning()
+	// Any other popup (the keyboard's letter picker, say) goes too, and whatever a physical
+	// keyboard copied: the next resident must find no trace.
+	for _, o := range u.win.Canvas().Overlays().List() {
+		u.win.Canvas().Overlays().Remove(o)
+	}
+	if cb := u.win.Clipboard(); cb != nil {
+		cb.SetContent("")
+	}
 	u.query = ""
 	u.stack = []route{{kind: homeScreen}}
 	u.look = Look{}

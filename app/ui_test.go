@@ -401,9 +401,16 @@ func TestIdleResetForgetsSearchAndLook(t *testing.T) {
 	h.tap("Start")
 	h.tap("Szukaj")
 	h.typeInSearch("podatek")
+	h.win.Clipboard().SetContent("podatek")
 	h.clock.advance(2 * time.Minute)
 	h.ui.Tick()
 	h.mustSee("Gmina Przykładowa")
+	if got := h.win.Clipboard().Content(); got != "" {
+		t.Fatalf("clipboard survived reset: %q", got)
+	}
+	if len(h.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("a popup survived reset")
+	}
 	if h.ui.query != "" || h.ui.look != (Look{}) {
 		t.Fatalf("session state survived reset: query=%q look=%+v", h.ui.query, h.ui.look)
 	}
@@ -478,5 +485,31 @@ func TestHomeTargetsAreFingerSized(t *testing.T) {
 	check(h.win.Canvas().Content())
 	if n < 8 {
 		t.Fatalf("only %d tappables on home", n)
+	}
+}
+
+func TestDragScrollsSearchResults(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	h.typeInSearch("a")
+	var l *touch.List
+	var find func(o fyne.CanvasObject)
+	find = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *touch.List:
+			l = x
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				find(c)
+			}
+		}
+	}
+	find(h.win.Canvas().Content())
+	if l == nil {
+		t.Fatal("results are not a touch list")
+	}
+	test.Drag(h.win.Canvas(), fyne.NewPos(400, 500), 0, -300)
+	if got := l.Offset(); got < 250 {
+		t.Fatalf("offset after drag = %v, want ≈300", got)
 	}
 }
