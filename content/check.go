@@ -201,11 +201,17 @@ func (l *loader) checkRecord(file, field string, r Record) {
 	if r.PublishedOn.IsZero() {
 		l.add(file, field+".data_publikacji", "pole wymagane jest puste")
 	}
-	if !r.ProducedOn.IsZero() && r.PublishedOn.Before(r.ProducedOn.Time) {
+	if !r.ProducedOn.IsZero() && !r.PublishedOn.IsZero() && r.PublishedOn.Before(r.ProducedOn.Time) {
 		l.add(file, field+".data_publikacji", "publikacja (%s) przed wytworzeniem (%s)", r.PublishedOn, r.ProducedOn)
 	}
 	// A bulletin dated in the future is a typo in the year, not a plan.
 	tomorrow := time.Now().AddDate(0, 0, 1)
+	if r.ProducedOn.After(tomorrow) {
+		l.add(file, field+".data_wytworzenia", "data %s jest w przyszłości", r.ProducedOn)
+	}
+	if r.PublishedOn.After(tomorrow) {
+		l.add(file, field+".data_publikacji", "data %s jest w przyszłości", r.PublishedOn)
+	}
 	prev := 0
 	for i, c := range r.Changes {
 		f := fmt.Sprintf("%s.rejestr_zmian[%d]", field, i)
@@ -285,6 +291,12 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 
 func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 	f := pg.File
+	for _, part := range strings.Split(pg.ID, "/") {
+		if !slug.MatchString(part) {
+			l.add(f, "", "nazwa pliku lub folderu %q: tylko małe litery bez polskich znaków, cyfry i myślniki", part)
+			break
+		}
+	}
 	l.required(f, "tytul", pg.Title)
 	if l.required(f, "menu", pg.Menu) && parsed.menu {
 		if _, ok := menu[pg.Menu]; !ok {

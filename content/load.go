@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -143,28 +144,62 @@ func (l *loader) decode(file string, v any, required bool) bool {
 	return l.decodeBytes(file, data, v)
 }
 
-var yamlField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type`)
+var (
+	yamlField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type`)
+	yamlType  = regexp.MustCompile("^line (\\d+): cannot unmarshal !!\\w+(?: `([^`]*)`)? into (.+)$")
+	yamlLine  = regexp.MustCompile(`^line (\d+): (.*)$`)
+)
 
+func quoted(v string) string {
+	if v == "" {
+		return ""
+	}
+	return fmt.Sprintf("%q ", v)
+}
+
+// kinds names Go types the way a clerk thinks of YAML values.
+func kinds(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "listy (pozycji zaczynających się od „- ”)"
+	case strings.HasPrefix(goType, "int"):
+		return "liczby całkowitej"
+	case goType == "string":
+		return "tekstu"
+	}
+	return "zagnieżdżonych pól (klucz: wartość)"
+}
+
+// decodeBytes decodes strictly. Value errors do not stop the decoder (yaml.v3 carries on after
+// a TypeError), so it reports them and returns true: the rest of the file is still checked.
 func (l *loader) decodeBytes(file string, data []byte, v any) bool {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(v)
-	if err == nil {
+	if err == nil || errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) {
+			l.add(file, "", "plik jest pusty")
+			return false
+		}
 		return true
 	}
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, msg := range te.Errors {
-			if m := yamlField.FindStringSubmatch(msg); m != nil {
-				l.add(file, m[2], "nieznane pole (wiersz %s) — literówka w nazwie?", m[1])
-				continue
-			}
+	if !errors.As(err, &te) {
+		l.add(file, "", "błędny YAML: %v", err)
+		return false
+	}
+	for _, msg := range te.Errors {
+		if m := yamlField.FindStringSubmatch(msg); m != nil {
+			l.add(file, m[2], "nieznane pole (wiersz %s) — literówka w nazwie?", m[1])
+		} else if m := yamlType.FindStringSubmatch(msg); m != nil {
+			l.add(file, "", "wiersz %s: zły rodzaj wartości %s— oczekiwano %s", m[1], quoted(m[2]), kinds(m[3]))
+		} else if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			l.add(file, "", "wiersz %s: %s", m[1], m[2])
+		} else {
 			l.add(file, "", "%s", msg)
 		}
-	} else {
-		l.add(file, "", "błędny YAML: %v", err)
 	}
-	return false
+	return true
 }
 
 func (l *loader) procedures() []Procedure {
@@ -172,6 +207,11 @@ func (l *loader) procedures() []Procedure {
 	if err != nil {
 		l.add(ProceduresDir, "", "%v", err)
 		return nil
+	}
+	if yml, _ := fs.Glob(l.fsys, ProceduresDir+"/*.yml"); len(yml) > 0 {
+		for _, f := range yml {
+			l.add(f, "", "karty usług mają rozszerzenie .yaml — zmień nazwę pliku")
+		}
 	}
 	if len(files) == 0 {
 		l.add(ProceduresDir, "", "brak kart usług (plików .yaml)")

@@ -255,3 +255,32 @@ func TestLookupsAndOrder(t *testing.T) {
 		t.Fatalf("office without hours should use the municipality's: %v", got)
 	}
 }
+
+// A bad value does not hide the other problems of the same file.
+func TestBadValueDoesNotStopTheFileCheck(t *testing.T) {
+	m := sample(t)
+	replaceIn(t, m, card, "data_publikacji: 2026-01-14", "data_publikacji: 14.01.2026")
+	replaceIn(t, m, card, "kategoria: meldunek", "kategoria: nieistniejaca")
+	replaceIn(t, m, card, "termin: Od ręki", "termin:\n  - Od ręki\ntermin_stary: Od ręki")
+	got := problems(t, m)
+	for _, want := range []string{"RRRR-MM-DD", "nieznana kategoria", "oczekiwano tekstu", "termin_stary: nieznane pole"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "cannot unmarshal") {
+		t.Errorf("raw decoder message reached the clerk:\n%s", got)
+	}
+}
+
+func TestFutureDatesAndWrongExtension(t *testing.T) {
+	m := sample(t)
+	replaceIn(t, m, card, "data_publikacji: 2026-01-14", "data_publikacji: 2099-01-14")
+	m["procedury/nowa.yml"] = &fstest.MapFile{Data: []byte("nazwa: x\n")}
+	got := problems(t, m)
+	for _, want := range []string{card + ": metryczka.data_publikacji: data 14.01.2099 jest w przyszłości", "procedury/nowa.yml: karty usług mają rozszerzenie .yaml"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}

@@ -16,7 +16,7 @@ type Amount int64
 func (a *Amount) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseAmount(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return fieldError(n, err.Error())
 	}
 	*a = v
 	return nil
@@ -65,7 +65,7 @@ func (a Amount) String() string {
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	t, err := time.Parse("2006-01-02", n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: data %q: wpisz w formacie RRRR-MM-DD", n.Line, n.Value)
+		return fieldError(n, fmt.Sprintf("data %q: wpisz w formacie RRRR-MM-DD", n.Value))
 	}
 	d.Time = t
 	return nil
@@ -73,3 +73,9 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes the date back as YYYY-MM-DD.
 func (d Date) MarshalYAML() (any, error) { return d.Format("2006-01-02"), nil }
+
+// fieldError reports a bad value as a yaml.TypeError, which lets the decoder carry on with the
+// rest of the file, so one run reports every problem in it.
+func fieldError(n *yaml.Node, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
+}
