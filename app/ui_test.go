@@ -442,19 +442,7 @@ func TestLargeTextGrowsTargets(t *testing.T) {
 func TestDragScrollsProcedureCard(t *testing.T) {
 	h := newHarness(t)
 	h.ui.push(route{kind: procedureScreen, id: "zameldowanie-pobyt-staly"})
-	var s *touch.Scroll
-	var find func(o fyne.CanvasObject)
-	find = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *touch.Scroll:
-			s = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				find(c)
-			}
-		}
-	}
-	find(h.win.Canvas().Content())
+	s := findObject[*touch.Scroll](h.win.Canvas().Content())
 	if s == nil {
 		t.Fatal("procedure card is not in a touch scroll")
 	}
@@ -492,19 +480,7 @@ func TestDragScrollsSearchResults(t *testing.T) {
 	h := newHarness(t)
 	h.tap("Szukaj")
 	h.typeInSearch("a")
-	var l *touch.List
-	var find func(o fyne.CanvasObject)
-	find = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *touch.List:
-			l = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				find(c)
-			}
-		}
-	}
-	find(h.win.Canvas().Content())
+	l := findObject[*touch.List](h.win.Canvas().Content())
 	if l == nil {
 		t.Fatal("results are not a touch list")
 	}
@@ -512,4 +488,20 @@ func TestDragScrollsSearchResults(t *testing.T) {
 	if got := l.Offset(); got < 250 {
 		t.Fatalf("offset after drag = %v, want ≈300", got)
 	}
+}
+
+// findObject returns the first object of type T in the container tree under o.
+func findObject[T fyne.CanvasObject](o fyne.CanvasObject) T {
+	var zero T
+	if x, ok := o.(T); ok {
+		return x
+	}
+	if c, ok := o.(*fyne.Container); ok {
+		for _, child := range c.Objects {
+			if x := findObject[T](child); any(x) != any(zero) {
+				return x
+			}
+		}
+	}
+	return zero
 }

@@ -9,39 +9,29 @@ import (
 
 // Procedure returns the card with the given ID.
 func (b *Bundle) Procedure(id string) (*Procedure, bool) {
-	for i := range b.Procedures {
-		if b.Procedures[i].ID == id {
-			return &b.Procedures[i], true
-		}
-	}
-	return nil, false
+	return find(b.Procedures, func(p *Procedure) bool { return p.ID == id })
 }
 
 // Category returns the category with the given ID.
 func (b *Bundle) Category(id string) (*Category, bool) {
-	for i := range b.Categories {
-		if b.Categories[i].ID == id {
-			return &b.Categories[i], true
-		}
-	}
-	return nil, false
+	return find(b.Categories, func(c *Category) bool { return c.ID == id })
 }
 
 // Office returns the office with the given ID.
 func (b *Bundle) Office(id string) (*Office, bool) {
-	for i := range b.Offices {
-		if b.Offices[i].ID == id {
-			return &b.Offices[i], true
-		}
-	}
-	return nil, false
+	return find(b.Offices, func(o *Office) bool { return o.ID == id })
 }
 
 // Page returns the BIP page with the given ID.
 func (b *Bundle) Page(id string) (*Page, bool) {
-	for i := range b.BIPPages {
-		if b.BIPPages[i].ID == id {
-			return &b.BIPPages[i], true
+	return find(b.BIPPages, func(p *Page) bool { return p.ID == id })
+}
+
+// find returns a pointer into items, so callers see the bundle's own value.
+func find[T any](items []T, match func(*T) bool) (*T, bool) {
+	for i := range items {
+		if match(&items[i]) {
+			return &items[i], true
 		}
 	}
 	return nil, false
