@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"infomat/app/markdown"
 	"infomat/app/touch"
 	"infomat/l10n"
 )
@@ -30,7 +31,7 @@ func (u *UI) homeView() fyne.CanvasObject {
 	addr.Wrapping = fyne.TextWrapWord
 	welcome := widget.NewLabel(u.t("home.welcome"))
 	welcome.Wrapping = fyne.TextWrapWord
-	header := container.NewBorder(nil, nil, crest, nil, container.NewVBox(name, addr, welcome))
+	header := container.NewBorder(nil, nil, crest, nil, markdown.NewStack(name, addr, welcome))
 
 	tiles := container.NewGridWithColumns(2,
 		u.tile(u.t("home.procedures"), theme.DocumentIcon(), route{kind: categoriesScreen}),

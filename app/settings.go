@@ -8,12 +8,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"infomat/app/markdown"
 	"infomat/app/touch"
 	"infomat/l10n"
 )
 
 func (u *UI) languageView() fyne.CanvasObject {
-	box := container.NewVBox(u.note(u.t("language.body")))
+	box := markdown.NewStack(u.note(u.t("language.body")))
 	for _, l := range l10n.Languages {
 		l := l
 		label := l.Name()
@@ -40,7 +41,7 @@ func (u *UI) accessView() fyne.CanvasObject {
 			u.render()
 		})
 	}
-	box := container.NewVBox(
+	box := markdown.NewStack(
 		u.note(u.t("access.body")),
 		toggle(u.t("access.contrast"), u.look.HighContrast, func() { u.look.HighContrast = !u.look.HighContrast }),
 		toggle(u.t("access.large"), u.look.LargeText, func() { u.look.LargeText = !u.look.LargeText }),
@@ -77,7 +78,7 @@ func (u *UI) showWarning(left time.Duration) {
 		u.hideWarning()
 	})
 	end := touch.NewButton(u.t("idle.end"), nil, u.Reset)
-	box := container.NewVBox(question, u.countdown, more, end)
+	box := markdown.NewStack(question, u.countdown, more, end)
 	u.warning = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
 	size := u.win.Canvas().Size()
 	u.warning.Resize(fyne.NewSize(size.Width*0.8, box.MinSize().Height+4*touch.TargetSize/4))

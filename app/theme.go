@@ -48,8 +48,11 @@ func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 		case theme.ColorNameForegroundOnPrimary:
 			return black
 		case theme.ColorNameForeground, theme.ColorNameInputBorder, theme.ColorNameSeparator,
-			theme.ColorNamePlaceHolder, theme.ColorNameDisabled:
+			theme.ColorNamePlaceHolder:
 			return white
+		case theme.ColorNameDisabled:
+			// Dimmer than text, so a greyed-out arrow does not look tappable.
+			return color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}
 		case theme.ColorNamePrimary, theme.ColorNameFocus, theme.ColorNameHyperlink, theme.ColorNameSelection:
 			return yellow
 		case theme.ColorNameButton:

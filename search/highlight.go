@@ -25,8 +25,8 @@ const ellipsis = "…"
 
 // matcher recognises words whose normalised form is a matched term.
 type matcher struct {
-	terms map[string]struct{}
-	first [256]bool // first bytes of the terms: most words fail here
+	terms map[string]bool // matched term -> it may anchor a snippet
+	first [256]bool       // first bytes of the terms: most words fail here
 	buf   []byte
 }
 
@@ -35,22 +35,31 @@ func (m *matcher) reset() {
 	m.first = [256]bool{}
 }
 
-func (m *matcher) add(term string) {
-	m.terms[term] = struct{}{}
+// add adds a matched term. Terms of common words ("w", "o") do not
+// anchor snippets: the excerpt should show the words that matter.
+func (m *matcher) add(term string, anchor bool) {
+	m.terms[term] = m.terms[term] || anchor
 	m.first[term[0]] = true
 }
 
-func (m *matcher) match(s string, sp Span) bool {
+// lookup reports whether the word at sp in s is a matched term and
+// whether it may anchor a snippet.
+func (m *matcher) lookup(s string, sp Span) (match, anchor bool) {
 	if c := s[sp.Start]; c < utf8.RuneSelf {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		if !m.first[c] {
-			return false
+			return false, false
 		}
 	}
 	m.buf = appendFold(m.buf[:0], s[sp.Start:sp.End])
-	_, ok := m.terms[string(m.buf)]
+	anchor, match = m.terms[string(m.buf)]
+	return match, anchor
+}
+
+func (m *matcher) match(s string, sp Span) bool {
+	ok, _ := m.lookup(s, sp)
 	return ok
 }
 
@@ -64,11 +73,20 @@ func (ix *Index) hit(r scored, m *matcher) Hit {
 			h.TitleSpans = append(h.TitleSpans, sp)
 		}
 	}
+	// The snippet surrounds the first anchoring match, else the first.
+	first, found := Span{}, false
 	for sp, ok := nextWord(d.Body, 0); ok; sp, ok = nextWord(d.Body, sp.End) {
-		if m.match(d.Body, sp) {
-			h.Snippet, h.SnippetSpans = snippet(d.Body, sp, m.match)
+		match, anchor := m.lookup(d.Body, sp)
+		if match && !found {
+			first, found = sp, true
+		}
+		if anchor {
+			first = sp
 			break
 		}
+	}
+	if found {
+		h.Snippet, h.SnippetSpans = snippet(d.Body, first, m.match)
 	}
 	return h
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -63,6 +64,25 @@ func TestSnippetMatchAtEnd(t *testing.T) {
 		t.Errorf("snippet = %q, want cut at the start only", h.Snippet)
 	}
 	if got := spanTexts(h.Snippet, h.SnippetSpans); len(got) != 1 || got[0] != "dowód" {
+		t.Errorf("spans = %q", got)
+	}
+}
+
+func TestSnippetSkipsCommonWords(t *testing.T) {
+	docs := []Doc{{
+		ID:    "doc",
+		Title: "Informacja",
+		Body:  "W urzędzie " + strings.Repeat("można coś załatwić ", 15) + "i odebrać zaświadczenie w kasie.",
+	}}
+	for i := range 10 {
+		docs = append(docs, Doc{Title: "Ogłoszenie", Body: "Spotkanie w świetlicy " + strings.Repeat("x", i+1)})
+	}
+	ix := NewIndex(docs)
+	h := ix.Search("zaswiadczenie w ", 1)[0]
+	if h.Doc.ID != "doc" || !strings.Contains(h.Snippet, "zaświadczenie") {
+		t.Errorf("snippet = %q, want it around zaświadczenie, not the common w", h.Snippet)
+	}
+	if got := spanTexts(h.Snippet, h.SnippetSpans); !slices.Contains(got, "zaświadczenie") {
 		t.Errorf("spans = %q", got)
 	}
 }

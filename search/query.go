@@ -1,6 +1,10 @@
 package search
 
-import "math"
+import (
+	"math"
+	"math/bits"
+	"strings"
+)
 
 // DefaultLimit is the number of hits returned when Search is given a
 // non-positive limit.
@@ -8,7 +12,7 @@ const DefaultLimit = 20
 
 // Query limits and scoring constants; see the package documentation.
 const (
-	maxQueryWords  = 10     // further words are ignored
+	maxQueryWords  = 10     // further words are ignored; at most 16 (acc.words)
 	maxExpand      = 50     // non-exact terms a single query word may expand to
 	postingsBudget = 30_000 // postings those expanded terms may add up to
 	maxTypoTerms   = 16     // typo neighbours kept per query word
@@ -17,7 +21,7 @@ const (
 	coverageBonus   = 100.0 // per matched query word, scaled by its rarity
 	fullCoverageIDF = 4.0   // idf from which a word earns the full bonus
 	commonShare     = 4     // words in over 1/commonShare of docs are common
-	minRestrictIDF  = 0.1   // terms in over ~90% of docs skipped when common
+	minRestrictIDF  = 0.3   // terms in over ~74% of docs skipped when common
 	typoQuality     = 0.4
 	fuzzyQuality    = 0.3 // prefix with a typo, for the word being typed
 )
@@ -65,31 +69,46 @@ type cand struct {
 // plan is one query word's share of scratch.cands.
 type plan struct {
 	start, end int
-	df         int  // sum of the candidates' document frequencies
-	common     bool // a candidate occurs in more than commonShare of docs
+	df         int     // sum of the candidates' document frequencies
+	common     bool    // a candidate occurs in more than 1/commonShare of docs
+	bonus      float32 // coverage bonus, known once the word is scanned
 }
 
-// acc is a document's accumulator. Keeping the fields together costs one
-// cache line per posting, and keeping it small keeps the array in cache.
+// acc is a document's accumulator; small, so that the array stays in
+// cache. An all-zero acc means the query has not matched the document.
 type acc struct {
-	// wmark is the epoch of the last word that matched the document:
-	// best is valid when wmark == scratch.wep, score when wmark > qep.
-	wmark uint32
-	score float32 // sum over the query's words matched so far
-	best  float32 // best term match of the current word
+	score uint32 // best term match of each word matched so far, summed
+	best  uint16 // best term match of the current word
+	words uint16 // bit i set: query word i matched
+}
+
+// fixedOne is 1.0 in the fixed-point match scores of acc. Integers let
+// the inner loop run without branches, and a match scores at most
+// titleWeight × ln(1+2n), under 40 for any realistic n, so 16 bits do.
+const fixedOne = 1 << 10
+
+func toFixed(v float32) uint32 { return uint32(min(v*fixedOne, math.MaxUint16)) }
+
+// add records a match of query word i scoring v, keeping only the best
+// match per word, and returns 1 if it is the word's first match. It is
+// branch-free: whether a document was matched already is unpredictable.
+func (e *acc) add(v uint32, i int) int {
+	seen := uint32(e.words>>i) & 1
+	old := uint32(e.best) & -seen
+	best := max(old, v)
+	e.score += best - old
+	e.best = uint16(best)
+	e.words |= 1 << i
+	return int(1 - seen)
 }
 
 // scratch holds the per-query working memory, pooled so that a
 // keystroke allocates almost nothing.
 type scratch struct {
-	acc     []acc    // by doc
-	qep     uint32   // word epoch before the query's first word
-	wep     uint32   // epoch of the current word
-	docs    []uint32 // docs matched by any word
-	matched []uint64 // bitset of docs, for restricted scans
-	wdocs   []uint32 // docs matched by the current word
-
-	tmark []uint32 // by term, dedupes a word's expansion
+	acc   []acc     // by doc; zeroed again by topK
+	used  []uint64  // bitset of docs whose acc is not zero
+	bonus []float32 // coverage bonus by set of matched words
+	tmark []uint32  // by term, dedupes a word's expansion
 	tep   uint32
 	cands []cand
 	plans []plan
@@ -105,32 +124,11 @@ func (ix *Index) getScratch() *scratch {
 		return s
 	}
 	return &scratch{
-		acc:     make([]acc, len(ix.docs)),
-		matched: make([]uint64, (len(ix.docs)+63)/64),
-		tmark:   make([]uint32, len(ix.terms)),
-		match:   matcher{terms: make(map[string]struct{})},
-	}
-}
-
-// nextQuery starts a query. Epochs invalidate all marks at once; only
-// when the counter is about to wrap must the marks be cleared.
-func (s *scratch) nextQuery() {
-	if s.wep > math.MaxUint32-maxQueryWords-1 {
-		for i := range s.acc {
-			s.acc[i].wmark = 0
-		}
-		s.wep = 0
-	}
-	s.qep = s.wep
-	s.docs = s.docs[:0]
-}
-
-// fillMatched records s.docs in the s.matched bitset, which unlike
-// s.acc fits in the L1 cache.
-func (s *scratch) fillMatched() {
-	clear(s.matched)
-	for _, d := range s.docs {
-		s.matched[d/64] |= 1 << (d % 64)
+		acc:   make([]acc, len(ix.docs)),
+		used:  make([]uint64, (len(ix.docs)+63)/64),
+		bonus: make([]float32, 1<<maxQueryWords),
+		tmark: make([]uint32, len(ix.terms)),
+		match: matcher{terms: make(map[string]bool)},
 	}
 }
 
@@ -153,34 +151,57 @@ func (ix *Index) Search(query string, limit int) []Hit {
 	}
 	s := ix.getScratch()
 	defer ix.pool.Put(s)
-	s.nextQuery()
 	s.match.reset()
 	s.cands, s.plans = s.cands[:0], s.plans[:0]
 	for _, w := range ws {
-		s.plans = append(s.plans, ix.expand(s, w))
+		p := ix.expand(s, w)
+		for _, c := range s.cands[p.start:p.end] {
+			s.match.add(ix.terms[c.term], !p.common)
+		}
+		s.plans = append(s.plans, p)
 	}
 	// Selective words first, so that common ones need only visit the
-	// documents those matched.
-	for _, p := range s.plans {
-		if !p.common {
-			ix.accumulate(s, p, false)
+	// documents those matched. With only common words, the rarest one
+	// stands in for the selective ones.
+	var selective uint16
+	for i := range s.plans {
+		if p := &s.plans[i]; !p.common && ix.accumulate(s, p, i, 0) > 0 {
+			selective |= 1 << i
 		}
 	}
-	restrict := len(s.docs) > 0
-	if restrict {
-		s.fillMatched()
-	}
-	for _, p := range s.plans {
-		if p.common {
-			ix.accumulate(s, p, restrict)
+	if selective == 0 {
+		rarest := -1
+		for i, p := range s.plans {
+			if p.common && (rarest < 0 || p.df < s.plans[rarest].df) {
+				rarest = i
+			}
+		}
+		if rarest >= 0 && ix.accumulate(s, &s.plans[rarest], rarest, 0) > 0 {
+			selective = 1 << rarest
 		}
 	}
+	for i := range s.plans {
+		if p := &s.plans[i]; p.common && selective&(1<<i) == 0 {
+			ix.accumulate(s, p, i, selective)
+		}
+	}
+	s.fillBonus()
 	top := s.topK(limit)
 	hits := make([]Hit, len(top))
 	for i, r := range top {
 		hits[i] = ix.hit(r, &s.match)
 	}
 	return hits
+}
+
+// fillBonus tabulates the summed coverage bonus of every set of words.
+func (s *scratch) fillBonus() {
+	n := 1 << len(s.plans)
+	s.bonus[0] = 0
+	for set := 1; set < n; set++ {
+		low := set & -set
+		s.bonus[set] = s.bonus[set&^low] + s.plans[bits.TrailingZeros(uint(low))].bonus
+	}
 }
 
 // expand appends the terms w matches to s.cands, within the caps.
@@ -190,7 +211,6 @@ func (ix *Index) expand(s *scratch, w queryWord) plan {
 	add := func(t uint32, q float32) {
 		s.tmark[t] = s.tep
 		s.cands = append(s.cands, cand{t, q})
-		s.match.add(ix.terms[t])
 		df := ix.df(t)
 		p.df += df
 		p.common = p.common || df > len(ix.docs)/commonShare
@@ -237,79 +257,59 @@ func (ix *Index) expand(s *scratch, w queryWord) plan {
 		}
 	}
 	typed := runeLen(w.text)
-	take(&s.typo, func(uint32) float32 { return typoQuality })
-	take(&s.pre, func(t uint32) float32 { return prefixQuality(typed, runeLen(ix.terms[t])) })
+	prefix := func(t uint32) float32 { return prefixQuality(typed, runeLen(ix.terms[t])) }
+	take(&s.typo, func(t uint32) float32 {
+		// "dowodu" is one insertion away from "dowod" but, better, a
+		// completion of it.
+		if w.prefix && strings.HasPrefix(ix.terms[t], w.text) {
+			return prefix(t)
+		}
+		return typoQuality
+	})
+	take(&s.pre, prefix)
 	take(&s.fuzzy, func(uint32) float32 { return fuzzyQuality })
 	p.end = len(s.cands)
 	return p
 }
 
-// accumulate adds one query word's contribution to every document it
-// matches, or with restrict only to documents already matched: its best
-// term match (quality × field weight × idf) plus a coverage bonus for
-// matching the word at all. The bonus shrinks for words found in many
-// documents ("w", "na"), since they say little about relevance.
-func (ix *Index) accumulate(s *scratch, p plan, restrict bool) {
-	if p.start == p.end {
-		return
-	}
-	s.wep++
-	s.wdocs = s.wdocs[:0]
-	qep, wep, a := s.qep, s.wep, s.acc
-	n := float64(len(ix.docs))
+// accumulate adds the best term match (quality × field weight × idf)
+// of query word number word to every document it matches, and
+// returns how many those are. When restrict is not zero, only documents
+// already matched by one of the words in restrict are visited. It sets
+// p.bonus, the coverage bonus for matching the word at all, which
+// shrinks for words found in many documents ("w", "na") since they say
+// little about relevance.
+func (ix *Index) accumulate(s *scratch, p *plan, word int, restrict uint16) int {
+	n, a, used := float64(len(ix.docs)), s.acc, s.used
+	matched := 0
 	for _, c := range s.cands[p.start:p.end] {
 		ps := ix.postings(c.term)
-		if restrict {
+		if restrict != 0 {
 			// A term in nearly every document cannot change the order
 			// of the documents already matched.
 			if idf(n, float64(len(ps))) < minRestrictIDF {
 				continue
 			}
 			for _, pt := range ps {
-				if s.matched[pt.doc/64]&(1<<(pt.doc%64)) == 0 {
-					continue
-				}
-				e := &a[pt.doc]
-				v := c.quality * pt.w
-				if e.wmark != wep {
-					e.wmark, e.best = wep, v
-					e.score += v
-					s.wdocs = append(s.wdocs, pt.doc)
-				} else if v > e.best {
-					e.score += v - e.best
-					e.best = v
+				if e := &a[pt.doc]; e.words&restrict != 0 {
+					matched += e.add(toFixed(c.quality*pt.w), word)
 				}
 			}
 			continue
 		}
 		for _, pt := range ps {
-			e := &a[pt.doc]
-			v := c.quality * pt.w
-			if e.wmark != wep {
-				if e.wmark <= qep {
-					e.score = 0
-					s.docs = append(s.docs, pt.doc)
-				}
-				e.wmark, e.best = wep, v
-				e.score += v
-				s.wdocs = append(s.wdocs, pt.doc)
-			} else if v > e.best {
-				e.score += v - e.best
-				e.best = v
-			}
+			used[pt.doc/64] |= 1 << (pt.doc % 64)
+			matched += a[pt.doc].add(toFixed(c.quality*pt.w), word)
 		}
 	}
-	// The bonus depends on how many documents the word matches, known
-	// only now. A restricted scan sees only some of them; the sum of the
-	// candidates' frequencies then bounds the number from above.
-	df := float64(len(s.wdocs))
-	if restrict {
+	// A restricted scan sees only some of the word's documents; the sum
+	// of the candidates' frequencies then bounds their number from above.
+	df := float64(matched)
+	if restrict != 0 {
 		df = min(n, float64(p.df))
 	}
-	bonus := float32(coverageBonus * min(1, idf(n, df)/fullCoverageIDF))
-	for _, d := range s.wdocs {
-		a[d].score += bonus
-	}
+	p.bonus = float32(coverageBonus * min(1, idf(n, df)/fullCoverageIDF))
+	return matched
 }
 
 // topDF keeps the k terms with the highest document frequency, highest
@@ -358,17 +358,28 @@ func (a scored) less(b scored) bool {
 }
 
 // topK returns the k best documents, best first, using a min-heap of
-// size k instead of sorting every match.
+// size k instead of sorting every match. It visits the matched documents
+// in order, which is cache-friendly, and zeroes their accumulators for
+// the next query.
 func (s *scratch) topK(k int) []scored {
 	h := s.heap[:0]
-	for _, d := range s.docs {
-		e := scored{d, s.acc[d].score}
-		if len(h) < k {
-			h = append(h, e)
-			up(h, len(h)-1)
-		} else if h[0].less(e) {
-			h[0] = e
-			down(h, 0)
+	for i, w := range s.used {
+		if w == 0 {
+			continue
+		}
+		s.used[i] = 0
+		for ; w != 0; w &= w - 1 {
+			d := i*64 + bits.TrailingZeros64(w)
+			e := &s.acc[d]
+			r := scored{uint32(d), float32(e.score)/fixedOne + s.bonus[e.words]}
+			*e = acc{}
+			if len(h) < k {
+				h = append(h, r)
+				up(h, len(h)-1)
+			} else if h[0].less(r) {
+				h[0] = r
+				down(h, 0)
+			}
 		}
 	}
 	s.heap = h

@@ -184,6 +184,13 @@ func TestRanking(t *testing.T) {
 		before(t, ix, "meldunek", "prefix", "typo")
 		before(t, ix, "meldunek ", "exact", "typo")
 	})
+	t.Run("completion above typo", func(t *testing.T) {
+		ix := rankIndex(
+			Doc{ID: "typo", Title: "Formularz dowoz"},
+			Doc{ID: "completion", Title: "Formularz dowodu"},
+		)
+		before(t, ix, "dowod", "completion", "typo")
+	})
 	t.Run("longer typed part ranks completions higher", func(t *testing.T) {
 		ix := rankIndex(
 			Doc{ID: "long", Title: "Zaświadczeniami"},

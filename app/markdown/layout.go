@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -346,4 +347,11 @@ func (t *tableLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 			x += widths[c] + line
 		}
 	}
+}
+
+// NewStack is a vertical box for screens that mix wrapped text with other objects: unlike
+// container.NewVBox it gives wrapped text its real height in the same layout pass, so nothing
+// overlaps after a theme or text-size change.
+func NewStack(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(stackLayout{}, objs...)
 }
