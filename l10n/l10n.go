@@ -50,13 +50,18 @@ type Localizer struct {
 	listeners []func(Lang)
 }
 
-// New loads "<lang>.yaml" for every language from files. Polish must be complete; a message
-// missing in another language falls back to Polish.
+// New loads every message file in files. A file's language is the last part of its name
+// before ".yaml" ("pl.yaml", "validate.pl.yaml"), so each part of the interface can keep its
+// messages in its own files. Polish must be complete; a message missing in another language
+// falls back to Polish.
 func New(files fs.FS) (*Localizer, error) {
 	b := i18n.NewBundle(language.Polish)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
-	for _, l := range Languages {
-		name := string(l) + ".yaml"
+	names, err := fs.Glob(files, "*.yaml")
+	if err != nil || len(names) == 0 {
+		return nil, fmt.Errorf("load translations: no message files (%v)", err)
+	}
+	for _, name := range names {
 		data, err := fs.ReadFile(files, name)
 		if err != nil {
 			return nil, fmt.Errorf("load translations: %w", err)

@@ -15,15 +15,32 @@ import (
 	"infomat/l10n"
 )
 
+// messages merges every message file of a language ("pl.yaml", "validate.pl.yaml", …).
 func messages(t *testing.T, lang l10n.Lang) map[string]any {
 	t.Helper()
-	data, err := fs.ReadFile(assets.Translations(), string(lang)+".yaml")
+	names, err := fs.Glob(assets.Translations(), "*.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := map[string]any{}
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		if name != string(lang)+".yaml" && !strings.HasSuffix(name, "."+string(lang)+".yaml") {
+			continue
+		}
+		data, err := fs.ReadFile(assets.Translations(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := map[string]any{}
+		if err := yaml.Unmarshal(data, &part); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				t.Errorf("%s: %q defined twice for %s", name, k, lang)
+			}
+			m[k] = v
+		}
 	}
 	return m
 }
