@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"filippo.io/age"
 
 	"infomat/validate"
 )
@@ -18,6 +21,7 @@ var (
 	clock     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	colorHex  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 	emailLike = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	refPrefix = regexp.MustCompile(`^[A-Z]{2,4}$`)
 )
 
 var imageExts = []string{".png", ".svg", ".jpg", ".jpeg"}
@@ -161,6 +165,19 @@ func (l *loader) checkMunicipality(m *Municipality) {
 	l.checkEmail(f, "iod.email", m.DPO.Email)
 	if m.Color != "" && !colorHex.MatchString(m.Color) {
 		l.add(f, "kolor", "kolor %q: wpisz jako #RRGGBB", m.Color)
+	}
+	if m.RefPrefix != "" && !refPrefix.MatchString(m.RefPrefix) {
+		l.add(f, "skrot", "skrót %q: 2–4 wielkie litery bez polskich znaków, np. PRZ", m.RefPrefix)
+	}
+	if m.SubmissionKey != "" {
+		if _, err := age.ParseX25519Recipient(m.SubmissionKey); err != nil {
+			l.add(f, "klucz_wnioskow", "to nie jest klucz publiczny age (age1…): %v", err)
+		}
+	}
+	if m.Portal != "" {
+		if u, err := url.Parse(m.Portal); err != nil || u.Scheme != "https" || u.Host == "" {
+			l.add(f, "portal", "adres %q: podaj pełny adres https://…", m.Portal)
+		}
 	}
 }
 

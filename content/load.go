@@ -76,6 +76,7 @@ func Load(fsys fs.FS) (*Bundle, error) {
 	}
 	b.Version = v
 	b.Warnings = l.warnings
+	b.FormProblems = l.forms(b)
 	return b, nil
 }
 

@@ -25,6 +25,8 @@ type Bundle struct {
 	Files fs.FS
 	// Warnings are things worth fixing that do not stop the bundle from being shown.
 	Warnings Problems
+	// FormProblems are the problems of forms that were disabled for them; their cards show.
+	FormProblems Problems
 }
 
 // Municipality is the profile of the office that runs the kiosk (gmina.yaml).
@@ -47,6 +49,13 @@ type Municipality struct {
 	DPO     DPO     `yaml:"iod"`
 	// Color is the municipality's brand colour as #RRGGBB, used by the default theme.
 	Color string `yaml:"kolor"`
+	// RefPrefix starts every submission reference number, e.g. "PRZ".
+	RefPrefix string `yaml:"skrot"`
+	// SubmissionKey is the municipality's age X25519 recipient: the kiosk encrypts answers to
+	// it and cannot read them back.
+	SubmissionKey string `yaml:"klucz_wnioskow"`
+	// Portal is the base URL where residents track a submission by its reference.
+	Portal string `yaml:"portal"`
 }
 
 // Address is a Polish postal address.
@@ -108,6 +117,9 @@ type Procedure struct {
 	Forms     []FormRef  `yaml:"formularze"`
 	Notes     string     `yaml:"uwagi"`
 	Record    Record     `yaml:"metryczka"`
+	// Form is the online form from formularze/<ID>.yaml, nil when the card has none or it is
+	// disabled by problems.
+	Form *Form `yaml:"-"`
 }
 
 // Document is one thing to bring.

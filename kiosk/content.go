@@ -27,13 +27,22 @@ const (
 	FromEmbedded Source = "embedded" // the built-in sample municipality
 )
 
+// load validates a bundle and logs the forms it had to disable.
+func load(fsys fs.FS, log *slog.Logger) (*content.Bundle, error) {
+	b, err := content.Load(fsys)
+	if err == nil && len(b.FormProblems) > 0 {
+		logProblems(log, "forms disabled, their cards still show", "", b.FormProblems)
+	}
+	return b, err
+}
+
 // LoadContent picks the content to show: a folder given by the technician if it is valid
 // (it then becomes the store's active bundle), else the store's last good bundle, else the
 // embedded default. A bundle with errors never replaces good content: each problem is logged
 // with file and field and the kiosk starts anyway.
 func LoadContent(st ContentStore, dir string, log *slog.Logger) (*content.Bundle, Source, error) {
 	if dir != "" {
-		b, err := content.Load(os.DirFS(dir))
+		b, err := load(os.DirFS(dir), log)
 		if err == nil {
 			files, rerr := readAll(os.DirFS(dir))
 			if rerr == nil {
@@ -50,7 +59,7 @@ func LoadContent(st ContentStore, dir string, log *slog.Logger) (*content.Bundle
 		logProblems(log, "content folder rejected, keeping the last good content", dir, err)
 	}
 	if fsys, info, err := st.ActiveContent(); err == nil {
-		b, err := content.Load(fsys)
+		b, err := load(fsys, log)
 		if err == nil {
 			log.Info("content from store", "version", b.Version, "label", info.Label)
 			return b, FromStore, nil
@@ -59,7 +68,7 @@ func LoadContent(st ContentStore, dir string, log *slog.Logger) (*content.Bundle
 	} else if !errors.Is(err, store.ErrNoContent) {
 		log.Error("stored content unreadable, using the embedded default", "err", err)
 	}
-	b, err := content.Load(assets.DefaultContent())
+	b, err := load(assets.DefaultContent(), log)
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded default content: %w", err)
 	}

@@ -463,3 +463,8 @@ func initSchema(db *bolt.DB) error {
 		return nil
 	})
 }
+
+// Bolt gives sibling concerns that keep their own buckets in the same file (the outbox) the
+// database handle. They must follow the rules above: one bucket per concern, one transaction
+// per write.
+func (s *Store) Bolt() *bolt.DB { return s.db }

@@ -44,7 +44,21 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 	for _, w := range b.Warnings {
 		fmt.Fprintln(stdout, "uwaga:", w)
 	}
-	fmt.Fprintf(stdout, "OK: %s, wersja %s — %d kart usług w %d kategoriach, %d stron BIP, %d urzędów.\n",
-		b.Municipality.Name, b.Version, len(b.Procedures), len(b.Categories), len(b.BIPPages), len(b.Offices))
+	if len(b.FormProblems) > 0 {
+		// The kiosk would still show the cards, without these forms; the clerk must fix them.
+		for _, p := range b.FormProblems {
+			fmt.Fprintln(stdout, p)
+		}
+		fmt.Fprintf(stdout, "\nBłędy w formularzach: %d. Kiosk pokaże karty, ale bez tych formularzy.\n", len(b.FormProblems))
+		return 1
+	}
+	forms := 0
+	for _, p := range b.Procedures {
+		if p.Form != nil {
+			forms++
+		}
+	}
+	fmt.Fprintf(stdout, "OK: %s, wersja %s — %d kart usług w %d kategoriach, %d formularzy, %d stron BIP, %d urzędów.\n",
+		b.Municipality.Name, b.Version, len(b.Procedures), len(b.Categories), forms, len(b.BIPPages), len(b.Offices))
 	return 0
 }
