@@ -86,7 +86,14 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
-	return p.Title, touch.NewScroll(container.NewPadded(markdown.Render(u.procedureMarkdown(p))))
+	card := markdown.Render(u.procedureMarkdown(p))
+	if p.Form == nil || u.d.Submit == nil {
+		return p.Title, touch.NewScroll(container.NewPadded(card))
+	}
+	// The online form goes first: it is what the resident came to the kiosk for.
+	apply := touch.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) })
+	note := u.note(u.t("card.apply.note"))
+	return p.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(apply, note, card)))
 }
 
 // procedureMarkdown lays a procedure card out as a GOV.UK-style start page: plain questions

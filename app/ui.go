@@ -33,6 +33,7 @@ type Deps struct {
 	Loc     *l10n.Localizer
 	Idle    IdleTimer
 	Crest   fyne.Resource // the municipality's coat of arms; may be nil
+	Submit  Submitter     // files online forms; nil hides "Złóż wniosek tutaj"
 }
 
 // screen kinds a route can show.
@@ -48,6 +49,8 @@ const (
 	searchScreen
 	languageScreen
 	accessScreen
+	formScreen    // the wizard; its step lives in UI.form
+	confirmScreen // after submitting; its content lives in UI.confirmation
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -67,6 +70,9 @@ type UI struct {
 	stack []route
 	query string         // the search screen's text, kept while the resident moves back and forth
 	focus fyne.Focusable // what the screen being built wants focused once it is on the canvas
+
+	form         *formSession  // the form being filled, nil when none
+	confirmation *confirmation // the last submission's confirmation, until Home or reset
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -134,6 +140,8 @@ func (u *UI) Reset() {
 		cb.SetContent("")
 	}
 	u.query = ""
+	u.dropForm()
+	u.confirmation = nil
 	u.stack = []route{{kind: homeScreen}}
 	u.look = Look{}
 	u.applyLook()
@@ -155,18 +163,31 @@ func (u *UI) push(r route) {
 
 func (u *UI) back() {
 	u.activity()
+	if u.current().kind == formScreen && u.formBack() {
+		u.render()
+		return
+	}
 	if len(u.stack) > 1 {
-		if u.current().kind == searchScreen {
+		switch u.current().kind {
+		case searchScreen:
 			u.query = ""
+		case formScreen:
+			u.dropForm()
+		case confirmScreen:
+			u.confirmation = nil
 		}
 		u.stack = u.stack[:len(u.stack)-1]
 	}
 	u.render()
 }
 
+// home goes to the start screen and forgets what this screen's visit held: search text, a
+// half-filled form, a confirmation. (Language and look stay until the session ends.)
 func (u *UI) home() {
 	u.activity()
 	u.query = ""
+	u.dropForm()
+	u.confirmation = nil
 	u.stack = u.stack[:1]
 	u.render()
 }
@@ -198,6 +219,10 @@ func (u *UI) render() {
 		title, body = u.t("language.title"), u.languageView()
 	case accessScreen:
 		title, body = u.t("access.title"), u.accessView()
+	case formScreen:
+		title, body = u.formView()
+	case confirmScreen:
+		title, body = u.confirmView()
 	}
 	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
 	if u.focus != nil {

@@ -164,7 +164,7 @@ func (h *harness) tapWithin(label string, within func(fyne.CanvasObject) bool) {
 	fs := h.textsWithin(within)
 	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	for i, f := range fs {
-		if f.pos.X < 0 || f.pos.Y < 0 || f.pos.X >= size.Width || f.pos.Y >= size.Height {
+		if strings.TrimSpace(f.text) == "" || f.pos.X < 0 || f.pos.Y < 0 || f.pos.X >= size.Width || f.pos.Y >= size.Height {
 			continue
 		}
 		joined := ""

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"filippo.io/age"
+
+	"infomat/validate"
 )
 
 // FormsDir holds one online form per procedure card: formularze/<card id>.yaml.
@@ -85,12 +87,22 @@ func (t FieldType) HasOptions() bool { return t == FieldChoice || t == FieldMult
 // Answers maps field IDs to values; a multiple choice holds its values joined by "\n".
 type Answers map[string]string
 
-// Visible reports whether f is shown given the answers so far.
-func (f *Field) Visible(a Answers) bool {
-	if f.ShowIf == nil {
-		return true
+// Visible lists the fields shown given the answers so far, in order. A field whose condition
+// refers to a hidden field is hidden too, whatever that field's stale answer says.
+func (form *Form) Visible(a Answers) []*Field {
+	shown := map[string]bool{}
+	var out []*Field
+	for i := range form.Fields {
+		f := &form.Fields[i]
+		if c := f.ShowIf; c != nil {
+			if !shown[c.Field] || !slices.Contains(strings.Split(a[c.Field], "\n"), c.Value) {
+				continue
+			}
+		}
+		shown[f.ID] = true
+		out = append(out, f)
 	}
-	return slices.Contains(strings.Split(a[f.ShowIf.Field], "\n"), f.ShowIf.Value)
+	return out
 }
 
 // OptionLabel returns the label of a choice value.
@@ -113,11 +125,15 @@ var fieldID = regexp.MustCompile(`^[a-z0-9]+([_-][a-z0-9]+)*$`)
 // content off the screen.
 func (l *loader) forms(b *Bundle) Problems {
 	files, err := fs.Glob(l.fsys, FormsDir+"/*.yaml")
-	if err != nil || len(files) == 0 {
+	if err != nil {
 		return nil
 	}
 	// Decode and check with a loader of its own, so form problems stay out of l.problems.
 	fl := &loader{fsys: l.fsys}
+	yml, _ := fs.Glob(l.fsys, FormsDir+"/*.yml")
+	for _, f := range yml {
+		fl.add(f, "", "formularze mają rozszerzenie .yaml — zmień nazwę pliku")
+	}
 	keyOK := true
 	if b.Municipality.SubmissionKey == "" {
 		keyOK = false
@@ -152,6 +168,7 @@ func (l *loader) checkForm(form *Form) {
 	l.required(f, "co_dalej", form.NextSteps)
 	l.required(f, "cel_przetwarzania", form.Purpose)
 	l.required(f, "okres_przechowywania", form.Retention)
+	l.required(f, "odbiorcy", form.Recipients)
 	if len(form.Fields) == 0 {
 		l.add(f, "pola", "formularz nie ma pól")
 	}
@@ -215,4 +232,82 @@ func (l *loader) checkForm(form *Form) {
 		}
 		byID[fd.ID] = fd
 	}
+}
+
+// Check validates one answer. The error, when not nil, is a *validate.Error the interface
+// can phrase in the resident's language; it never contains the value.
+func (f *Field) Check(value string) error {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		if f.Required {
+			return validate.Required()
+		}
+		return nil
+	}
+	switch f.Type {
+	case FieldText, FieldLongText:
+		max := f.MaxLength
+		if max == 0 {
+			max = defaultMaxLength(f.Type)
+		}
+		return validate.Text(v, max)
+	case FieldPESEL:
+		_, err := validate.PESEL(v)
+		return err
+	case FieldNIP:
+		return validate.NIP(v)
+	case FieldREGON:
+		return validate.REGON(v)
+	case FieldIDCard:
+		return validate.IDCard(v)
+	case FieldPostalCode:
+		return validate.PostalCode(v)
+	case FieldPhone:
+		return validate.Phone(v)
+	case FieldEmail:
+		return validate.Email(v)
+	case FieldDate:
+		_, err := validate.Date(v)
+		return err
+	case FieldAccount:
+		return validate.NRB(v)
+	case FieldChoice, FieldMultiChoice:
+		for _, part := range strings.Split(v, "\n") {
+			if !slices.ContainsFunc(f.Options, func(o Option) bool { return o.Value == part }) {
+				return validate.Required()
+			}
+		}
+	case FieldCheckbox:
+		if v != Checked {
+			return validate.Required()
+		}
+	}
+	return nil
+}
+
+func defaultMaxLength(t FieldType) int {
+	if t == FieldLongText {
+		return 2000
+	}
+	return 200
+}
+
+// Check validates every visible field of the form and returns the problems by field ID.
+// Answers to fields hidden by a condition are dropped, so nothing the resident can no longer
+// see is sent.
+func (form *Form) Check(a Answers) map[string]error {
+	errs := map[string]error{}
+	visible := map[string]bool{}
+	for _, f := range form.Visible(a) {
+		visible[f.ID] = true
+		if err := f.Check(a[f.ID]); err != nil {
+			errs[f.ID] = err
+		}
+	}
+	for id := range a {
+		if !visible[id] {
+			delete(a, id)
+		}
+	}
+	return errs
 }

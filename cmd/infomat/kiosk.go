@@ -19,6 +19,7 @@ import (
 	"infomat/content"
 	"infomat/kiosk"
 	"infomat/l10n"
+	"infomat/outbox"
 	"infomat/store"
 )
 
@@ -68,6 +69,12 @@ func runKiosk(args []string) int {
 		return 1
 	}
 
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
+		return 1
+	}
+
 	a := fyneapp.NewWithID("pl.infomat.kiosk")
 	w := a.NewWindow("Infomat — " + bundle.Municipality.Name)
 	ui := app.New(w, app.Deps{
@@ -75,6 +82,7 @@ func runKiosk(args []string) int {
 		Loc:     loc,
 		Idle:    kiosk.NewIdle(*idle, time.Now),
 		Crest:   crest(bundle, log),
+		Submit:  &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log},
 	})
 	if *windowed {
 		w.Resize(fyne.NewSize(540, 960))

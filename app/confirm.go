@@ -1,0 +1,134 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/app/markdown"
+	"infomat/app/touch"
+	"infomat/content"
+	"infomat/receipt"
+)
+
+// confirmation is what the resident sees after submitting: a reference and what happens
+// next, never the answers. Doc is the same content as a printable receipt.
+type confirmation struct {
+	proc     *content.Procedure
+	ref      string
+	at       time.Time
+	trackURL string
+	fee      *content.Fee
+	payQR    string // ZBP "Standard 2D" payment string; empty without a fee
+	doc      receipt.Doc
+}
+
+// TrackURL is where a resident follows a submission by its reference.
+func TrackURL(portal, ref string) string {
+	if portal == "" {
+		return ""
+	}
+	return strings.TrimRight(portal, "/") + "/sprawdz/" + ref
+}
+
+func (u *UI) newConfirmation(p *content.Procedure, ref string, at time.Time) *confirmation {
+	b := u.d.Content
+	m := b.Municipality
+	office, _ := b.Office(p.Place.Office)
+	addr := b.OfficeAddress(office)
+	c := &confirmation{proc: p, ref: ref, at: at, trackURL: TrackURL(m.Portal, ref)}
+	info := receipt.SubmissionInfo{
+		Municipality:  m.Name,
+		Procedure:     p.Title,
+		Ref:           ref,
+		Created:       at,
+		NextSteps:     p.Form.NextSteps,
+		TrackURL:      c.trackURL,
+		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
+	}
+	if office != nil {
+		info.Office = office.Name
+	}
+	if len(p.Fees) > 0 {
+		fee := p.Fees[0]
+		recipient := fee.Recipient
+		if recipient == "" {
+			recipient = m.Name
+		}
+		pay := receipt.Payment{NIP: m.NIP, Account: b.FeeAccount(fee), Amount: fee.Amount,
+			Recipient: recipient, Title: strings.TrimSpace(p.Symbol + " " + ref)}
+		if s, err := receipt.PaymentQR(pay); err == nil {
+			c.fee, c.payQR = &fee, s
+			info.Payment, info.FeeTitle, info.FeeAmount = &pay, fee.Title, fee.Amount
+		}
+	}
+	c.doc = receipt.Submission(info, u.t)
+	return c
+}
+
+func (u *UI) confirmView() (string, fyne.CanvasObject) {
+	c := u.confirmation
+	if c == nil {
+		return u.t("error.missing"), u.missing()
+	}
+	done := widget.NewLabelWithStyle(u.t("confirm.done"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	done.SizeName = theme.SizeNameSubHeadingText
+	done.Wrapping = fyne.TextWrapWord
+	refLabel := widget.NewLabelWithStyle(u.t("confirm.ref"), fyne.TextAlignCenter, fyne.TextStyle{})
+	ref := canvas.NewText(c.ref, theme.Color(theme.ColorNameForeground))
+	ref.TextSize = 2 * theme.TextHeadingSize()
+	ref.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	ref.Alignment = fyne.TextAlignCenter
+
+	office, _ := u.d.Content.Office(c.proc.Place.Office)
+	var md mdBuilder
+	md.p(u.t("confirm.when", "Date", c.at.Format("02.01.2006"), "Time", c.at.Format("15:04")))
+	md.p(c.proc.Title)
+	if office != nil {
+		md.raw("**" + esc(office.Name) + "**" + roomSuffix(c.proc.Place.Room))
+	}
+	md.h(2, u.t("confirm.next"))
+	md.p(c.proc.Form.NextSteps)
+	md.p(u.t("confirm.keep_ref"))
+	parts := []fyne.CanvasObject{done, refLabel, ref, markdown.Render(md.String())}
+
+	if c.trackURL != "" {
+		parts = append(parts, u.qr(c.trackURL, u.t("confirm.track")))
+	}
+	if c.fee != nil {
+		var pay mdBuilder
+		pay.h(2, u.t("card.fees"))
+		pay.raw("**" + esc(c.fee.Amount.String()) + "** — " + esc(c.fee.Title))
+		parts = append(parts, markdown.Render(pay.String()), u.qr(c.payQR, u.t("confirm.pay")))
+	}
+	parts = append(parts, touch.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
+	return c.proc.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+}
+
+func roomSuffix(room string) string {
+	if room == "" {
+		return ""
+	}
+	return " — " + esc(room)
+}
+
+// qr shows a QR code with its caption, big enough for a phone camera at arm's length.
+func (u *UI) qr(data, caption string) fyne.CanvasObject {
+	img, err := receipt.QRImage(data, 512)
+	if err != nil {
+		return u.note(data)
+	}
+	ci := canvas.NewImageFromImage(img)
+	ci.FillMode = canvas.ImageFillContain
+	ci.ScaleMode = canvas.ImageScalePixels
+	ci.SetMinSize(fyne.NewSquareSize(4 * touch.TargetSize))
+	cap := widget.NewLabelWithStyle(caption, fyne.TextAlignCenter, fyne.TextStyle{})
+	cap.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(container.NewCenter(ci), cap)
+}

@@ -1,0 +1,91 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"infomat/content"
+	"infomat/outbox"
+)
+
+// Submitter files online forms into the outbox, encrypted to the municipality's key.
+type Submitter struct {
+	Outbox  *outbox.Outbox
+	Content *content.Bundle
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Payload is what the portal decrypts: the answers with their questions, so the office reads
+// them without the form definition at hand.
+type Payload struct {
+	Procedure      string          `json:"procedure"`
+	ProcedureTitle string          `json:"procedure_title"`
+	ContentVersion string          `json:"content_version"`
+	Submitted      time.Time       `json:"submitted"`
+	Answers        []PayloadAnswer `json:"answers"`
+}
+
+// PayloadAnswer is one answered question.
+type PayloadAnswer struct {
+	Field    string `json:"field"`
+	Question string `json:"question"`
+	Value    string `json:"value"`
+	Display  string `json:"display,omitempty"` // option labels for choices
+}
+
+// Submit encrypts the answers and commits them; the reference it returns is durable.
+// Nothing personal is logged: only the reference and the procedure.
+func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.Answers) (string, time.Time, error) {
+	if p.Form == nil {
+		return "", time.Time{}, fmt.Errorf("submit %s: the card has no form", p.ID)
+	}
+	to, err := age.ParseX25519Recipient(s.Content.Municipality.SubmissionKey)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("submit %s: municipality key: %w", p.ID, err)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	at := now()
+	pl := Payload{Procedure: p.ID, ProcedureTitle: p.Title, ContentVersion: s.Content.Version, Submitted: at}
+	for _, f := range p.Form.Visible(a) {
+		v, ok := a[f.ID]
+		if !ok {
+			continue
+		}
+		ans := PayloadAnswer{Field: f.ID, Question: f.Label, Value: v}
+		if f.Type.HasOptions() || f.Type == content.FieldCheckbox {
+			var labels []string
+			for _, part := range strings.Split(v, "\n") {
+				labels = append(labels, f.OptionLabel(part))
+			}
+			ans.Display = strings.Join(labels, ", ")
+		}
+		pl.Answers = append(pl.Answers, ans)
+	}
+	plain, err := json.Marshal(pl)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("submit %s: %w", p.ID, err)
+	}
+	defer clear(plain) // the plaintext never outlives this call
+	meta := outbox.Meta{Procedure: p.ID, Office: p.Place.Office, ContentVersion: s.Content.Version, Created: at}
+	item, err := s.Outbox.Enqueue(ctx, meta, s.Content.Municipality.RefPrefix, plain, to)
+	if err != nil {
+		if s.Log != nil {
+			s.Log.Error("submission not saved", "procedure", p.ID, "err", err)
+		}
+		return "", time.Time{}, fmt.Errorf("submit %s: %w", p.ID, err)
+	}
+	if s.Log != nil {
+		s.Log.Info("submission queued", "ref", item.Ref, "procedure", p.ID)
+	}
+	return item.Ref, at, nil
+}

@@ -1,0 +1,110 @@
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"infomat/assets"
+	"infomat/content"
+	"infomat/outbox"
+	"infomat/store"
+)
+
+// sampleIdentity is the fictional municipality's private key (testdata/), the other half of
+// klucz_wnioskow in the embedded gmina.yaml.
+func sampleIdentity(t *testing.T) *age.X25519Identity {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "przykladowa.agekey"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.ParseX25519Identity(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestSubmitEncryptsToTheMunicipalityAndLogsNothingPersonal(t *testing.T) {
+	dir := t.TempDir()
+	st, _, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := content.Load(assets.DefaultContent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := b.Procedure("zameldowanie-pobyt-staly")
+	if p.Form == nil {
+		t.Fatal("sample card has no form")
+	}
+	var logs bytes.Buffer
+	s := &Submitter{Outbox: ob, Content: b, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+		Now: func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }}
+	answers := content.Answers{"imie": "Zażółć", "nazwisko": "Gęślą", "pesel": "44051401359",
+		"adres": "ul. Polna 5", "kod": "99-150", "data_przeprowadzki": "01.11.2026", "tytul": "najem",
+		"tytul_opis": "hidden by the condition"}
+	ref, at, err := s.Submit(context.Background(), p, answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !outbox.ValidRef(ref) || !strings.HasPrefix(ref, "PRZ-") || at.IsZero() {
+		t.Fatalf("ref %q at %v", ref, at)
+	}
+
+	item, err := ob.ByRef(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if item.Procedure != p.ID || item.Office != "urzad-gminy" || item.ContentVersion != b.Version {
+		t.Fatalf("routing metadata %+v", item.Meta)
+	}
+	r, err := age.Decrypt(bytes.NewReader(item.Ciphertext), sampleIdentity(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(r)
+	var pl Payload
+	if err := json.Unmarshal(plain, &pl); err != nil {
+		t.Fatal(err)
+	}
+	byField := map[string]PayloadAnswer{}
+	for _, a := range pl.Answers {
+		byField[a.Field] = a
+	}
+	if byField["pesel"].Value != "44051401359" || byField["tytul"].Display != "Wynajmuję" {
+		t.Fatalf("payload %+v", pl)
+	}
+	if _, ok := byField["tytul_opis"]; ok {
+		t.Fatal("hidden answer encrypted and sent")
+	}
+
+	st.Close()
+	db, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	for _, secret := range []string{"44051401359", "Zażółć", "Gęślą", "ul. Polna"} {
+		if bytes.Contains(db, []byte(secret)) {
+			t.Errorf("%q readable in the store file", secret)
+		}
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("%q in the log", secret)
+		}
+	}
+	if !strings.Contains(logs.String(), ref) {
+		t.Errorf("the log does not even name the reference: %s", logs.String())
+	}
+}

@@ -1,0 +1,192 @@
+package outbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	mrand "math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestRefAlphabet(t *testing.T) {
+	if refMod != 29 {
+		t.Fatalf("alphabet has %d characters, want the prime 29", refMod)
+	}
+	for _, c := range "01OILUZ" {
+		if strings.ContainsRune(refAlphabet, c) {
+			t.Errorf("ambiguous %q in alphabet", c)
+		}
+	}
+	seen := map[int]rune{}
+	for c := 'A'; c <= 'Z'; c++ {
+		v := refValue[c]
+		if v < 0 || v >= refMod {
+			t.Fatalf("letter %q has no value", c)
+		}
+		if o, dup := seen[v]; dup {
+			t.Fatalf("letters %q and %q share value %d", o, c, v)
+		}
+		seen[v] = c
+	}
+}
+
+func TestNewRefFormat(t *testing.T) {
+	for _, prefix := range []string{"PR", "prz", "Usc", "ABCD"} {
+		for range 200 {
+			ref, err := NewRef(prefix, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := strings.ToUpper(prefix)
+			if !strings.HasPrefix(ref, p+"-") || len(ref) != len(p)+1+4+1+2 || ref[len(p)+5] != '-' {
+				t.Fatalf("NewRef(%q) = %q: wrong shape", prefix, ref)
+			}
+			for _, c := range strings.ReplaceAll(ref[len(p)+1:], "-", "") {
+				if !strings.ContainsRune(refAlphabet, c) {
+					t.Fatalf("NewRef(%q) = %q: %q not in alphabet", prefix, ref, c)
+				}
+			}
+			if !ValidRef(ref) {
+				t.Fatalf("NewRef(%q) = %q is not ValidRef", prefix, ref)
+			}
+		}
+	}
+	for _, bad := range []string{"", "P", "ABCDE", "P1", "PŻ", "P-R", "ab c"} {
+		if _, err := NewRef(bad, rand.Reader); !errors.Is(err, ErrBadPrefix) {
+			t.Errorf("NewRef(%q) err = %v, want ErrBadPrefix", bad, err)
+		}
+	}
+	if _, err := NewRef("PRZ", bytes.NewReader(nil)); err == nil {
+		t.Error("NewRef with an empty random source succeeded")
+	}
+}
+
+func TestNewRefUniform(t *testing.T) {
+	// Rough check that rejection sampling uses every character.
+	counts := map[rune]int{}
+	for range 3000 {
+		ref, err := NewRef("AB", rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ref[3:7] + ref[8:9] {
+			counts[c]++
+		}
+	}
+	if len(counts) != refMod {
+		t.Fatalf("payload used %d distinct characters, want %d", len(counts), refMod)
+	}
+	for c, n := range counts {
+		// expected 15000/29 ≈ 517
+		if n < 350 || n > 700 {
+			t.Errorf("character %q drawn %d times, expected about 517", c, n)
+		}
+	}
+}
+
+func TestValidRefInput(t *testing.T) {
+	ref, err := NewRef("PRZ", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.ReplaceAll(ref, "-", "")
+	for _, in := range []string{
+		ref,
+		strings.ToLower(ref),
+		plain,
+		strings.ToLower(plain),
+		strings.ReplaceAll(ref, "-", " "),
+		" " + ref + " ",
+		plain[:3] + "-" + plain[3:],
+	} {
+		got, ok := NormalizeRef(in)
+		if !ok || got != ref {
+			t.Errorf("NormalizeRef(%q) = %q, %v; want %q, true", in, got, ok, ref)
+		}
+	}
+	for _, in := range []string{
+		"", "PRZ", "PRZ-", "P-7K4M-Q2", "PRZAB-7K4M-Q2x",
+		strings.Replace(ref, "-", "_", 1),
+		ref + "2",
+		strings.Repeat("A", 100),
+		"PR1-" + ref[4:],
+	} {
+		if ValidRef(in) {
+			t.Errorf("ValidRef(%q) = true", in)
+		}
+	}
+}
+
+// typeable is every character a resident could type instead of another.
+const typeable = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// TestValidRefCatchesTypos: every single-character substitution and every
+// adjacent transposition (in the dash-free form, so across the dashes too)
+// of a valid reference fails ValidRef.
+func TestValidRefCatchesTypos(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	prefixes := []string{"PR", "PRZ", "USC", "ZIOL", "AB", "WXYZ"}
+	refs := 0
+	for round := range 3000 {
+		prefix := prefixes[round%len(prefixes)]
+		if round%2 == 1 { // random prefixes, including letters outside the alphabet
+			n := 2 + rng.IntN(3)
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte('A' + rng.IntN(26))
+			}
+			prefix = string(b)
+		}
+		ref, err := NewRef(prefix, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs++
+		s := []byte(strings.ReplaceAll(ref, "-", ""))
+		for i := range s {
+			orig := s[i]
+			for j := 0; j < len(typeable); j++ {
+				c := typeable[j]
+				if c == orig || c == orig+('a'-'A') {
+					continue // same character
+				}
+				s[i] = c
+				if ValidRef(string(s)) {
+					t.Fatalf("%s: substituting %q at %d gives %q, which ValidRef accepts", ref, c, i, s)
+				}
+			}
+			s[i] = orig
+		}
+		for i := 0; i+1 < len(s); i++ {
+			if s[i] == s[i+1] {
+				continue
+			}
+			s[i], s[i+1] = s[i+1], s[i]
+			if ValidRef(string(s)) {
+				t.Fatalf("%s: swapping %d and %d gives %q, which ValidRef accepts", ref, i, i+1, s)
+			}
+			s[i], s[i+1] = s[i+1], s[i]
+		}
+		if !ValidRef(string(s)) {
+			t.Fatalf("%s: restored form %q rejected", ref, s)
+		}
+	}
+	t.Logf("checked %d references", refs)
+}
+
+// TestRefWeights checks the algebra behind TestValidRefCatchesTypos for all
+// references, not just the sampled ones: with a prime modulus, weights that
+// are non-zero and pairwise distinct catch every substitution and every
+// transposition.
+func TestRefWeights(t *testing.T) {
+	maxLen := refMaxPrefix + refPayloadLen + 1
+	seen := map[int]bool{}
+	for pos := range maxLen {
+		w := (maxLen - pos) % refMod // weight of pos counted from the right, check = 1
+		if w == 0 || seen[w] {
+			t.Fatalf("weight %d at position %d is zero or repeated mod %d", w, pos, refMod)
+		}
+		seen[w] = true
+	}
+}

@@ -1,0 +1,158 @@
+package receipt
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"infomat/content"
+)
+
+// SubmissionInfo is what the confirmation of one submission says.
+type SubmissionInfo struct {
+	Municipality  string    // e.g. "Gmina Przykładowo"
+	Office        string    // the office that handles the matter
+	OfficeAddress string    // one line, e.g. "ul. Rynek 1, 00-950 Przykładowo"
+	Procedure     string    // the procedure card's name
+	Ref           string    // the submission's reference number
+	Created       time.Time // printed in its own location: pass the kiosk's local time
+	NextSteps     string    // what happens next; "\n" separates paragraphs
+	TrackURL      string    // where the resident follows the matter; encoded in a QR code
+	// Payment, when not nil, adds the fee with its bank details and a payment QR code.
+	Payment *Payment
+	// FeeTitle names the fee (e.g. "Opłata skarbowa"); FeeAmount is the amount printed,
+	// Payment.Amount when zero.
+	FeeTitle  string
+	FeeAmount content.Amount
+}
+
+// Message IDs of the receipt's headings, passed to the translator.
+const (
+	MsgRef       = "receipt.ref"       // heading above the reference number
+	MsgDate      = "receipt.date"      // label of the submission date and time
+	MsgProcedure = "receipt.procedure" // heading above the procedure's name
+	MsgOffice    = "receipt.office"    // heading above the office and its address
+	MsgNext      = "receipt.next"      // heading above what happens next
+	MsgTrack     = "receipt.track"     // caption of the tracking QR code
+	MsgPay       = "receipt.pay"       // heading of the fee part
+	MsgAmount    = "receipt.amount"    // label of the amount
+	MsgTitle     = "receipt.title"     // label of the transfer title
+	MsgRecipient = "receipt.recipient" // label of the recipient's name
+	MsgAccount   = "receipt.account"   // heading above the account number
+	MsgPayQR     = "receipt.pay_qr"    // caption of the payment QR code
+)
+
+// MessageIDs lists every message ID Submission passes to its translator.
+var MessageIDs = []string{
+	MsgRef, MsgDate, MsgProcedure, MsgOffice, MsgNext, MsgTrack,
+	MsgPay, MsgAmount, MsgTitle, MsgRecipient, MsgAccount, MsgPayQR,
+}
+
+// Submission builds the receipt for a submission. t translates a message ID (see
+// MessageIDs); Submission calls it with no arguments and puts values after the label itself
+// ("label: value"), so any translator works.
+//
+// The receipt: the municipality (bold, centred), a rule, the reference number (large), the
+// date and time in the Polish format (23.11.2026, 14:05), the procedure, the office and its
+// address, what happens next, the tracking QR code with the link printed under it, and when
+// info.Payment is set the fee: name, amount, transfer title, recipient, account (in groups of
+// four digits) and the payment QR code; then the cut. Empty fields are left out.
+//
+// The payment QR code is left out when PaymentQR rejects the payment (the bank details are
+// still printed, so the resident can pay by typing them), and carries amount 000000 (the
+// payer types it) when the amount is over MaxAmount.
+func Submission(info SubmissionInfo, t func(id string, args ...any) string) Doc {
+	var items []Item
+	add := func(it ...Item) { items = append(items, it...) }
+	labelled := func(id, value string) {
+		if strings.TrimSpace(value) != "" {
+			add(Text{Text: t(id) + ": " + value})
+		}
+	}
+	section := func(id string, values ...string) {
+		var lines []string
+		for _, v := range values {
+			if strings.TrimSpace(v) != "" {
+				lines = append(lines, v)
+			}
+		}
+		if len(lines) == 0 {
+			return
+		}
+		add(Feed{Lines: 1}, Text{Text: t(id), Bold: true})
+		for _, l := range lines {
+			add(Text{Text: l})
+		}
+	}
+
+	if info.Municipality != "" {
+		add(Text{Text: info.Municipality, Bold: true, Align: Center})
+	}
+	add(Rule{})
+	add(Text{Text: t(MsgRef), Align: Center})
+	add(Text{Text: info.Ref, Bold: true, Large: true, Align: Center})
+	if !info.Created.IsZero() {
+		add(Text{Text: t(MsgDate) + ": " + info.Created.Format("02.01.2006, 15:04"), Align: Center})
+	}
+	section(MsgProcedure, info.Procedure)
+	section(MsgOffice, info.Office, info.OfficeAddress)
+	section(MsgNext, info.NextSteps)
+	if info.TrackURL != "" {
+		add(Feed{Lines: 1})
+		add(QR{Data: info.TrackURL, Caption: t(MsgTrack)})
+		add(Text{Text: info.TrackURL, Align: Center})
+	}
+
+	if p := info.Payment; p != nil {
+		add(Feed{Lines: 1}, Rule{}, Text{Text: t(MsgPay), Bold: true})
+		if info.FeeTitle != "" {
+			add(Text{Text: info.FeeTitle})
+		}
+		amount := info.FeeAmount
+		if amount == 0 {
+			amount = p.Amount
+		}
+		if amount > 0 {
+			add(Text{Text: t(MsgAmount) + ": " + amount.String(), Bold: true})
+		}
+		labelled(MsgTitle, p.Title)
+		labelled(MsgRecipient, p.Recipient)
+		if p.Account != "" {
+			add(Text{Text: t(MsgAccount) + ":"}, Text{Text: GroupNRB(p.Account)})
+		}
+		if data, err := paymentQRForReceipt(*p); err == nil {
+			add(Feed{Lines: 1}, QR{Data: data, Caption: t(MsgPayQR)})
+		}
+	}
+
+	add(Feed{Lines: 2}, Cut{})
+	return Doc{Items: items}
+}
+
+// paymentQRForReceipt is PaymentQR, falling back to an open amount when the fee is larger
+// than the code can carry.
+func paymentQRForReceipt(p Payment) (string, error) {
+	s, err := PaymentQR(p)
+	var fe *FieldError
+	if errors.As(err, &fe) && fe.Field == "Amount" && errors.Is(err, ErrTooLarge) {
+		p.Amount = 0
+		return PaymentQR(p)
+	}
+	return s, err
+}
+
+// GroupNRB writes a bank account number the way Polish banks print it,
+// "25 1240 1239 2000 0000 0000 0101". Anything that is not 26 digits is returned unchanged.
+func GroupNRB(account string) string {
+	d := strings.TrimPrefix(strings.ToUpper(strings.Map(dropSeparators, account)), "PL")
+	if len(d) != 26 || strings.Trim(d, "0123456789") != "" {
+		return account
+	}
+	var b strings.Builder
+	b.WriteString(d[:2])
+	for i := 2; i < 26; i += 4 {
+		b.WriteByte(' ')
+		b.WriteString(d[i : i+4])
+	}
+	return b.String()
+}
