@@ -279,5 +279,3 @@ func (h *harness) tapNth(label string, n int) {
 	}
 	h.t.Fatalf("fewer than %d %q on screen", n, label)
 }
-
-
