@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +279,37 @@ func (h *harness) tapNth(label string, n int) {
 		}
 	}
 	h.t.Fatalf("fewer than %d %q on screen", n, label)
+}
+
+// A procedure with a fee gets a payment QR in the ZBP format on the confirmation, with the
+// reference in the transfer title so the office can match the payment.
+func TestConfirmationWithFeeHasPaymentQR(t *testing.T) {
+	h, _ := newFormHarness(t)
+	p, ok := h.ui.d.Content.Procedure("zaswiadczenie-o-niezaleganiu")
+	if !ok || p.Form == nil || len(p.Fees) == 0 {
+		t.Fatal("sample card with a fee and a form missing")
+	}
+	c := h.ui.newConfirmation(p, "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.Local))
+	fields := strings.Split(c.payQR, "|")
+	if len(fields) != 9 {
+		t.Fatalf("payment QR %q", c.payQR)
+	}
+	m := h.ui.d.Content.Municipality
+	if fields[0] != m.NIP || fields[1] != "PL" || fields[2] != strings.ReplaceAll(h.ui.d.Content.FeeAccount(p.Fees[0]), " ", "") {
+		t.Fatalf("payment QR %q", c.payQR)
+	}
+	if want := fmt.Sprintf("%06d", int64(p.Fees[0].Amount)); fields[3] != want {
+		t.Fatalf("amount %q, want %q", fields[3], want)
+	}
+	if !strings.Contains(fields[5], "PRZ-7K4M-Q2") {
+		t.Fatalf("title %q lacks the reference", fields[5])
+	}
+	if c.trackURL != "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2" {
+		t.Fatalf("tracking URL %q", c.trackURL)
+	}
+	h.ui.confirmation = c
+	h.ui.push(route{kind: confirmScreen, id: p.ID})
+	h.mustSee("Zeskanuj w aplikacji banku, aby zapłacić")
+	h.mustSee(p.Fees[0].Amount.String())
+	h.screenshot("confirmation-with-fee")
 }

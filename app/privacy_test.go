@@ -73,3 +73,29 @@ func TestSubmittedPersonalDataLeavesNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// When the store cannot be written (here: closed under the kiosk, as after a disk fault) the
+// resident gets the plain message and no reference number, and the answers stay for a retry.
+func TestRealStoreFailureShowsNoReference(t *testing.T) {
+	st, _, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: h.ui.d.Content}
+	h.openForm()
+	h.fillHappyPath()
+	h.tap("Wszystko się zgadza — dalej")
+	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
+	st.Close()
+	h.tap("Wyślij wniosek")
+	h.mustSee("Nie udało się zapisać wniosku — prosimy spróbować ponownie lub zgłosić się do urzędu")
+	h.mustNotSee("Twój numer zgłoszenia")
+	if h.ui.form == nil || h.ui.form.answers["pesel"] != "44051401359" {
+		t.Fatal("the answers were lost with the failed write")
+	}
+}
