@@ -198,7 +198,7 @@ func (u *UI) choices(s *formSession, f *content.Field) []fyne.CanvasObject {
 		if selected[o.Value] {
 			mark = map[bool]string{true: "◉ ", false: "☑ "}[f.Type == content.FieldChoice]
 		}
-		out = append(out, touch.NewButton(mark+o.Label, nil, func() {
+		out = append(out, touch.NewChoice(mark+o.Label, selected[o.Value], func() {
 			switch {
 			case f.Type == content.FieldChoice:
 				clear(selected)
@@ -313,13 +313,14 @@ func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 		{u.t("rodo.complaint"), u.t("rodo.complaint.body")},
 	}
 	for _, r := range rows {
-		md.raw("**" + esc(r[0]) + "**  \n" + esc(r[1]))
+		md.raw("**" + esc(r[0]) + "**")
+		md.p(r[1])
 	}
 	tick := "☐ "
 	if s.consent {
 		tick = "☑ "
 	}
-	agree := touch.NewButton(tick+u.t("rodo.agree"), nil, func() {
+	agree := touch.NewChoice(tick+u.t("rodo.agree"), s.consent, func() {
 		s.consent = !s.consent
 		s.saveErr = false
 		u.render()

@@ -68,6 +68,16 @@ func NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObjec
 	return b
 }
 
+// NewChoice is NewButton for one answer among several: the chosen one stands out in the
+// primary colour, the others are plain, so the state is clear without reading the mark.
+func NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObject {
+	b := NewButton(label, nil, tapped).(*bigButton)
+	if !chosen {
+		b.Importance = widget.MediumImportance
+	}
+	return b
+}
+
 // MinSize grows the button's natural size to the touch target size.
 func (b *bigButton) MinSize() fyne.Size {
 	return b.Button.MinSize().Max(fyne.NewSquareSize(TargetSize))

@@ -391,3 +391,15 @@ func TestNewButton(t *testing.T) {
 		t.Fatalf("tapped %d, want 1", tapped)
 	}
 }
+
+func TestNewChoiceShowsItsState(t *testing.T) {
+	test.NewTempApp(t)
+	chosen := NewChoice("Tak", true, nil).(*bigButton)
+	other := NewChoice("Nie", false, nil).(*bigButton)
+	if chosen.Importance != widget.HighImportance || other.Importance == widget.HighImportance {
+		t.Fatalf("importance chosen=%v other=%v", chosen.Importance, other.Importance)
+	}
+	if other.MinSize().Height < TargetSize {
+		t.Fatal("an unchosen answer is smaller than a fingertip")
+	}
+}
