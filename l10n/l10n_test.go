@@ -12,6 +12,7 @@ import (
 
 	"infomat/assets"
 	"infomat/content"
+	"infomat/receipt"
 	"infomat/l10n"
 )
 
@@ -100,6 +101,18 @@ func TestCodeUsesOnlyDefinedMessages(t *testing.T) {
 	}
 	if n < 20 {
 		t.Fatalf("found only %d message uses; is the pattern stale?", n)
+	}
+}
+
+// Every heading the printed documents use is translated too.
+func TestReceiptMessagesDefined(t *testing.T) {
+	for _, lang := range l10n.Languages {
+		m := messages(t, lang)
+		for _, id := range append(append([]string{}, receipt.MessageIDs...), receipt.SheetMessageIDs...) {
+			if _, ok := m[id]; !ok {
+				t.Errorf("%s lacks %q", lang, id)
+			}
+		}
 	}
 }
 

@@ -62,71 +62,26 @@ var MessageIDs = []string{
 // still printed, so the resident can pay by typing them), and carries amount 000000 (the
 // payer types it) when the amount is over MaxAmount.
 func Submission(info SubmissionInfo, t func(id string, args ...any) string) Doc {
-	var items []Item
-	add := func(it ...Item) { items = append(items, it...) }
-	labelled := func(id, value string) {
-		if strings.TrimSpace(value) != "" {
-			add(Text{Text: t(id) + ": " + value})
-		}
-	}
-	section := func(id string, values ...string) {
-		var lines []string
-		for _, v := range values {
-			if strings.TrimSpace(v) != "" {
-				lines = append(lines, v)
-			}
-		}
-		if len(lines) == 0 {
-			return
-		}
-		add(Feed{Lines: 1}, Text{Text: t(id), Bold: true})
-		for _, l := range lines {
-			add(Text{Text: l})
-		}
-	}
-
-	if info.Municipality != "" {
-		add(Text{Text: info.Municipality, Bold: true, Align: Center})
-	}
-	add(Rule{})
-	add(Text{Text: t(MsgRef), Align: Center})
-	add(Text{Text: info.Ref, Bold: true, Large: true, Align: Center})
+	b := &builder{t: t}
+	b.header(info.Municipality)
+	b.add(Text{Text: t(MsgRef), Align: Center})
+	b.add(Text{Text: info.Ref, Bold: true, Large: true, Align: Center})
 	if !info.Created.IsZero() {
-		add(Text{Text: t(MsgDate) + ": " + info.Created.Format("02.01.2006, 15:04"), Align: Center})
+		b.add(Text{Text: t(MsgDate) + ": " + info.Created.Format("02.01.2006, 15:04"), Align: Center})
 	}
-	section(MsgProcedure, info.Procedure)
-	section(MsgOffice, info.Office, info.OfficeAddress)
-	section(MsgNext, info.NextSteps)
-	if info.TrackURL != "" {
-		add(Feed{Lines: 1})
-		add(QR{Data: info.TrackURL, Caption: t(MsgTrack)})
-		add(Text{Text: info.TrackURL, Align: Center})
-	}
-
+	b.section(MsgProcedure, info.Procedure)
+	b.section(MsgOffice, info.Office, info.OfficeAddress)
+	b.section(MsgNext, info.NextSteps)
+	b.qrWithLink(info.TrackURL, t(MsgTrack))
 	if p := info.Payment; p != nil {
-		add(Feed{Lines: 1}, Rule{}, Text{Text: t(MsgPay), Bold: true})
-		if info.FeeTitle != "" {
-			add(Text{Text: info.FeeTitle})
-		}
 		amount := info.FeeAmount
 		if amount == 0 {
 			amount = p.Amount
 		}
-		if amount > 0 {
-			add(Text{Text: t(MsgAmount) + ": " + amount.String(), Bold: true})
-		}
-		labelled(MsgTitle, p.Title)
-		labelled(MsgRecipient, p.Recipient)
-		if p.Account != "" {
-			add(Text{Text: t(MsgAccount) + ":"}, Text{Text: GroupNRB(p.Account)})
-		}
-		if data, err := paymentQRForReceipt(*p); err == nil {
-			add(Feed{Lines: 1}, QR{Data: data, Caption: t(MsgPayQR)})
-		}
+		b.add(Feed{Lines: 1}, Rule{})
+		b.fee(info.FeeTitle, amount, p)
 	}
-
-	add(Feed{Lines: 2}, Cut{})
-	return Doc{Items: items}
+	return b.end()
 }
 
 // paymentQRForReceipt is PaymentQR, falling back to an open amount when the fee is larger
