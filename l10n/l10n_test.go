@@ -12,8 +12,8 @@ import (
 
 	"infomat/assets"
 	"infomat/content"
-	"infomat/receipt"
 	"infomat/l10n"
+	"infomat/receipt"
 )
 
 // messages merges every message file of a language ("pl.yaml", "validate.pl.yaml", …).
