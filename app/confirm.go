@@ -27,6 +27,9 @@ type confirmation struct {
 	fee      *content.Fee
 	payQR    string // ZBP "Standard 2D" payment string; empty without a fee
 	doc      receipt.Doc
+
+	printMsg    string // how the last print went; empty before the first
+	printFailed bool
 }
 
 // TrackURL is where a resident follows a submission by its reference.
@@ -57,18 +60,16 @@ func (u *UI) newConfirmation(p *content.Procedure, ref string, at time.Time) *co
 	}
 	if len(p.Fees) > 0 {
 		fee := p.Fees[0]
-		recipient := fee.Recipient
-		if recipient == "" {
-			recipient = m.Name
-		}
-		pay := receipt.Payment{NIP: m.NIP, Account: b.FeeAccount(fee), Amount: fee.Amount,
-			Recipient: recipient, Title: strings.TrimSpace(p.Symbol + " " + ref)}
+		pay := u.payment(p, fee, p.Symbol+" "+ref)
 		if s, err := receipt.PaymentQR(pay); err == nil {
 			c.fee, c.payQR = &fee, s
 			info.Payment, info.FeeTitle, info.FeeAmount = &pay, fee.Title, fee.Amount
 		}
 	}
 	c.doc = receipt.Submission(info, u.t)
+	// Kept past the session for "reprint" on the service screen: it holds the reference and
+	// the procedure, never the answers.
+	u.lastReceipt = &c.doc
 	return c
 }
 
@@ -106,6 +107,28 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 		pay.h(2, u.t("card.fees"))
 		pay.raw("**" + esc(c.fee.Amount.String()) + "** — " + esc(c.fee.Title))
 		parts = append(parts, markdown.Render(pay.String()), u.qr(c.payQR, u.t("confirm.pay")))
+	}
+	if u.d.Printer != nil {
+		label := u.t("confirm.print")
+		if c.printMsg != "" {
+			label = u.t("confirm.print_again")
+		}
+		parts = append(parts, touch.NewButton(label, theme.DocumentPrintIcon(), func() {
+			msg, ok := u.print(c.doc)
+			if !ok {
+				// The reference stays on screen with the problem, so nothing depends on paper.
+				msg += " " + u.t("confirm.print_failed_ref", "Ref", c.ref)
+			}
+			c.printMsg, c.printFailed = msg, !ok
+			u.render()
+		}))
+		if c.printMsg != "" {
+			if c.printFailed {
+				parts = append(parts, u.warningText(c.printMsg))
+			} else {
+				parts = append(parts, u.note(c.printMsg))
+			}
+		}
 	}
 	parts = append(parts, touch.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
 	return c.proc.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))

@@ -86,14 +86,27 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
-	card := markdown.Render(u.procedureMarkdown(p))
-	if p.Form == nil || u.d.Submit == nil {
-		return p.Title, touch.NewScroll(container.NewPadded(card))
+	var parts []fyne.CanvasObject
+	if p.Form != nil && u.d.Submit != nil {
+		// The online form goes first: it is what the resident came to the kiosk for.
+		parts = append(parts, touch.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) }),
+			u.note(u.t("card.apply.note")))
 	}
-	// The online form goes first: it is what the resident came to the kiosk for.
-	apply := touch.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) })
-	note := u.note(u.t("card.apply.note"))
-	return p.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(apply, note, card)))
+	if u.d.Printer != nil {
+		parts = append(parts, touch.NewChoice(u.t("card.print"), false, func() {
+			msg, ok := u.print(u.procedureSheet(p))
+			u.printMsg = msg
+			if !ok {
+				u.printMsg = "⚠ " + msg
+			}
+			u.render()
+		}))
+		if u.printMsg != "" {
+			parts = append(parts, u.note(u.printMsg))
+		}
+	}
+	parts = append(parts, markdown.Render(u.procedureMarkdown(p)))
+	return p.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // procedureMarkdown lays a procedure card out as a GOV.UK-style start page: plain questions

@@ -17,6 +17,7 @@ import (
 	"infomat/content"
 	"infomat/kiosk"
 	"infomat/l10n"
+	"infomat/receipt"
 	"infomat/search"
 )
 
@@ -34,6 +35,14 @@ type Deps struct {
 	Idle    IdleTimer
 	Crest   fyne.Resource // the municipality's coat of arms; may be nil
 	Submit  Submitter     // files online forms; nil hides "Złóż wniosek tutaj"
+	Printer Printer       // the receipt printer; nil hides printing
+	Service Service       // service cards, PIN and device status; nil disables service mode
+	// Reload reads the content again (service screen); nil hides the action.
+	Reload func() (*content.Bundle, error)
+	// Maintenance leaves kiosk mode for a technician (window, closable); nil hides it.
+	Maintenance func()
+	// TestPage describes the device for the printer test page.
+	TestPage func() receipt.TestPageInfo
 }
 
 // screen kinds a route can show.
@@ -51,6 +60,8 @@ const (
 	accessScreen
 	formScreen    // the wizard; its step lives in UI.form
 	confirmScreen // after submitting; its content lives in UI.confirmation
+	pinScreen     // a service card was presented
+	serviceScreen // the technician's status and actions
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -73,6 +84,10 @@ type UI struct {
 
 	form         *formSession  // the form being filled, nil when none
 	confirmation *confirmation // the last submission's confirmation, until Home or reset
+	lastReceipt  *receipt.Doc  // the last confirmation printed or shown, for a reprint
+	printMsg     string        // how printing the current card's sheet went
+	pinErr       string        // why the last PIN was refused
+	serviceMsg   string        // what the last service action did
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -142,6 +157,7 @@ func (u *UI) Reset() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
+	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
 	u.stack = []route{{kind: homeScreen}}
 	u.look = Look{}
 	u.applyLook()
@@ -157,6 +173,7 @@ func (u *UI) Reset() {
 
 func (u *UI) push(r route) {
 	u.activity()
+	u.printMsg, u.serviceMsg = "", ""
 	u.stack = append(u.stack, r)
 	u.render()
 }
@@ -223,6 +240,10 @@ func (u *UI) render() {
 		title, body = u.formView()
 	case confirmScreen:
 		title, body = u.confirmView()
+	case pinScreen:
+		title, body = u.pinView()
+	case serviceScreen:
+		title, body = u.serviceView()
 	}
 	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
 	if u.focus != nil {

@@ -170,3 +170,16 @@ func TestIdleTimeoutSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestDiskStateAndVersion(t *testing.T) {
+	free, problem := DiskState(t.TempDir())
+	if free == 0 && problem == "" {
+		t.Fatal("no free space and no problem reported")
+	}
+	if _, problem := DiskState("/no/such/dir"); problem == "" {
+		t.Fatal("a missing directory is not reported")
+	}
+	if AppVersion() == "" {
+		t.Fatal("empty version")
+	}
+}

@@ -2,13 +2,23 @@ package kiosk
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // Device settings a technician sets once per kiosk (`infomat settings set KEY VALUE`); they
 // live in the store so they survive restarts and updates.
 const (
-	SettingIdleTimeout = "idle_timeout"
+	SettingIdleTimeout  = "idle_timeout"
+	SettingPrinterPort  = "printer_port"
+	SettingPrinterBaud  = "printer_baud"
+	SettingPrinterPaper = "printer_paper"
+	SettingPrinterQR    = "printer_qr"
+	SettingReaderPort   = "reader_port"
+	SettingReaderBaud   = "reader_baud"
+	SettingReaderKind   = "reader_kind"
 )
 
 // Setting describes one device setting.
@@ -21,6 +31,13 @@ type Setting struct {
 // Settings lists the device settings the kiosk understands.
 var Settings = []Setting{
 	{Key: SettingIdleTimeout, Help: "czas bez dotyku, po którym sesja wraca do ekranu startowego (np. 90s, 2m); ostrzeżenie pojawia się 20 s wcześniej", Check: checkIdle},
+	{Key: SettingPrinterPort, Help: "port drukarki paragonów, np. /dev/infomat-printer; pusty = bez drukarki", Check: checkPort},
+	{Key: SettingPrinterBaud, Help: "prędkość portu drukarki (domyślnie 9600)", Check: checkBaud},
+	{Key: SettingPrinterPaper, Help: "szerokość papieru: 58 albo 80 (mm, domyślnie 80)", Check: oneOf("58", "80")},
+	{Key: SettingPrinterQR, Help: "kody QR: native (polecenie drukarki) albo raster (obraz, dla drukarek bez QR); domyślnie native", Check: oneOf("native", "raster")},
+	{Key: SettingReaderPort, Help: "port czytnika kart serwisowych, np. /dev/infomat-reader; pusty = bez czytnika", Check: checkPort},
+	{Key: SettingReaderBaud, Help: "prędkość portu czytnika (domyślnie 9600)", Check: checkBaud},
+	{Key: SettingReaderKind, Help: "rodzaj czytnika: rdm6300, magstripe albo line (domyślnie rdm6300)", Check: oneOf("rdm6300", "magstripe", "line")},
 }
 
 // LookupSetting finds a setting by key.
@@ -44,6 +61,67 @@ func checkIdle(v string) error {
 	return nil
 }
 
+func checkPort(v string) error {
+	if v != "" && !strings.HasPrefix(v, "/") {
+		return fmt.Errorf("%q: podaj pełną ścieżkę urządzenia, np. /dev/ttyUSB0", v)
+	}
+	return nil
+}
+
+func checkBaud(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || !slices.Contains([]int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}, n) {
+		return fmt.Errorf("%q: dozwolone 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200", v)
+	}
+	return nil
+}
+
+func oneOf(vals ...string) func(string) error {
+	return func(v string) error {
+		if !slices.Contains(vals, v) {
+			return fmt.Errorf("%q: dozwolone %s", v, strings.Join(vals, ", "))
+		}
+		return nil
+	}
+}
+
+// setting returns a stored value that passes its check, or def.
+func setting(st SettingsStore, key, def string) string {
+	v, ok, err := st.Setting(key)
+	if err != nil || !ok {
+		return def
+	}
+	if s, known := LookupSetting(key); known && s.Check(v) != nil {
+		return def
+	}
+	return v
+}
+
+// DeviceConfig is the serial hardware a kiosk is configured with.
+type DeviceConfig struct {
+	PrinterPort  string
+	PrinterBaud  int
+	PrinterPaper int // 58 or 80
+	PrinterQR    string
+	ReaderPort   string
+	ReaderBaud   int
+	ReaderKind   string
+}
+
+// DeviceSettings reads the device settings, with defaults for what was never set.
+func DeviceSettings(st SettingsStore) DeviceConfig {
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	return DeviceConfig{
+		PrinterPort:  setting(st, SettingPrinterPort, ""),
+		PrinterBaud:  atoi(setting(st, SettingPrinterBaud, "9600")),
+		PrinterPaper: atoi(setting(st, SettingPrinterPaper, "80")),
+		PrinterQR:    setting(st, SettingPrinterQR, "native"),
+		ReaderPort:   setting(st, SettingReaderPort, ""),
+		ReaderBaud:   atoi(setting(st, SettingReaderBaud, "9600")),
+		ReaderKind:   setting(st, SettingReaderKind, "rdm6300"),
+	}
+}
+
 // SettingsStore is where device settings are kept.
 type SettingsStore interface {
 	Setting(key string) (string, bool, error)
@@ -51,10 +129,9 @@ type SettingsStore interface {
 
 // IdleTimeout is the device's idle timeout: the stored setting, else the default.
 func IdleTimeout(st SettingsStore) time.Duration {
-	v, ok, err := st.Setting(SettingIdleTimeout)
-	if err != nil || !ok || checkIdle(v) != nil {
+	d, err := time.ParseDuration(setting(st, SettingIdleTimeout, DefaultIdleTimeout.String()))
+	if err != nil {
 		return DefaultIdleTimeout
 	}
-	d, _ := time.ParseDuration(v)
 	return d
 }

@@ -18,8 +18,10 @@ import (
 	"infomat/assets"
 	"infomat/content"
 	"infomat/kiosk"
+	"infomat/kiosk/cardreader"
 	"infomat/l10n"
 	"infomat/outbox"
+	"infomat/receipt"
 	"infomat/store"
 )
 
@@ -75,15 +77,70 @@ func runKiosk(args []string) int {
 		return 1
 	}
 
+	access, audit, err := openService(st)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
+		return 1
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := kiosk.DeviceSettings(st)
+	cards := make(chan cardreader.Card, 4)
+	devices := kiosk.OpenDevices(ctx, cfg, cards, log)
+	defer devices.Close()
+
+	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log}
+	current := struct {
+		version string
+		source  kiosk.Source
+	}{bundle.Version, src}
+	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
+		Content: func() (string, kiosk.Source) { return current.version, current.source }}
+
 	a := fyneapp.NewWithID("pl.infomat.kiosk")
 	w := a.NewWindow("Infomat — " + bundle.Municipality.Name)
-	ui := app.New(w, app.Deps{
+	deps := app.Deps{
 		Content: bundle,
 		Loc:     loc,
 		Idle:    kiosk.NewIdle(*idle, time.Now),
 		Crest:   crest(bundle, log),
-		Submit:  &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log},
-	})
+		Submit:  submitter,
+		Service: svc,
+		Reload: func() (*content.Bundle, error) {
+			b, src, err := kiosk.LoadContent(st, "", log)
+			if err == nil {
+				submitter.Content = b
+				current.version, current.source = b.Version, src
+			}
+			return b, err
+		},
+		Maintenance: func() {
+			log.Warn("kiosk mode left for maintenance")
+			w.SetFullScreen(false)
+			w.SetCloseIntercept(nil)
+			w.Resize(fyne.NewSize(540, 960))
+		},
+		TestPage: func() receipt.TestPageInfo {
+			paper := cfg.Profile()
+			return receipt.TestPageInfo{Municipality: bundle.Municipality.Name, Device: cfg.PrinterPort,
+				Profile: paper.Name + qrMode(paper.NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}
+		},
+	}
+	if devices.HasPrinter() {
+		deps.Printer = devices
+	}
+	ui := app.New(w, deps)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case c := <-cards:
+				fyne.Do(func() { ui.CardPresented(c.ID) })
+			}
+		}
+	}()
 	if *windowed {
 		w.Resize(fyne.NewSize(540, 960))
 	} else {
@@ -102,6 +159,13 @@ func runKiosk(args []string) int {
 	})
 	w.ShowAndRun()
 	return 0
+}
+
+func qrMode(native bool) string {
+	if native {
+		return ", QR drukarki"
+	}
+	return ", QR jako obraz"
 }
 
 // crest loads the coat of arms; a kiosk without it still works.

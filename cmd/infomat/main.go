@@ -3,6 +3,8 @@
 //	infomat [--windowed] [--data DIR] [--content DIR] [--idle 90s]   run the kiosk
 //	infomat content check DIR                                        validate a content folder
 //	infomat settings [--data DIR] [set KEY VALUE]                    device settings
+//	infomat service [--data DIR] set-pin|add-card|remove-card|cards|audit   service access
+//	infomat selftest [--data DIR] [--json]                           check the devices
 package main
 
 import (
@@ -23,6 +25,10 @@ func main() {
 			os.Exit(contentCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "settings":
 			os.Exit(settingsCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "service":
+			os.Exit(serviceCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		case "selftest":
+			os.Exit(selftestCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "help", "-h", "--help":
 			usage()
 			return
@@ -39,6 +45,10 @@ func usage() {
   infomat content check KATALOG
       sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
   infomat settings [--data KATALOG] [set KLUCZ WARTOŚĆ]
-      pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s)
+      pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s, printer_port /dev/ttyUSB0)
+  infomat service [--data KATALOG] set-pin|add-card ID|remove-card ID|cards|audit
+      dostęp serwisowy: PIN, karty serwisowe, dziennik
+  infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]
+      sprawdza drukarkę (z wydrukiem strony testowej), czytnik kart, magazyn danych i treść
 `)
 }

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"infomat/content"
+	"infomat/kiosk/printer"
+	"infomat/receipt"
+)
+
+// Printer prints documents on the kiosk's receipt printer.
+type Printer interface {
+	Print(ctx context.Context, d receipt.Doc) error
+}
+
+// printTimeout bounds a print job: a receipt at 9600 baud takes a few seconds.
+const printTimeout = 30 * time.Second
+
+// print sends a document to the printer and says how it went, in the resident's language.
+func (u *UI) print(d receipt.Doc) (string, bool) {
+	u.activity()
+	ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
+	defer cancel()
+	err := u.d.Printer.Print(ctx, d)
+	u.activity() // printing took time the resident spent waiting, not idle
+	return u.printResult(err), err == nil
+}
+
+// printResult phrases a print error: what is wrong and what to do.
+func (u *UI) printResult(err error) string {
+	switch {
+	case err == nil:
+		return u.t("print.done")
+	case errors.Is(err, printer.ErrPaperOut):
+		return u.t("print.paper_out")
+	case errors.Is(err, printer.ErrCoverOpen):
+		return u.t("print.cover_open")
+	case errors.Is(err, printer.ErrOffline), errors.Is(err, printer.ErrNoResponse):
+		return u.t("print.offline")
+	}
+	return u.t("print.failed")
+}
+
+// procedureSheet builds "Wydrukuj informację" for a card.
+func (u *UI) procedureSheet(p *content.Procedure) receipt.Doc {
+	b := u.d.Content
+	m := b.Municipality
+	office, _ := b.Office(p.Place.Office)
+	addr := b.OfficeAddress(office)
+	info := receipt.SheetInfo{
+		Municipality:  m.Name,
+		Procedure:     p.Title,
+		Symbol:        p.Symbol,
+		Duration:      p.Duration,
+		Room:          p.Place.Room,
+		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
+		OnlineURL:     ProcedureURL(m.Website, p.ID),
+	}
+	if office != nil {
+		info.Office = office.Name
+	}
+	for _, d := range p.Documents {
+		info.Documents = append(info.Documents, d.Name)
+	}
+	for _, h := range b.OfficeHours(office) {
+		info.Hours = append(info.Hours, fmt.Sprintf("%s: %s–%s", h.Days, h.Open, h.Close))
+	}
+	for _, f := range p.Fees {
+		sf := receipt.SheetFee{Title: f.Title, Amount: f.Amount}
+		pay := u.payment(p, f, p.Symbol)
+		if _, err := receipt.PaymentQR(pay); err == nil {
+			sf.Payment = &pay
+		}
+		info.Fees = append(info.Fees, sf)
+	}
+	return receipt.ProcedureSheet(info, u.t)
+}
+
+// payment is the bank transfer for a fee, titled so the office can match it.
+func (u *UI) payment(p *content.Procedure, f content.Fee, title string) receipt.Payment {
+	b := u.d.Content
+	recipient := f.Recipient
+	if recipient == "" {
+		recipient = b.Municipality.Name
+	}
+	return receipt.Payment{NIP: b.Municipality.NIP, Account: b.FeeAccount(f), Amount: f.Amount,
+		Recipient: recipient, Title: strings.TrimSpace(title)}
+}
+
+// ProcedureURL is where a card can be read online: the municipality's site, by card ID.
+func ProcedureURL(site, id string) string {
+	if site == "" {
+		return ""
+	}
+	return strings.TrimRight(site, "/") + "/karty-uslug/" + id
+}

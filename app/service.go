@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/app/keyboard"
+	"infomat/app/markdown"
+	"infomat/app/touch"
+	"infomat/kiosk"
+	"infomat/kiosk/service"
+	"infomat/receipt"
+)
+
+// Service is the technician's side of the kiosk: who may enter, what to show, what to log.
+type Service interface {
+	// Card reports whether a presented card is a service card (and starts a login with it).
+	Card(id string) bool
+	// PIN completes the login started by Card; errors are service.ErrWrongPIN, ErrLocked, …
+	PIN(pin string) error
+	LockedUntil() time.Time
+	Record(action, detail string)
+	Status(ctx context.Context) kiosk.Status
+}
+
+// CardPresented is called (on the UI goroutine) for every card the reader reads. Only a card
+// on the service list leads anywhere — to the PIN; anything else is ignored, so a resident's
+// card or reader noise never opens service mode.
+func (u *UI) CardPresented(id string) {
+	if u.d.Service == nil {
+		return
+	}
+	if !u.d.Service.Card(id) {
+		return
+	}
+	u.activity()
+	if k := u.current().kind; k == pinScreen || k == serviceScreen {
+		return
+	}
+	u.pinErr = ""
+	u.push(route{kind: pinScreen})
+}
+
+func (u *UI) pinView() (string, fyne.CanvasObject) {
+	e := widget.NewPasswordEntry()
+	e.SetPlaceHolder(u.t("service.pin.placeholder"))
+	check := func() {
+		u.activity()
+		err := u.d.Service.PIN(e.Text)
+		e.SetText("")
+		switch {
+		case err == nil:
+			u.pinErr = ""
+			// The PIN screen is replaced, so Back from the service screen leaves service mode.
+			u.stack[len(u.stack)-1] = route{kind: serviceScreen}
+			u.render()
+			return
+		case errors.Is(err, service.ErrLocked):
+			left := time.Until(u.d.Service.LockedUntil()).Round(time.Second)
+			u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes())+1)
+		case errors.Is(err, service.ErrWrongPIN):
+			var w *service.WrongPINError
+			n := 0
+			if errors.As(err, &w) {
+				n = w.Left
+			}
+			u.pinErr = u.t("service.pin.wrong", "Count", n)
+		default:
+			u.pinErr = u.t("service.pin.unavailable")
+		}
+		u.render()
+	}
+	e.OnSubmitted = func(string) { check() }
+	u.focus = e
+	parts := []fyne.CanvasObject{u.note(u.t("service.pin.body")), e}
+	if u.pinErr != "" {
+		parts = append(parts, u.warningText(u.pinErr))
+	}
+	parts = append(parts, touch.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
+	kb := keyboard.New()
+	kb.SetMode(keyboard.Digits)
+	kb.SetTarget(e)
+	return u.t("service.title"), container.NewBorder(nil, kb, nil, nil,
+		touch.NewScroll(container.NewPadded(markdown.NewStack(parts...))))
+}
+
+// warningText is a bold message in the error colour, for problems the person must act on.
+func (u *UI) warningText(text string) fyne.CanvasObject {
+	msg := widget.NewLabel("⚠ " + text)
+	msg.Importance = widget.DangerImportance
+	msg.Wrapping = fyne.TextWrapWord
+	msg.TextStyle = fyne.TextStyle{Bold: true}
+	return msg
+}
+
+func (u *UI) serviceView() (string, fyne.CanvasObject) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	st := u.d.Service.Status(ctx)
+	cancel()
+	ok := func(good bool, s string) string {
+		if good {
+			return "✓ " + s
+		}
+		return "⚠ " + s
+	}
+	lastSync := u.t("service.never")
+	if !st.LastSync.IsZero() {
+		lastSync = st.LastSync.Format("02.01.2006 15:04")
+	}
+	if !st.SyncConfigured {
+		lastSync = u.t("service.sync.none")
+	}
+	oldest := "—"
+	if !st.Oldest.IsZero() {
+		oldest = st.Oldest.Format("02.01.2006 15:04")
+	}
+	disk := fmt.Sprintf("%.1f GB", float64(st.DiskFree)/1e9)
+	if st.DiskProblem != "" {
+		disk = "⚠ " + disk + " — " + st.DiskProblem
+	}
+	var md mdBuilder
+	md.table([]string{u.t("record.field"), u.t("record.value")}, [][]string{
+		{u.t("service.printer"), ok(st.PrinterOK, st.Printer)},
+		{u.t("service.reader"), ok(st.ReaderOK, st.Reader)},
+		{u.t("service.queue"), fmt.Sprint(st.Queued)},
+		{u.t("service.oldest"), oldest},
+		{u.t("service.last_sync"), lastSync},
+		{u.t("service.content"), st.ContentVersion + " (" + st.ContentSource + ")"},
+		{u.t("service.disk"), disk},
+		{u.t("service.version"), st.AppVersion},
+	})
+	parts := []fyne.CanvasObject{markdown.Render(md.String())}
+	if u.serviceMsg != "" {
+		parts = append(parts, u.note(u.serviceMsg))
+	}
+	action := func(label string, icon fyne.Resource, audit string, f func() string) fyne.CanvasObject {
+		return touch.NewButton(label, icon, func() {
+			u.d.Service.Record(audit, "")
+			u.serviceMsg = f()
+			u.render()
+		})
+	}
+	if u.d.Printer != nil {
+		parts = append(parts, action(u.t("service.test_print"), theme.DocumentPrintIcon(), "service.test_print", func() string {
+			return u.printResult(u.d.Printer.Print(context.Background(), receipt.TestPage(u.d.TestPage(), u.t)))
+		}))
+		if u.lastReceipt != nil {
+			parts = append(parts, action(u.t("service.reprint"), theme.DocumentPrintIcon(), "service.reprint", func() string {
+				return u.printResult(u.d.Printer.Print(context.Background(), *u.lastReceipt))
+			}))
+		}
+	}
+	parts = append(parts, action(u.t("service.refresh"), theme.ViewRefreshIcon(), "service.refresh", func() string { return "" }))
+	if u.d.Reload != nil {
+		parts = append(parts, action(u.t("service.reload"), theme.ContentRedoIcon(), "service.reload", func() string {
+			if err := u.reload(); err != nil {
+				return u.t("service.reload.failed")
+			}
+			return u.t("service.reload.done", "Version", u.d.Content.Version)
+		}))
+	}
+	if u.d.Maintenance != nil {
+		parts = append(parts, action(u.t("service.maintenance"), theme.LogoutIcon(), "service.maintenance", func() string {
+			u.d.Maintenance()
+			return u.t("service.maintenance.done")
+		}))
+	}
+	return u.t("service.title"), touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+}
+
+// reload asks the kiosk for its content again (e.g. after a technician copied a new bundle)
+// and rebuilds the index and the screen.
+func (u *UI) reload() error {
+	b, err := u.d.Reload()
+	if err != nil {
+		return err
+	}
+	u.d.Content = b
+	u.d.Index = BuildIndex(b)
+	return nil
+}

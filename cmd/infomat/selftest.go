@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"infomat/kiosk"
+	"infomat/kiosk/cardreader"
+	"infomat/receipt"
+	"infomat/store"
+)
+
+// checkResult is one line of the self-test's table.
+type checkResult struct {
+	Check   string `json:"check"`
+	OK      bool   `json:"ok"`
+	Skipped bool   `json:"skipped,omitempty"`
+	Message string `json:"message"`
+}
+
+// selftestCmd checks each part of the device in turn, printing progress as it goes, and ends
+// with a pass/fail table (or JSON). Exit status 1 when anything failed.
+func selftestCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("selftest", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
+	asJSON := fl.Bool("json", false, "print the results as JSON (for automation)")
+	cardWait := fl.Duration("card-timeout", 20*time.Second, "how long to wait for a card on the reader")
+	noPrint := fl.Bool("no-print", false, "check the printer's status without printing the test page")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	progress := stdout
+	if *asJSON {
+		progress = stderr // keep stdout clean for the JSON
+	}
+	var results []checkResult
+	step := func(n int, name string) { fmt.Fprintf(progress, "[%d/5] %s… ", n, name) }
+	done := func(r checkResult) {
+		results = append(results, r)
+		switch {
+		case r.Skipped:
+			fmt.Fprintln(progress, "pominięto:", r.Message)
+		case r.OK:
+			fmt.Fprintln(progress, "OK:", r.Message)
+		default:
+			fmt.Fprintln(progress, "BŁĄD:", r.Message)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	step(1, "Magazyn danych")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	st, rec, err := store.Open(ctx, *dataDir)
+	cancel()
+	if err != nil {
+		msg := err.Error()
+		if errors.Is(err, store.ErrLocked) {
+			msg = "kiosk działa na tym katalogu danych — zatrzymaj go (systemctl stop infomat) albo użyj ekranu serwisowego"
+		}
+		done(checkResult{Check: "Magazyn danych", Message: msg})
+		return report(results, *asJSON, stdout)
+	}
+	defer st.Close()
+	free, problem := kiosk.DiskState(*dataDir)
+	switch {
+	case problem != "":
+		done(checkResult{Check: "Magazyn danych", Message: problem})
+	case rec != nil:
+		done(checkResult{Check: "Magazyn danych", OK: true, Message: "uszkodzony plik przeniesiono do " + rec.AsidePath})
+	default:
+		done(checkResult{Check: "Magazyn danych", OK: true, Message: fmt.Sprintf("%s, wolne %.1f GB", *dataDir, float64(free)/1e9)})
+	}
+
+	step(2, "Treść")
+	b, src, err := kiosk.LoadContent(st, "", log)
+	if err != nil {
+		done(checkResult{Check: "Treść", Message: err.Error()})
+	} else {
+		done(checkResult{Check: "Treść", OK: true, Message: fmt.Sprintf("%s, wersja %s (%s)", b.Municipality.Name, b.Version, src)})
+	}
+
+	cfg := kiosk.DeviceSettings(st)
+	rctx, rstop := context.WithCancel(context.Background())
+	defer rstop()
+	cards := make(chan cardreader.Card, 1)
+	devices := kiosk.OpenDevices(rctx, cfg, cards, log)
+	defer devices.Close()
+
+	step(3, "Drukarka")
+	switch {
+	case !devices.HasPrinter():
+		done(checkResult{Check: "Drukarka", Skipped: true, Message: "nieskonfigurowana (infomat settings set printer_port /dev/…)"})
+	default:
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		state, ok := devices.PrinterState(ctx)
+		if ok && !*noPrint {
+			fmt.Fprint(progress, "drukuję stronę testową… ")
+			name := ""
+			if b != nil {
+				name = b.Municipality.Name
+			}
+			page := receipt.TestPage(receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
+				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}, testPageText)
+			if err := devices.Print(ctx, page); err != nil {
+				state, ok = "Drukarka: "+kiosk.PrinterProblem(err), false
+			} else {
+				state = "strona testowa wydrukowana; " + state
+			}
+		} else if !ok {
+			state = "Drukarka: " + state
+		}
+		cancel()
+		done(checkResult{Check: "Drukarka", OK: ok, Message: state})
+	}
+
+	step(4, "Czytnik kart")
+	switch state, ok := devices.ReaderState(); {
+	case cfg.ReaderPort == "":
+		done(checkResult{Check: "Czytnik kart", Skipped: true, Message: "nieskonfigurowany (infomat settings set reader_port /dev/…)"})
+	case !ok:
+		done(checkResult{Check: "Czytnik kart", Message: "Czytnik: " + state})
+	default:
+		fmt.Fprintf(progress, "przyłóż kartę do czytnika (czekam %s)… ", *cardWait)
+		select {
+		case c := <-cards:
+			done(checkResult{Check: "Czytnik kart", OK: true, Message: "odczytano kartę " + c.String()})
+		case <-time.After(*cardWait):
+			done(checkResult{Check: "Czytnik kart", Message: "Czytnik: brak odpowiedzi na " + cfg.ReaderPort + " (nie odczytano karty)"})
+		}
+	}
+
+	step(5, "Ekran")
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		done(checkResult{Check: "Ekran", Skipped: true, Message: "brak DISPLAY/WAYLAND_DISPLAY w tej sesji (sprawdź na ekranie kiosku)"})
+	} else {
+		done(checkResult{Check: "Ekran", OK: true, Message: "sesja graficzna dostępna"})
+	}
+	return report(results, *asJSON, stdout)
+}
+
+// testPageText gives the test page Polish headings without loading the translations.
+func testPageText(id string, _ ...any) string {
+	return map[string]string{
+		receipt.MsgTestTitle: "Strona testowa", receipt.MsgTestLetters: "Polskie litery",
+		receipt.MsgTestQR: "Testowy kod QR", receipt.MsgTestEnd: "Jeśli to czytasz, drukarka działa.",
+	}[id]
+}
+
+func report(results []checkResult, asJSON bool, w io.Writer) int {
+	failed := 0
+	for _, r := range results {
+		if !r.OK && !r.Skipped {
+			failed++
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(struct {
+			OK      bool          `json:"ok"`
+			Results []checkResult `json:"results"`
+		}{failed == 0, results})
+	} else {
+		fmt.Fprintln(w, "\nWynik autotestu:")
+		for _, r := range results {
+			mark := "OK       "
+			switch {
+			case r.Skipped:
+				mark = "POMINIĘTO"
+			case !r.OK:
+				mark = "BŁĄD     "
+			}
+			fmt.Fprintf(w, "  %-16s %s  %s\n", r.Check, mark, r.Message)
+		}
+		if failed == 0 {
+			fmt.Fprintln(w, "Wszystko działa.")
+		} else {
+			fmt.Fprintf(w, "Błędy: %d.\n", failed)
+		}
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,58 @@
+package printer
+
+import "errors"
+
+// Why a printer cannot print. Status.Problem returns the first three; Printer.Status and
+// Printer.Print return ErrNoResponse when the printer does not answer a status query. All
+// of them reach the caller wrapped, so test with errors.Is.
+var (
+	ErrPaperOut   = errors.New("out of paper")
+	ErrCoverOpen  = errors.New("cover open")
+	ErrOffline    = errors.New("offline")
+	ErrNoResponse = errors.New("no answer to the status query")
+)
+
+// Status is the printer's real-time status, from its answers to DLE EOT 1, 2 and 4.
+type Status struct {
+	Online       bool // n=1 bit 3 clear
+	CoverOpen    bool // n=2 bit 2
+	PaperOut     bool // n=2 bit 5 (printing stopped at paper end) or n=4 bits 5-6 (no paper)
+	PaperNearEnd bool // n=4 bits 2-3: still printable, but the roll needs changing soon
+}
+
+// Status bits (ESC/POS DLE EOT n; escpos-php Printer::getPrinterStatus uses the same
+// masks: 8 offline; 4 coverOpen, 32 paperEnd; 4 paperNearEnd, 32 paperNotPresent).
+const (
+	bitOffline   = 1 << 3           // n=1
+	bitCoverOpen = 1 << 2           // n=2
+	bitPaperStop = 1 << 5           // n=2
+	bitsNearEnd  = 1<<2 | 1<<3      // n=4
+	bitsPaperOut = 1<<5 | 1<<6      // n=4
+	xon, xoff    = byte(0x11), 0x13 // flow control, never a status byte
+)
+
+// DecodeStatus decodes the answers to DLE EOT 1 (printer status), DLE EOT 2 (offline
+// cause) and DLE EOT 4 (roll paper sensor).
+func DecodeStatus(n1, n2, n4 byte) Status {
+	return Status{
+		Online:       n1&bitOffline == 0,
+		CoverOpen:    n2&bitCoverOpen != 0,
+		PaperOut:     n2&bitPaperStop != 0 || n4&bitsPaperOut != 0,
+		PaperNearEnd: n4&bitsNearEnd != 0,
+	}
+}
+
+// Problem says why the printer cannot print: ErrPaperOut, ErrCoverOpen or ErrOffline, in
+// that order (a printer out of paper or with its cover open is offline too, and the cause is
+// what the technician needs), or nil when it can. Paper near its end is not a problem.
+func (s Status) Problem() error {
+	switch {
+	case s.PaperOut:
+		return ErrPaperOut
+	case s.CoverOpen:
+		return ErrCoverOpen
+	case !s.Online:
+		return ErrOffline
+	}
+	return nil
+}

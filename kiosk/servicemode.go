@@ -1,0 +1,72 @@
+package kiosk
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"infomat/kiosk/service"
+	"infomat/outbox"
+)
+
+// ServiceMode is what the service screen needs from the device: the card-and-PIN login, the
+// audit log and the status figures.
+type ServiceMode struct {
+	Access  *service.Access
+	Audit   *service.Audit
+	Outbox  *outbox.Outbox
+	Devices *Devices
+	DataDir string
+	Log     *slog.Logger
+	// Content says which content is active, for the status.
+	Content func() (version string, source Source)
+
+	session *service.Session
+}
+
+// Card starts a login with a presented card; false for any card not on the service list.
+func (s *ServiceMode) Card(id string) bool {
+	if s.session == nil {
+		s.session = s.Access.NewSession()
+	}
+	return s.session.Card(id) == nil
+}
+
+// PIN completes the login.
+func (s *ServiceMode) PIN(pin string) error {
+	if s.session == nil {
+		s.session = s.Access.NewSession()
+	}
+	return s.session.PIN(pin)
+}
+
+// LockedUntil is when a PIN lockout ends.
+func (s *ServiceMode) LockedUntil() time.Time { return s.Access.LockedUntil() }
+
+// Record writes a service action to the audit log; a failure is logged, not shown.
+func (s *ServiceMode) Record(action, detail string) {
+	if err := s.Audit.Record(action, detail); err != nil && s.Log != nil {
+		s.Log.Error("audit log write failed", "action", action, "err", err)
+	}
+}
+
+// Status gathers the figures the service screen shows.
+func (s *ServiceMode) Status(ctx context.Context) Status {
+	st := Status{AppVersion: AppVersion()}
+	if s.Devices != nil {
+		st.Printer, st.PrinterOK = s.Devices.PrinterState(ctx)
+		st.Reader, st.ReaderOK = s.Devices.ReaderState()
+	}
+	if s.Outbox != nil {
+		if ob, err := s.Outbox.Stats(); err == nil {
+			st.Queued = ob.Queued + ob.Sending
+			st.Oldest = ob.Oldest
+		}
+	}
+	if s.Content != nil {
+		v, src := s.Content()
+		st.ContentVersion, st.ContentSource = v, string(src)
+	}
+	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
+	return st
+}
