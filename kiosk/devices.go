@@ -82,6 +82,17 @@ func (d *Devices) openPrinter() {
 	d.port, d.printer, d.printerErr = port, printer.New(port, d.cfg.Profile()), nil
 }
 
+// PrinterXoffs counts how often the printer asked the kiosk to wait (XOFF) since its port
+// opened: non-zero shows flow control at work.
+func (d *Devices) PrinterXoffs() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.port == nil {
+		return 0
+	}
+	return d.port.Xoffs()
+}
+
 // HasPrinter reports whether a printer is configured (it may still be unplugged).
 func (d *Devices) HasPrinter() bool { return d.cfg.PrinterPort != "" }
 

@@ -94,6 +94,7 @@ type Port struct {
 	c       *conn // nil when the device failed and has not been reopened yet
 	closed  bool
 	paused  bool          // the device sent XOFF (only with XonXoff)
+	xoffs   int           // XOFFs received since Open, for health and tests
 	rbuf    []byte        // received, not yet Read
 	dropped int           // bytes lost to maxBuffered
 	reopens int           // successful reopens after a failure
@@ -255,6 +256,7 @@ func (p *Port) deliver(c *conn, b []byte) {
 			switch x {
 			case XOFF:
 				p.paused = true
+				p.xoffs++
 				continue
 			case XON:
 				p.paused = false
@@ -462,6 +464,14 @@ func (p *Port) Close() error {
 
 // Name is the configured port name.
 func (p *Port) Name() string { return p.cfg.Name }
+
+// Xoffs counts the XOFFs the device has sent since Open: how often a slow printer made the
+// writer wait.
+func (p *Port) Xoffs() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.xoffs
+}
 
 // Paused reports whether the device has sent XOFF and not yet XON (always false without
 // XonXoff, and reset when the port is reopened).

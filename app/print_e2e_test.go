@@ -1,0 +1,195 @@
+package app
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"infomat/kiosk"
+	"infomat/kiosk/printersim"
+	"infomat/kiosk/serialport/ptytest"
+)
+
+const trackURL = "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2"
+
+// printerOnPTY connects the kiosk's printer driver, through a real pseudo-terminal, to the
+// printer simulator on the other end of the "cable".
+func printerOnPTY(t *testing.T, qr string) (*kiosk.Devices, *printersim.Sim) {
+	t.Helper()
+	pair := ptytest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sim := printersim.New(pair.Device, 576)
+	go sim.Run(ctx)
+	d := kiosk.OpenDevices(ctx, kiosk.DeviceConfig{PrinterPort: pair.Name, PrinterBaud: 9600, PrinterPaper: 80, PrinterQR: qr},
+		nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(d.Close)
+	return d, sim
+}
+
+func (h *harness) submitSampleForm() {
+	h.t.Helper()
+	h.openForm()
+	h.fillHappyPath()
+	h.tap("Wszystko się zgadza — dalej")
+	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
+	h.tap("Wyślij wniosek")
+	h.mustSee("PRZ-7K4M-Q2")
+}
+
+// decodeQRs reads every QR code the simulator drew on its paper.
+func decodeQRs(t *testing.T, sim *printersim.Sim) []string {
+	t.Helper()
+	img := sim.PNG()
+	var out []string
+	for _, g := range sim.Graphics() {
+		r := g.Rect.Inset(-16).Intersect(img.Bounds())
+		sub := image.NewGray(r)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				sub.Set(x, y, img.At(x, y))
+			}
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+		if err != nil {
+			t.Fatalf("a printed QR code (%s) does not decode: %v", g.Kind, err)
+		}
+		out = append(out, res.GetText())
+	}
+	return out
+}
+
+func savePaper(t *testing.T, sim *printersim.Sim, name string) {
+	dir := os.Getenv("INFOMAT_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	png.Encode(f, sim.PNG())
+}
+
+// The resident prints the confirmation: the paper carries the Polish text, and the QR code on
+// it, read back from the picture of the paper, is exactly the tracking link — both with the
+// printer's own QR command and with the raster fallback.
+func TestPrintReceiptOverPTY(t *testing.T) {
+	for _, qr := range []string{"native", "raster"} {
+		t.Run(qr, func(t *testing.T) {
+			devices, sim := printerOnPTY(t, qr)
+			h, _ := newFormHarness(t)
+			h.ui.d.Printer = devices
+			h.submitSampleForm()
+			h.tap("Wydrukuj potwierdzenie")
+			h.mustSee("Wydrukowano")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := sim.WaitJobs(ctx, 1); err != nil {
+				t.Fatalf("no cut reached the printer: %v", err)
+			}
+			text := sim.Text()
+			for _, want := range []string{"Gmina Przykładowa", "PRZ-7K4M-Q2", "Zameldowanie na pobyt stały", "Przyjdź z dowodem osobistym"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("paper lacks %q:\n%s", want, text)
+				}
+			}
+			codes := decodeQRs(t, sim)
+			if len(codes) != 1 || codes[0] != trackURL {
+				t.Fatalf("QR codes on paper = %q, want [%s]", codes, trackURL)
+			}
+			savePaper(t, sim, "receipt-"+qr+".png")
+		})
+	}
+}
+
+// Paper runs out in the middle of the receipt: the resident is told, the reference stays on
+// screen, and after the roll is changed "Wydrukuj ponownie" prints the whole receipt.
+func TestPaperOutMidReceiptAndReprint(t *testing.T) {
+	devices, sim := printerOnPTY(t, "native")
+	h, sub := newFormHarness(t)
+	h.ui.d.Printer = devices
+	h.submitSampleForm()
+	sim.PaperOutAfter(150)
+	h.tap("Wydrukuj potwierdzenie")
+	h.mustSee("skończył się papier")
+	h.mustSee("Twój numer zgłoszenia to PRZ-7K4M-Q2")
+	if len(sub.got) != 1 {
+		t.Fatalf("printing touched the submission: %d", len(sub.got))
+	}
+	sim.SetState(printersim.State{})
+	sim.Reset()
+	h.tap("Wydrukuj ponownie")
+	h.mustSee("Wydrukowano")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sim.WaitJobs(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sim.Text(), "PRZ-7K4M-Q2") {
+		t.Fatalf("reprint lacks the reference:\n%s", sim.Text())
+	}
+}
+
+// A slow printer fills its buffer and says XOFF; the writer waits for XON and the receipt
+// arrives whole. (That nothing is written while paused is proven byte by byte in
+// serialport's own tests; over a pty the kernel's buffer hides it from the simulator.)
+func TestXoffHonouredOverPTY(t *testing.T) {
+	devices, sim := printerOnPTY(t, "raster") // raster QR: a few kilobytes, more than the buffer
+	sim.SetDrainRate(4000)
+	h, _ := newFormHarness(t)
+	h.ui.d.Printer = devices
+	h.submitSampleForm()
+	h.tap("Wydrukuj potwierdzenie")
+	h.mustSee("Wydrukowano")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := sim.WaitJobs(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if sim.XoffsSent() == 0 {
+		t.Fatal("the simulator never had to send XOFF; the test proves nothing")
+	}
+	if devices.PrinterXoffs() == 0 {
+		t.Fatal("the kiosk's port never saw the XOFF")
+	}
+	if codes := decodeQRs(t, sim); len(codes) != 1 || codes[0] != trackURL {
+		t.Fatalf("QR after flow control = %q", codes)
+	}
+}
+
+// "Wydrukuj informację" prints the procedure sheet.
+func TestPrintProcedureSheet(t *testing.T) {
+	devices, sim := printerOnPTY(t, "native")
+	h := newHarness(t)
+	h.ui.d.Printer = devices
+	h.ui.push(route{kind: procedureScreen, id: "zaswiadczenie-o-niezaleganiu"})
+	h.tap("Wydrukuj informację")
+	h.mustSee("Wydrukowano")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sim.WaitJobs(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	codes := decodeQRs(t, sim)
+	if len(codes) < 2 || !strings.Contains(strings.Join(codes, " "), "|PL|") {
+		t.Fatalf("sheet QR codes %q: want the payment code and the link to the card", codes)
+	}
+	savePaper(t, sim, "procedure-sheet.png")
+}
