@@ -25,7 +25,6 @@ type Service interface {
 	Card(id string) bool
 	// PIN completes the login started by Card; errors are service.ErrWrongPIN, ErrLocked, …
 	PIN(pin string) error
-	LockedUntil() time.Time
 	Record(action, detail string)
 	Status(ctx context.Context) kiosk.Status
 }
@@ -63,15 +62,22 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 			u.render()
 			return
 		case errors.Is(err, service.ErrLocked):
-			left := time.Until(u.d.Service.LockedUntil()).Round(time.Second)
-			u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes())+1)
+			left := service.LockDuration
+			var l *service.LockedError
+			if errors.As(err, &l) {
+				left = l.Left
+			}
+			u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes()+0.999))
 		case errors.Is(err, service.ErrWrongPIN):
 			var w *service.WrongPINError
-			n := 0
-			if errors.As(err, &w) {
-				n = w.Left
+			if errors.As(err, &w) && w.Left == 0 {
+				// This attempt used up the last try: say so now, not on the next one.
+				u.pinErr = u.t("service.pin.locked", "Minutes", int(service.LockDuration.Minutes()))
+			} else if w != nil {
+				u.pinErr = u.t("service.pin.wrong", "Count", w.Left)
+			} else {
+				u.pinErr = u.t("service.pin.wrong", "Count", 0)
 			}
-			u.pinErr = u.t("service.pin.wrong", "Count", n)
 		default:
 			u.pinErr = u.t("service.pin.unavailable")
 		}

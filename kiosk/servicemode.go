@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"infomat/kiosk/service"
 	"infomat/outbox"
@@ -40,9 +39,6 @@ func (s *ServiceMode) PIN(pin string) error {
 	return s.session.PIN(pin)
 }
 
-// LockedUntil is when a PIN lockout ends.
-func (s *ServiceMode) LockedUntil() time.Time { return s.Access.LockedUntil() }
-
 // Record writes a service action to the audit log; a failure is logged, not shown.
 func (s *ServiceMode) Record(action, detail string) {
 	if err := s.Audit.Record(action, detail); err != nil && s.Log != nil {
@@ -53,10 +49,12 @@ func (s *ServiceMode) Record(action, detail string) {
 // Status gathers the figures the service screen shows.
 func (s *ServiceMode) Status(ctx context.Context) Status {
 	st := Status{AppVersion: AppVersion()}
-	if s.Devices != nil {
-		st.Printer, st.PrinterOK = s.Devices.PrinterState(ctx)
-		st.Reader, st.ReaderOK = s.Devices.ReaderState()
+	d := s.Devices
+	if d == nil {
+		d = &Devices{} // nothing configured, and it says so
 	}
+	st.Printer, st.PrinterOK = d.PrinterState(ctx)
+	st.Reader, st.ReaderOK = d.ReaderState()
 	if s.Outbox != nil {
 		if ob, err := s.Outbox.Stats(); err == nil {
 			st.Queued = ob.Queued + ob.Sending

@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"infomat/kiosk"
+	"infomat/kiosk/cardreader"
+	"infomat/kiosk/service"
+	"infomat/kiosk/serialport/ptytest"
+	"infomat/outbox"
+	"infomat/store"
+)
+
+const serviceCard = "0F00A1B2C3"
+
+// withService gives the harness a real service access list (PIN 4321, one card) in a real
+// store, on the harness's fake clock.
+func withService(t *testing.T, h *harness) *service.Audit {
+	t.Helper()
+	dir := t.TempDir()
+	st, _, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	access, err := service.Open(st.Bolt(), h.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := service.OpenAudit(st.Bolt(), h.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := access.SetAudit(audit); err != nil {
+		t.Fatal(err)
+	}
+	if err := access.SetPIN("4321"); err != nil {
+		t.Fatal(err)
+	}
+	if err := access.AddCard(serviceCard); err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ui.d.Service = &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, DataDir: dir,
+		Content: func() (string, kiosk.Source) { return "test", kiosk.FromEmbedded }}
+	return audit
+}
+
+func (h *harness) typePIN(pin string) {
+	h.t.Helper()
+	e, ok := h.win.Canvas().Focused().(*widget.Entry)
+	if !ok {
+		h.t.Fatalf("PIN entry not focused: %s", h.screenSummary())
+	}
+	test.Type(e, pin)
+	h.tap("Zatwierdź")
+}
+
+func TestServiceLoginLockoutAndScreen(t *testing.T) {
+	h := newHarness(t)
+	audit := withService(t, h)
+
+	h.ui.CardPresented("DEADBEEF00") // a resident's card: nothing happens
+	h.mustNotSee("Karta serwisowa rozpoznana")
+
+	h.ui.CardPresented(serviceCard)
+	h.mustSee("Karta serwisowa rozpoznana")
+	h.typePIN("1111")
+	h.mustSee("Błędny PIN. Zostały 4 próby.")
+	for i := 0; i < 4; i++ {
+		h.typePIN("1111")
+	}
+	h.mustSee("PIN zablokowany")
+	h.typePIN("4321") // the right PIN, but locked
+	h.mustSee("PIN zablokowany")
+	h.mustNotSee("Wnioski w kolejce")
+
+	h.clock.advance(5*time.Minute + time.Second)
+	h.tap("Start")
+	h.ui.CardPresented(serviceCard)
+	h.typePIN("4321")
+	for _, want := range []string{"Tryb serwisowy", "Drukarka", "nieskonfigurowana", "Czytnik kart", "Wnioski w kolejce",
+		"Ostatnia synchronizacja", "portal nieskonfigurowany", "Wolne miejsce", "Wersja programu"} {
+		h.mustSee(want)
+	}
+	h.screenshot("service")
+	h.tap("Odśwież stan")
+
+	entries, err := audit.Recent(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action)
+		if strings.Contains(e.Detail, "4321") || strings.Contains(e.Detail, serviceCard) {
+			t.Fatalf("audit entry leaks a secret: %+v", e)
+		}
+	}
+	joined := strings.Join(actions, " ")
+	for _, want := range []string{"service.refresh", "pin"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("audit lacks %q: %s", want, joined)
+		}
+	}
+	// Leaving: Back closes service mode entirely (the PIN screen was replaced).
+	h.tap("Wstecz")
+	h.mustNotSee("Tryb serwisowy")
+}
+
+// A card reader on a real pty sends noise, a resident's card and then a service card: only
+// the service card leads to the PIN screen.
+func TestReaderNoiseNeverOpensServiceMode(t *testing.T) {
+	h := newHarness(t)
+	withService(t, h)
+	pair := ptytest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cards := make(chan cardreader.Card, 8)
+	d := kiosk.OpenDevices(ctx, kiosk.DeviceConfig{ReaderPort: pair.Name, ReaderBaud: 9600, ReaderKind: "rdm6300"},
+		cards, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer d.Close()
+
+	r := rand.New(rand.NewPCG(1, 2))
+	if _, err := pair.Device.Write(cardreader.Noise(r, 4000)); err != nil {
+		t.Fatal(err)
+	}
+	pair.Device.Write(cardreader.Frame(cardreader.KindRDM6300, "DEADBEEF00"))
+	pair.Device.Write(cardreader.Noise(r, 500))
+	pair.Device.Write(cardreader.Frame(cardreader.KindRDM6300, serviceCard))
+
+	var got []string
+	deadline := time.After(5 * time.Second)
+	for len(got) < 2 {
+		select {
+		case c := <-cards:
+			got = append(got, c.ID)
+			h.ui.CardPresented(c.ID)
+			if c.ID == "DEADBEEF00" {
+				h.mustNotSee("Karta serwisowa rozpoznana")
+			}
+		case <-deadline:
+			t.Fatalf("cards read: %v", got)
+		}
+	}
+	if got[0] != "DEADBEEF00" || got[1] != serviceCard {
+		t.Fatalf("noise turned into cards: %v", got)
+	}
+	h.mustSee("Karta serwisowa rozpoznana")
+	if state, ok := d.ReaderState(); !ok || !strings.Contains(state, "odrzucone ramki") {
+		t.Fatalf("reader state %q ok=%v: the dropped noise should show", state, ok)
+	}
+}
