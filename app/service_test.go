@@ -14,8 +14,8 @@ import (
 
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
-	"infomat/kiosk/service"
 	"infomat/kiosk/serialport/ptytest"
+	"infomat/kiosk/service"
 	"infomat/outbox"
 	"infomat/store"
 )

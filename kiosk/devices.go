@@ -167,9 +167,9 @@ func (d *Devices) ReaderState() (string, bool) {
 		return "brak połączenia: " + d.readerErr.Error(), false
 	}
 	st := d.reader.Stats()
-	s := fmt.Sprintf("%s na %s", st.Kind, d.cfg.ReaderPort)
-	if !st.PortOK {
-		return s + ": błąd odczytu " + st.LastError, false
+	s := fmt.Sprintf("%s na %s", d.cfg.ReaderKind, d.cfg.ReaderPort)
+	if !st.PortOK && st.LastError != "" { // before the first read there is nothing wrong yet
+		return s + ": błąd odczytu: " + st.LastError, false
 	}
 	if !st.LastCard.IsZero() {
 		s += ", ostatnia karta " + st.LastCard.Format("15:04:05")
