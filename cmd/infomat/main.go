@@ -10,15 +10,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 )
 
 func main() {
-	// Fyne parses LANG for its own dialogs and complains about "C" on minimal systems; our
-	// texts come from the l10n package either way.
-	if l := os.Getenv("LANG"); l == "" || l == "C" || l == "POSIX" || strings.HasPrefix(l, "C.") {
-		os.Setenv("LANG", "pl_PL.UTF-8")
-	}
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "content":
