@@ -4,8 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+
+	"infomat/app/markdown"
+	"infomat/app/touch"
 
 	"infomat/content"
 	"infomat/kiosk/printer"
@@ -97,4 +106,34 @@ func ProcedureURL(site, id string) string {
 		return ""
 	}
 	return strings.TrimRight(site, "/") + "/karty-uslug/" + id
+}
+
+// previewView shows a card's information sheet exactly as the printer will lay it out, with
+// the button that prints it: the resident sees what they will take home first.
+func (u *UI) previewView(id string) (string, fyne.CanvasObject) {
+	p, ok := u.d.Content.Procedure(id)
+	if !ok || u.d.Printer == nil {
+		return u.t("error.missing"), u.missing()
+	}
+	doc := u.procedureSheet(p)
+	png := receipt.RenderPNG(doc, receipt.Width80mm)
+	img := canvas.NewImageFromImage(png)
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScalePixels
+	// One paper dot a unit: about actual size on a 24" portrait screen.
+	img.SetMinSize(fyne.NewSize(float32(png.Bounds().Dx()), float32(png.Bounds().Dy())))
+	printBtn := touch.NewButton(u.t("preview.print"), theme.DocumentPrintIcon(), func() {
+		msg, ok := u.print(doc)
+		if !ok {
+			msg = "⚠ " + msg
+		}
+		u.printMsg = msg
+		u.render()
+	})
+	top := []fyne.CanvasObject{u.note(u.t("preview.body")), printBtn}
+	if u.printMsg != "" {
+		top = append(top, u.note(u.printMsg))
+	}
+	paper := container.NewCenter(container.NewStack(canvas.NewRectangle(color.White), img))
+	return u.t("card.print"), touch.NewScroll(container.NewPadded(markdown.NewStack(append(top, paper)...)))
 }

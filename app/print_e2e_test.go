@@ -181,6 +181,12 @@ func TestPrintProcedureSheet(t *testing.T) {
 	h.ui.d.Printer = devices
 	h.ui.push(route{kind: procedureScreen, id: "zaswiadczenie-o-niezaleganiu"})
 	h.tap("Wydrukuj informację")
+	h.mustSee("Tak będzie wyglądał wydruk")
+	h.screenshot("print-preview")
+	if sim.Jobs() != 0 {
+		t.Fatal("printed before the resident confirmed the preview")
+	}
+	h.tap("Drukuj")
 	h.mustSee("Wydrukowano")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -94,16 +94,8 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 	}
 	if u.d.Printer != nil {
 		parts = append(parts, touch.NewChoice(u.t("card.print"), false, func() {
-			msg, ok := u.print(u.procedureSheet(p))
-			u.printMsg = msg
-			if !ok {
-				u.printMsg = "⚠ " + msg
-			}
-			u.render()
+			u.push(route{kind: previewScreen, id: p.ID})
 		}))
-		if u.printMsg != "" {
-			parts = append(parts, u.note(u.printMsg))
-		}
 	}
 	parts = append(parts, markdown.Render(u.procedureMarkdown(p)))
 	return p.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))

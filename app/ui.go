@@ -62,6 +62,7 @@ const (
 	confirmScreen // after submitting; its content lives in UI.confirmation
 	pinScreen     // a service card was presented
 	serviceScreen // the technician's status and actions
+	previewScreen // a card's information sheet as it will print
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -244,6 +245,8 @@ func (u *UI) render() {
 		title, body = u.pinView()
 	case serviceScreen:
 		title, body = u.serviceView()
+	case previewScreen:
+		title, body = u.previewView(r.id)
 	}
 	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
 	if u.focus != nil {
