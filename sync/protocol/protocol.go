@@ -1,0 +1,168 @@
+// Package protocol is the wire format shared by the kiosk's sync client and infomat-portal:
+// HTTP/JSON under /api/v1, described request by request in docs/protocol.md. Both ends import
+// these types, so a field cannot mean one thing on the kiosk and another on the portal.
+package protocol
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Version is the protocol version in every path.
+const Version = "v1"
+
+// Paths. {id} and {sha} are path parameters.
+const (
+	PathEnroll      = "/api/v1/enroll"           // POST EnrollRequest → EnrollResponse (no auth: the token is the credential)
+	PathManifest    = "/api/v1/content/manifest" // GET → SignedManifest
+	PathBlob        = "/api/v1/content/blobs/"   // GET {sha} → raw bytes (content-addressed)
+	PathSubmission  = "/api/v1/submissions/"     // PUT {id} Submission → Receipt (idempotent by id)
+	PathHeartbeat   = "/api/v1/heartbeat"        // POST Heartbeat → 204
+	HeaderDevice    = "Authorization"            // "Bearer <device id>:<device secret>"
+	MaxBody         = 8 << 20                    // the largest request body a portal accepts
+	MaxCiphertext   = 4 << 20                    // the largest submission ciphertext
+	ContentTypeJSON = "application/json"
+)
+
+// EnrollRequest trades a one-time enrolment token for device credentials.
+type EnrollRequest struct {
+	Token      string `json:"token"`
+	Hostname   string `json:"hostname"`
+	AppVersion string `json:"app_version"`
+}
+
+// EnrollResponse gives the device its identity and what to trust.
+type EnrollResponse struct {
+	DeviceID     string `json:"device_id"`
+	Secret       string `json:"secret"`       // the device's bearer secret; the portal keeps only its hash
+	Municipality string `json:"municipality"` // the municipality the token was made for
+	SigningKey   string `json:"signing_key"`  // base64 ed25519 public key that signs content manifests: pin it
+}
+
+// Manifest lists one published content bundle.
+type Manifest struct {
+	Municipality string          `json:"municipality"`
+	Version      uint64          `json:"version"` // strictly increasing per municipality
+	Created      time.Time       `json:"created"`
+	Expires      time.Time       `json:"expires"` // a kiosk refuses a manifest past this (freeze attack)
+	Label        string          `json:"label"`   // e.g. the content hash or a clerk's note
+	Files        map[string]File `json:"files"`   // bundle path → blob
+}
+
+// File is one file of a bundle, addressed by its content.
+type File struct {
+	SHA256 string `json:"sha256"` // hex
+	Size   int64  `json:"size"`
+}
+
+// SignedManifest carries the manifest exactly as signed: Payload is the manifest's JSON, the
+// signature covers those bytes, so re-encoding can never break or fake a signature.
+type SignedManifest struct {
+	Payload   string `json:"payload"`   // base64 of the manifest JSON
+	Signature string `json:"signature"` // base64 ed25519 signature of the payload bytes
+}
+
+// Errors a kiosk acts on when checking a manifest.
+var (
+	ErrBadSignature = errors.New("manifest signature does not verify")
+	ErrExpired      = errors.New("manifest has expired")
+	ErrRollback     = errors.New("manifest is older than the content already active")
+	ErrWrongPlace   = errors.New("manifest is for another municipality")
+)
+
+// Sign signs a manifest.
+func Sign(m Manifest, key ed25519.PrivateKey) (SignedManifest, error) {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return SignedManifest{}, fmt.Errorf("sign manifest: %w", err)
+	}
+	return SignedManifest{
+		Payload:   base64.StdEncoding.EncodeToString(payload),
+		Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(key, payload)),
+	}, nil
+}
+
+// Verify checks the signature against the pinned key and the manifest against what the kiosk
+// has: the municipality it enrolled for, the version it runs (a replayed older manifest is a
+// rollback), and the time (an expired manifest is a freeze). now is the kiosk's clock.
+func (s SignedManifest) Verify(key ed25519.PublicKey, municipality string, active uint64, now time.Time) (Manifest, error) {
+	payload, err := base64.StdEncoding.DecodeString(s.Payload)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("%w: payload is not base64", ErrBadSignature)
+	}
+	sig, err := base64.StdEncoding.DecodeString(s.Signature)
+	if err != nil || len(key) != ed25519.PublicKeySize || !ed25519.Verify(key, payload, sig) {
+		return Manifest{}, ErrBadSignature
+	}
+	var m Manifest
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return Manifest{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	switch {
+	case m.Municipality != municipality:
+		return m, fmt.Errorf("%w: %q", ErrWrongPlace, m.Municipality)
+	case m.Version < active:
+		return m, fmt.Errorf("%w: %d < %d", ErrRollback, m.Version, active)
+	case !now.Before(m.Expires):
+		return m, fmt.Errorf("%w: %s", ErrExpired, m.Expires.Format(time.RFC3339))
+	}
+	return m, nil
+}
+
+// Submission is one queued form, as the kiosk uploads it with PUT /api/v1/submissions/{id}.
+// The portal stores the ciphertext unread; only the municipality's key opens it.
+type Submission struct {
+	ID             string    `json:"id"`  // the kiosk's 128-bit ID: the idempotency key
+	Ref            string    `json:"ref"` // the reference the resident holds
+	Procedure      string    `json:"procedure"`
+	Office         string    `json:"office"`
+	ContentVersion string    `json:"content_version"`
+	Created        time.Time `json:"created"`
+	Ciphertext     []byte    `json:"ciphertext"` // age, to the municipality's recipient key
+}
+
+// Receipt is the portal's acknowledgement; the same ID always gets the same receipt.
+type Receipt struct {
+	ID        string    `json:"id"`
+	PortalRef string    `json:"portal_ref"` // the portal's own reference, e.g. "2026/000123"
+	Received  time.Time `json:"received"`
+}
+
+// Heartbeat is the device's health, sent every minute. No personal data.
+type Heartbeat struct {
+	ContentVersion uint64    `json:"content_version"`
+	ContentLabel   string    `json:"content_label"`
+	Queued         int       `json:"queued"`
+	Oldest         time.Time `json:"oldest,omitzero"`
+	Printer        string    `json:"printer"`
+	PrinterOK      bool      `json:"printer_ok"`
+	PaperOut       bool      `json:"paper_out"`
+	Reader         string    `json:"reader"`
+	ReaderOK       bool      `json:"reader_ok"`
+	DiskFree       uint64    `json:"disk_free"`
+	Uptime         float64   `json:"uptime_seconds"`
+	AppVersion     string    `json:"app_version"`
+	Sent           time.Time `json:"sent"`
+}
+
+// Error is every error response's body, with an HTTP status of 4xx or 5xx.
+type Error struct {
+	Code    string `json:"code"`    // machine-readable, e.g. "unauthorized", "revoked", "too_large"
+	Message string `json:"message"` // for logs and technicians
+}
+
+// Error codes.
+const (
+	CodeBadRequest   = "bad_request"
+	CodeUnauthorized = "unauthorized"
+	CodeRevoked      = "revoked"
+	CodeBadToken     = "bad_token"
+	CodeNotFound     = "not_found"
+	CodeTooLarge     = "too_large"
+	CodeConflict     = "conflict" // the same submission ID with different content
+	CodeInternal     = "internal"
+)
