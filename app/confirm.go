@@ -113,14 +113,14 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 		if c.printMsg != "" {
 			label = u.t("confirm.print_again")
 		}
-		parts = append(parts, touch.NewButton(label, theme.DocumentPrintIcon(), func() {
-			msg, ok := u.print(c.doc)
-			if !ok {
-				// The reference stays on screen with the problem, so nothing depends on paper.
-				msg += " " + u.t("confirm.print_failed_ref", "Ref", c.ref)
-			}
-			c.printMsg, c.printFailed = msg, !ok
-			u.render()
+		parts = append(parts, u.printButton(label, func() {
+			u.startPrint(c.doc, func(msg string, ok bool) {
+				if !ok {
+					// The reference stays on screen with the problem: nothing depends on paper.
+					msg += " " + u.t("confirm.print_failed_ref", "Ref", c.ref)
+				}
+				c.printMsg, c.printFailed = msg, !ok
+			})
 		}))
 		if c.printMsg != "" {
 			if c.printFailed {

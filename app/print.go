@@ -29,14 +29,45 @@ type Printer interface {
 // printTimeout bounds a print job: a receipt at 9600 baud takes a few seconds.
 const printTimeout = 30 * time.Second
 
-// print sends a document to the printer and says how it went, in the resident's language.
-func (u *UI) print(d receipt.Doc) (string, bool) {
+// startPrint prints a document off the UI goroutine — a receipt with a raster QR code takes
+// seconds at 9600 baud — while the screen says "Drukuję…" and the print buttons are disabled.
+// done runs on the UI goroutine with the outcome in the resident's language.
+func (u *UI) startPrint(d receipt.Doc, done func(msg string, ok bool)) {
+	if u.printing {
+		return
+	}
 	u.activity()
-	ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
-	defer cancel()
-	err := u.d.Printer.Print(ctx, d)
-	u.activity() // printing took time the resident spent waiting, not idle
-	return u.printResult(err), err == nil
+	u.printing = true
+	u.render()
+	work := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
+		defer cancel()
+		return u.d.Printer.Print(ctx, d)
+	}
+	finish := func(err error) {
+		u.printing = false
+		u.activity() // the resident was waiting, not idle
+		done(u.printResult(err), err == nil)
+		u.render()
+	}
+	if u.inline {
+		finish(work())
+		return
+	}
+	go func() {
+		err := work()
+		fyne.Do(func() { finish(err) })
+	}()
+}
+
+// printButton is a screen's print button: disabled, and saying so, while a job runs.
+func (u *UI) printButton(label string, tapped func()) fyne.CanvasObject {
+	if u.printing {
+		b := touch.NewButton(u.t("print.busy"), theme.DocumentPrintIcon(), nil)
+		b.(fyne.Disableable).Disable()
+		return b
+	}
+	return touch.NewButton(label, theme.DocumentPrintIcon(), tapped)
 }
 
 // printResult phrases a print error: what is wrong and what to do.
@@ -122,13 +153,13 @@ func (u *UI) previewView(id string) (string, fyne.CanvasObject) {
 	img.ScaleMode = canvas.ImageScalePixels
 	// One paper dot a unit: about actual size on a 24" portrait screen.
 	img.SetMinSize(fyne.NewSize(float32(png.Bounds().Dx()), float32(png.Bounds().Dy())))
-	printBtn := touch.NewButton(u.t("preview.print"), theme.DocumentPrintIcon(), func() {
-		msg, ok := u.print(doc)
-		if !ok {
-			msg = "⚠ " + msg
-		}
-		u.printMsg = msg
-		u.render()
+	printBtn := u.printButton(u.t("preview.print"), func() {
+		u.startPrint(doc, func(msg string, ok bool) {
+			if !ok {
+				msg = "⚠ " + msg
+			}
+			u.printMsg = msg
+		})
 	})
 	top := []fyne.CanvasObject{u.note(u.t("preview.body")), printBtn}
 	if u.printMsg != "" {

@@ -153,14 +153,18 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 			u.render()
 		})
 	}
+	printAction := func(label, audit string, doc receipt.Doc) fyne.CanvasObject {
+		return u.printButton(label, func() {
+			u.d.Service.Record(audit, "")
+			u.startPrint(doc, func(msg string, _ bool) { u.serviceMsg = msg })
+		})
+	}
 	if u.d.Printer != nil {
-		parts = append(parts, action(u.t("service.test_print"), theme.DocumentPrintIcon(), "service.test_print", func() string {
-			return u.printResult(u.d.Printer.Print(context.Background(), receipt.TestPage(u.d.TestPage(), u.t)))
-		}))
+		if u.d.TestPage != nil {
+			parts = append(parts, printAction(u.t("service.test_print"), "service.test_print", receipt.TestPage(u.d.TestPage(), u.t)))
+		}
 		if u.lastReceipt != nil {
-			parts = append(parts, action(u.t("service.reprint"), theme.DocumentPrintIcon(), "service.reprint", func() string {
-				return u.printResult(u.d.Printer.Print(context.Background(), *u.lastReceipt))
-			}))
+			parts = append(parts, printAction(u.t("service.reprint"), "service.reprint", *u.lastReceipt))
 		}
 	}
 	parts = append(parts, action(u.t("service.refresh"), theme.ViewRefreshIcon(), "service.refresh", func() string { return "" }))

@@ -87,6 +87,8 @@ type UI struct {
 	confirmation *confirmation // the last submission's confirmation, until Home or reset
 	lastReceipt  *receipt.Doc  // the last confirmation printed or shown, for a reprint
 	printMsg     string        // how printing the current card's sheet went
+	printing     bool          // a print job is running
+	inline       bool          // tests: run slow work on the calling goroutine
 	pinErr       string        // why the last PIN was refused
 	serviceMsg   string        // what the last service action did
 

@@ -63,6 +63,7 @@ func newHarness(t *testing.T) *harness {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
 	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: kiosk.NewIdle(90*time.Second, clock.Now)})
+	ui.inline = true // printing finishes before tap returns: no polling, no races
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }
 

@@ -8,7 +8,10 @@
 //	meta      schema_version -> decimal string
 //	settings  key -> value (device settings)
 //	blobs     sha256 hex -> file bytes (content-addressed)
-//	content   "active" -> JSON manifest of the active content bundle
+//	content   "active" -> JSON manifest of the active content bundle;
+//	          "portal_version" -> the portal manifest version last activated
+//	staging   sha256 hex -> file bytes downloaded by the sync client for a
+//	          bundle not activated yet (see sync.go)
 //
 // To add a concern (e.g. the outbox), add a bucket constant, append it to
 // allBuckets (created on every Open) and, only if existing data must be
@@ -56,10 +59,11 @@ const (
 	bucketSettings = "settings"
 	bucketBlobs    = "blobs"
 	bucketContent  = "content"
+	bucketStaging  = "staging"
 )
 
 // allBuckets are created (if missing) on every Open.
-var allBuckets = []string{bucketMeta, bucketSettings, bucketBlobs, bucketContent}
+var allBuckets = []string{bucketMeta, bucketSettings, bucketBlobs, bucketContent, bucketStaging}
 
 const (
 	keySchemaVersion = "schema_version"

@@ -233,10 +233,10 @@ func (pr *Printer) status(ctx context.Context) (Status, error) {
 	return DecodeStatus(ans[0], ans[1], ans[2]), nil
 }
 
-// query sends DLE EOT n and reads its one-byte answer.
+// query sends DLE EOT n and reads its one-byte answer. Sending may wait for XON like any
+// data (a slow printer holds XOFF while its buffer drains: that is not silence); the answer
+// timeout starts once the query is on its way.
 func (pr *Printer) query(ctx context.Context, n byte) (byte, error) {
-	qctx, cancel := context.WithTimeout(ctx, pr.QueryTimeout+pr.inFlight())
-	defer cancel()
 	fail := func(err error) (byte, error) {
 		pr.stale = true
 		switch {
@@ -247,9 +247,11 @@ func (pr *Printer) query(ctx context.Context, n byte) (byte, error) {
 		}
 		return 0, fmt.Errorf("DLE EOT %d: %w", n, err)
 	}
-	if err := pr.write(qctx, []byte{dle, eot, n}); err != nil {
+	if err := pr.writeChunk(ctx, []byte{dle, eot, n}); err != nil {
 		return fail(err)
 	}
+	qctx, cancel := context.WithTimeout(ctx, pr.QueryTimeout+pr.inFlight())
+	defer cancel()
 	b, err := pr.readByte(qctx)
 	if err != nil {
 		return fail(err)

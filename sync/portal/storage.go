@@ -1,0 +1,155 @@
+// Package portal is the central portal's side of the sync protocol (infomat/sync/protocol):
+// the HTTP server the kiosks talk to, the storage behind it, and the operations the portal's
+// command runs (tokens, publishing signed content, exporting submissions, fleet health, a
+// load generator).
+//
+// Everything the server keeps goes through the small Storage interface so a PostgreSQL backend
+// can replace the bbolt one (OpenBolt) without touching the server.
+package portal
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"regexp"
+	"time"
+
+	"infomat/sync/protocol"
+)
+
+// Storage errors. Implementations return these (possibly wrapped).
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrBadToken      = errors.New("enrolment token is unknown, used or expired")
+	ErrConflict      = errors.New("submission ID already used for different content")
+	ErrStaleVersion  = errors.New("manifest version is not newer than the latest published")
+	ErrLocked        = errors.New("portal store is locked")
+	ErrCorrupt       = errors.New("portal store is corrupt")
+	ErrBadMunicipal  = errors.New("municipality must be 1-63 characters a-z, 0-9 and '-', starting with a letter or digit")
+)
+
+var municipalityRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidMunicipality reports whether m is a usable municipality identifier (a slug such as
+// "przykladowa"). Storage keys rely on it containing no separator bytes.
+func ValidMunicipality(m string) error {
+	if !municipalityRE.MatchString(m) {
+		return ErrBadMunicipal
+	}
+	return nil
+}
+
+// Token is a one-time enrolment token as stored: only its SHA-256.
+type Token struct {
+	Hash         []byte    `json:"-"`
+	Municipality string    `json:"municipality"`
+	Created      time.Time `json:"created"`
+	Expires      time.Time `json:"expires"`
+	Used         time.Time `json:"used,omitzero"`
+	Device       string    `json:"device,omitempty"` // the device it enrolled
+}
+
+// Device is an enrolled kiosk. SecretHash is SHA-256 of its bearer secret.
+type Device struct {
+	ID           string    `json:"id"`
+	Municipality string    `json:"municipality"`
+	Hostname     string    `json:"hostname"`
+	AppVersion   string    `json:"app_version"` // as enrolled; heartbeats carry the current one
+	SecretHash   []byte    `json:"secret_hash"`
+	Enrolled     time.Time `json:"enrolled"`
+	Revoked      time.Time `json:"revoked,omitzero"`
+}
+
+// IsRevoked reports whether the device was revoked.
+func (d Device) IsRevoked() bool { return !d.Revoked.IsZero() }
+
+// Record is one stored submission: the ciphertext unread, its routing metadata and where it
+// came from.
+type Record struct {
+	ID             string    `json:"id"`
+	Ref            string    `json:"ref"`
+	Procedure      string    `json:"procedure"`
+	Office         string    `json:"office"`
+	ContentVersion string    `json:"content_version"`
+	Created        time.Time `json:"created"`
+	Ciphertext     []byte    `json:"ciphertext"`
+	CipherSHA256   []byte    `json:"cipher_sha256"`
+	Device         string    `json:"device"`
+	Municipality   string    `json:"municipality"`
+	PortalRef      string    `json:"portal_ref"`
+	Received       time.Time `json:"received"`
+	Exported       time.Time `json:"exported,omitzero"`
+}
+
+// Receipt is the acknowledgement the record stands for.
+func (r Record) Receipt() protocol.Receipt {
+	return protocol.Receipt{ID: r.ID, PortalRef: r.PortalRef, Received: r.Received}
+}
+
+// Beat is one received heartbeat.
+type Beat struct {
+	Received time.Time          `json:"received"`
+	Heartbeat protocol.Heartbeat `json:"heartbeat"`
+}
+
+// HeartbeatHistory is how many heartbeats per device a Storage keeps (newest last).
+const HeartbeatHistory = 10
+
+// Published is one stored manifest.
+type Published struct {
+	Version uint64
+	Signed  protocol.SignedManifest
+}
+
+// Storage is everything the portal keeps. Every write method is atomic and durable when it
+// returns nil. Implementations must be safe for concurrent use.
+type Storage interface {
+	// CreateToken stores an enrolment token (by hash).
+	CreateToken(ctx context.Context, t Token) error
+	// Enroll consumes the token with this hash and stores dev (with dev.Municipality set
+	// from the token) in one transaction. A token that is unknown, used, or expired at now
+	// gives ErrBadToken and changes nothing.
+	Enroll(ctx context.Context, tokenHash []byte, dev Device, now time.Time) (Device, error)
+	// Device returns one device or ErrNotFound.
+	Device(ctx context.Context, id string) (Device, error)
+	// Devices returns every device, ordered by ID.
+	Devices(ctx context.Context) ([]Device, error)
+	// Revoke marks a device revoked (ErrNotFound if unknown). Revoking twice keeps the first time.
+	Revoke(ctx context.Context, id string, at time.Time) error
+
+	// SigningKey returns the municipality's ed25519 manifest key, generating and storing it on
+	// first use. The key never leaves the store except to sign.
+	SigningKey(ctx context.Context, municipality string) (ed25519.PrivateKey, error)
+
+	// PutBlob stores content-addressed bytes (sha = hex SHA-256 of data); isNew is false when
+	// the blob was already there.
+	PutBlob(ctx context.Context, sha string, data []byte) (isNew bool, err error)
+	// Blob returns a blob if some manifest of the municipality references it, else ErrNotFound.
+	Blob(ctx context.Context, municipality, sha string) ([]byte, error)
+	// AddManifest stores a signed manifest as the municipality's latest, and records the blobs
+	// it references. version must be greater than the latest (else ErrStaleVersion) and every
+	// blob must exist.
+	AddManifest(ctx context.Context, municipality string, version uint64, files []string, signed protocol.SignedManifest) error
+	// LatestManifest returns the newest manifest, or ErrNotFound when none was published.
+	LatestManifest(ctx context.Context, municipality string) (Published, error)
+
+	// PutSubmission stores rec unless its ID exists. For a new ID it assigns PortalRef
+	// "YYYY/NNNNNN" (sequential per municipality per year of rec.Received in loc) in the same
+	// transaction and returns created=true. For a known ID with the same ciphertext and
+	// device it returns the stored record, created=false; otherwise ErrConflict.
+	PutSubmission(ctx context.Context, rec Record, loc *time.Location) (stored Record, created bool, err error)
+	// Submissions lists a municipality's submissions in arrival order; all=false leaves out
+	// the exported ones.
+	Submissions(ctx context.Context, municipality string, all bool) ([]Record, error)
+	// CountSubmissions counts a municipality's stored submissions ("" for all).
+	CountSubmissions(ctx context.Context, municipality string) (int, error)
+	// MarkExported marks submissions exported at the given time.
+	MarkExported(ctx context.Context, ids []string, at time.Time) error
+
+	// PutHeartbeat appends a heartbeat to the device's history, keeping HeartbeatHistory.
+	PutHeartbeat(ctx context.Context, device string, b Beat) error
+	// Heartbeats returns the device's kept heartbeats, oldest first.
+	Heartbeats(ctx context.Context, device string) ([]Beat, error)
+
+	Close() error
+}
