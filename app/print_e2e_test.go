@@ -152,7 +152,7 @@ func TestPaperOutMidReceiptAndReprint(t *testing.T) {
 // serialport's own tests; over a pty the kernel's buffer hides it from the simulator.)
 func TestXoffHonouredOverPTY(t *testing.T) {
 	devices, sim := printerOnPTY(t, "raster") // raster QR: a few kilobytes, more than the buffer
-	sim.SetDrainRate(960) // a 9600-baud printer: XOFF lasts long enough to matter for status queries
+	sim.SetDrainRate(960)                     // a 9600-baud printer: XOFF lasts long enough to matter for status queries
 	h, _ := newFormHarness(t)
 	h.ui.d.Printer = devices
 	h.submitSampleForm()
