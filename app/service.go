@@ -14,6 +14,7 @@ import (
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
 	"infomat/app/touch"
+	"infomat/content"
 	"infomat/kiosk"
 	"infomat/kiosk/service"
 	"infomat/receipt"
@@ -122,6 +123,8 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 	}
 	if !st.SyncConfigured {
 		lastSync = u.t("service.sync.none")
+	} else if st.SyncError != "" {
+		lastSync += " — ⚠ " + st.SyncError
 	}
 	oldest := "—"
 	if !st.Oldest.IsZero() {
@@ -168,6 +171,12 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		}
 	}
 	parts = append(parts, action(u.t("service.refresh"), theme.ViewRefreshIcon(), "service.refresh", func() string { return "" }))
+	if u.d.SyncNow != nil && st.SyncConfigured {
+		parts = append(parts, action(u.t("service.sync_now"), theme.UploadIcon(), "service.sync_now", func() string {
+			u.d.SyncNow()
+			return u.t("service.sync_now.started")
+		}))
+	}
 	if u.d.Reload != nil {
 		parts = append(parts, action(u.t("service.reload"), theme.ContentRedoIcon(), "service.reload", func() string {
 			if err := u.reload(); err != nil {
@@ -183,6 +192,23 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		}))
 	}
 	return u.t("service.title"), touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+}
+
+// ContentUpdated hands the UI content that sync just activated. A resident in the middle of
+// something keeps what they are reading; the new content shows from the next session (or at
+// once on an untouched home screen).
+func (u *UI) ContentUpdated(b *content.Bundle) {
+	u.pending = b
+	if u.atFreshHome() {
+		u.applyPending()
+		u.render()
+	}
+}
+
+func (u *UI) applyPending() {
+	if u.pending != nil {
+		u.d.Content, u.d.Index, u.pending = u.pending, BuildIndex(u.pending), nil
+	}
 }
 
 // reload asks the kiosk for its content again (e.g. after a technician copied a new bundle)

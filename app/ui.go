@@ -43,6 +43,8 @@ type Deps struct {
 	Maintenance func()
 	// TestPage describes the device for the printer test page.
 	TestPage func() receipt.TestPageInfo
+	// SyncNow asks the background sync to run at once; nil when not provisioned.
+	SyncNow func()
 }
 
 // screen kinds a route can show.
@@ -83,14 +85,15 @@ type UI struct {
 	query string         // the search screen's text, kept while the resident moves back and forth
 	focus fyne.Focusable // what the screen being built wants focused once it is on the canvas
 
-	form         *formSession  // the form being filled, nil when none
-	confirmation *confirmation // the last submission's confirmation, until Home or reset
-	lastReceipt  *receipt.Doc  // the last confirmation printed or shown, for a reprint
-	printMsg     string        // how printing the current card's sheet went
-	printing     bool          // a print job is running
-	inline       bool          // tests: run slow work on the calling goroutine
-	pinErr       string        // why the last PIN was refused
-	serviceMsg   string        // what the last service action did
+	form         *formSession    // the form being filled, nil when none
+	confirmation *confirmation   // the last submission's confirmation, until Home or reset
+	lastReceipt  *receipt.Doc    // the last confirmation printed or shown, for a reprint
+	pending      *content.Bundle // content activated by sync, shown from the next session
+	printMsg     string          // how printing the current card's sheet went
+	printing     bool            // a print job is running
+	inline       bool            // tests: run slow work on the calling goroutine
+	pinErr       string          // why the last PIN was refused
+	serviceMsg   string          // what the last service action did
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -161,6 +164,7 @@ func (u *UI) Reset() {
 	u.dropForm()
 	u.confirmation = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
+	u.applyPending()
 	u.stack = []route{{kind: homeScreen}}
 	u.look = Look{}
 	u.applyLook()

@@ -18,6 +18,7 @@ type Status struct {
 	Oldest         time.Time // oldest submission not yet delivered; zero when none
 	LastSync       time.Time // zero: never
 	SyncConfigured bool
+	SyncError      string // the last sync failure, for the technician
 	ContentVersion string
 	ContentSource  string
 	DiskFree       uint64 // bytes free in the data directory

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"infomat/kiosk/service"
 	"infomat/outbox"
@@ -19,6 +20,8 @@ type ServiceMode struct {
 	Log     *slog.Logger
 	// Content says which content is active, for the status.
 	Content func() (version string, source Source)
+	// Sync reports the background sync; nil when the device is not provisioned.
+	Sync func() (last time.Time, lastErr string)
 
 	session *service.Session
 }
@@ -64,6 +67,10 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 	if s.Content != nil {
 		v, src := s.Content()
 		st.ContentVersion, st.ContentSource = v, string(src)
+	}
+	if s.Sync != nil {
+		st.SyncConfigured = true
+		st.LastSync, st.SyncError = s.Sync()
 	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
 	return st

@@ -20,6 +20,8 @@ type Submitter struct {
 	Content *content.Bundle
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Queued, when set, is called after each committed submission (to start a sync).
+	Queued func()
 }
 
 // Payload is what the portal decrypts: the answers with their questions, so the office reads
@@ -86,6 +88,9 @@ func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.
 	}
 	if s.Log != nil {
 		s.Log.Info("submission queued", "ref", item.Ref, "procedure", p.ID)
+	}
+	if s.Queued != nil {
+		s.Queued()
 	}
 	return item.Ref, at, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,8 @@ import (
 	"infomat/outbox"
 	"infomat/receipt"
 	"infomat/store"
+	"infomat/sync/client"
+	"infomat/sync/protocol"
 )
 
 var started = time.Now()
@@ -130,7 +133,43 @@ func runKiosk(args []string) int {
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
-	ui := app.New(w, deps)
+
+	var ui *app.UI
+	syncClient, kick := startSync(ctx, *dataDir, client.RunDeps{
+		Outbox: ob,
+		Store:  st,
+		Heartbeat: func() protocol.Heartbeat {
+			return heartbeat(ctx, svc, st, current.version)
+		},
+		OnContent: func(version uint64) {
+			b, src, err := kiosk.LoadContent(st, "", log)
+			if err != nil {
+				log.Error("new content could not be loaded", "version", version, "err", err)
+				return
+			}
+			fyne.Do(func() {
+				submitter.Content = b
+				current.version, current.source = b.Version, src
+				ui.ContentUpdated(b)
+			})
+		},
+	}, log)
+	if syncClient != nil {
+		defer syncClient.Close()
+		nudge := func() {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+		}
+		submitter.Queued = nudge
+		deps.SyncNow = nudge
+		svc.Sync = func() (time.Time, string) {
+			s := syncClient.Status()
+			return s.LastSync, s.LastError
+		}
+	}
+	ui = app.New(w, deps)
 	go func() {
 		for {
 			select {
@@ -159,6 +198,21 @@ func runKiosk(args []string) int {
 	})
 	w.ShowAndRun()
 	return 0
+}
+
+// heartbeat gathers the device's health for the portal: no personal data.
+func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, label string) protocol.Heartbeat {
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	s := svc.Status(sctx)
+	cancel()
+	v, _ := st.PortalVersion()
+	return protocol.Heartbeat{
+		ContentVersion: v, ContentLabel: label,
+		Queued: s.Queued, Oldest: s.Oldest,
+		Printer: s.Printer, PrinterOK: s.PrinterOK, PaperOut: strings.Contains(s.Printer, "brak papieru"),
+		Reader: s.Reader, ReaderOK: s.ReaderOK,
+		DiskFree: s.DiskFree, Uptime: time.Since(started).Seconds(), AppVersion: s.AppVersion,
+	}
 }
 
 func qrMode(native bool) string {

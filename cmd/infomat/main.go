@@ -5,6 +5,8 @@
 //	infomat settings [--data DIR] [set KEY VALUE]                    device settings
 //	infomat service [--data DIR] set-pin|add-card|remove-card|cards|audit   service access
 //	infomat selftest [--data DIR] [--json]                           check the devices
+//	infomat provision --portal URL --token T [--ca FILE]             enrol with the portal
+//	infomat sync --once                                              push and pull once
 package main
 
 import (
@@ -23,6 +25,10 @@ func main() {
 			os.Exit(serviceCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "selftest":
 			os.Exit(selftestCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "provision":
+			os.Exit(provisionCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "sync":
+			os.Exit(syncCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "help", "-h", "--help":
 			usage()
 			return
@@ -42,6 +48,10 @@ func usage() {
       pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s, printer_port /dev/ttyUSB0)
   infomat service [--data KATALOG] set-pin|add-card ID|remove-card ID|cards|audit
       dostęp serwisowy: PIN, karty serwisowe, dziennik
+  infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]
+      rejestruje urządzenie w portalu, zapisuje poświadczenia i synchronizuje się pierwszy raz
+  infomat sync --once [--data KATALOG]
+      wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)
   infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]
       sprawdza drukarkę (z wydrukiem strony testowej), czytnik kart, magazyn danych i treść
 `)

@@ -19,13 +19,13 @@ import (
 
 // Storage errors. Implementations return these (possibly wrapped).
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrBadToken      = errors.New("enrolment token is unknown, used or expired")
-	ErrConflict      = errors.New("submission ID already used for different content")
-	ErrStaleVersion  = errors.New("manifest version is not newer than the latest published")
-	ErrLocked        = errors.New("portal store is locked")
-	ErrCorrupt       = errors.New("portal store is corrupt")
-	ErrBadMunicipal  = errors.New("municipality must be 1-63 characters a-z, 0-9 and '-', starting with a letter or digit")
+	ErrNotFound     = errors.New("not found")
+	ErrBadToken     = errors.New("enrolment token is unknown, used or expired")
+	ErrConflict     = errors.New("submission ID already used for different content")
+	ErrStaleVersion = errors.New("manifest version is not newer than the latest published")
+	ErrLocked       = errors.New("portal store is locked")
+	ErrCorrupt      = errors.New("portal store is corrupt")
+	ErrBadMunicipal = errors.New("municipality must be 1-63 characters a-z, 0-9 and '-', starting with a letter or digit")
 )
 
 var municipalityRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -88,7 +88,7 @@ func (r Record) Receipt() protocol.Receipt {
 
 // Beat is one received heartbeat.
 type Beat struct {
-	Received time.Time          `json:"received"`
+	Received  time.Time          `json:"received"`
 	Heartbeat protocol.Heartbeat `json:"heartbeat"`
 }
 

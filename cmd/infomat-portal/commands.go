@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"infomat/content"
+	"infomat/sync/portal"
+)
+
+func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const use = "użycie: infomat-portal token create --municipality X [--ttl 72h] [--count 1]"
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	fl, data := flags("token create", stderr)
+	muni := fl.String("municipality", "", "municipality the device will belong to")
+	ttl := fl.Duration("ttl", 72*time.Hour, "how long the token can be used")
+	count := fl.Int("count", 1, "how many tokens (one per line)")
+	if pos, err := parse(fl, args[1:]); err != nil || len(pos) != 0 || *muni == "" || *count < 1 {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	now := time.Now()
+	for range *count {
+		tok, err := portal.CreateToken(ctx, st, *muni, *ttl, now)
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal token create:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, tok)
+	}
+	fmt.Fprintf(stderr, "%d token(s) for %s, single use, valid until %s. They are shown only now: the portal keeps only their hashes.\n",
+		*count, *muni, now.Add(*ttl).Format("2006-01-02 15:04 MST"))
+	return 0
+}
+
+func devicesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl, data := flags("devices", stderr)
+	muni := fl.String("municipality", "", "only this municipality")
+	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
+		return 2
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	devs, err := st.Devices(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal devices:", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "URZĄDZENIE\tGMINA\tHOST\tWERSJA\tZAREJESTROWANE\tSTAN")
+	for _, d := range devs {
+		if *muni != "" && d.Municipality != *muni {
+			continue
+		}
+		state := "aktywne"
+		if d.IsRevoked() {
+			state = "odwołane " + d.Revoked.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Municipality, d.Hostname, d.AppVersion, d.Enrolled.Local().Format("2006-01-02 15:04"), state)
+	}
+	_ = tw.Flush()
+	return 0
+}
+
+func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl, data := flags("revoke", stderr)
+	pos, err := parse(fl, args)
+	if err != nil || len(pos) != 1 {
+		fmt.Fprintln(stderr, "użycie: infomat-portal revoke URZĄDZENIE")
+		return 2
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	if err := st.Revoke(ctx, pos[0], time.Now()); err != nil {
+		fmt.Fprintln(stderr, "infomat-portal revoke:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s odwołane: portal odrzuca je od teraz (403 revoked).\n", pos[0])
+	return 0
+}
+
+func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const use = "użycie: infomat-portal key show --municipality X"
+	if len(args) == 0 || args[0] != "show" {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	fl, data := flags("key show", stderr)
+	muni := fl.String("municipality", "", "municipality")
+	if pos, err := parse(fl, args[1:]); err != nil || len(pos) != 0 || *muni == "" {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	key, err := st.SigningKey(ctx, *muni)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal key show:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, portal.PublicKeyString(key))
+	return 0
+}
+
+func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const use = "użycie: infomat-portal publish --municipality X [--expires 720h] [--label L] KATALOG"
+	fl, data := flags("publish", stderr)
+	muni := fl.String("municipality", "", "municipality")
+	expires := fl.Duration("expires", 720*time.Hour, "kiosks refuse the manifest after this long (republish before)")
+	label := fl.String("label", "", "label (default the bundle's content hash)")
+	pos, err := parse(fl, args)
+	if err != nil || len(pos) != 1 || *muni == "" {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	dir := pos[0]
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(stderr, "%s: to nie jest katalog z treścią\n", dir)
+		return 2
+	}
+	// Check the bundle before taking the store, so a clerk sees the problems even while the
+	// portal runs.
+	if _, err := content.Load(os.DirFS(dir)); err != nil {
+		return printProblems(err, stdout, stderr)
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	res, err := portal.Publish(ctx, st, *muni, os.DirFS(dir), portal.PublishOptions{Expires: *expires, Label: *label})
+	if err != nil {
+		return printProblems(err, stdout, stderr)
+	}
+	fmt.Fprintf(stdout, "Opublikowano %s: wersja %d (%s), %d plików, %s; nowe bloby: %d (%s); ważne do %s.\n",
+		*muni, res.Version, res.Label, res.Files, bytesStr(res.Bytes), res.NewBlobs, bytesStr(res.NewBytes), res.Expires.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(stdout, "Klucz podpisu (kiosk go przypina): %s\n", res.PublicKey)
+	return 0
+}
+
+func printProblems(err error, stdout, stderr io.Writer) int {
+	var ps content.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(stdout, p)
+		}
+		fmt.Fprintf(stdout, "\nBłędy: %d. Nic nie opublikowano.\n", len(ps))
+		return 1
+	}
+	fmt.Fprintln(stderr, "infomat-portal publish:", err)
+	return 1
+}
+
+func bytesStr(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
+
+func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const use = "użycie: infomat-portal export --municipality X --identity PLIK [--all]"
+	fl, data := flags("export", stderr)
+	muni := fl.String("municipality", "", "municipality")
+	identity := fl.String("identity", "", "age identity file (as age-keygen writes it)")
+	all := fl.Bool("all", false, "include submissions exported before")
+	if pos, err := parse(fl, args); err != nil || len(pos) != 0 || *muni == "" || *identity == "" {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	f, err := os.Open(*identity)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal export:", err)
+		return 1
+	}
+	ids, err := portal.ParseIdentities(f)
+	f.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "infomat-portal export: %s: %v\n", *identity, err)
+		return 1
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	n, err := portal.Export(ctx, st, *muni, ids, *all, stdout, time.Now())
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal export:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "%d wniosków wyeksportowano (%s).\n", n, *muni)
+	return 0
+}
+
+func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return fleetAt(ctx, args, stdout, stderr, time.Now)
+}
+
+func fleetAt(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fl, data := flags("fleet", stderr)
+	muni := fl.String("municipality", "", "only this municipality")
+	asJSON := fl.Bool("json", false, "JSON instead of a table")
+	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
+		return 2
+	}
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	at := now()
+	rows, err := portal.Fleet(ctx, st, *muni, at)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal fleet:", err)
+		return 1
+	}
+	// Devices with problems first, then by ID.
+	sort.SliceStable(rows, func(i, j int) bool { return len(rows[i].Problems) > 0 && len(rows[j].Problems) == 0 })
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rows); err != nil {
+			return 1
+		}
+		return 0
+	}
+	_ = portal.WriteFleetTable(stdout, rows, at)
+	bad := 0
+	for _, r := range rows {
+		if len(r.Problems) > 0 {
+			bad++
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d urządzeń, %d z problemami.\n", len(rows), bad)
+	return 0
+}
+
+func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := newFlagSet("loadgen", stderr)
+	kiosks := fl.Int("kiosks", 1000, "simulated kiosks")
+	duration := fl.Duration("duration", 20*time.Second, "how long they send")
+	think := fl.Duration("think", time.Second, "each kiosk's pause between requests (±50%); 0 = as fast as possible")
+	size := fl.Int("ciphertext", 2048, "bytes of ciphertext per submission")
+	dup := fl.Float64("dup", 0.1, "share of submissions sent again (retries)")
+	url := fl.String("url", "", "portal base URL; default: start one on loopback with a temporary data directory")
+	tokens := fl.String("tokens", "", "file of enrolment tokens, one per line (with --url)")
+	asJSON := fl.Bool("json", false, "print the result as JSON")
+	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
+		return 2
+	}
+	cfg := portal.LoadConfig{URL: *url, Kiosks: *kiosks, Duration: *duration, Think: *think, Ciphertext: *size, DupRate: *dup, Log: stderr}
+	if *url != "" {
+		if *tokens == "" {
+			fmt.Fprintln(stderr, "infomat-portal loadgen: --url needs --tokens FILE (infomat-portal token create --municipality loadgen --count N)")
+			return 2
+		}
+		raw, err := os.ReadFile(*tokens)
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal loadgen:", err)
+			return 1
+		}
+		cfg.Tokens = strings.Fields(string(raw))
+	}
+	res, err := portal.RunLoad(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal loadgen:", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+		fmt.Fprintf(stdout, "kiosks:            %d (enrolled in %s)\n", res.Kiosks, res.EnrollTime.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "duration:          %s\n", res.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "submissions:       %d unique, %d duplicate retries, %.0f/s\n", res.Unique, res.Duplicates, res.PerSecond)
+		fmt.Fprintf(stdout, "submission PUT:    p50 %s, p99 %s\n", ms(res.SubmitP50), ms(res.SubmitP99))
+		fmt.Fprintf(stdout, "heartbeats:        %d, p50 %s, p99 %s\n", res.Heartbeats, ms(res.BeatP50), ms(res.BeatP99))
+		fmt.Fprintf(stdout, "transport errors:  %d (retried)\n", res.Errors)
+		for _, e := range res.FirstErrors {
+			fmt.Fprintln(stdout, "  e.g.", e)
+		}
+		if res.Stored >= 0 {
+			fmt.Fprintf(stdout, "portal stores:     %d submissions\n", res.Stored)
+		}
+	}
+	if !res.OK() {
+		for _, p := range res.Problems {
+			fmt.Fprintln(stderr, "PROBLEM:", p)
+		}
+		return 1
+	}
+	fmt.Fprintln(stdout, "check:             OK — every unique submission stored once, retries got the same receipt")
+	return 0
+}

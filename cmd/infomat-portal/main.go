@@ -1,0 +1,136 @@
+// Command infomat-portal is the central portal the kiosks sync with, and its operator's tool.
+//
+//	infomat-portal serve [--data DIR] [--addr :8443] --cert FILE --key FILE   run the API (TLS)
+//	infomat-portal token create --municipality X [--ttl 72h] [--count 1]     one-time enrolment tokens
+//	infomat-portal devices [--municipality X]                                 enrolled devices
+//	infomat-portal revoke DEVICE                                              refuse a device from now on
+//	infomat-portal key show --municipality X                                  the manifest signing public key
+//	infomat-portal publish --municipality X [--expires 720h] [--label L] DIR  publish a content bundle
+//	infomat-portal export --municipality X --identity FILE [--all]            decrypted submissions as JSON
+//	infomat-portal fleet [--municipality X] [--json]                          device health
+//	infomat-portal loadgen [--kiosks 1000] [--duration 20s] [--url URL]       load test
+//
+// Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
+// Only one process can use a data directory at a time: the operator commands that write
+// (token, revoke, publish, export) are run while serve is stopped, or against a second
+// data directory — see docs/protocol.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/Warsaw for portal references, whatever the host has
+
+	"infomat/sync/portal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, rest, stdout, stderr, nil)
+	case "token":
+		return tokenCmd(ctx, rest, stdout, stderr)
+	case "devices":
+		return devicesCmd(ctx, rest, stdout, stderr)
+	case "revoke":
+		return revokeCmd(ctx, rest, stdout, stderr)
+	case "key":
+		return keyCmd(ctx, rest, stdout, stderr)
+	case "publish":
+		return publishCmd(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
+	case "fleet":
+		return fleetCmd(ctx, rest, stdout, stderr)
+	case "loadgen":
+		return loadgenCmd(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "infomat-portal: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `infomat-portal — central portal for Infomat kiosks
+
+  serve [--addr :8443] --cert FILE --key FILE    the kiosk API over TLS (plain HTTP only on loopback)
+  token create --municipality X [--ttl 72h] [--count N]
+                                                 one-time enrolment tokens, printed once
+  devices [--municipality X]                     enrolled devices
+  revoke DEVICE                                  refuse the device from now on (403 revoked)
+  key show --municipality X                      the public key kiosks pin for content
+  publish --municipality X [--expires 720h] [--label L] DIR
+                                                 validate and publish a content bundle
+  export --municipality X --identity FILE [--all]
+                                                 decrypt new submissions to stdout as JSON
+  fleet [--municipality X] [--json]              device health with problems
+  loadgen [--kiosks 1000] [--duration 20s] [--think 1s] [--url URL --tokens FILE]
+                                                 load test against a portal (own one on loopback by default)
+
+Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
+`)
+}
+
+func defaultData() string {
+	if d := os.Getenv("INFOMAT_PORTAL_DATA"); d != "" {
+		return d
+	}
+	return "/var/lib/infomat-portal"
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	return fl
+}
+
+// flags makes a flag set with --data.
+func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	return fl, fl.String("data", defaultData(), "data directory holding portal.db")
+}
+
+// parse parses flags, allowing them after positional arguments too ("publish DIR --municipality X").
+func parse(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		if fl.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fl.Arg(0))
+		args = fl.Args()[1:]
+	}
+}
+
+func open(ctx context.Context, dir string, stderr io.Writer) (*portal.Bolt, bool) {
+	st, err := portal.OpenBolt(ctx, dir, portal.BoltOptions{})
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal:", err)
+		return nil, false
+	}
+	return st, true
+}

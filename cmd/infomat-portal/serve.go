@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"infomat/sync/portal"
+)
+
+// serveCmd runs the API until ctx is done (SIGTERM/SIGINT), then shuts down gracefully.
+// ready, when not nil, receives the listening address (tests use it).
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	fl, data := flags("serve", stderr)
+	addr := fl.String("addr", ":8443", "listen address")
+	cert := fl.String("cert", "", "TLS certificate (PEM, with the chain)")
+	key := fl.String("key", "", "TLS private key (PEM)")
+	if _, err := parse(fl, args); err != nil {
+		return 2
+	}
+	useTLS := *cert != "" || *key != ""
+	if useTLS && (*cert == "" || *key == "") {
+		fmt.Fprintln(stderr, "infomat-portal serve: --cert and --key go together")
+		return 2
+	}
+	if !useTLS && !isLoopback(*addr) {
+		fmt.Fprintf(stderr, "infomat-portal serve: refusing plain HTTP on %s: kiosks send encrypted submissions and bearer secrets over this link, so without TLS it may only listen on loopback (127.0.0.1, ::1, localhost). Give --cert FILE --key FILE, or put a TLS proxy in front and listen on 127.0.0.1.\n", *addr)
+		return 2
+	}
+	var tlsCfg *tls.Config
+	if useTLS {
+		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal serve: TLS certificate:", err)
+			return 2
+		}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st, ok := open(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	api := portal.NewServer(st, portal.ServerOptions{Log: log})
+	srv := &http.Server{
+		Handler:           api,
+		TLSConfig:         tlsCfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // an 8 MiB body over a slow mobile link
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	scheme := "https"
+	if tlsCfg == nil {
+		scheme = "http"
+	}
+	log.Info("portal listening", "url", scheme+"://"+ln.Addr().String(), "data", st.Path())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	api.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown did not finish cleanly", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("serve", "err", err)
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// isLoopback reports whether a listen address only reaches this machine. An empty host
+// (":8443") listens on every interface and is not loopback.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"infomat/kiosk"
+	"infomat/outbox"
+	"infomat/store"
+	"infomat/sync/client"
+)
+
+// openForSync opens the store and the outbox for a technician's sync command.
+func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	st, _, err := store.Open(ctx, dataDir)
+	cancel()
+	if errors.Is(err, store.ErrLocked) {
+		fmt.Fprintf(stderr, "Kiosk działa na katalogu danych %s — użyj „Synchronizuj teraz” na ekranie serwisowym albo zatrzymaj kiosk.\n", dataDir)
+		return nil, nil, false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+		return nil, nil, false
+	}
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		st.Close()
+		fmt.Fprintf(stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
+		return nil, nil, false
+	}
+	return st, ob, true
+}
+
+// syncOnce pushes the queue and pulls content once, printing each step.
+func syncOnce(ctx context.Context, c *client.Client, st *store.Store, ob *outbox.Outbox, out io.Writer) error {
+	progress := func(s string) { fmt.Fprintln(out, "  "+s) }
+	fmt.Fprintln(out, "Wysyłanie wniosków…")
+	sent, perr := c.Push(ctx, ob, progress)
+	fmt.Fprintf(out, "  wysłano: %d\n", sent)
+	fmt.Fprintln(out, "Pobieranie treści…")
+	updated, version, lerr := c.Pull(ctx, st, time.Now(), progress)
+	switch {
+	case lerr != nil:
+	case updated:
+		fmt.Fprintf(out, "  nowa treść aktywna: wersja %d\n", version)
+	default:
+		fmt.Fprintf(out, "  treść aktualna (wersja %d)\n", version)
+	}
+	return errors.Join(perr, lerr)
+}
+
+// provisionCmd is the technician's first command on a new device: enrol with the portal,
+// keep the credentials (0600) and the pinned content signing key, and sync once.
+func provisionCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("provision", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store and credentials")
+	portal := fl.String("portal", "", "portal URL, e.g. https://portal.gmina.example.pl")
+	token := fl.String("token", "", "one-time enrolment token from 'infomat-portal token create'")
+	ca := fl.String("ca", "", "CA certificate (PEM) the portal's certificate is issued by; empty: the system's")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *portal == "" || *token == "" {
+		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]")
+		return 2
+	}
+	client.AppVersion = kiosk.AppVersion()
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	fmt.Fprintf(stdout, "Rejestracja w portalu %s…\n", *portal)
+	creds, err := client.Enroll(ctx, *portal, *token, *ca)
+	if err != nil {
+		fmt.Fprintf(stderr, "Rejestracja nie powiodła się: %v\n", err)
+		return 1
+	}
+	if err := client.SaveCredentials(*dataDir, creds); err != nil {
+		fmt.Fprintf(stderr, "Nie można zapisać poświadczeń: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "  urządzenie %s, gmina %s\n  poświadczenia: %s/credentials.json (0600)\n  klucz podpisu treści przypięty: %s\n",
+		creds.DeviceID, creds.Municipality, *dataDir, creds.SigningKey)
+	st, ob, ok := openForSync(*dataDir, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	c, err := client.New(creds)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer c.Close()
+	fmt.Fprintln(stdout, "Pierwsza synchronizacja:")
+	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
+		fmt.Fprintf(stderr, "Synchronizacja: %v\n(Urządzenie jest zarejestrowane; kiosk spróbuje ponownie sam.)\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Gotowe. Uruchom kiosk (systemctl start infomat).")
+	return 0
+}
+
+// syncCmd handles `infomat sync --once`.
+func syncCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store and credentials")
+	once := fl.Bool("once", false, "push the queue and pull content once, then exit")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if !*once {
+		fmt.Fprintln(stderr, "użycie: infomat sync --once [--data KATALOG] (kiosk synchronizuje się sam w tle)")
+		return 2
+	}
+	creds, err := client.LoadCredentials(*dataDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintln(stderr, "Urządzenie nie jest zarejestrowane — najpierw: infomat provision --portal URL --token TOKEN")
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	st, ob, ok := openForSync(*dataDir, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	c, err := client.New(creds)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
+		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Gotowe.")
+	return 0
+}
+
+// startSync runs the background sync when the device is provisioned; it returns the client
+// (nil when not provisioned) and a channel that asks for a sync now.
+func startSync(ctx context.Context, dataDir string, deps client.RunDeps, log *slog.Logger) (*client.Client, chan struct{}) {
+	creds, err := client.LoadCredentials(dataDir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			log.Error("credentials unreadable, not syncing", "err", err)
+		}
+		return nil, nil
+	}
+	client.AppVersion = kiosk.AppVersion()
+	c, err := client.New(creds)
+	if err != nil {
+		log.Error("sync client", "err", err)
+		return nil, nil
+	}
+	kick := make(chan struct{}, 1)
+	deps.Kick, deps.Log = kick, log
+	go c.Run(ctx, deps)
+	log.Info("sync started", "portal", creds.Portal, "device", creds.DeviceID)
+	return c, kick
+}

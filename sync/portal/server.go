@@ -1,0 +1,375 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"infomat/sync/protocol"
+)
+
+// Limits of the small requests (the submission PUT uses protocol.MaxBody).
+const (
+	maxSmallBody = 64 << 10 // enrolment and heartbeat bodies
+	maxMetaLen   = 256      // ref, procedure, office, content_version, hostname, app version
+)
+
+var (
+	submissionIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	shaRE          = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Server is the portal's HTTP API (protocol v1). Create it with NewServer.
+type Server struct {
+	store    Storage
+	log      *slog.Logger
+	now      func() time.Time
+	loc      *time.Location
+	mux      *http.ServeMux
+	draining atomic.Bool
+}
+
+// ServerOptions configure NewServer. Zero values are fine.
+type ServerOptions struct {
+	Log *slog.Logger
+	Now func() time.Time
+	// Location decides the year of a portal reference ("2026/000123"); default Europe/Warsaw
+	// when the time zone database has it, else UTC.
+	Location *time.Location
+}
+
+// NewServer builds the API over a Storage.
+func NewServer(st Storage, opts ServerOptions) *Server {
+	s := &Server{store: st, log: opts.Log, now: opts.Now, loc: opts.Location, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.loc == nil {
+		s.loc = DefaultLocation()
+	}
+	s.mux.HandleFunc(protocol.PathEnroll, s.method(http.MethodPost, s.enroll))
+	s.mux.HandleFunc(protocol.PathManifest, s.method(http.MethodGet, s.authed(s.manifest)))
+	s.mux.HandleFunc(protocol.PathBlob+"{sha}", s.method(http.MethodGet, s.authed(s.blob)))
+	s.mux.HandleFunc(protocol.PathSubmission+"{id}", s.method(http.MethodPut, s.authed(s.submission)))
+	s.mux.HandleFunc(protocol.PathHeartbeat, s.method(http.MethodPost, s.authed(s.heartbeat)))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no such endpoint")
+	})
+	return s
+}
+
+// DefaultLocation is Europe/Warsaw, or UTC when the system has no time zone database (the
+// command embeds one).
+func DefaultLocation() *time.Location {
+	if loc, err := time.LoadLocation("Europe/Warsaw"); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Drain makes the server answer every new request with 503 and Retry-After, for the moments
+// of a graceful shutdown while in-flight requests finish.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "portal is shutting down, retry later")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"code":"internal","message":"encode response"}`)
+	}
+	w.Header().Set("Content-Type", protocol.ContentTypeJSON)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, protocol.Error{Code: code, Message: msg})
+}
+
+func (s *Server) method(m string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != m && !(m == http.MethodGet && r.Method == http.MethodHead) {
+			w.Header().Set("Allow", m)
+			writeError(w, http.StatusMethodNotAllowed, protocol.CodeBadRequest, r.Method+" not allowed here, use "+m)
+			return
+		}
+		h(w, r)
+	}
+}
+
+type ctxKey struct{}
+
+// deviceFrom returns the authenticated device of a request.
+func deviceFrom(r *http.Request) Device { d, _ := r.Context().Value(ctxKey{}).(Device); return d }
+
+// refuse logs a refused request (device ID and reason, never a secret) and answers it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, device string, status int, code, reason string) {
+	s.log.Warn("request refused", "device", clip(device, 64), "path", r.URL.Path, "status", status, "code", code, "reason", reason, "remote", r.RemoteAddr)
+	writeError(w, status, code, reason)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// authed checks "Authorization: Bearer <device id>:<secret>".
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get(protocol.HeaderDevice)
+		cred, ok := strings.CutPrefix(auth, "Bearer ")
+		id, secret, ok2 := strings.Cut(cred, ":")
+		if !ok || !ok2 || id == "" || secret == "" {
+			s.refuse(w, r, id, http.StatusUnauthorized, protocol.CodeUnauthorized, "missing or malformed device credentials")
+			return
+		}
+		dev, err := s.store.Device(r.Context(), id)
+		if errors.Is(err, ErrNotFound) {
+			s.refuse(w, r, id, http.StatusUnauthorized, protocol.CodeUnauthorized, "unknown device")
+			return
+		}
+		if err != nil {
+			s.internal(w, r, id, err)
+			return
+		}
+		sum := sha256.Sum256([]byte(secret))
+		if subtle.ConstantTimeCompare(sum[:], dev.SecretHash) != 1 {
+			s.refuse(w, r, id, http.StatusUnauthorized, protocol.CodeUnauthorized, "wrong device secret")
+			return
+		}
+		if dev.IsRevoked() {
+			s.refuse(w, r, id, http.StatusForbidden, protocol.CodeRevoked, "device was revoked at "+dev.Revoked.UTC().Format(time.RFC3339))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, dev)))
+	}
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, device string, err error) {
+	s.log.Error("request failed", "device", clip(device, 64), "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, protocol.CodeInternal, "internal error, retry later")
+}
+
+// decodeBody reads one JSON value of at most limit bytes. It answers the request itself and
+// returns false when the body is too large (413) or malformed (400).
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, device string, limit int64, v any) bool {
+	if r.ContentLength > limit {
+		s.refuse(w, r, device, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge,
+			fmt.Sprintf("request body of %d bytes exceeds the limit of %d", r.ContentLength, limit))
+		return false
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(body)
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+			var mbe *http.MaxBytesError
+			if errors.As(terr, &mbe) {
+				err = terr
+			}
+		}
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &mbe):
+		s.refuse(w, r, device, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, fmt.Sprintf("request body exceeds the limit of %d bytes", limit))
+	default:
+		s.refuse(w, r, device, http.StatusBadRequest, protocol.CodeBadRequest, "malformed JSON body: "+err.Error())
+	}
+	return false
+}
+
+// NewSecret returns n random bytes as lower-case hex.
+func NewSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// HashToken is how tokens and secrets are stored: SHA-256 (they are 256-bit random, so a
+// slow hash adds nothing).
+func HashToken(t string) []byte { sum := sha256.Sum256([]byte(t)); return sum[:] }
+
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
+	var req protocol.EnrollRequest
+	if !s.decodeBody(w, r, "", maxSmallBody, &req) {
+		return
+	}
+	if req.Token == "" {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "token is missing")
+		return
+	}
+	if len(req.Hostname) > maxMetaLen || len(req.AppVersion) > maxMetaLen {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname or app_version too long")
+		return
+	}
+	secret := NewSecret(32)
+	dev := Device{
+		ID:         "k-" + NewSecret(8),
+		Hostname:   req.Hostname,
+		AppVersion: req.AppVersion,
+		SecretHash: HashToken(secret),
+		Enrolled:   s.now(),
+	}
+	dev, err := s.store.Enroll(r.Context(), HashToken(req.Token), dev, s.now())
+	if errors.Is(err, ErrBadToken) {
+		s.refuse(w, r, "", http.StatusUnauthorized, protocol.CodeBadToken, "enrolment token is unknown, already used or expired")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "", err)
+		return
+	}
+	key, err := s.store.SigningKey(r.Context(), dev.Municipality)
+	if err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	s.log.Info("device enrolled", "device", dev.ID, "municipality", dev.Municipality, "hostname", dev.Hostname)
+	writeJSON(w, http.StatusOK, protocol.EnrollResponse{
+		DeviceID:     dev.ID,
+		Secret:       secret,
+		Municipality: dev.Municipality,
+		SigningKey:   PublicKeyString(key),
+	})
+}
+
+// PublicKeyString is the base64 public half of a signing key, as enrolment returns it.
+func PublicKeyString(key ed25519.PrivateKey) string {
+	return base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+}
+
+func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
+	dev := deviceFrom(r)
+	p, err := s.store.LatestManifest(r.Context(), dev.Municipality)
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no content published for "+dev.Municipality+" yet")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p.Signed)
+}
+
+func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
+	dev := deviceFrom(r)
+	sha := r.PathValue("sha")
+	if !shaRE.MatchString(sha) {
+		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "blobs are named by lower-case hex SHA-256")
+		return
+	}
+	data, err := s.store.Blob(r.Context(), dev.Municipality, sha)
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no such blob for "+dev.Municipality)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("ETag", `"`+sha+`"`)
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
+	dev := deviceFrom(r)
+	id := r.PathValue("id")
+	if !submissionIDRE.MatchString(id) {
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "submission ID must be 32 lower-case hex digits")
+		return
+	}
+	var sub protocol.Submission
+	if !s.decodeBody(w, r, dev.ID, protocol.MaxBody, &sub) {
+		return
+	}
+	switch {
+	case sub.ID != id:
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "body id does not match the path")
+		return
+	case len(sub.Ciphertext) == 0:
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "ciphertext is empty")
+		return
+	case len(sub.Ciphertext) > protocol.MaxCiphertext:
+		s.refuse(w, r, dev.ID, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge,
+			fmt.Sprintf("ciphertext of %d bytes exceeds the limit of %d", len(sub.Ciphertext), protocol.MaxCiphertext))
+		return
+	case len(sub.Ref) > maxMetaLen || len(sub.Procedure) > maxMetaLen || len(sub.Office) > maxMetaLen || len(sub.ContentVersion) > maxMetaLen:
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, fmt.Sprintf("ref, procedure, office and content_version are limited to %d bytes", maxMetaLen))
+		return
+	}
+	rec := Record{
+		ID: sub.ID, Ref: sub.Ref, Procedure: sub.Procedure, Office: sub.Office,
+		ContentVersion: sub.ContentVersion, Created: sub.Created, Ciphertext: sub.Ciphertext,
+		Device: dev.ID, Municipality: dev.Municipality, Received: s.now().UTC(),
+	}
+	stored, created, err := s.store.PutSubmission(r.Context(), rec, s.loc)
+	if errors.Is(err, ErrConflict) {
+		s.refuse(w, r, dev.ID, http.StatusConflict, protocol.CodeConflict, "submission "+id+" was already received with different content")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	if created {
+		s.log.Info("submission received", "device", dev.ID, "id", id, "portal_ref", stored.PortalRef, "procedure", sub.Procedure)
+	} else {
+		s.log.Info("submission repeated", "device", dev.ID, "id", id, "portal_ref", stored.PortalRef)
+	}
+	writeJSON(w, http.StatusOK, stored.Receipt())
+}
+
+func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
+	dev := deviceFrom(r)
+	var hb protocol.Heartbeat
+	if !s.decodeBody(w, r, dev.ID, maxSmallBody, &hb) {
+		return
+	}
+	if err := s.store.PutHeartbeat(r.Context(), dev.ID, Beat{Received: s.now().UTC(), Heartbeat: hb}); err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
