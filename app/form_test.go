@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/content"
+	"infomat/receipt"
 )
 
 // fakeSubmitter records what the wizard files; fail makes the next submit fail like a full disk.
@@ -312,4 +313,17 @@ func TestConfirmationWithFeeHasPaymentQR(t *testing.T) {
 	h.mustSee("Zeskanuj w aplikacji banku, aby zapłacić")
 	h.mustSee(p.Fees[0].Amount.String())
 	h.screenshot("confirmation-with-fee")
+}
+
+// lastReceiptRef is the reference of the last confirmation shown.
+func (u *UI) lastReceiptRef() string {
+	if u.lastReceipt == nil {
+		return ""
+	}
+	for _, it := range u.lastReceipt.Items {
+		if t, ok := it.(receipt.Text); ok && t.Large {
+			return t.Text
+		}
+	}
+	return ""
 }

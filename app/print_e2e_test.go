@@ -44,7 +44,7 @@ func (h *harness) submitSampleForm() {
 	h.tap("Wszystko się zgadza — dalej")
 	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
 	h.tap("Wyślij wniosek")
-	h.mustSee("PRZ-7K4M-Q2")
+	h.mustSee("Twój numer zgłoszenia")
 }
 
 // decodeQRs reads every QR code the simulator drew on its paper.
