@@ -257,7 +257,10 @@ func (s *Store) BlobFS(files map[string]string) (fs.FS, error) {
 // Staged blobs were hash-checked by StageBlobs and the caller is expected to
 // have validated the bundle through BlobFS; the transaction does not re-hash
 // them, to keep the write lock short.
-func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files map[string]string) error {
+//
+// keep names blobs that are not bundle files but must survive the clean-up: the shards of
+// the portal's manifest index, so the next pull fetches only the shards that changed.
+func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files map[string]string, keep ...string) error {
 	if len(files) == 0 {
 		return errors.New("activate content: bundle has no files")
 	}
@@ -275,9 +278,12 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 		ActivatedAt: time.Now().UTC(),
 		Files:       make(map[string]string, len(files)),
 	}
-	want := make(map[string]bool, len(files))
+	want := make(map[string]bool, len(files)+len(keep))
 	for p, h := range files {
 		m.Files[p] = h
+		want[h] = true
+	}
+	for _, h := range keep {
 		want[h] = true
 	}
 	raw, err := json.Marshal(&m)

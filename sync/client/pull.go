@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -102,6 +103,14 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 	if sm.Payload == c.rejected {
 		return res, fmt.Errorf("pull: content version %d: %w (refused before)", m.Version, ErrBadBundle)
 	}
+	keep, n, nbytes, err := c.resolveIndex(ctx, st, &m)
+	res.blobs, res.bytes = n, nbytes
+	if errors.Is(err, ErrBadBundle) {
+		c.rejected = sm.Payload
+	}
+	if err != nil {
+		return res, fmt.Errorf("pull: content version %d: %w", m.Version, err)
+	}
 	files, sizes, err := checkFiles(m)
 	if err != nil {
 		c.rejected = sm.Payload
@@ -124,7 +133,8 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 		}
 		progress(fmt.Sprintf("content version %d: downloading %d of %d files (%d bytes)", m.Version, len(missing), len(sizes), total))
 	}
-	res.blobs, res.bytes, err = c.download(ctx, st, missing, sizes)
+	nb, nby, err := c.download(ctx, st, missing, sizes)
+	res.blobs, res.bytes = res.blobs+nb, res.bytes+nby
 	if err != nil {
 		return res, fmt.Errorf("pull: content version %d: %w", m.Version, err)
 	}
@@ -146,7 +156,7 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 	if m.Label != "" {
 		label += " " + m.Label
 	}
-	if err := st.ActivateBlobs(b.Version, label, m.Version, files); err != nil {
+	if err := st.ActivateBlobs(b.Version, label, m.Version, files, keep...); err != nil {
 		return res, fmt.Errorf("pull: %w", err)
 	}
 	progress(fmt.Sprintf("content version %d active (%s)", m.Version, b.Version))
@@ -193,6 +203,60 @@ func (c *Client) manifest(ctx context.Context, active uint64) (sm protocol.Signe
 
 // checkFiles validates the manifest's file list and returns path → sha and sha → size.
 // Paths get their full check (fs.ValidPath, file/directory clashes) from the store.
+// resolveIndex fetches the manifest's index shards the store lacks (they are blobs like any
+// file, so an unchanged shard is never downloaded again), checks them against the signed
+// hashes and merges their entries into m.Files. It returns the shards' hashes, which the
+// store keeps past activation, and what it downloaded.
+func (c *Client) resolveIndex(ctx context.Context, st *store.Store, m *protocol.Manifest) (keep []string, n int, nbytes int64, err error) {
+	if len(m.Index) == 0 {
+		return nil, 0, 0, nil
+	}
+	sizes := map[string]int64{}
+	for _, f := range m.Index {
+		if raw, derr := hex.DecodeString(f.SHA256); derr != nil || len(raw) != sha256.Size || f.Size < 0 || f.Size > maxBlob {
+			return nil, 0, 0, fmt.Errorf("%w: bad index shard %q", ErrBadBundle, f.SHA256)
+		}
+		sizes[f.SHA256] = f.Size
+		keep = append(keep, f.SHA256)
+	}
+	sort.Strings(keep)
+	missing, err := st.MissingBlobs(keep)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if n, nbytes, err = c.download(ctx, st, missing, sizes); err != nil {
+		return nil, n, nbytes, err
+	}
+	names := make(map[string]string, len(keep))
+	for i, h := range keep {
+		names[fmt.Sprintf("shard-%d", i)] = h
+	}
+	shards, err := st.BlobFS(names)
+	if err != nil {
+		return nil, n, nbytes, err
+	}
+	if m.Files == nil {
+		m.Files = map[string]protocol.File{}
+	}
+	for name := range names {
+		data, err := fs.ReadFile(shards, name)
+		if err != nil {
+			return nil, n, nbytes, err
+		}
+		var part map[string]protocol.File
+		if err := json.Unmarshal(data, &part); err != nil {
+			return nil, n, nbytes, fmt.Errorf("%w: index shard: %v", ErrBadBundle, err)
+		}
+		for p, f := range part {
+			if _, dup := m.Files[p]; dup {
+				return nil, n, nbytes, fmt.Errorf("%w: %s listed twice", ErrBadBundle, p)
+			}
+			m.Files[p] = f
+		}
+	}
+	return keep, n, nbytes, nil
+}
+
 func checkFiles(m protocol.Manifest) (map[string]string, map[string]int64, error) {
 	if len(m.Files) == 0 {
 		return nil, nil, fmt.Errorf("%w: manifest lists no files", ErrBadBundle)

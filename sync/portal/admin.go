@@ -116,6 +116,11 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
 	}
+	index, indexShas, err := putIndex(ctx, st, files)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	shas = append(shas, indexShas...)
 	// A concurrent publish of the same municipality makes AddManifest refuse the version;
 	// take the next one and sign again.
 	for attempt := 0; ; attempt++ {
@@ -133,7 +138,7 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 			Created:      opts.Now.UTC(),
 			Expires:      opts.Now.Add(opts.Expires).UTC(),
 			Label:        opts.Label,
-			Files:        files,
+			Index:        index,
 		}
 		signed, err := protocol.Sign(m, key)
 		if err != nil {
@@ -149,6 +154,39 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 		res.Version, res.Expires = m.Version, m.Expires
 		return res, nil
 	}
+}
+
+// putIndex stores the bundle's file list as content-addressed shards (protocol.ShardOf), so
+// the signed manifest stays small and one changed file changes one shard.
+func putIndex(ctx context.Context, st Storage, files map[string]protocol.File) ([]protocol.File, []string, error) {
+	count := protocol.ShardCount(len(files))
+	shards := make([]map[string]protocol.File, count)
+	for p, f := range files {
+		i := protocol.ShardOf(p, count)
+		if shards[i] == nil {
+			shards[i] = map[string]protocol.File{}
+		}
+		shards[i][p] = f
+	}
+	var index []protocol.File
+	var shas []string
+	for _, sh := range shards {
+		if sh == nil {
+			continue
+		}
+		data, err := json.Marshal(sh) // map keys sorted: the same files give the same shard
+		if err != nil {
+			return nil, nil, err
+		}
+		sum := sha256.Sum256(data)
+		sha := hex.EncodeToString(sum[:])
+		if _, err := st.PutBlob(ctx, sha, data); err != nil {
+			return nil, nil, fmt.Errorf("store index shard: %w", err)
+		}
+		index = append(index, protocol.File{SHA256: sha, Size: int64(len(data))})
+		shas = append(shas, sha)
+	}
+	return index, shas, nil
 }
 
 // Exported is one submission in the export's JSON array.

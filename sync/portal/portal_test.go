@@ -228,11 +228,7 @@ func TestRevokedRefusedEverywhere(t *testing.T) {
 	}
 	pub, _ := f.st.LatestManifest(f.ctx, "przykladowa")
 	m := openManifest(t, pub.Signed)
-	var sha string
-	for _, file := range m.Files {
-		sha = file.SHA256
-		break
-	}
+	sha := m.Index[0].SHA256 // an index shard is a blob like any file
 	sub, _ := json.Marshal(protocol.Submission{ID: strings.Repeat("ab", 16), Ciphertext: []byte("x")})
 	hb, _ := json.Marshal(protocol.Heartbeat{Queued: 1})
 	endpoints := []struct {
@@ -463,6 +459,25 @@ func TestPublishAndFetch(t *testing.T) {
 	m, err := sm.Verify(ed25519.PublicKey(pub), "przykladowa", 0, f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The file list comes in signed-by-hash index shards, fetched like any blob.
+	if len(m.Files) != 0 || len(m.Index) == 0 {
+		t.Fatalf("manifest should list files through its index: %+v", m)
+	}
+	m.Files = map[string]protocol.File{}
+	for _, shard := range m.Index {
+		resp, data := f.do(http.MethodGet, protocol.PathBlob+shard.SHA256, c.auth(), nil, nil)
+		sum := sha256.Sum256(data)
+		if resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != shard.SHA256 {
+			t.Fatalf("index shard %s: %d", shard.SHA256, resp.StatusCode)
+		}
+		var part map[string]protocol.File
+		if err := json.Unmarshal(data, &part); err != nil {
+			t.Fatal(err)
+		}
+		for p, file := range part {
+			m.Files[p] = file
+		}
 	}
 	version, _ := content.Version(os.DirFS(dir))
 	if m.Version != 1 || m.Label != version || !m.Expires.Equal(f.clock.Now().Add(48*time.Hour)) || len(m.Files) != res.Files {

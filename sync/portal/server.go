@@ -288,6 +288,13 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, dev.ID, err)
 		return
 	}
+	// Kiosks poll every few minutes: an unchanged manifest costs a 304, not its bytes.
+	etag := fmt.Sprintf(`"%s-%d"`, dev.Municipality, p.Version)
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	writeJSON(w, http.StatusOK, p.Signed)
 }
 

@@ -5,6 +5,7 @@ package protocol
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -48,9 +49,30 @@ type Manifest struct {
 	Municipality string          `json:"municipality"`
 	Version      uint64          `json:"version"` // strictly increasing per municipality
 	Created      time.Time       `json:"created"`
-	Expires      time.Time       `json:"expires"` // a kiosk refuses a manifest past this (freeze attack)
-	Label        string          `json:"label"`   // e.g. the content hash or a clerk's note
-	Files        map[string]File `json:"files"`   // bundle path → blob
+	Expires      time.Time       `json:"expires"`         // a kiosk refuses a manifest past this (freeze attack)
+	Label        string          `json:"label"`           // e.g. the content hash or a clerk's note
+	Files        map[string]File `json:"files,omitempty"` // bundle path → blob
+	// Index lists the rest of the bundle in shards: each is a blob holding a JSON object
+	// path → File (ShardOf decides which shard a path is in). Its hash is signed here, so a
+	// shard is as trustworthy as the manifest, and a change to one file changes one small
+	// shard: a kiosk downloads the manifest, that shard and the file, not a list of all files.
+	Index []File `json:"index,omitempty"`
+}
+
+// ShardCount is how many index shards a bundle of n files gets: about 16 files a shard, a
+// power of two, at most 256.
+func ShardCount(n int) int {
+	s := 1
+	for s < 256 && s*16 < n {
+		s *= 2
+	}
+	return s
+}
+
+// ShardOf is the index shard of a path among count shards (count a power of two ≤ 256).
+func ShardOf(path string, count int) int {
+	h := sha256.Sum256([]byte(path))
+	return int(h[0]) % count
 }
 
 // File is one file of a bundle, addressed by its content.
