@@ -93,6 +93,9 @@ func (d *Devices) PrinterXoffs() int {
 	return d.port.Xoffs()
 }
 
+// Config is the configuration the devices were opened with.
+func (d *Devices) Config() DeviceConfig { return d.cfg }
+
 // HasPrinter reports whether a printer is configured (it may still be unplugged).
 func (d *Devices) HasPrinter() bool { return d.cfg.PrinterPort != "" }
 

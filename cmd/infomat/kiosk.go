@@ -139,7 +139,7 @@ func runKiosk(args []string) int {
 		Outbox: ob,
 		Store:  st,
 		Heartbeat: func() protocol.Heartbeat {
-			return heartbeat(ctx, svc, st, current.version)
+			return heartbeat(ctx, svc, st, devices, current.version)
 		},
 		OnContent: func(version uint64) {
 			b, src, err := kiosk.LoadContent(st, "", log)
@@ -201,16 +201,18 @@ func runKiosk(args []string) int {
 }
 
 // heartbeat gathers the device's health for the portal: no personal data.
-func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, label string) protocol.Heartbeat {
+func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, d *kiosk.Devices, label string) protocol.Heartbeat {
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	s := svc.Status(sctx)
 	cancel()
 	v, _ := st.PortalVersion()
+	cfg := d.Config()
 	return protocol.Heartbeat{
 		ContentVersion: v, ContentLabel: label,
 		Queued: s.Queued, Oldest: s.Oldest,
-		Printer: s.Printer, PrinterOK: s.PrinterOK, PaperOut: strings.Contains(s.Printer, "brak papieru"),
-		Reader: s.Reader, ReaderOK: s.ReaderOK,
+		// A kiosk built without a printer or reader has nothing wrong with it.
+		Printer: s.Printer, PrinterOK: s.PrinterOK || cfg.PrinterPort == "", PaperOut: strings.Contains(s.Printer, "brak papieru"),
+		Reader: s.Reader, ReaderOK: s.ReaderOK || cfg.ReaderPort == "",
 		DiskFree: s.DiskFree, Uptime: time.Since(started).Seconds(), AppVersion: s.AppVersion,
 	}
 }
