@@ -90,7 +90,7 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 		}
 	}()
 	if !found {
-		progress("portal has no content published")
+		progress("portal nie ma jeszcze opublikowanej treści")
 		return res, nil
 	}
 	m, err := sm.Verify(c.key, c.creds.Municipality, active, now)
@@ -131,7 +131,7 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 		for _, h := range missing {
 			total += sizes[h]
 		}
-		progress(fmt.Sprintf("content version %d: downloading %d of %d files (%d bytes)", m.Version, len(missing), len(sizes), total))
+		progress(fmt.Sprintf("treść w wersji %d: pobieram %d z %d plików (%d B)", m.Version, len(missing), len(sizes), total))
 	}
 	nb, nby, err := c.download(ctx, st, missing, sizes)
 	res.blobs, res.bytes = res.blobs+nb, res.bytes+nby
@@ -159,7 +159,7 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 	if err := st.ActivateBlobs(b.Version, label, m.Version, files, keep...); err != nil {
 		return res, fmt.Errorf("pull: %w", err)
 	}
-	progress(fmt.Sprintf("content version %d active (%s)", m.Version, b.Version))
+	progress(fmt.Sprintf("treść w wersji %d aktywna (%s)", m.Version, b.Version))
 	res.updated, res.version = true, m.Version
 	c.mu.Lock()
 	c.status.ContentVersion = m.Version

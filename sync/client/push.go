@@ -60,7 +60,7 @@ func (c *Client) Push(ctx context.Context, ob *outbox.Outbox, progress func(stri
 			}
 			delete(c.hold, it.ID)
 			sent++
-			progress(fmt.Sprintf("%s delivered as %s", it.Ref, rc.PortalRef))
+			progress(fmt.Sprintf("%s dostarczony jako %s", it.Ref, rc.PortalRef))
 			continue
 		}
 		if ctx.Err() != nil {
@@ -72,10 +72,10 @@ func (c *Client) Push(ctx context.Context, ob *outbox.Outbox, progress func(stri
 		}
 		if permanent(serr) {
 			c.hold[it.ID] = now.Add(holdRefused)
-			progress(fmt.Sprintf("%s refused by the portal, kept for a technician: %v", it.Ref, serr))
+			progress(fmt.Sprintf("%s odrzucony przez portal, zostaje w kolejce do sprawdzenia: %v", it.Ref, serr))
 			continue
 		}
-		progress(fmt.Sprintf("%s not delivered: %v", it.Ref, serr))
+		progress(fmt.Sprintf("%s niedostarczony: %v", it.Ref, serr))
 		return sent, fmt.Errorf("push %s: %w", it.Ref, serr)
 	}
 	return sent, nil
