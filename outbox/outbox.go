@@ -620,6 +620,54 @@ func (o *Outbox) Purge(id string) error {
 	})
 }
 
+// PurgeDelivered purges every delivered item that still holds its ciphertext, in one
+// transaction, and returns how many. Delivery and purge are two steps; a crash between them
+// would otherwise leave a resident's encrypted answers on the kiosk for good, because a
+// delivered item is no longer pending. The pusher calls it before each pass. It walks only
+// the bodies bucket: items not yet purged.
+func (o *Outbox) PurgeDelivered() (int, error) {
+	n := 0
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		b, err := open(tx)
+		if err != nil {
+			return err
+		}
+		var keys [][]byte
+		c := b.bodies.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		for _, key := range keys {
+			r, err := b.load(key)
+			if err != nil {
+				return err
+			}
+			if r.State != Delivered {
+				continue
+			}
+			if err := b.bodies.Delete(key); err != nil {
+				return err
+			}
+			r.State, r.Updated = Purged, o.now().Round(0)
+			if err := b.count(Delivered, -1); err != nil {
+				return err
+			}
+			if err := b.count(Purged, 1); err != nil {
+				return err
+			}
+			if err := b.save(key, r); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge delivered submissions: %w", err)
+	}
+	return n, nil
+}
+
 // Stats returns the number of items per state and the creation time of the
 // oldest undelivered one. It reads the counters and walks only the queue.
 func (o *Outbox) Stats() (Stats, error) {

@@ -640,3 +640,47 @@ func mustRef(t testing.TB, prefix string) string {
 	}
 	return r
 }
+
+// A crash between MarkDelivered and Purge leaves the ciphertext behind; PurgeDelivered
+// finishes the job and touches nothing else.
+func TestPurgeDeliveredFinishesInterruptedPurges(t *testing.T) {
+	_, o := openTest(t, t.TempDir())
+	id := newIdentity(t)
+	var items []Item
+	for range 3 {
+		it, err := o.Enqueue(context.Background(), Meta{Procedure: "p"}, "AB", []byte("answers"), id.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	for _, it := range items[:2] {
+		if err := o.MarkSending(it.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.MarkDelivered(it.ID, Receipt{PortalRef: "2026/1", At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.Purge(items[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := o.PurgeDelivered()
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	got, _ := o.Get(items[0].ID)
+	if got.State != Purged || got.Ciphertext != nil || got.Receipt == nil {
+		t.Fatalf("delivered item after PurgeDelivered: %+v", got)
+	}
+	if queued, _ := o.Get(items[2].ID); queued.State != Queued || queued.Ciphertext == nil {
+		t.Fatalf("a queued item was touched: %+v", queued)
+	}
+	st, _ := o.Stats()
+	if st.Delivered != 0 || st.Purged != 2 || st.Queued != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if n, _ := o.PurgeDelivered(); n != 0 {
+		t.Fatalf("second pass purged %d", n)
+	}
+}

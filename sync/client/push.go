@@ -34,6 +34,11 @@ func (c *Client) Push(ctx context.Context, ob *outbox.Outbox, progress func(stri
 	if progress == nil {
 		progress = func(string) {}
 	}
+	// Finish purges a crash interrupted after delivery: the portal has those answers, so the
+	// kiosk must not keep them.
+	if _, err := ob.PurgeDelivered(); err != nil {
+		return 0, fmt.Errorf("push: %w", err)
+	}
 	items, err := ob.Pending(0)
 	if err != nil {
 		return 0, fmt.Errorf("push: %w", err)
