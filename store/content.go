@@ -164,34 +164,8 @@ func (s *Store) ActiveContent() (fs.FS, ContentInfo, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return fmt.Errorf("decode manifest: %v: %w", err, ErrCorruptContent)
 		}
-		paths := make([]string, 0, len(m.Files))
-		for p := range m.Files {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths) // deterministic error for the same corruption
-		files = make(map[string][]byte, len(m.Files))
-		verified := make(map[string][]byte) // one copy per distinct blob
-		for _, p := range paths {
-			h := m.Files[p]
-			if data, ok := verified[h]; ok {
-				files[p] = data
-				continue
-			}
-			v := blobs.Get([]byte(h))
-			if v == nil {
-				return fmt.Errorf("content file %q: blob %s missing: %w", p, h, ErrCorruptContent)
-			}
-			// Copy first (bbolt memory is only valid inside the tx), then
-			// hash the copy: we verify exactly what we serve.
-			data := bytes.Clone(v)
-			sum := sha256.Sum256(data)
-			if hex.EncodeToString(sum[:]) != h {
-				return fmt.Errorf("content file %q: blob %s: sha256 mismatch: %w", p, h, ErrCorruptContent)
-			}
-			verified[h] = data
-			files[p] = data
-		}
-		return nil
+		files, err = verifiedFiles(m.Files, blobs.Get, ErrCorruptContent)
+		return err
 	})
 	if err != nil {
 		return nil, ContentInfo{}, fmt.Errorf("active content: %w", err)
@@ -223,4 +197,36 @@ func (s *Store) HasBlob(sha string) (bool, error) {
 		return false, fmt.Errorf("has blob %s: %w", sha, err)
 	}
 	return ok, nil
+}
+
+// verifiedFiles reads each file's blob with get and checks its SHA-256, once per distinct
+// blob; a blob get cannot find is reported with missing. The bytes are copied (bbolt memory
+// is only valid inside the transaction) before hashing, so what is checked is what is served.
+func verifiedFiles(files map[string]string, get func([]byte) []byte, missing error) (map[string][]byte, error) {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths) // the same corruption always gives the same error
+	out := make(map[string][]byte, len(files))
+	verified := make(map[string][]byte)
+	for _, p := range paths {
+		h := files[p]
+		if data, ok := verified[h]; ok {
+			out[p] = data
+			continue
+		}
+		v := get([]byte(h))
+		if v == nil {
+			return nil, fmt.Errorf("content file %q: blob %s: %w", p, h, missing)
+		}
+		data := bytes.Clone(v)
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != h {
+			return nil, fmt.Errorf("content file %q: blob %s: sha256 mismatch: %w", p, h, ErrCorruptContent)
+		}
+		verified[h] = data
+		out[p] = data
+	}
+	return out, nil
 }

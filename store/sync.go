@@ -204,34 +204,15 @@ func (s *Store) BlobFS(files map[string]string) (fs.FS, error) {
 		if err != nil {
 			return err
 		}
-		paths := make([]string, 0, len(files))
-		for p := range files {
-			paths = append(paths, p)
+		// A blob is either active already or staged by the pull under way.
+		get := func(h []byte) []byte {
+			if v := stored.Get(h); v != nil {
+				return v
+			}
+			return staging.Get(h)
 		}
-		sort.Strings(paths)
-		verified := make(map[string][]byte)
-		for _, p := range paths {
-			h := files[p]
-			if d, ok := verified[h]; ok {
-				data[p] = d
-				continue
-			}
-			v := stored.Get([]byte(h))
-			if v == nil {
-				v = staging.Get([]byte(h))
-			}
-			if v == nil {
-				return fmt.Errorf("content file %q: blob %s: %w", p, h, ErrMissingBlob)
-			}
-			d := bytes.Clone(v)
-			sum := sha256.Sum256(d)
-			if hex.EncodeToString(sum[:]) != h {
-				return fmt.Errorf("content file %q: blob %s: sha256 mismatch: %w", p, h, ErrCorruptContent)
-			}
-			verified[h] = d
-			data[p] = d
-		}
-		return nil
+		data, err = verifiedFiles(files, get, ErrMissingBlob)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("assemble content: %w", err)

@@ -39,6 +39,27 @@ func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox
 	return st, ob, true
 }
 
+// syncWith opens the store and a client for creds and syncs once, reporting on stdout and
+// problems on stderr; false when anything failed.
+func syncWith(ctx context.Context, creds client.Credentials, dataDir string, stdout, stderr io.Writer) bool {
+	st, ob, ok := openForSync(dataDir, stderr)
+	if !ok {
+		return false
+	}
+	defer st.Close()
+	c, err := client.New(creds)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return false
+	}
+	defer c.Close()
+	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
+		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
+		return false
+	}
+	return true
+}
+
 // syncOnce pushes the queue and pulls content once, printing each step.
 func syncOnce(ctx context.Context, c *client.Client, st *store.Store, ob *outbox.Outbox, out io.Writer) error {
 	progress := func(s string) { fmt.Fprintln(out, "  "+s) }
@@ -92,20 +113,9 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "  urządzenie %s, gmina %s\n  poświadczenia: %s/credentials.json (0600)\n  klucz podpisu treści przypięty: %s\n",
 		creds.DeviceID, creds.Municipality, *dataDir, creds.SigningKey)
-	st, ob, ok := openForSync(*dataDir, stderr)
-	if !ok {
-		return 1
-	}
-	defer st.Close()
-	c, err := client.New(creds)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	defer c.Close()
 	fmt.Fprintln(stdout, "Pierwsza synchronizacja:")
-	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
-		fmt.Fprintf(stderr, "Synchronizacja: %v\n(Urządzenie jest zarejestrowane; kiosk spróbuje ponownie sam.)\n", err)
+	if !syncWith(ctx, creds, *dataDir, stdout, stderr) {
+		fmt.Fprintln(stderr, "(Urządzenie jest zarejestrowane; kiosk spróbuje ponownie sam.)")
 		return 1
 	}
 	fmt.Fprintln(stdout, "Gotowe. Uruchom kiosk (systemctl start infomat).")
@@ -134,21 +144,9 @@ func syncCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	st, ob, ok := openForSync(*dataDir, stderr)
-	if !ok {
-		return 1
-	}
-	defer st.Close()
-	c, err := client.New(creds)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
-		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
+	if !syncWith(ctx, creds, *dataDir, stdout, stderr) {
 		return 1
 	}
 	fmt.Fprintln(stdout, "Gotowe.")
