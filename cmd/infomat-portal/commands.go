@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,22 +31,21 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	now := time.Now()
-	for range *count {
-		tok, err := portal.CreateToken(ctx, st, *muni, *ttl, now)
-		if err != nil {
-			fmt.Fprintln(stderr, "infomat-portal token create:", err)
-			return 1
-		}
+	defer op.close()
+	toks, expires, err := op.createTokens(ctx, *muni, *ttl, *count)
+	for _, tok := range toks {
 		fmt.Fprintln(stdout, tok)
 	}
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal token create:", err)
+		return 1
+	}
 	fmt.Fprintf(stderr, "%d token(s) for %s, single use, valid until %s. They are shown only now: the portal keeps only their hashes.\n",
-		*count, *muni, now.Add(*ttl).Format("2006-01-02 15:04 MST"))
+		*count, *muni, expires.Local().Format("2006-01-02 15:04 MST"))
 	return 0
 }
 
@@ -55,12 +55,12 @@ func devicesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	devs, err := st.Devices(ctx)
+	defer op.close()
+	devs, err := op.devices(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal devices:", err)
 		return 1
@@ -88,12 +88,12 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "użycie: infomat-portal revoke URZĄDZENIE")
 		return 2
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	if err := st.Revoke(ctx, pos[0], time.Now()); err != nil {
+	defer op.close()
+	if err := op.revoke(ctx, pos[0]); err != nil {
 		fmt.Fprintln(stderr, "infomat-portal revoke:", err)
 		return 1
 	}
@@ -113,17 +113,17 @@ func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	key, err := st.SigningKey(ctx, *muni)
+	defer op.close()
+	key, err := op.publicKey(ctx, *muni)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal key show:", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, portal.PublicKeyString(key))
+	fmt.Fprintln(stdout, key)
 	return 0
 }
 
@@ -143,17 +143,17 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "%s: to nie jest katalog z treścią\n", dir)
 		return 2
 	}
-	// Check the bundle before taking the store, so a clerk sees the problems even while the
-	// portal runs.
+	// Check the bundle before taking the store (or the portal's time), so a clerk sees the
+	// problems at once.
 	if _, err := content.Load(os.DirFS(dir)); err != nil {
 		return printProblems(err, stdout, stderr)
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	res, err := portal.Publish(ctx, st, *muni, os.DirFS(dir), portal.PublishOptions{Expires: *expires, Label: *label})
+	defer op.close()
+	res, err := op.publish(ctx, *muni, os.DirFS(dir), portal.PublishOptions{Expires: *expires, Label: *label})
 	if err != nil {
 		return printProblems(err, stdout, stderr)
 	}
@@ -197,23 +197,23 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	f, err := os.Open(*identity)
+	raw, err := os.ReadFile(*identity)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal export:", err)
 		return 1
 	}
-	ids, err := portal.ParseIdentities(f)
-	f.Close()
+	defer clear(raw) // the municipality's private key
+	ids, err := portal.ParseIdentities(bytes.NewReader(raw))
 	if err != nil {
 		fmt.Fprintf(stderr, "infomat-portal export: %s: %v\n", *identity, err)
 		return 1
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
-	n, err := portal.Export(ctx, st, *muni, ids, *all, stdout, time.Now())
+	defer op.close()
+	n, err := op.export(ctx, *muni, raw, ids, *all, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal export:", err)
 		return 1
@@ -233,13 +233,13 @@ func fleetAt(ctx context.Context, args []string, stdout, stderr io.Writer, now f
 	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	st, ok := open(ctx, *data, stderr)
+	op, ok := connect(ctx, *data, stderr)
 	if !ok {
 		return 1
 	}
-	defer st.Close()
+	defer op.close()
 	at := now()
-	rows, err := portal.Fleet(ctx, st, *muni, at)
+	rows, err := op.fleet(ctx, *muni, at)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal fleet:", err)
 		return 1

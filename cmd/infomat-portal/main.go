@@ -11,9 +11,10 @@
 //	infomat-portal loadgen [--kiosks 1000] [--duration 20s] [--url URL]       load test
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
-// Only one process can use a data directory at a time: the operator commands that write
-// (token, revoke, publish, export) are run while serve is stopped, or against a second
-// data directory — see docs/protocol.md.
+// Only one process can open a data directory's store at a time. While serve runs, it also
+// listens on DIR/admin.sock (mode 0600: the portal's own user, root or the service user) and
+// the operator commands (token, devices, revoke, key, publish, export, fleet) find the store
+// locked and run through that socket instead, with the same output — see docs/protocol.md.
 package main
 
 import (
@@ -88,6 +89,8 @@ func usage(w io.Writer) {
                                                  load test against a portal (own one on loopback by default)
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
+While serve runs, the other commands work through its admin socket DIR/admin.sock
+(only for the portal's own user: run them as root or as the service user).
 `)
 }
 

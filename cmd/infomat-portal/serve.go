@@ -65,6 +65,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
 	}
+	// The operator's commands reach the store through DATA/admin.sock while this process
+	// holds it. Without the socket the kiosks are still served; the commands then say the
+	// store is locked, as before.
+	admin := startAdmin(*data, st, log)
+	defer admin.close()
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
@@ -91,6 +96,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown did not finish cleanly", "err", err)
 	}
+	admin.shutdown(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("serve", "err", err)
 	}
@@ -110,4 +116,56 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// adminServer is the admin API on DATA/admin.sock.
+type adminServer struct {
+	srv  *http.Server
+	errc chan error
+}
+
+func startAdmin(dir string, st portal.Storage, log *slog.Logger) *adminServer {
+	ln, err := portal.ListenAdmin(dir)
+	if err != nil {
+		log.Warn("no admin socket: operator commands need the portal stopped", "err", err)
+		return &adminServer{}
+	}
+	a := &adminServer{
+		srv: &http.Server{
+			Handler:           portal.NewAdminHandler(st, portal.AdminOptions{Log: log}),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       time.Minute,
+			MaxHeaderBytes:    16 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+		errc: make(chan error, 1),
+	}
+	go func() { a.errc <- a.srv.Serve(ln) }()
+	log.Info("admin socket listening", "path", portal.AdminSocketPath(dir))
+	return a
+}
+
+// shutdown lets admin requests in flight finish (a publish, an export), closes the listener
+// and removes the socket.
+func (a *adminServer) shutdown(ctx context.Context) {
+	if a.srv == nil {
+		return
+	}
+	if err := a.srv.Shutdown(ctx); err != nil {
+		_ = a.srv.Close()
+	}
+	<-a.errc
+	a.srv = nil
+}
+
+// close is shutdown without waiting, for the paths that end serve early. It must run before
+// the store closes: the socket is removed while this process still holds the lock, so it
+// never removes a socket a newer portal made.
+func (a *adminServer) close() {
+	if a.srv == nil {
+		return
+	}
+	_ = a.srv.Close()
+	<-a.errc
+	a.srv = nil
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+
+	"filippo.io/age"
+
+	"infomat/sync/portal"
+)
+
+// operator is what the operator commands do to a portal: directly on its store when no
+// `serve` holds it, or through the serving portal's admin socket (DATA/admin.sock) when one
+// does. The commands print the same either way.
+type operator interface {
+	// createTokens makes count tokens; on an error, the ones made before it come with it.
+	createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error)
+	devices(ctx context.Context) ([]portal.Device, error)
+	revoke(ctx context.Context, id string) error
+	publicKey(ctx context.Context, muni string) (string, error)
+	publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error)
+	// export writes the JSON to w and marks the submissions exported once that succeeded.
+	// identity is the identity file's contents, ids the same parsed.
+	export(ctx context.Context, muni string, identity []byte, ids []age.Identity, all bool, w io.Writer) (int, error)
+	fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error)
+	close()
+}
+
+// connect reaches the portal's data: through the admin socket of a running `serve` when one
+// answers (asking it first saves the 2 s wait for a lock it holds), else by opening the store
+// in dir. When the store is locked and no socket answers, the locked error is printed.
+func connect(ctx context.Context, dir string, stderr io.Writer) (operator, bool) {
+	c, cerr := portal.DialAdmin(ctx, dir)
+	if cerr == nil {
+		return remote{c}, true
+	}
+	st, err := portal.OpenBolt(ctx, dir, portal.BoltOptions{})
+	if err == nil {
+		return local{st}, true
+	}
+	fmt.Fprintln(stderr, "infomat-portal:", err)
+	if errors.Is(err, portal.ErrLocked) && !errors.Is(cerr, fs.ErrNotExist) {
+		fmt.Fprintln(stderr, "infomat-portal: the running portal's admin socket did not answer:", cerr)
+	}
+	return nil, false
+}
+
+// local runs the operations on the store this process opened.
+type local struct{ st *portal.Bolt }
+
+func (l local) close() { _ = l.st.Close() }
+
+func (l local) createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error) {
+	now := time.Now()
+	var toks []string
+	for range count {
+		tok, err := portal.CreateToken(ctx, l.st, muni, ttl, now)
+		if err != nil {
+			return toks, time.Time{}, err
+		}
+		toks = append(toks, tok)
+	}
+	return toks, now.Add(ttl), nil
+}
+
+func (l local) devices(ctx context.Context) ([]portal.Device, error) { return l.st.Devices(ctx) }
+
+func (l local) revoke(ctx context.Context, id string) error { return l.st.Revoke(ctx, id, time.Now()) }
+
+func (l local) publicKey(ctx context.Context, muni string) (string, error) {
+	key, err := l.st.SigningKey(ctx, muni)
+	if err != nil {
+		return "", err
+	}
+	return portal.PublicKeyString(key), nil
+}
+
+func (l local) publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error) {
+	return portal.Publish(ctx, l.st, muni, fsys, opts)
+}
+
+func (l local) export(ctx context.Context, muni string, _ []byte, ids []age.Identity, all bool, w io.Writer) (int, error) {
+	return portal.Export(ctx, l.st, muni, ids, all, w, time.Now())
+}
+
+func (l local) fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error) {
+	return portal.Fleet(ctx, l.st, muni, at)
+}
+
+// remote runs them through the serving portal's admin socket.
+type remote struct{ c *portal.AdminClient }
+
+func (r remote) close() { r.c.Close() }
+
+func (r remote) createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error) {
+	return r.c.CreateTokens(ctx, muni, ttl, count)
+}
+
+func (r remote) devices(ctx context.Context) ([]portal.Device, error) { return r.c.Devices(ctx) }
+
+func (r remote) revoke(ctx context.Context, id string) error { return r.c.Revoke(ctx, id) }
+
+func (r remote) publicKey(ctx context.Context, muni string) (string, error) {
+	return r.c.PublicKey(ctx, muni)
+}
+
+func (r remote) publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error) {
+	return r.c.Publish(ctx, muni, fsys, opts)
+}
+
+func (r remote) export(ctx context.Context, muni string, identity []byte, _ []age.Identity, all bool, w io.Writer) (int, error) {
+	return r.c.Export(ctx, muni, identity, all, w)
+}
+
+func (r remote) fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error) {
+	return r.c.Fleet(ctx, muni, at)
+}
