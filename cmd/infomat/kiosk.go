@@ -10,10 +10,12 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver"
 
 	"infomat/app"
 	"infomat/assets"
@@ -30,9 +32,26 @@ import (
 
 var started = time.Now()
 
+// exitNoDisplay is the exit status when there is no screen to open the window on (no
+// DISPLAY/WAYLAND_DISPLAY, no X server yet, a failing GL driver). systemd's Restart= tries
+// again; noDisplayPause before exiting keeps that a calm retry, not a crash loop.
+const exitNoDisplay = 3
+
+var noDisplayPause = 5 * time.Second
+
+// noDisplay prints the one journal line for a missing screen, waits and returns the exit
+// status.
+func noDisplay(reason string, wd *kiosk.Watchdog) int {
+	fmt.Fprintf(os.Stderr, "Brak ekranu: %s — kiosk nie może otworzyć okna, kończę (kod %d) i systemd spróbuje ponownie / No display: cannot open the kiosk window, exiting with status %d for a restart\n",
+		reason, exitNoDisplay, exitNoDisplay)
+	wd.SetStatus("Brak ekranu / no display")
+	time.Sleep(noDisplayPause)
+	return exitNoDisplay
+}
+
 // runKiosk opens the store, picks the content and runs the full-screen UI until the
 // process is stopped.
-func runKiosk(args []string) int {
+func runKiosk(args []string) (code int) {
 	fl := flag.NewFlagSet("infomat", flag.ContinueOnError)
 	windowed := fl.Bool("windowed", false, "run in a window instead of full screen (development)")
 	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
@@ -42,7 +61,16 @@ func runKiosk(args []string) int {
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := kiosk.NewLogger(os.Stderr, os.Getenv("JOURNAL_STREAM"))
+	// sd_notify: READY=1 with the first frame, WATCHDOG=1 from the UI main loop.
+	wd := kiosk.NewSystemdWatchdog(fyne.Do, log)
+	if p := kiosk.HostDisplayProblem(); p != "" {
+		return noDisplay(p, wd)
+	}
+	hangAfter, err := kiosk.DebugHangAfter(os.Getenv)
+	if err != nil {
+		log.Error("ignoring debug setting", "err", err)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	st, rec, err := store.Open(ctx, *dataDir)
@@ -53,11 +81,18 @@ func runKiosk(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Nie można otworzyć magazynu danych w %s: %v\n", *dataDir, err)
+		if _, problem := kiosk.DiskState(*dataDir); problem != "" {
+			fmt.Fprintf(os.Stderr, "Dysk: %s\n", problem)
+		}
 		return 1
 	}
 	defer st.Close()
 	if rec != nil {
 		log.Error("store was corrupt; moved aside and started fresh", "aside", rec.AsidePath, "cause", rec.Cause)
+	}
+	// The service screen shows this too; the journal should have it from the start.
+	if free, problem := kiosk.DiskState(*dataDir); problem != "" {
+		log.Warn("data directory: "+problem, "dir", *dataDir, "free_mb", free>>20)
 	}
 
 	if *idle == 0 {
@@ -101,6 +136,21 @@ func runKiosk(args []string) int {
 	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
 		Content: func() (string, kiosk.Source) { return current.version, current.source }}
 
+	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
+	// up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic means "no
+	// screen", not a bug: one journal line and a calm exit for systemd to retry.
+	var windowUp, windowFailed atomic.Bool
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if windowUp.Load() {
+			panic(r)
+		}
+		st.Close() // release the data directory before the pause
+		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
+	}()
 	a := fyneapp.NewWithID("pl.infomat.kiosk")
 	w := a.NewWindow("Infomat — " + bundle.Municipality.Name)
 	deps := app.Deps{
@@ -187,17 +237,76 @@ func runKiosk(args []string) int {
 		// Alt+F4 or the window manager's close must not leave a bare desktop.
 		w.SetCloseIntercept(func() { log.Warn("close request ignored in kiosk mode") })
 	}
+	wd.Status = func() string { return statusLine(ob) }
 	a.Lifecycle().SetOnStarted(func() {
+		if !windowCreated(w) {
+			// No GL context (broken or missing driver): Fyne has logged the cause and would
+			// go on running without a window — a blank screen that still answers the
+			// watchdog. Stop instead; no READY=1.
+			windowFailed.Store(true)
+			a.Quit()
+			return
+		}
+		windowUp.Store(true)
 		log.Info("kiosk ready", "content", src, "version", bundle.Version,
-			"startup_ms", time.Since(started).Milliseconds())
+			"startup_ms", time.Since(started).Milliseconds(), "watchdog", wd.Interval.String())
+		wd.Ready(statusLine(ob))
+		go wd.Run(ctx)
 		go func() {
 			for range time.Tick(time.Second) {
 				fyne.Do(ui.Tick)
 			}
 		}()
+		if hangAfter > 0 {
+			debugHang(hangAfter, log)
+		}
 	})
 	w.ShowAndRun()
+	if windowFailed.Load() {
+		st.Close()
+		return noDisplay("nie można utworzyć okna OpenGL (sterownik grafiki?) / cannot create the OpenGL window (graphics driver?)", wd)
+	}
+	wd.Stopping()
 	return 0
+}
+
+// windowCreated says whether the driver really has a native window behind w.
+func windowCreated(w fyne.Window) bool {
+	nw, ok := w.(driver.NativeWindow)
+	if !ok {
+		return true
+	}
+	created := true
+	nw.RunNative(func(ctx any) {
+		switch c := ctx.(type) {
+		case driver.X11WindowContext:
+			created = c.WindowHandle != 0
+		case driver.WaylandWindowContext:
+			created = c.WaylandSurface != 0
+		}
+	})
+	return created
+}
+
+// statusLine is the STATUS= text systemctl status shows: counts only, no personal data.
+func statusLine(ob *outbox.Outbox) string {
+	s, err := ob.Stats()
+	if err != nil {
+		return "gotowy (kolejka wniosków: nieznana)"
+	}
+	return fmt.Sprintf("gotowy, kolejka wniosków: %d", s.Queued+s.Sending)
+}
+
+// debugHang blocks the UI main loop after d, on purpose: with INFOMAT_DEBUG_HANG_AFTER set
+// a technician sees the systemd watchdog restart a frozen kiosk. Never in production.
+func debugHang(d time.Duration, log *slog.Logger) {
+	log.Warn(kiosk.HangAfterEnv+" is set: the UI will freeze on purpose (watchdog test)", "after", d.String())
+	time.AfterFunc(d, func() {
+		fyne.Do(func() {
+			log.Error("debug: blocking the UI main loop now", "setting", kiosk.HangAfterEnv)
+			select {}
+		})
+	})
 }
 
 // heartbeat gathers the device's health for the portal: no personal data.

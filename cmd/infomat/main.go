@@ -7,11 +7,15 @@
 //	infomat selftest [--data DIR] [--json]                           check the devices
 //	infomat provision --portal URL --token T [--ca FILE]             enrol with the portal
 //	infomat sync --once                                              push and pull once
+//	infomat factory-reset [--data DIR] [--yes] [--force]             wipe the device's data
+//	infomat version                                                  version and Go version
 package main
 
 import (
 	"fmt"
 	"os"
+
+	"infomat/kiosk"
 )
 
 func main() {
@@ -29,6 +33,11 @@ func main() {
 			os.Exit(provisionCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "sync":
 			os.Exit(syncCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "factory-reset":
+			os.Exit(factoryResetCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		case "version", "--version", "-version":
+			fmt.Println(kiosk.VersionLine())
+			return
 		case "help", "-h", "--help":
 			usage()
 			return
@@ -54,5 +63,14 @@ func usage() {
       wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)
   infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]
       sprawdza drukarkę (z wydrukiem strony testowej), czytnik kart, magazyn danych i treść
+  infomat factory-reset [--data KATALOG] [--yes] [--force]
+      usuwa wszystkie dane kiosku: magazyn, poświadczenia, kolejkę wniosków (kiosk musi być zatrzymany;
+      pyta o „TAK”; niewysłane wnioski zawsze wymagają „TAK”, chyba że --force)
+  infomat version | --version
+      wersja programu i Go
+
+Pod systemd (Type=notify) kiosk zgłasza READY=1 po pierwszej klatce i WATCHDOG=1 z pętli
+interfejsu; bez ekranu kończy się kodem 3 po 5 s. INFOMAT_DEBUG_HANG_AFTER=10s celowo
+zawiesza interfejs po 10 s — tylko do sprawdzenia watchdoga, nigdy na produkcji.
 `)
 }

@@ -1,0 +1,14 @@
+# Release packaging. The README's commands (scripts/kiosk.sh, scripts/test.sh) need no make.
+#   make deb                 dist/infomat_$(VERSION)_amd64.deb and dist/infomat-portal_$(VERSION)_amd64.deb
+#   make deb VERSION=0.5.1   another version (default: the VERSION file, else git describe)
+#   make clean
+VERSION ?= $(shell cat VERSION 2>/dev/null || git describe --tags --always --dirty | sed 's/^v//')
+DIST ?= dist
+
+.PHONY: deb clean
+
+deb:
+	go run ./packaging/build --version $(VERSION) --out $(DIST)
+
+clean:
+	rm -rf $(DIST)

@@ -1,0 +1,532 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The binaries are built once (the cgo kiosk takes minutes on a cold cache) and every test
+// packages them again as it needs.
+const testVersion = "0.5.0"
+
+var (
+	binDir  string // the built binaries
+	distDir string // testVersion's packages
+	debs    = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "infomat-packaging-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	root, err := repoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	binDir = filepath.Join(tmp, "bin")
+	if err := buildBinaries(root, binDir, testVersion); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	distDir = filepath.Join(tmp, "dist")
+	paths, err := run(testVersion, distDir, binDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, p := range paths {
+		debs[strings.SplitN(filepath.Base(p), "_", 2)[0]] = p
+	}
+	return m.Run()
+}
+
+func needDpkgDeb(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("dpkg-deb"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dpkg-deb is missing in CI")
+		}
+		t.Skip("dpkg-deb is missing (not Debian?)")
+	}
+}
+
+func output(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+func TestFileNames(t *testing.T) {
+	for name, want := range map[string]string{
+		"infomat":        "infomat_" + testVersion + "_amd64.deb",
+		"infomat-portal": "infomat-portal_" + testVersion + "_amd64.deb",
+	} {
+		if got := filepath.Base(debs[name]); got != want {
+			t.Errorf("%s: file %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestControlFields(t *testing.T) {
+	needDpkgDeb(t)
+	for name, wantDeps := range map[string][]string{
+		"infomat": {"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
+			"libxi6", "libxxf86vm1", "adduser"},
+		"infomat-portal": {"adduser"},
+	} {
+		info := output(t, "dpkg-deb", "-I", debs[name])
+		fields := map[string]string{}
+		for _, line := range strings.Split(info, "\n") {
+			line = strings.TrimSpace(line)
+			if k, v, ok := strings.Cut(line, ": "); ok && !strings.Contains(k, " ") {
+				fields[k] = v
+			}
+		}
+		for k, want := range map[string]string{"Package": name, "Version": testVersion, "Architecture": "amd64"} {
+			if fields[k] != want {
+				t.Errorf("%s: %s = %q, want %q", name, k, fields[k], want)
+			}
+		}
+		deps := strings.Split(fields["Depends"], ", ")
+		for _, d := range wantDeps {
+			if !slices.Contains(deps, d) {
+				t.Errorf("%s: Depends %q lacks %s", name, fields["Depends"], d)
+			}
+		}
+		if name == "infomat" {
+			rec := strings.Split(fields["Recommends"], ", ")
+			for _, r := range []string{"cage", "xwayland", "fonts-dejavu-core"} {
+				if !slices.Contains(rec, r) {
+					t.Errorf("infomat: Recommends %q lacks %s", fields["Recommends"], r)
+				}
+			}
+		}
+	}
+}
+
+// entry is one line of dpkg-deb -c.
+type entry struct{ mode, owner string }
+
+func contents(t *testing.T, deb string) map[string]entry {
+	t.Helper()
+	m := map[string]entry{}
+	for _, line := range strings.Split(strings.TrimSpace(output(t, "dpkg-deb", "-c", deb)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			t.Fatalf("dpkg-deb -c line %q", line)
+		}
+		m[strings.TrimPrefix(f[len(f)-1], ".")] = entry{f[0], f[1]}
+	}
+	return m
+}
+
+func TestContents(t *testing.T) {
+	needDpkgDeb(t)
+	want := map[string]map[string]string{
+		"infomat": {
+			"/usr/bin/infomat":                            "-rwxr-xr-x",
+			"/usr/bin/infomat-sim":                        "-rwxr-xr-x",
+			"/usr/lib/infomat/infomat-session":            "-rwxr-xr-x",
+			"/lib/systemd/system/infomat.service":         "-rw-r--r--",
+			"/lib/systemd/system/infomat-restart.service": "-rw-r--r--",
+			"/lib/systemd/system/infomat-restart.timer":   "-rw-r--r--",
+			"/lib/udev/rules.d/70-infomat.rules":          "-rw-r--r--",
+			"/usr/lib/tmpfiles.d/infomat.conf":            "-rw-r--r--",
+			"/etc/infomat/infomat.conf":                   "-rw-r--r--",
+			"/usr/share/doc/infomat/README.Debian":        "-rw-r--r--",
+		},
+		"infomat-portal": {
+			"/usr/bin/infomat-portal":                     "-rwxr-xr-x",
+			"/lib/systemd/system/infomat-portal.service":  "-rw-r--r--",
+			"/usr/lib/tmpfiles.d/infomat-portal.conf":     "-rw-r--r--",
+			"/etc/infomat-portal/portal.conf":             "-rw-r--r--",
+			"/usr/share/doc/infomat-portal/README.Debian": "-rw-r--r--",
+		},
+	}
+	conffiles := map[string]string{
+		"infomat":        "/etc/infomat/infomat.conf",
+		"infomat-portal": "/etc/infomat-portal/portal.conf",
+	}
+	for name, files := range want {
+		got := contents(t, debs[name])
+		for path, mode := range files {
+			e, ok := got[path]
+			if !ok {
+				t.Errorf("%s: no %s", name, path)
+				continue
+			}
+			if e.mode != mode || e.owner != "root/root" {
+				t.Errorf("%s: %s is %s %s, want %s root/root", name, path, e.mode, e.owner, mode)
+			}
+		}
+		for path, e := range got {
+			if _, ok := files[path]; !ok && !strings.HasPrefix(e.mode, "d") {
+				t.Errorf("%s: unexpected file %s", name, path)
+			}
+		}
+
+		ctrl := t.TempDir()
+		output(t, "dpkg-deb", "-e", debs[name], ctrl)
+		cf, err := os.ReadFile(filepath.Join(ctrl, "conffiles"))
+		if err != nil || strings.TrimSpace(string(cf)) != conffiles[name] {
+			t.Errorf("%s: conffiles %q (%v), want %s", name, cf, err, conffiles[name])
+		}
+		for _, s := range []string{"postinst", "prerm", "postrm"} {
+			fi, err := os.Stat(filepath.Join(ctrl, s))
+			if err != nil {
+				t.Errorf("%s: no %s: %v", name, s, err)
+			} else if fi.Mode().Perm() != 0o755 {
+				t.Errorf("%s: %s mode %v, want 0755", name, s, fi.Mode().Perm())
+			}
+		}
+	}
+}
+
+// TestUnitsVerify runs systemd-analyze verify on every unit, with our own programs' paths
+// pointed at the files unpacked from the packages (verify checks that Exec paths exist).
+func TestUnitsVerify(t *testing.T) {
+	needDpkgDeb(t)
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("systemd-analyze is missing in CI")
+		}
+		t.Skip("systemd-analyze is missing")
+	}
+	tree := t.TempDir()
+	for _, d := range debs {
+		output(t, "dpkg-deb", "-x", d, tree)
+	}
+	unitDir := t.TempDir()
+	ours := strings.NewReplacer(
+		"/usr/bin/infomat", filepath.Join(tree, "usr/bin/infomat"),
+		"/usr/lib/infomat/", filepath.Join(tree, "usr/lib/infomat")+"/",
+	)
+	units, _ := filepath.Glob(filepath.Join(tree, "lib/systemd/system/*"))
+	if len(units) != 4 {
+		t.Fatalf("units %v, want 4", units)
+	}
+	var paths []string
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(unitDir, filepath.Base(u))
+		if err := os.WriteFile(p, []byte(ours.Replace(string(b))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	cmd := exec.Command("systemd-analyze", append([]string{"verify", "--man=no"}, paths...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	// verify exits 0 on unknown keys and bad values, only warning: any line about our units fails.
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, unitDir) || strings.Contains(line, "infomat") {
+			t.Errorf("systemd-analyze verify: %s", line)
+		}
+	}
+	if len(out) > 0 {
+		t.Logf("systemd-analyze verify:\n%s", out)
+	}
+}
+
+// TestSession runs infomat-session with a stand-in cage that prints its arguments.
+func TestSession(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fake, "cage"), []byte("#!/bin/sh\necho \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ rotate, args, want string }{
+		{"", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
+		{"0", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
+		{"90", "", "-d -r -- /usr/bin/infomat --data /var/lib/infomat"},
+		{"180", "", "-d -r -r -- /usr/bin/infomat --data /var/lib/infomat"},
+		{"270", "--idle 120s", "-d -r -r -r -- /usr/bin/infomat --data /var/lib/infomat --idle 120s"},
+		{"45", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
+	} {
+		cmd := exec.Command(filepath.Join(root, "packaging/lib/infomat-session"))
+		cmd.Env = []string{"PATH=" + fake + ":/usr/bin:/bin", "INFOMAT_ROTATE=" + c.rotate, "INFOMAT_ARGS=" + c.args}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("INFOMAT_ROTATE=%s: %v", c.rotate, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != c.want {
+			t.Errorf("INFOMAT_ROTATE=%s INFOMAT_ARGS=%s: cage %s, want %s", c.rotate, c.args, got, c.want)
+		}
+	}
+}
+
+func TestUdevRules(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "packaging/udev/70-infomat.rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := regexp.MustCompile(`^SUBSYSTEM=="tty", ATTRS\{idVendor\}=="[0-9a-f]{4}", ATTRS\{idProduct\}=="[0-9a-f]{4}", SYMLINK\+="infomat-(printer|reader)", GROUP="dialout", MODE="0660"$`)
+	names := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		m := rule.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("rule %q does not have the expected form", line)
+			continue
+		}
+		names[m[1]]++
+	}
+	if names["printer"] == 0 || names["reader"] == 0 {
+		t.Errorf("rules per name %v, want printers and readers", names)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, v := range []string{"0.5.0", "1.2.3-rc1", "0.5.0-3-gabcdef"} {
+		if err := checkVersion(v); err != nil {
+			t.Errorf("checkVersion(%q): %v", v, err)
+		}
+	}
+	for _, v := range []string{"", "v0.5.0", "0.5 0", "0.5_0"} {
+		if checkVersion(v) == nil {
+			t.Errorf("checkVersion(%q) accepted", v)
+		}
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := defaultVersion(root); err != nil || v != strings.TrimSpace(string(b)) {
+		t.Errorf("defaultVersion = %q, %v; VERSION has %q", v, err, b)
+	}
+}
+
+// TestInstallUpgradePurge installs the packages with dpkg, upgrades them to a rebuilt next
+// version, and purges them. It changes the machine (a system user, /etc, /var/lib), so it
+// runs only with INFOMAT_DEB_INSTALL=1, as root, on a machine without Infomat installed: CI's
+// disposable Debian machine. Missing Depends are installed with apt-get first.
+func TestInstallUpgradePurge(t *testing.T) {
+	if os.Getenv("INFOMAT_DEB_INSTALL") != "1" {
+		t.Skip("changes the machine: set INFOMAT_DEB_INSTALL=1 (as root, on a disposable Debian machine) to install, upgrade and purge the packages")
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("INFOMAT_DEB_INSTALL=1 needs root")
+	}
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Fatal("INFOMAT_DEB_INSTALL=1 needs dpkg")
+	}
+	for _, p := range []string{"infomat", "infomat-portal"} {
+		if st, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output(); len(st) > 0 && !strings.Contains(string(st), "not-installed") {
+			t.Fatalf("%s is already on this machine (%s): not touching it", p, st)
+		}
+	}
+	installDepends(t)
+	dpkg := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("dpkg", append([]string{"--force-confdef", "--force-confold"}, args...)...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	purged := false
+	t.Cleanup(func() {
+		if !purged {
+			_ = exec.Command("dpkg", "--purge", "infomat", "infomat-portal").Run()
+		}
+	})
+
+	// Version A.
+	dpkg("-i", debs["infomat"], debs["infomat-portal"])
+	checkInstalled(t, testVersion)
+	if out, err := exec.Command("/usr/bin/infomat", "version").CombinedOutput(); err != nil || !strings.Contains(string(out), testVersion) {
+		t.Errorf("infomat version: %q, %v; want %s in it", out, err, testVersion)
+	}
+	// A local edit and some data, which the upgrade must keep.
+	conf := "/etc/infomat/infomat.conf"
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "INFOMAT_ROTATE=0", "INFOMAT_ROTATE=90", 1)
+	if edited == string(b) {
+		t.Fatal("infomat.conf has no INFOMAT_ROTATE=0 line")
+	}
+	if err := os.WriteFile(conf, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	marker := "/var/lib/infomat/marker"
+	if err := os.WriteFile(marker, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Version A+0.0.1, rebuilt from the same binaries.
+	next := "0.5.1"
+	paths, err := run(next, t.TempDir(), binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dpkg("-i", paths[0], paths[1])
+	checkInstalled(t, next)
+	if b, err := os.ReadFile(conf); err != nil || string(b) != edited {
+		t.Errorf("upgrade lost the edit of %s: %v", conf, err)
+	}
+	if b, err := os.ReadFile(marker); err != nil || string(b) != "keep me" {
+		t.Errorf("upgrade lost %s: %q, %v", marker, b, err)
+	}
+
+	// Purge.
+	dpkg("--purge", "infomat", "infomat-portal")
+	purged = true
+	for _, p := range []string{"/var/lib/infomat", "/var/lib/infomat-portal", "/etc/infomat", "/usr/bin/infomat",
+		"/lib/systemd/system/infomat.service", "/etc/systemd/system/graphical.target.wants/infomat.service",
+		"/etc/systemd/system/multi-user.target.wants/infomat-portal.service"} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("purge left %s", p)
+		}
+	}
+	for _, u := range []string{"infomat", "infomat-portal"} {
+		if _, err := user.Lookup(u); err == nil {
+			t.Errorf("purge left the user %s", u)
+		}
+		if _, err := user.LookupGroup(u); err == nil {
+			t.Errorf("purge left the group %s", u)
+		}
+	}
+}
+
+// installDepends installs the packages' Depends that are missing, like scripts/deps.sh.
+func installDepends(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, p := range []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
+		"libxi6", "libxxf86vm1", "adduser"} {
+		st, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
+		if !strings.Contains(string(st), "install ok installed") {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	t.Logf("installing the Depends: %v", missing)
+	if out, err := exec.Command("apt-get", "update", "-qq").CombinedOutput(); err != nil {
+		t.Fatalf("apt-get update: %v\n%s", err, out)
+	}
+	cmd := exec.Command("apt-get", append([]string{"install", "-y", "-qq", "--no-install-recommends"}, missing...)...)
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("apt-get install: %v\n%s", err, out)
+	}
+}
+
+// checkInstalled checks an installed version: users and groups, data directories, files,
+// units enabled but the kiosk not started.
+func checkInstalled(t *testing.T, version string) {
+	t.Helper()
+	for _, p := range []string{"infomat", "infomat-portal"} {
+		v, _ := exec.Command("dpkg-query", "-W", "-f=${Version}", p).Output()
+		if string(v) != version {
+			t.Errorf("%s: installed version %q, want %s", p, v, version)
+		}
+	}
+	u, err := user.Lookup("infomat")
+	if err != nil {
+		t.Fatalf("no user infomat: %v", err)
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []string
+	for _, g := range gids {
+		if gr, err := user.LookupGroupId(g); err == nil {
+			groups = append(groups, gr.Name)
+		}
+	}
+	allowed := []string{"infomat", "dialout", "video", "input", "render"}
+	for _, g := range allowed {
+		if _, err := user.LookupGroup(g); err == nil && !slices.Contains(groups, g) {
+			t.Errorf("user infomat is in %v, not in %s", groups, g)
+		}
+	}
+	for _, g := range groups {
+		if !slices.Contains(allowed, g) {
+			t.Errorf("user infomat is in %s too (%v)", g, groups)
+		}
+	}
+	if _, err := user.Lookup("infomat-portal"); err != nil {
+		t.Errorf("no user infomat-portal: %v", err)
+	}
+	for dir, owner := range map[string]string{"/var/lib/infomat": "infomat", "/var/lib/infomat-portal": "infomat-portal"} {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		o, _ := user.Lookup(owner)
+		if fi.Mode().Perm() != 0o700 || o == nil || fmt.Sprint(fi.Sys().(*syscall.Stat_t).Uid) != o.Uid {
+			t.Errorf("%s: mode %v uid %d, want 0700 owned by %s", dir, fi.Mode().Perm(), fi.Sys().(*syscall.Stat_t).Uid, owner)
+		}
+	}
+	for path, mode := range map[string]os.FileMode{
+		"/usr/bin/infomat": 0o755, "/usr/bin/infomat-sim": 0o755, "/usr/bin/infomat-portal": 0o755,
+		"/usr/lib/infomat/infomat-session": 0o755, "/lib/systemd/system/infomat.service": 0o644,
+		"/lib/udev/rules.d/70-infomat.rules": 0o644, "/etc/infomat/infomat.conf": 0o644,
+		"/etc/infomat-portal/portal.conf": 0o644,
+	} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("%s: %v, want mode %v", path, err, mode)
+		}
+	}
+	for _, link := range []string{"/etc/systemd/system/graphical.target.wants/infomat.service",
+		"/etc/systemd/system/timers.target.wants/infomat-restart.timer",
+		"/etc/systemd/system/multi-user.target.wants/infomat-portal.service"} {
+		if _, err := os.Lstat(link); err != nil {
+			t.Errorf("not enabled: %v", err)
+		}
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		for _, unit := range []string{"infomat.service", "infomat-portal.service"} {
+			if err := exec.Command("systemctl", "--quiet", "is-active", unit).Run(); err == nil {
+				t.Errorf("%s was started; it must wait for the technician", unit)
+			}
+		}
+	}
+}
