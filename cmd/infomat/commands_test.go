@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"infomat/assets"
+	"infomat/kiosk/cardreader"
+	"infomat/kiosk/printersim"
+	"infomat/kiosk/serialport/ptytest"
 )
 
 func TestContentCheckCommand(t *testing.T) {
@@ -54,5 +59,32 @@ func TestSettingsCommand(t *testing.T) {
 	}
 	if code := settingsCmd([]string{"--data", data, "set", "kolor", "x"}, &out, &errOut); code != 2 {
 		t.Fatalf("unknown key: exit %d", code)
+	}
+}
+
+// `infomat detect --save` on three ptys: the printer simulator, a reader sending frames, a
+// silent port; the settings end up pointing at the right ones.
+func TestDetectCommandSaves(t *testing.T) {
+	silent, reader, printer := ptytest.New(t), ptytest.New(t), ptytest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go printersim.New(printer.Device, 384).Run(ctx)
+	go func() {
+		for ctx.Err() == nil {
+			reader.Device.Write(cardreader.Frame(cardreader.KindMagstripe, "6011000990139424"))
+			time.Sleep(300 * time.Millisecond)
+		}
+	}()
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := detectCmd([]string{"--data", data, "--save", "--listen", "2s", silent.Name, printer.Name, reader.Name}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	settingsCmd([]string{"--data", data}, &out, &errOut)
+	for _, want := range []string{"printer_port   " + printer.Name, "reader_port    " + reader.Name, "reader_kind    magstripe"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("settings lack %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -29,6 +29,8 @@ func main() {
 			os.Exit(serviceCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "selftest":
 			os.Exit(selftestCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "detect":
+			os.Exit(detectCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "provision":
 			os.Exit(provisionCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "sync":
@@ -57,7 +59,9 @@ func usage() {
       pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s, printer_port /dev/ttyUSB0)
   infomat service [--data KATALOG] set-pin|add-card ID|remove-card ID|cards|audit
       dostęp serwisowy: PIN, karty serwisowe, dziennik
-  infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]
+  infomat detect [--save] [--listen 20s] [PORT…]
+      znajduje port drukarki (odpowiada na DLE EOT) i czytnika kart (przyłóż kartę)
+  infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--detect] [--data KATALOG]
       rejestruje urządzenie w portalu, zapisuje poświadczenia i synchronizuje się pierwszy raz
   infomat sync --once [--data KATALOG]
       wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)

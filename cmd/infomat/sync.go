@@ -87,8 +87,14 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	portal := fl.String("portal", "", "portal URL, e.g. https://portal.gmina.example.pl")
 	token := fl.String("token", "", "one-time enrolment token from 'infomat-portal token create'")
 	ca := fl.String("ca", "", "CA certificate (PEM) the portal's certificate is issued by; empty: the system's")
+	detect := fl.Bool("detect", false, "first find the printer and card reader ports and save them (infomat detect --save)")
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if *detect {
+		if code := detectDevices(*dataDir, nil, 9600, 20*time.Second, true, stdout, stderr); code != 0 {
+			return code
+		}
 	}
 	if *portal == "" || *token == "" {
 		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]")
