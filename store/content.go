@@ -108,21 +108,7 @@ func (s *Store) PutContent(version, label string, files map[string][]byte) error
 		if err := content.Put([]byte(keyActive), raw); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
-		// Collect first, delete after: deleting under a live cursor makes
-		// bbolt's Next skip entries.
-		var stale [][]byte
-		c := blobs.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if _, ok := byHash[string(k)]; !ok {
-				stale = append(stale, bytes.Clone(k))
-			}
-		}
-		for _, k := range stale {
-			if err := blobs.Delete(k); err != nil {
-				return fmt.Errorf("delete blob %s: %w", k, err)
-			}
-		}
-		return nil
+		return deleteAllBut(blobs, func(k []byte) bool { _, ok := byHash[string(k)]; return ok })
 	})
 	if err != nil {
 		return fmt.Errorf("put content %s: %w", version, err)
@@ -229,4 +215,22 @@ func verifiedFiles(files map[string]string, get func([]byte) []byte, missing err
 		out[p] = data
 	}
 	return out, nil
+}
+
+// deleteAllBut deletes every key of b that keep rejects. The keys are collected first:
+// deleting under a live cursor makes bbolt's Next skip entries.
+func deleteAllBut(b *bolt.Bucket, keep func(k []byte) bool) error {
+	var doomed [][]byte
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if !keep(k) {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("delete %s: %w", k, err)
+		}
+	}
+	return nil
 }

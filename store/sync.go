@@ -317,29 +317,11 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 		if err := content.Put([]byte(keyPortalVersion), binary.BigEndian.AppendUint64(nil, portalVersion)); err != nil {
 			return fmt.Errorf("write portal version: %w", err)
 		}
-		// Collect first, delete after (deleting under a cursor skips entries).
-		var stale, staged [][]byte
-		c := stored.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if !want[string(k)] {
-				stale = append(stale, bytes.Clone(k))
-			}
+		if err := deleteAllBut(stored, func(k []byte) bool { return want[string(k)] }); err != nil {
+			return err
 		}
-		c = staging.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			staged = append(staged, bytes.Clone(k))
-		}
-		for _, k := range stale {
-			if err := stored.Delete(k); err != nil {
-				return fmt.Errorf("delete blob %s: %w", k, err)
-			}
-		}
-		for _, k := range staged {
-			if err := staging.Delete(k); err != nil {
-				return fmt.Errorf("delete staged blob %s: %w", k, err)
-			}
-		}
-		return nil
+		// Everything staged is either in blobs now or no longer wanted.
+		return deleteAllBut(staging, func([]byte) bool { return false })
 	})
 	if err != nil {
 		return fmt.Errorf("activate content %s: %w", version, err)
