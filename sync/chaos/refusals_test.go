@@ -260,3 +260,44 @@ func TestRefusedSubmissionsOnTheWire(t *testing.T) {
 	}
 	t.Logf("revoked: %v", err)
 }
+
+// A ciphertext damaged on the wire is stored by the portal (it cannot read it) but the
+// receipt's hash gives it away: the kiosk keeps its copy instead of purging it.
+func TestDamagedCiphertextIsNotPurged(t *testing.T) {
+	ctx := context.Background()
+	pe := newPortal(t)
+	px := newProxy(t, pe.srv.Listener.Addr().String())
+	k := openKiosk(t, t.TempDir())
+	creds := pe.enroll(t, px.URL())
+	c, err := client.New(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	it, err := k.ob.Enqueue(ctx, outbox.Meta{Procedure: "p"}, "PRZ", []byte(`{"a":1}`), newIdentity(t).Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.SetHooks(faultproxy.Hooks{Request: func(r *http.Request, body []byte) []byte {
+		if r.Method != http.MethodPut {
+			return body
+		}
+		var sub protocol.Submission
+		if json.Unmarshal(body, &sub) != nil || len(sub.Ciphertext) == 0 {
+			return body
+		}
+		sub.Ciphertext[len(sub.Ciphertext)/2] ^= 0x01 // one bit flipped in transit
+		out, _ := json.Marshal(sub)
+		return out
+	}})
+	if _, err := c.Push(ctx, k.ob, nil); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	got, _ := k.ob.Get(it.ID)
+	if got.State == outbox.Purged || got.Ciphertext == nil {
+		t.Fatalf("the kiosk purged a submission the portal holds damaged: %+v", got)
+	}
+	if !strings.Contains(got.LastError, protocol.CodeConflict) {
+		t.Fatalf("LastError %q, want a conflict a technician will see", got.LastError)
+	}
+}

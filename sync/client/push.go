@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,6 +121,12 @@ func (c *Client) send(ctx context.Context, it outbox.Item) (protocol.Receipt, er
 	}
 	if rc.ID != it.ID || rc.PortalRef == "" {
 		return protocol.Receipt{}, errors.New("portal receipt does not match the submission")
+	}
+	if sum := sha256.Sum256(it.Ciphertext); rc.CiphertextSHA256 != "" && rc.CiphertextSHA256 != hex.EncodeToString(sum[:]) {
+		// The portal keeps other bytes under this ID than the kiosk sent: never purge on that.
+		// A resend would be refused as a conflict, so it waits for a technician like one.
+		return protocol.Receipt{}, &StatusError{Status: http.StatusConflict, Code: protocol.CodeConflict,
+			Message: "the portal stored different bytes than were sent (damaged on the way)"}
 	}
 	c.noteSync()
 	return rc, nil

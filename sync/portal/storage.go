@@ -10,6 +10,7 @@ package portal
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"regexp"
 	"time"
@@ -83,7 +84,7 @@ type Record struct {
 
 // Receipt is the acknowledgement the record stands for.
 func (r Record) Receipt() protocol.Receipt {
-	return protocol.Receipt{ID: r.ID, PortalRef: r.PortalRef, Received: r.Received}
+	return protocol.Receipt{ID: r.ID, PortalRef: r.PortalRef, Received: r.Received, CiphertextSHA256: hex.EncodeToString(r.CipherSHA256)}
 }
 
 // Beat is one received heartbeat.

@@ -152,6 +152,10 @@ type Receipt struct {
 	ID        string    `json:"id"`
 	PortalRef string    `json:"portal_ref"` // the portal's own reference, e.g. "2026/000123"
 	Received  time.Time `json:"received"`
+	// CiphertextSHA256 is the hex SHA-256 of the ciphertext the portal stored: the kiosk
+	// purges its copy only when it matches what it sent, so bytes damaged on the way are
+	// never mistaken for delivered.
+	CiphertextSHA256 string `json:"ciphertext_sha256,omitempty"`
 }
 
 // Heartbeat is the device's health, sent every minute. No personal data.
