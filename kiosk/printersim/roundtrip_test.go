@@ -1,30 +1,18 @@
-package printersim_test
+package printersim
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/draw"
-	"image/png"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"infomat/kiosk/printer"
-	"infomat/kiosk/printersim"
 	"infomat/kiosk/serialport"
 	"infomat/kiosk/serialport/ptytest"
 	"infomat/receipt"
 )
-
-const trackURL = "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2"
 
 var labels = map[string]string{
 	receipt.MsgRef: "Numer zgłoszenia", receipt.MsgDate: "Data", receipt.MsgProcedure: "Sprawa",
@@ -53,7 +41,7 @@ type pipeDev struct{ *io.PipeReader }
 
 func (pipeDev) Write(p []byte) (int, error) { return len(p), nil }
 
-func decodeAll(t *testing.T, s *printersim.Sim) []string {
+func decodeAll(t *testing.T, s *Sim) []string {
 	t.Helper()
 	img := s.PNG()
 	var got []string
@@ -87,7 +75,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, w := io.Pipe()
-			s := printersim.New(pipeDev{r}, p.WidthDots)
+			s := New(pipeDev{r}, p.WidthDots)
 			s.SetDrainRate(0)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -133,7 +121,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 // XON/XOFF on a pseudo-terminal, the simulator on the other end at its default speed.
 func TestPrinterOverPty(t *testing.T) {
 	pair := ptytest.New(t)
-	s := printersim.New(pair.Device, printer.Profile58.WidthDots)
+	s := New(pair.Device, printer.Profile58.WidthDots)
 	s.SetLog(t.Logf)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -185,38 +173,8 @@ func TestPrinterOverPty(t *testing.T) {
 		t.Errorf("a cut was printed after the paper ran out")
 	}
 	// No paper at all: nothing is sent.
-	s.SetState(printersim.State{CoverOpen: true})
+	s.SetState(State{CoverOpen: true})
 	if err := pr.Print(ctx, submission()); !errors.Is(err, printer.ErrCoverOpen) {
 		t.Errorf("Print with the cover open: %v, want ErrCoverOpen", err)
 	}
-}
-
-func savePNG(t *testing.T, name string, img image.Image) {
-	dir := os.Getenv("PRINTERSIM_PNG_DIR")
-	if dir == "" {
-		return
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func decodeQR(img image.Image, r image.Rectangle) (string, error) {
-	const pad = 32
-	crop := image.NewGray(image.Rect(0, 0, r.Dx()+2*pad, r.Dy()+2*pad))
-	draw.Draw(crop, crop.Bounds(), image.White, image.Point{}, draw.Src)
-	draw.Draw(crop, r.Sub(r.Min).Add(image.Pt(pad, pad)), img, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		return "", err
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
 }
