@@ -24,6 +24,10 @@ type Status struct {
 	DiskFree       uint64 // bytes free in the data directory
 	DiskProblem    string // e.g. read-only, nearly full; empty when fine
 	AppVersion     string
+	OutOfService   bool   // no valid content: residents see the out-of-service screen
+	ClockProblem   string // why the clock is not trusted; empty when it is
+	Salvaged       int    // submissions recovered from a corrupt store
+	Unrecoverable  int    // submissions in a corrupt store that could not be recovered
 }
 
 // Version is the kiosk's version; release builds set it with

@@ -145,6 +145,9 @@ type Submission struct {
 	ContentVersion string    `json:"content_version"`
 	Created        time.Time `json:"created"`
 	Ciphertext     []byte    `json:"ciphertext"` // age, to the municipality's recipient key
+	// ClockSuspect: the kiosk's clock was not trusted when it filed this, so Created is only a
+	// lower bound; the portal's own receive time is the one to go by.
+	ClockSuspect bool `json:"clock_suspect,omitempty"`
 }
 
 // Receipt is the portal's acknowledgement; the same ID always gets the same receipt.
@@ -173,6 +176,11 @@ type Heartbeat struct {
 	Uptime         float64   `json:"uptime_seconds"`
 	AppVersion     string    `json:"app_version"`
 	Sent           time.Time `json:"sent"`
+	// Faults beyond the devices, for the fleet view.
+	OutOfService  bool `json:"out_of_service,omitempty"` // no valid content: residents see "out of service"
+	ClockSuspect  bool `json:"clock_suspect,omitempty"`  // the clock is behind the latest trusted time, or far from the portal's
+	Salvaged      int  `json:"salvaged,omitempty"`       // submissions recovered from a corrupt store and queued again
+	Unrecoverable int  `json:"unrecoverable,omitempty"`  // submissions in a corrupt store that could not be recovered
 }
 
 // Error is every error response's body, with an HTTP status of 4xx or 5xx.
