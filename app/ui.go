@@ -34,7 +34,7 @@ type Deps struct {
 	// until ContentUpdated brings some.
 	Content *content.Bundle
 	// Office is where residents are sent from the out-of-service screen; nil when unknown.
-	Office *kiosk.Office
+	Office  *kiosk.Office
 	Index   *search.Index // BuildIndex(Content) when nil
 	Loc     *l10n.Localizer
 	Idle    IdleTimer
