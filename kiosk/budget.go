@@ -44,8 +44,8 @@ func LoadWithin(fsys fs.FS, budget int64) (*content.Bundle, error) {
 	}
 	grown := int64(liveHeap()) - int64(before)
 	if grown > budget {
-		return nil, fmt.Errorf("%w: %d MiB after loading, budget %d MiB (setting %s)",
-			ErrOverBudget, grown>>20, budget>>20, SettingContentMemory)
+		return nil, fmt.Errorf("%w: %.1f MiB after loading, budget %.1f MiB (setting %s)",
+			ErrOverBudget, float64(grown)/(1<<20), float64(budget)/(1<<20), SettingContentMemory)
 	}
 	return b, nil
 }
