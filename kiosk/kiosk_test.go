@@ -283,3 +283,23 @@ func TestFolderOverMemoryBudgetIsRejected(t *testing.T) {
 		t.Errorf("budget after setting 1024 = %d", got)
 	}
 }
+
+// The office details survive the store being moved aside as corrupt: the data directory
+// keeps a copy.
+func TestOfficeSurvivesANewStore(t *testing.T) {
+	dataDir := t.TempDir()
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
+	other, _ := age.GenerateX25519Identity()
+	edit(t, filepath.Join(dir, "gmina.yaml"), SampleKey(), other.Recipient().String())
+	if _, _, err := LoadContent(WithOfficeFile(openStore(t), dataDir), dir, Policy{}, quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := WithOfficeFile(openStore(t), dataDir) // the old store is gone
+	if _, _, err := LoadContent(fresh, "", Policy{Provisioned: true}, quietLog()); !errors.Is(err, ErrOutOfService) {
+		t.Fatalf("fresh store: %v, want out of service", err)
+	}
+	if o, ok := RememberedOffice(fresh); !ok || o.Name != "Gmina Testowa" {
+		t.Fatalf("office after a fresh store = %+v, %v", o, ok)
+	}
+}

@@ -101,7 +101,8 @@ func runKiosk(args []string) (code int) {
 	}
 	policy := kiosk.Policy{Provisioned: provisioned(*dataDir), MemoryBudget: kiosk.ContentMemoryBudget(st)}
 	var outOfService atomic.Bool
-	bundle, src, err := startContent(st, *contentDir, policy, log)
+	contentStore := kiosk.WithOfficeFile(st, *dataDir)
+	bundle, src, err := startContent(st, contentStore, *contentDir, policy, log)
 	switch {
 	case errors.Is(err, kiosk.ErrOutOfService):
 		outOfService.Store(true)
@@ -179,7 +180,7 @@ func runKiosk(args []string) (code int) {
 		Submit:  submitter,
 		Service: svc,
 		Reload: func() (*content.Bundle, error) {
-			b, src, err := kiosk.LoadContent(st, "", policy, log)
+			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
 			if err == nil {
 				submitter.Content = b
 				current.version, current.source = b.Version, src
@@ -206,7 +207,7 @@ func runKiosk(args []string) (code int) {
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
-	if o, ok := kiosk.RememberedOffice(st); ok {
+	if o, ok := kiosk.RememberedOffice(contentStore); ok {
 		deps.Office = &o
 	}
 
@@ -218,7 +219,7 @@ func runKiosk(args []string) (code int) {
 			return heartbeat(ctx, svc, st, devices, current.version)
 		},
 		OnContent: func(version uint64) {
-			b, src, err := kiosk.LoadContent(st, "", policy, log)
+			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
 			if err != nil {
 				log.Error("new content could not be loaded", "version", version, "err", err)
 				return
@@ -413,7 +414,8 @@ func undoContentStart(st *store.Store, log *slog.Logger) {
 // startContent picks the content for a kiosk start. A new bundle gets one start to show its
 // first frame (runKiosk confirms it then); a start that finds it still unconfirmed after an
 // attempt goes back to the previous bundle (see store.BeginContentStart).
-func startContent(st *store.Store, dir string, p kiosk.Policy, log *slog.Logger) (*content.Bundle, kiosk.Source, error) {
+// cs is st as LoadContent should use it (kiosk.WithOfficeFile).
+func startContent(st *store.Store, cs kiosk.ContentStore, dir string, p kiosk.Policy, log *slog.Logger) (*content.Bundle, kiosk.Source, error) {
 	switch check, err := st.BeginContentStart(); {
 	case err != nil:
 		log.Error("content start check failed", "err", err)
@@ -424,5 +426,5 @@ func startContent(st *store.Store, dir string, p kiosk.Policy, log *slog.Logger)
 		log.Error("new content never showed a frame and there is no previous bundle; dropped",
 			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label)
 	}
-	return kiosk.LoadContent(st, dir, p, log)
+	return kiosk.LoadContent(cs, dir, p, log)
 }

@@ -81,7 +81,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 
 	step(2, "Treść")
 	enrolled := provisioned(*dataDir)
-	b, src, err := kiosk.LoadContent(st, "", kiosk.Policy{Provisioned: enrolled}, log)
+	b, src, err := kiosk.LoadContent(kiosk.WithOfficeFile(st, *dataDir), "", kiosk.Policy{Provisioned: enrolled}, log)
 	switch {
 	case errors.Is(err, kiosk.ErrOutOfService):
 		done(checkResult{Check: "Treść", Message: "brak ważnej treści gminy — mieszkańcy widzą ekran „Kiosk chwilowo nieczynny”; sprawdź połączenie z portalem: infomat sync --once"})

@@ -50,7 +50,7 @@ func TestStartFallsBackToPreviousBundle(t *testing.T) {
 	if err := st.PutContent("good", "portal v1", bundleFiles(t, "Gmina Dobra")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _, err := startContent(st, "", p, log); err != nil || b.Municipality.Name != "Gmina Dobra" {
+	if b, _, err := startContent(st, st, "", p, log); err != nil || b.Municipality.Name != "Gmina Dobra" {
 		t.Fatalf("first start: %v", err)
 	}
 	if err := st.ConfirmContent(); err != nil { // its first frame
@@ -62,7 +62,7 @@ func TestStartFallsBackToPreviousBundle(t *testing.T) {
 	}
 	st.Close()
 	st = open()
-	if b, _, err := startContent(st, "", p, log); err != nil || b.Municipality.Name != "Gmina Nowa" {
+	if b, _, err := startContent(st, st, "", p, log); err != nil || b.Municipality.Name != "Gmina Nowa" {
 		t.Fatalf("start with the new bundle: %v", err)
 	}
 	st.Close() // crash: no ConfirmContent
@@ -70,7 +70,7 @@ func TestStartFallsBackToPreviousBundle(t *testing.T) {
 	st = open()
 	defer st.Close()
 	logs.Reset()
-	b, src, err := startContent(st, "", p, log)
+	b, src, err := startContent(st, st, "", p, log)
 	if err != nil || src != kiosk.FromStore || b.Municipality.Name != "Gmina Dobra" {
 		t.Fatalf("start after the failed one: %v %v, want Gmina Dobra", src, err)
 	}
@@ -86,8 +86,8 @@ func TestStartFallsBackToPreviousBundle(t *testing.T) {
 	if err := st2.PutContent("only", "x", bundleFiles(t, "Gmina Jedyna")); err != nil {
 		t.Fatal(err)
 	}
-	startContent(st2, "", p, log) // attempt, no frame
-	if _, _, err := startContent(st2, "", p, log); !errors.Is(err, kiosk.ErrOutOfService) {
+	startContent(st2, st2, "", p, log) // attempt, no frame
+	if _, _, err := startContent(st2, st2, "", p, log); !errors.Is(err, kiosk.ErrOutOfService) {
 		t.Fatalf("only bundle failed its start: %v, want out of service", err)
 	}
 }
