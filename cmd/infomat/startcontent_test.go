@@ -91,3 +91,22 @@ func TestStartFallsBackToPreviousBundle(t *testing.T) {
 		t.Fatalf("only bundle failed its start: %v, want out of service", err)
 	}
 }
+
+// The heartbeat tells the portal when residents see the out-of-service screen.
+func TestHeartbeatReportsOutOfService(t *testing.T) {
+	dir := t.TempDir()
+	st, _, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := true
+	svc := &kiosk.ServiceMode{DataDir: dir, OutOfService: func() bool { return out }}
+	if hb := heartbeat(context.Background(), svc, st, &kiosk.Devices{}, ""); !hb.OutOfService {
+		t.Fatalf("heartbeat of an out-of-service kiosk: %+v", hb)
+	}
+	out = false
+	if hb := heartbeat(context.Background(), svc, st, &kiosk.Devices{}, "v1"); hb.OutOfService {
+		t.Fatalf("heartbeat after content arrived: %+v", hb)
+	}
+}
