@@ -62,8 +62,13 @@ func TestOutOfServiceScreen(t *testing.T) {
 	h.tap("Wstecz")
 	h.mustSee("Kiosk chwilowo nieczynny")
 
+	crest := fyne.NewStaticResource("herb.png", []byte("png"))
+	h.ui.d.CrestOf = func(*content.Bundle) fyne.Resource { return crest }
 	h.ui.ContentUpdated(bundle(t))
 	h.mustSee("Sprawy urzędowe")
+	if h.ui.d.Crest != crest {
+		t.Error("the new content's coat of arms is not shown")
+	}
 	h.mustNotSee("Kiosk chwilowo nieczynny")
 }
 

@@ -214,7 +214,8 @@ func (u *UI) ContentUpdated(b *content.Bundle) {
 
 func (u *UI) applyPending() {
 	if u.pending != nil {
-		u.d.Content, u.d.Index, u.pending = u.pending, BuildIndex(u.pending), nil
+		u.setContent(u.pending)
+		u.pending = nil
 	}
 }
 
@@ -225,10 +226,17 @@ func (u *UI) reload() error {
 	if err != nil {
 		return err
 	}
-	u.d.Content = b
-	u.d.Index = BuildIndex(b)
+	u.setContent(b)
 	u.applyLook()
 	return nil
+}
+
+// setContent switches to b, with its index and coat of arms.
+func (u *UI) setContent(b *content.Bundle) {
+	u.d.Content, u.d.Index = b, BuildIndex(b)
+	if u.d.CrestOf != nil {
+		u.d.Crest = u.d.CrestOf(b)
+	}
 }
 
 // contentState is the service screen's content line; out of service comes first.

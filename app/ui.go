@@ -34,14 +34,16 @@ type Deps struct {
 	// until ContentUpdated brings some.
 	Content *content.Bundle
 	// Office is where residents are sent from the out-of-service screen; nil when unknown.
-	Office  *kiosk.Office
-	Index   *search.Index // BuildIndex(Content) when nil
-	Loc     *l10n.Localizer
-	Idle    IdleTimer
-	Crest   fyne.Resource // the municipality's coat of arms; may be nil
-	Submit  Submitter     // files online forms; nil hides "Złóż wniosek tutaj"
-	Printer Printer       // the receipt printer; nil hides printing
-	Service Service       // service cards, PIN and device status; nil disables service mode
+	Office *kiosk.Office
+	Index  *search.Index // BuildIndex(Content) when nil
+	Loc    *l10n.Localizer
+	Idle   IdleTimer
+	Crest  fyne.Resource // the municipality's coat of arms; may be nil
+	// CrestOf loads the coat of arms of content that replaces the shown one; nil keeps Crest.
+	CrestOf func(*content.Bundle) fyne.Resource
+	Submit  Submitter // files online forms; nil hides "Złóż wniosek tutaj"
+	Printer Printer   // the receipt printer; nil hides printing
+	Service Service   // service cards, PIN and device status; nil disables service mode
 	// Reload reads the content again (service screen); nil hides the action.
 	Reload func() (*content.Bundle, error)
 	// Maintenance leaves kiosk mode for a technician (window, closable); nil hides it.

@@ -177,6 +177,7 @@ func runKiosk(args []string) (code int) {
 		Loc:     loc,
 		Idle:    kiosk.NewIdle(*idle, time.Now),
 		Crest:   crest(bundle, log),
+		CrestOf: func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:  submitter,
 		Service: svc,
 		Reload: func() (*content.Bundle, error) {
