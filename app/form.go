@@ -25,6 +25,18 @@ type Submitter interface {
 	Submit(ctx context.Context, p *content.Procedure, a content.Answers) (ref string, at time.Time, err error)
 }
 
+// formGate is implemented by a Submitter that refuses the forms of some content
+// (kiosk.Submitter: the published sample key outside demo mode).
+type formGate interface {
+	Accepts(b *content.Bundle) error
+}
+
+// formsAccepted says whether the shown content's forms may be filed on this kiosk.
+func (u *UI) formsAccepted() bool {
+	g, ok := u.d.Submit.(formGate)
+	return !ok || g.Accepts(u.d.Content) == nil
+}
+
 // formSession is one resident's half-filled form. It lives only in memory and is dropped on
 // Home, on idle reset and after submitting.
 type formSession struct {
@@ -45,6 +57,9 @@ func (s *formSession) consentStep() int { return len(s.visible()) + 2 }
 
 // startForm opens the wizard for a procedure card.
 func (u *UI) startForm(p *content.Procedure) {
+	if !u.formsAccepted() {
+		return
+	}
 	u.form = &formSession{proc: p, answers: content.Answers{}}
 	u.push(route{kind: formScreen, id: p.ID})
 }

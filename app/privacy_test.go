@@ -31,7 +31,7 @@ func TestSubmittedPersonalDataLeavesNoTrace(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	h := newHarness(t)
-	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: h.ui.d.Content, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: h.ui.d.Content, Log: slog.New(slog.NewTextHandler(&logs, nil)), Demo: true}
 
 	h.openForm()
 	h.fillHappyPath()
@@ -86,7 +86,7 @@ func TestRealStoreFailureShowsNoReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t)
-	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: h.ui.d.Content}
+	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: h.ui.d.Content, Demo: true}
 	h.openForm()
 	h.fillHappyPath()
 	h.tap("Wszystko się zgadza — dalej")

@@ -87,7 +87,12 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 		return u.t("error.missing"), u.missing()
 	}
 	var parts []fyne.CanvasObject
-	if p.Form != nil && u.d.Submit != nil {
+	switch {
+	case p.Form == nil || u.d.Submit == nil:
+	case !u.formsAccepted():
+		// Said in the resident's language, in place of the button: no wizard to fill in vain.
+		parts = append(parts, u.warningText(u.t("card.apply.unavailable")))
+	default:
 		// The online form goes first: it is what the resident came to the kiosk for.
 		parts = append(parts, touch.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) }),
 			u.note(u.t("card.apply.note")))

@@ -141,7 +141,7 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		{u.t("service.queue"), fmt.Sprint(st.Queued)},
 		{u.t("service.oldest"), oldest},
 		{u.t("service.last_sync"), lastSync},
-		{u.t("service.content"), st.ContentVersion + " (" + st.ContentSource + ")"},
+		{u.t("service.content"), u.contentState(st)},
 		{u.t("service.disk"), disk},
 		{u.t("service.version"), st.AppVersion},
 	})
@@ -199,6 +199,13 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 // once on an untouched home screen).
 func (u *UI) ContentUpdated(b *content.Bundle) {
 	u.pending = b
+	if u.d.Content == nil {
+		// Out of service: nobody is reading anything; show it now.
+		u.applyPending()
+		u.applyLook()
+		u.render()
+		return
+	}
 	if u.atFreshHome() {
 		u.applyPending()
 		u.render()
@@ -207,7 +214,8 @@ func (u *UI) ContentUpdated(b *content.Bundle) {
 
 func (u *UI) applyPending() {
 	if u.pending != nil {
-		u.d.Content, u.d.Index, u.pending = u.pending, BuildIndex(u.pending), nil
+		u.setContent(u.pending)
+		u.pending = nil
 	}
 }
 
@@ -218,7 +226,23 @@ func (u *UI) reload() error {
 	if err != nil {
 		return err
 	}
-	u.d.Content = b
-	u.d.Index = BuildIndex(b)
+	u.setContent(b)
+	u.applyLook()
 	return nil
+}
+
+// setContent switches to b, with its index and coat of arms.
+func (u *UI) setContent(b *content.Bundle) {
+	u.d.Content, u.d.Index = b, BuildIndex(b)
+	if u.d.CrestOf != nil {
+		u.d.Crest = u.d.CrestOf(b)
+	}
+}
+
+// contentState is the service screen's content line; out of service comes first.
+func (u *UI) contentState(st kiosk.Status) string {
+	if st.OutOfService {
+		return "⚠ " + u.t("service.out_of_service")
+	}
+	return st.ContentVersion + " (" + st.ContentSource + ")"
 }

@@ -72,7 +72,7 @@ func TestSubmissionReachesPortalAndExports(t *testing.T) {
 		t.Fatalf("first pull: updated=%v err=%v", updated, err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, src, err := kiosk.LoadContent(st, "", log)
+	b, src, err := kiosk.LoadContent(st, "", kiosk.Policy{Provisioned: true}, log)
 	if err != nil || src != kiosk.FromStore {
 		t.Fatalf("content after pull: %v %v", src, err)
 	}
@@ -80,7 +80,8 @@ func TestSubmissionReachesPortalAndExports(t *testing.T) {
 	// A resident files the form on the kiosk.
 	h := newHarness(t)
 	h.ui.d.Content, h.ui.d.Index = b, BuildIndex(b)
-	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: b, Log: log}
+	// The portal serves the sample bundle, whose key is the published one: demo mode.
+	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: b, Log: log, Demo: true}
 	h.submitSampleForm()
 	ref := h.ui.lastReceiptRef()
 

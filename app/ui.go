@@ -29,14 +29,21 @@ type IdleTimer interface {
 
 // Deps is everything the UI needs from the rest of the kiosk.
 type Deps struct {
+	// Content is the bundle to show. nil: the kiosk has no valid content of its own and shows
+	// only the out-of-service screen (and, for a service card, the PIN and service screens)
+	// until ContentUpdated brings some.
 	Content *content.Bundle
-	Index   *search.Index // BuildIndex(Content) when nil
-	Loc     *l10n.Localizer
-	Idle    IdleTimer
-	Crest   fyne.Resource // the municipality's coat of arms; may be nil
-	Submit  Submitter     // files online forms; nil hides "Złóż wniosek tutaj"
-	Printer Printer       // the receipt printer; nil hides printing
-	Service Service       // service cards, PIN and device status; nil disables service mode
+	// Office is where residents are sent from the out-of-service screen; nil when unknown.
+	Office *kiosk.Office
+	Index  *search.Index // BuildIndex(Content) when nil
+	Loc    *l10n.Localizer
+	Idle   IdleTimer
+	Crest  fyne.Resource // the municipality's coat of arms; may be nil
+	// CrestOf loads the coat of arms of content that replaces the shown one; nil keeps Crest.
+	CrestOf func(*content.Bundle) fyne.Resource
+	Submit  Submitter // files online forms; nil hides "Złóż wniosek tutaj"
+	Printer Printer   // the receipt printer; nil hides printing
+	Service Service   // service cards, PIN and device status; nil disables service mode
 	// Reload reads the content again (service screen); nil hides the action.
 	Reload func() (*content.Bundle, error)
 	// Maintenance leaves kiosk mode for a technician (window, closable); nil hides it.
@@ -101,7 +108,7 @@ type UI struct {
 
 // New builds the UI into win and shows the home screen.
 func New(win fyne.Window, d Deps) *UI {
-	if d.Index == nil {
+	if d.Index == nil && d.Content != nil {
 		d.Index = BuildIndex(d.Content)
 	}
 	u := &UI{win: win, d: d, t: d.Loc.T}
@@ -221,6 +228,10 @@ func (u *UI) current() route { return u.stack[len(u.stack)-1] }
 // render rebuilds the current screen from its route.
 func (u *UI) render() {
 	r := u.current()
+	if u.d.Content == nil && r.kind != pinScreen && r.kind != serviceScreen {
+		u.win.SetContent(u.outOfServiceView())
+		return
+	}
 	var body fyne.CanvasObject
 	var title string
 	switch r.kind {
@@ -274,5 +285,9 @@ func (u *UI) topBar(title string) fyne.CanvasObject {
 
 // applyLook installs the theme for the current look.
 func (u *UI) applyLook() {
-	fyne.CurrentApp().Settings().SetTheme(newTheme(u.look, u.d.Content.Municipality.Color))
+	color := ""
+	if u.d.Content != nil {
+		color = u.d.Content.Municipality.Color
+	}
+	fyne.CurrentApp().Settings().SetTheme(newTheme(u.look, color))
 }

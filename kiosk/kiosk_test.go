@@ -3,12 +3,16 @@ package kiosk
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"infomat/assets"
 	"infomat/store"
@@ -90,14 +94,14 @@ func TestFolderContentBecomesLastGood(t *testing.T) {
 
 	dir := contentDir(t)
 	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
-	b, src, err := LoadContent(st, dir, log)
+	b, src, err := LoadContent(st, dir, Policy{}, log)
 	if err != nil || src != FromFolder || b.Municipality.Name != "Gmina Testowa" {
 		t.Fatalf("folder: %v %v %v", src, err, b)
 	}
 	good := b.Version
 
 	// Restart with no folder: the store serves the same bundle.
-	b, src, err = LoadContent(st, "", log)
+	b, src, err = LoadContent(st, "", Policy{}, log)
 	if err != nil || src != FromStore || b.Version != good {
 		t.Fatalf("restart: %v %v", src, err)
 	}
@@ -106,7 +110,7 @@ func TestFolderContentBecomesLastGood(t *testing.T) {
 	card := filepath.Join(dir, "procedury", "zameldowanie-pobyt-staly.yaml")
 	edit(t, card, "kategoria: meldunek", "kategoria: nieistniejaca")
 	logs.Reset()
-	b, src, err = LoadContent(st, dir, log)
+	b, src, err = LoadContent(st, dir, Policy{}, log)
 	if err != nil || src != FromStore || b.Version != good {
 		t.Fatalf("broken folder: %v %v", src, err)
 	}
@@ -120,7 +124,7 @@ func TestBrokenFolderWithEmptyStoreFallsBackToEmbedded(t *testing.T) {
 	st := openStore(t)
 	dir := contentDir(t)
 	edit(t, filepath.Join(dir, "gmina.yaml"), "kod: 99-150", "kod: 99150")
-	b, src, err := LoadContent(st, dir, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	b, src, err := LoadContent(st, dir, Policy{}, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	if err != nil || src != FromEmbedded || b.Municipality.Name != "Gmina Przykładowa" {
 		t.Fatalf("%v %v", src, err)
 	}
@@ -134,7 +138,7 @@ func TestInvalidStoredContentFallsBackToEmbedded(t *testing.T) {
 	if err := st.PutContent("x", "test", map[string][]byte{"gmina.yaml": []byte("nazwa: [")}); err != nil {
 		t.Fatal(err)
 	}
-	b, src, err := LoadContent(st, "", slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	b, src, err := LoadContent(st, "", Policy{}, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	if err != nil || src != FromEmbedded || b == nil {
 		t.Fatalf("%v %v", src, err)
 	}
@@ -181,5 +185,121 @@ func TestDiskStateAndVersion(t *testing.T) {
 	}
 	if AppVersion() == "" {
 		t.Fatal("empty version")
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// A provisioned kiosk never shows the embedded sample: with no content of its own (first
+// download failed, store moved aside as corrupt, stored bundle invalid) it is out of service.
+func TestProvisionedKioskNeverShowsEmbedded(t *testing.T) {
+	provisioned := Policy{Provisioned: true}
+	st := openStore(t)
+	if b, src, err := LoadContent(st, "", provisioned, quietLog()); !errors.Is(err, ErrOutOfService) || b != nil {
+		t.Fatalf("empty store: %v %v %v, want ErrOutOfService", b != nil, src, err)
+	}
+	if err := st.PutContent("x", "test", map[string][]byte{"gmina.yaml": []byte("nazwa: [")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadContent(st, "", provisioned, quietLog()); !errors.Is(err, ErrOutOfService) {
+		t.Fatalf("invalid stored content: %v, want ErrOutOfService", err)
+	}
+	// Not provisioned: the sample is still the demo.
+	if _, src, err := LoadContent(st, "", Policy{}, quietLog()); err != nil || src != FromEmbedded {
+		t.Fatalf("not provisioned: %v %v, want embedded", src, err)
+	}
+}
+
+// With the active bundle unreadable the previous good one is shown.
+func TestInvalidActiveContentFallsBackToPrevious(t *testing.T) {
+	st := openStore(t)
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
+	if _, _, err := LoadContent(st, dir, Policy{}, quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ConfirmContent(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutContent("x", "broken", map[string][]byte{"gmina.yaml": []byte("nazwa: [")}); err != nil {
+		t.Fatal(err)
+	}
+	b, src, err := LoadContent(st, "", Policy{Provisioned: true}, quietLog())
+	if err != nil || src != FromPrevious || b.Municipality.Name != "Gmina Testowa" {
+		t.Fatalf("%v %v, want the previous bundle", src, err)
+	}
+}
+
+// The office details of content shown are remembered for the out-of-service screen; the
+// sample's never are.
+func TestOfficeRemembered(t *testing.T) {
+	st := openStore(t)
+	if _, _, err := LoadContent(st, "", Policy{}, quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := RememberedOffice(st); ok {
+		t.Fatalf("the sample's office was remembered: %+v", o)
+	}
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
+	other, _ := age.GenerateX25519Identity()
+	edit(t, filepath.Join(dir, "gmina.yaml"), SampleKey(), other.Recipient().String())
+	if _, _, err := LoadContent(st, dir, Policy{}, quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	o, ok := RememberedOffice(st)
+	if !ok || o.Name != "Gmina Testowa" || o.City == "" || len(o.Hours) == 0 {
+		t.Fatalf("remembered office = %+v, %v", o, ok)
+	}
+}
+
+// A folder whose bundle needs more memory than the budget is not activated.
+func TestFolderOverMemoryBudgetIsRejected(t *testing.T) {
+	st := openStore(t)
+	var logs bytes.Buffer
+	_, src, err := LoadContent(st, contentDir(t), Policy{MemoryBudget: 1}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil || src != FromEmbedded {
+		t.Fatalf("%v %v, want the embedded content kept", src, err)
+	}
+	if _, _, err := st.ActiveContent(); !errors.Is(err, store.ErrNoContent) {
+		t.Fatalf("over-budget folder was stored: %v", err)
+	}
+	if !strings.Contains(logs.String(), "content_memory_mb") {
+		t.Errorf("log does not name the setting:\n%s", logs.String())
+	}
+	if _, err := LoadWithin(assets.DefaultContent(), 1); !errors.Is(err, ErrOverBudget) {
+		t.Errorf("LoadWithin(1 byte) = %v, want ErrOverBudget", err)
+	}
+	if _, err := LoadWithin(assets.DefaultContent(), DefaultContentMemoryMB<<20); err != nil {
+		t.Errorf("the sample does not load within the default budget: %v", err)
+	}
+	if got := ContentMemoryBudget(st); got != DefaultContentMemoryMB<<20 {
+		t.Errorf("default budget = %d", got)
+	}
+	if err := st.SetSetting(SettingContentMemory, "1024"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ContentMemoryBudget(st); got != 1024<<20 {
+		t.Errorf("budget after setting 1024 = %d", got)
+	}
+}
+
+// The office details survive the store being moved aside as corrupt: the data directory
+// keeps a copy.
+func TestOfficeSurvivesANewStore(t *testing.T) {
+	dataDir := t.TempDir()
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), "nazwa: Gmina Przykładowa", "nazwa: Gmina Testowa")
+	other, _ := age.GenerateX25519Identity()
+	edit(t, filepath.Join(dir, "gmina.yaml"), SampleKey(), other.Recipient().String())
+	if _, _, err := LoadContent(WithOfficeFile(openStore(t), dataDir), dir, Policy{}, quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := WithOfficeFile(openStore(t), dataDir) // the old store is gone
+	if _, _, err := LoadContent(fresh, "", Policy{Provisioned: true}, quietLog()); !errors.Is(err, ErrOutOfService) {
+		t.Fatalf("fresh store: %v, want out of service", err)
+	}
+	if o, ok := RememberedOffice(fresh); !ok || o.Name != "Gmina Testowa" {
+		t.Fatalf("office after a fresh store = %+v, %v", o, ok)
 	}
 }

@@ -22,6 +22,8 @@ type ServiceMode struct {
 	Content func() (version string, source Source)
 	// Sync reports the background sync; nil when the device is not provisioned.
 	Sync func() (last time.Time, lastErr string)
+	// OutOfService reports that residents see the out-of-service screen; nil: never.
+	OutOfService func() bool
 
 	session *service.Session
 }
@@ -67,6 +69,9 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 	if s.Content != nil {
 		v, src := s.Content()
 		st.ContentVersion, st.ContentSource = v, string(src)
+	}
+	if s.OutOfService != nil {
+		st.OutOfService = s.OutOfService()
 	}
 	if s.Sync != nil {
 		st.SyncConfigured = true

@@ -19,6 +19,9 @@ const (
 	SettingReaderPort   = "reader_port"
 	SettingReaderBaud   = "reader_baud"
 	SettingReaderKind   = "reader_kind"
+	// SettingContentMemory is the memory budget (MiB) a new content bundle must load within
+	// before it becomes active.
+	SettingContentMemory = "content_memory_mb"
 )
 
 // Setting describes one device setting.
@@ -38,6 +41,15 @@ var Settings = []Setting{
 	{Key: SettingReaderPort, Help: "port czytnika kart serwisowych, np. /dev/infomat-reader; pusty = bez czytnika", Check: checkPort},
 	{Key: SettingReaderBaud, Help: "prędkość portu czytnika (domyślnie 9600)", Check: checkBaud},
 	{Key: SettingReaderKind, Help: "rodzaj czytnika: rdm6300, magstripe albo line (domyślnie rdm6300)", Check: oneOf("rdm6300", "magstripe", "line")},
+	{Key: SettingContentMemory, Help: "ile pamięci (MiB) może zająć wczytana nowa treść, zanim zostanie włączona (domyślnie 512); większa zostaje odrzucona, a kiosk pokazuje dotychczasową", Check: checkMemory},
+}
+
+func checkMemory(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 64 || n > 65536 {
+		return fmt.Errorf("%q: podaj liczbę MiB od 64 do 65536", v)
+	}
+	return nil
 }
 
 // LookupSetting finds a setting by key.

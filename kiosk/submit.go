@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -22,6 +23,21 @@ type Submitter struct {
 	Now     func() time.Time
 	// Queued, when set, is called after each committed submission (to start a sync).
 	Queued func()
+	// Demo allows forms on content whose key is the published sample key (--demo): for
+	// trying the kiosk out, never for residents.
+	Demo bool
+}
+
+// Accepts says whether forms of bundle b may be filed on this kiosk: nil, or ErrSampleKey.
+// The UI asks it to decide whether to offer a form at all; Submit enforces it.
+func (s *Submitter) Accepts(b *content.Bundle) error {
+	if b == nil {
+		return errors.New("no content")
+	}
+	if !s.Demo && IsSampleKey(b.Municipality.SubmissionKey) {
+		return ErrSampleKey
+	}
+	return nil
 }
 
 // Payload is what the portal decrypts: the answers with their questions, so the office reads
@@ -47,6 +63,12 @@ type PayloadAnswer struct {
 func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.Answers) (string, time.Time, error) {
 	if p.Form == nil {
 		return "", time.Time{}, fmt.Errorf("submit %s: the card has no form", p.ID)
+	}
+	if err := s.Accepts(s.Content); err != nil {
+		if s.Log != nil {
+			s.Log.Error("submission refused", "procedure", p.ID, "err", err)
+		}
+		return "", time.Time{}, fmt.Errorf("submit %s: %w", p.ID, err)
 	}
 	to, err := age.ParseX25519Recipient(s.Content.Municipality.SubmissionKey)
 	if err != nil {

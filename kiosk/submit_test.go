@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -54,7 +55,8 @@ func TestSubmitEncryptsToTheMunicipalityAndLogsNothingPersonal(t *testing.T) {
 		t.Fatal("sample card has no form")
 	}
 	var logs bytes.Buffer
-	s := &Submitter{Outbox: ob, Content: b, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+	// The sample's key is published: only a demo kiosk files forms to it.
+	s := &Submitter{Outbox: ob, Content: b, Log: slog.New(slog.NewTextHandler(&logs, nil)), Demo: true,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }}
 	answers := content.Answers{"imie": "Zażółć", "nazwisko": "Gęślą", "pesel": "44051401359",
 		"adres": "ul. Polna 5", "kod": "99-150", "data_przeprowadzki": "01.11.2026", "tytul": "najem",
@@ -106,5 +108,63 @@ func TestSubmitEncryptsToTheMunicipalityAndLogsNothingPersonal(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), ref) {
 		t.Errorf("the log does not even name the reference: %s", logs.String())
+	}
+}
+
+func TestSampleKeyIsTheTestdataKey(t *testing.T) {
+	if got, want := SampleKey(), sampleIdentity(t).Recipient().String(); got != want {
+		t.Fatalf("SampleKey() = %q, want the recipient of testdata/przykladowa.agekey %q", got, want)
+	}
+	if !IsSampleKey(" " + strings.ToUpper(SampleKey()) + "\n") {
+		t.Error("the sample key in other case or with spaces is not recognised")
+	}
+	other, _ := age.GenerateX25519Identity()
+	if IsSampleKey(other.Recipient().String()) {
+		t.Error("a municipality's own key counts as the sample key")
+	}
+}
+
+// Outside demo mode a form on content with the sample key is refused with ErrSampleKey and
+// nothing is queued; a municipality's own key is accepted.
+func TestSubmitRefusesSampleKeyOutsideDemo(t *testing.T) {
+	st, _, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := content.Load(assets.DefaultContent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := b.Procedure("zameldowanie-pobyt-staly")
+	answers := content.Answers{"imie": "Jan", "nazwisko": "Nowak", "pesel": "44051401359",
+		"adres": "ul. Polna 5", "kod": "99-150", "data_przeprowadzki": "01.11.2026", "tytul": "najem"}
+	s := &Submitter{Outbox: ob, Content: b}
+	if err := s.Accepts(b); !errors.Is(err, ErrSampleKey) {
+		t.Fatalf("Accepts(sample) = %v, want ErrSampleKey", err)
+	}
+	if _, _, err := s.Submit(context.Background(), p, answers); !errors.Is(err, ErrSampleKey) {
+		t.Fatalf("Submit on the sample key = %v, want ErrSampleKey", err)
+	}
+	if stats, _ := ob.Stats(); stats.Queued != 0 {
+		t.Fatalf("%d submissions queued although refused", stats.Queued)
+	}
+
+	// The municipality's own key: accepted.
+	own, _ := age.GenerateX25519Identity()
+	dir := contentDir(t)
+	edit(t, filepath.Join(dir, "gmina.yaml"), SampleKey(), own.Recipient().String())
+	mine, err := content.Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Content = mine
+	p, _ = mine.Procedure("zameldowanie-pobyt-staly")
+	if _, _, err := s.Submit(context.Background(), p, answers); err != nil {
+		t.Fatalf("Submit on the municipality's own key: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the kiosk on its embedded default content ("Gmina Przykładowa"). Extra arguments go to
-# the kiosk: --windowed for a window instead of full screen, --data DIR, --content DIR.
+# Runs the kiosk on its embedded default content ("Gmina Przykładowa") in demo mode (--demo:
+# its forms encrypt to the sample key, whose private half is published in testdata/, so never
+# on a kiosk for residents). Extra arguments go to the kiosk: --windowed for a window instead
+# of full screen, --data DIR, --content DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh run
@@ -9,4 +11,4 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "see it headless with: scripts/screenshot.sh" >&2
   exit 1
 fi
-exec go run ./cmd/infomat "$@"
+exec go run ./cmd/infomat --demo "$@"

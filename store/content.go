@@ -15,15 +15,20 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// keyActive is the content bucket key of the active bundle's manifest.
-const keyActive = "active"
+// Content bucket keys: the active bundle's manifest, the previous good one (the fallback when
+// a new bundle fails to show) and the remembered office details.
+const (
+	keyActive   = "active"
+	keyPrevious = "previous"
+	keyOffice   = "office"
+)
 
 var (
 	// ErrNoContent is returned by ActiveContent when no bundle was stored yet.
 	ErrNoContent = errors.New("no content bundle stored")
 	// ErrCorruptContent is wrapped by ActiveContent when a file's blob is
-	// missing or doesn't match its sha256; the caller should fall back to the
-	// embedded content.
+	// missing or doesn't match its sha256; the caller falls back to the
+	// previous bundle (PreviousContent).
 	ErrCorruptContent = errors.New("stored content is corrupt")
 )
 
@@ -33,6 +38,7 @@ type ContentInfo struct {
 	ActivatedAt    time.Time
 	Files          int   // number of paths
 	Bytes          int64 // sum of file sizes (before blob deduplication)
+	Unconfirmed    bool  // activated, not yet shown by a kiosk start
 }
 
 // manifest is the JSON stored under content/active.
@@ -41,6 +47,10 @@ type manifest struct {
 	Label       string            `json:"label"`
 	ActivatedAt time.Time         `json:"activated_at"`
 	Files       map[string]string `json:"files"` // path -> sha256 hex
+	// Unconfirmed: activated but not yet shown by a kiosk start (ConfirmContent); Attempts
+	// counts the starts that tried to show it (BeginContentStart).
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
+	Attempts    int  `json:"attempts,omitempty"`
 }
 
 // PutContent makes files the active content bundle. Paths are slash-separated
@@ -48,7 +58,8 @@ type manifest struct {
 // backslashes); a path can't be both a file and a directory.
 //
 // In ONE transaction it writes the blobs the store lacks, switches the
-// manifest and deletes blobs the new manifest doesn't reference, so after a
+// manifest (the confirmed bundle it replaces is kept as the previous one, see
+// activation.go) and deletes blobs neither manifest references, so after a
 // crash either the old or the new bundle is complete and active. Hashing
 // happens before the transaction to keep the write lock short. files must not
 // be modified during the call. The database file does not shrink when blobs
@@ -75,12 +86,8 @@ func (s *Store) PutContent(version, label string, files map[string][]byte) error
 		m.Files[p] = h
 		byHash[h] = data
 	}
-	raw, err := json.Marshal(&m)
-	if err != nil {
-		return fmt.Errorf("put content %s: encode manifest: %w", version, err)
-	}
 
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		blobs, err := bucket(tx, bucketBlobs)
 		if err != nil {
 			return err
@@ -105,10 +112,14 @@ func (s *Store) PutContent(version, label string, files map[string][]byte) error
 				return fmt.Errorf("write blob %s: %w", h, err)
 			}
 		}
-		if err := content.Put([]byte(keyActive), raw); err != nil {
-			return fmt.Errorf("write manifest: %w", err)
+		prev, err := switchManifest(content, &m)
+		if err != nil {
+			return err
 		}
-		return deleteAllBut(blobs, func(k []byte) bool { _, ok := byHash[string(k)]; return ok })
+		return deleteAllBut(blobs, func(k []byte) bool {
+			_, ok := byHash[string(k)]
+			return ok || prev[string(k)]
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("put content %s: %w", version, err)
@@ -130,6 +141,15 @@ func (s *Store) PutContent(version, label string, files map[string][]byte) error
 // A blob that is missing or whose sha256 doesn't match is an error naming the
 // file and wrapping ErrCorruptContent.
 func (s *Store) ActiveContent() (fs.FS, ContentInfo, error) {
+	fsys, info, err := s.readBundle(keyActive)
+	if err != nil {
+		return nil, ContentInfo{}, fmt.Errorf("active content: %w", err)
+	}
+	return fsys, info, nil
+}
+
+// readBundle reads and verifies the bundle whose manifest is under key.
+func (s *Store) readBundle(key string) (fs.FS, ContentInfo, error) {
 	var (
 		m     manifest
 		files map[string][]byte
@@ -143,7 +163,7 @@ func (s *Store) ActiveContent() (fs.FS, ContentInfo, error) {
 		if err != nil {
 			return err
 		}
-		raw := content.Get([]byte(keyActive))
+		raw := content.Get([]byte(key))
 		if raw == nil {
 			return ErrNoContent
 		}
@@ -154,13 +174,13 @@ func (s *Store) ActiveContent() (fs.FS, ContentInfo, error) {
 		return err
 	})
 	if err != nil {
-		return nil, ContentInfo{}, fmt.Errorf("active content: %w", err)
+		return nil, ContentInfo{}, err
 	}
 	fsys, err := newMemFS(files, m.ActivatedAt)
 	if err != nil {
-		return nil, ContentInfo{}, fmt.Errorf("active content: manifest: %v: %w", err, ErrCorruptContent)
+		return nil, ContentInfo{}, fmt.Errorf("manifest: %v: %w", err, ErrCorruptContent)
 	}
-	info := ContentInfo{Version: m.Version, Label: m.Label, ActivatedAt: m.ActivatedAt, Files: len(files)}
+	info := ContentInfo{Version: m.Version, Label: m.Label, ActivatedAt: m.ActivatedAt, Files: len(files), Unconfirmed: m.Unconfirmed}
 	for _, data := range files {
 		info.Bytes += int64(len(data))
 	}

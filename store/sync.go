@@ -230,8 +230,9 @@ func (s *Store) BlobFS(files map[string]string) (fs.FS, error) {
 // rollback checks (see PortalVersion).
 //
 // In ONE transaction it checks that every blob is present, moves the staged
-// ones into the blobs bucket, switches the manifest, records portalVersion,
-// deletes blobs the new manifest doesn't reference and empties staging. On any
+// ones into the blobs bucket, switches the manifest (keeping the confirmed one
+// it replaces as the previous bundle), records portalVersion, deletes blobs
+// neither the new nor the previous manifest references and empties staging. On any
 // error nothing changes and the previous bundle stays active. A portalVersion
 // lower than the recorded one wraps ErrPortalRollback.
 //
@@ -267,17 +268,13 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 	for _, h := range keep {
 		want[h] = true
 	}
-	raw, err := json.Marshal(&m)
-	if err != nil {
-		return fmt.Errorf("activate content %s: encode manifest: %w", version, err)
-	}
 	hashes := make([]string, 0, len(want))
 	for h := range want {
 		hashes = append(hashes, h)
 	}
 	sort.Strings(hashes)
 
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		stored, err := bucket(tx, bucketBlobs)
 		if err != nil {
 			return err
@@ -311,13 +308,14 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 				return fmt.Errorf("write blob %s: %w", h, err)
 			}
 		}
-		if err := content.Put([]byte(keyActive), raw); err != nil {
-			return fmt.Errorf("write manifest: %w", err)
+		prev, err := switchManifest(content, &m)
+		if err != nil {
+			return err
 		}
 		if err := content.Put([]byte(keyPortalVersion), binary.BigEndian.AppendUint64(nil, portalVersion)); err != nil {
 			return fmt.Errorf("write portal version: %w", err)
 		}
-		if err := deleteAllBut(stored, func(k []byte) bool { return want[string(k)] }); err != nil {
+		if err := deleteAllBut(stored, func(k []byte) bool { return want[string(k)] || prev[string(k)] }); err != nil {
 			return err
 		}
 		// Everything staged is either in blobs now or no longer wanted.

@@ -23,7 +23,8 @@ import (
 const factoryResetUsage = `użycie: infomat factory-reset [--data KATALOG] [--yes] [--force]
   Usuwa wszystkie dane kiosku z katalogu danych: magazyn (infomat.db, z nim ustawienia,
   PIN i karty serwisowe, dziennik serwisowy, kolejkę wniosków; także odłożone
-  infomat.db.corrupt-*) i poświadczenia portalu (credentials.json).
+  infomat.db.corrupt-*), poświadczenia portalu (credentials.json) i zapamiętany
+  adres urzędu (office.json).
   Kiosk musi być zatrzymany (systemctl stop infomat).
   --yes    bez pytania — ale gdy w kolejce są niewysłane wnioski, i tak trzeba wpisać TAK
   --force  razem z --yes: bez pytania także wtedy (niewysłane wnioski przepadną)
@@ -36,6 +37,8 @@ var resetPatterns = []string{
 	store.FileName + ".corrupt-*",
 	client.CredentialsFile,
 	".credentials-*.tmp", // left by a SaveCredentials interrupted by a power cut
+	kiosk.OfficeFile,     // the municipality's address for the out-of-service screen
+	".office-*.tmp",
 }
 
 // factoryResetCmd handles `infomat factory-reset`: the technician's way to hand a device

@@ -57,6 +57,7 @@ func runKiosk(args []string) (code int) {
 	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
 	contentDir := fl.String("content", "", "content folder to validate and activate")
 	idle := fl.Duration("idle", 0, "idle time before a session resets (default: the device setting idle_timeout, else 90s)")
+	demo := fl.Bool("demo", false, "demo mode: allow forms on the sample content, whose key is published (never for residents)")
 	fl.Usage = usage
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -98,10 +99,19 @@ func runKiosk(args []string) (code int) {
 	if *idle == 0 {
 		*idle = kiosk.IdleTimeout(st)
 	}
-	bundle, src, err := kiosk.LoadContent(st, *contentDir, log)
-	if err != nil {
+	policy := kiosk.Policy{Provisioned: provisioned(*dataDir), MemoryBudget: kiosk.ContentMemoryBudget(st)}
+	var outOfService atomic.Bool
+	contentStore := kiosk.WithOfficeFile(st, *dataDir)
+	bundle, src, err := startContent(st, contentStore, *contentDir, policy, log)
+	switch {
+	case errors.Is(err, kiosk.ErrOutOfService):
+		outOfService.Store(true)
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "Brak poprawnej treści: %v\n", err)
 		return 1
+	}
+	if *demo {
+		log.Warn("demo mode: forms on the sample content are filed (its key is published; never on a kiosk for residents)")
 	}
 	loc, err := l10n.New(assets.Translations())
 	if err != nil {
@@ -128,13 +138,17 @@ func runKiosk(args []string) (code int) {
 	devices := kiosk.OpenDevices(ctx, cfg, cards, log)
 	defer devices.Close()
 
-	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log}
+	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log, Demo: *demo}
 	current := struct {
 		version string
 		source  kiosk.Source
-	}{bundle.Version, src}
+	}{"", src}
+	if bundle != nil {
+		current.version = bundle.Version
+	}
 	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
-		Content: func() (string, kiosk.Source) { return current.version, current.source }}
+		Content:      func() (string, kiosk.Source) { return current.version, current.source },
+		OutOfService: outOfService.Load}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
 	// up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic means "no
@@ -148,23 +162,30 @@ func runKiosk(args []string) (code int) {
 		if windowUp.Load() {
 			panic(r)
 		}
-		st.Close() // release the data directory before the pause
+		undoContentStart(st, log) // no screen says nothing about the content
+		st.Close()                // release the data directory before the pause
 		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
 	}()
 	a := fyneapp.NewWithID("pl.infomat.kiosk")
-	w := a.NewWindow("Infomat — " + bundle.Municipality.Name)
+	title := "Infomat"
+	if bundle != nil {
+		title += " — " + bundle.Municipality.Name
+	}
+	w := a.NewWindow(title)
 	deps := app.Deps{
 		Content: bundle,
 		Loc:     loc,
 		Idle:    kiosk.NewIdle(*idle, time.Now),
 		Crest:   crest(bundle, log),
+		CrestOf: func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:  submitter,
 		Service: svc,
 		Reload: func() (*content.Bundle, error) {
-			b, src, err := kiosk.LoadContent(st, "", log)
+			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
 			if err == nil {
 				submitter.Content = b
 				current.version, current.source = b.Version, src
+				outOfService.Store(false)
 			}
 			return b, err
 		},
@@ -176,23 +197,30 @@ func runKiosk(args []string) (code int) {
 		},
 		TestPage: func() receipt.TestPageInfo {
 			paper := cfg.Profile()
-			return receipt.TestPageInfo{Municipality: bundle.Municipality.Name, Device: cfg.PrinterPort,
+			name := ""
+			if b := submitter.Content; b != nil {
+				name = b.Municipality.Name
+			}
+			return receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
 				Profile: paper.Name + qrMode(paper.NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}
 		},
 	}
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
+	if o, ok := kiosk.RememberedOffice(contentStore); ok {
+		deps.Office = &o
+	}
 
 	var ui *app.UI
-	syncClient, kick := startSync(ctx, *dataDir, client.RunDeps{
+	syncClient, kick := startSync(ctx, *dataDir, budgeted(policy.MemoryBudget), client.RunDeps{
 		Outbox: ob,
 		Store:  st,
 		Heartbeat: func() protocol.Heartbeat {
 			return heartbeat(ctx, svc, st, devices, current.version)
 		},
 		OnContent: func(version uint64) {
-			b, src, err := kiosk.LoadContent(st, "", log)
+			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
 			if err != nil {
 				log.Error("new content could not be loaded", "version", version, "err", err)
 				return
@@ -200,6 +228,7 @@ func runKiosk(args []string) (code int) {
 			fyne.Do(func() {
 				submitter.Content = b
 				current.version, current.source = b.Version, src
+				outOfService.Store(false)
 				ui.ContentUpdated(b)
 			})
 		},
@@ -248,7 +277,20 @@ func runKiosk(args []string) (code int) {
 			return
 		}
 		windowUp.Store(true)
-		log.Info("kiosk ready", "content", src, "version", bundle.Version,
+		// The first frame is up: the bundle on screen has proved itself.
+		if src == kiosk.FromStore || src == kiosk.FromFolder {
+			if err := st.ConfirmContent(); err != nil {
+				log.Error("content not confirmed", "err", err)
+			}
+		}
+		version := ""
+		if bundle != nil {
+			version = bundle.Version
+		}
+		if outOfService.Load() {
+			log.Error("kiosk out of service: no valid content of this municipality; residents see the out-of-service screen")
+		}
+		log.Info("kiosk ready", "content", src, "version", version, "out_of_service", outOfService.Load(),
 			"startup_ms", time.Since(started).Milliseconds(), "watchdog", wd.Interval.String())
 		wd.Ready(statusLine(ob))
 		go wd.Run(ctx)
@@ -263,6 +305,7 @@ func runKiosk(args []string) (code int) {
 	})
 	w.ShowAndRun()
 	if windowFailed.Load() {
+		undoContentStart(st, log)
 		st.Close()
 		return noDisplay("nie można utworzyć okna OpenGL (sterownik grafiki?) / cannot create the OpenGL window (graphics driver?)", wd)
 	}
@@ -323,6 +366,7 @@ func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, d *
 		Printer: s.Printer, PrinterOK: s.PrinterOK || cfg.PrinterPort == "", PaperOut: strings.Contains(s.Printer, "brak papieru"),
 		Reader: s.Reader, ReaderOK: s.ReaderOK || cfg.ReaderPort == "",
 		DiskFree: s.DiskFree, Uptime: time.Since(started).Seconds(), AppVersion: s.AppVersion,
+		OutOfService: s.OutOfService,
 	}
 }
 
@@ -335,10 +379,53 @@ func qrMode(native bool) string {
 
 // crest loads the coat of arms; a kiosk without it still works.
 func crest(b *content.Bundle, log *slog.Logger) fyne.Resource {
+	if b == nil {
+		return nil
+	}
 	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
 	if err != nil {
 		log.Warn("coat of arms unreadable", "file", b.Municipality.Crest, "err", err)
 		return nil
 	}
 	return fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+}
+
+// provisioned says whether the device is enrolled with a portal: its credentials are in the
+// data directory. Unreadable credentials count as enrolled: the safe side, since an
+// enrolled kiosk must never show the sample municipality.
+func provisioned(dataDir string) bool {
+	_, err := client.LoadCredentials(dataDir)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// budgeted is the sync client's loader: a pulled bundle must load within the device's
+// memory budget before it is activated.
+func budgeted(budget int64) func(fs.FS) (*content.Bundle, error) {
+	return func(fsys fs.FS) (*content.Bundle, error) { return kiosk.LoadWithin(fsys, budget) }
+}
+
+// undoContentStart takes back the start attempt counted for the content when the kiosk ends
+// for want of a screen.
+func undoContentStart(st *store.Store, log *slog.Logger) {
+	if err := st.UndoContentStart(); err != nil {
+		log.Error("content start not undone", "err", err)
+	}
+}
+
+// startContent picks the content for a kiosk start. A new bundle gets one start to show its
+// first frame (runKiosk confirms it then); a start that finds it still unconfirmed after an
+// attempt goes back to the previous bundle (see store.BeginContentStart).
+// cs is st as LoadContent should use it (kiosk.WithOfficeFile).
+func startContent(st *store.Store, cs kiosk.ContentStore, dir string, p kiosk.Policy, log *slog.Logger) (*content.Bundle, kiosk.Source, error) {
+	switch check, err := st.BeginContentStart(); {
+	case err != nil:
+		log.Error("content start check failed", "err", err)
+	case check.RolledBack:
+		log.Error("new content never showed a frame; back to the previous bundle",
+			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label)
+	case check.Dropped:
+		log.Error("new content never showed a frame and there is no previous bundle; dropped",
+			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label)
+	}
+	return kiosk.LoadContent(cs, dir, p, log)
 }

@@ -80,10 +80,18 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	step(2, "Treść")
-	b, src, err := kiosk.LoadContent(st, "", log)
-	if err != nil {
+	enrolled := provisioned(*dataDir)
+	b, src, err := kiosk.LoadContent(kiosk.WithOfficeFile(st, *dataDir), "", kiosk.Policy{Provisioned: enrolled}, log)
+	switch {
+	case errors.Is(err, kiosk.ErrOutOfService):
+		done(checkResult{Check: "Treść", Message: "brak ważnej treści gminy — mieszkańcy widzą ekran „Kiosk chwilowo nieczynny”; sprawdź połączenie z portalem: infomat sync --once"})
+	case err != nil:
 		done(checkResult{Check: "Treść", Message: err.Error()})
-	} else {
+	case kiosk.IsSampleKey(b.Municipality.SubmissionKey):
+		// The sample's key is published: its forms are refused outside --demo.
+		msg := fmt.Sprintf("%s, wersja %s (%s) — klucz wniosków to publiczny klucz przykładowy: wnioski wyłączone (poza trybem --demo)", b.Municipality.Name, b.Version, src)
+		done(checkResult{Check: "Treść", OK: !enrolled, Message: msg})
+	default:
 		done(checkResult{Check: "Treść", OK: true, Message: fmt.Sprintf("%s, wersja %s (%s)", b.Municipality.Name, b.Version, src)})
 	}
 

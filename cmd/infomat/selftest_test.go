@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"infomat/kiosk/printersim"
 	"infomat/kiosk/serialport/ptytest"
 	"infomat/store"
+	"infomat/sync/client"
 )
 
 type selftestJSON struct {
@@ -127,5 +129,31 @@ func TestSelftestReportsPlainFailures(t *testing.T) {
 	}
 	if r := result(res, "Drukarka"); !r.Skipped {
 		t.Fatalf("unconfigured printer should be skipped: %+v", r)
+	}
+}
+
+// An enrolled kiosk without content of its own fails the content check in plain Polish;
+// an unenrolled one shows the sample and passes, saying forms need --demo.
+func TestSelftestReportsOutOfService(t *testing.T) {
+	dir := deviceDir(t, nil)
+	res, _, _ := runSelftest(t, "--data", dir, "--card-timeout", "1ms")
+	if r := result(res, "Treść"); !r.OK || !strings.Contains(r.Message, "(embedded)") || !strings.Contains(r.Message, "--demo") {
+		t.Fatalf("unenrolled kiosk: %+v", r)
+	}
+	enrol(t, dir)
+	res, _, code := runSelftest(t, "--data", dir, "--card-timeout", "1ms")
+	r := result(res, "Treść")
+	if code != 1 || r.OK || !strings.Contains(r.Message, "brak ważnej treści gminy") || !strings.Contains(r.Message, "Kiosk chwilowo nieczynny") {
+		t.Fatalf("enrolled kiosk without content: exit %d, %+v", code, r)
+	}
+}
+
+// enrol writes credentials into a data directory, as `infomat provision` leaves them.
+func enrol(t *testing.T, dir string) {
+	t.Helper()
+	err := client.SaveCredentials(dir, client.Credentials{Portal: "https://portal.example.pl", DeviceID: "dev-1",
+		Secret: "s3cret", Municipality: "testowa", SigningKey: base64.StdEncoding.EncodeToString(make([]byte, 32)), Enrolled: time.Now()})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"infomat/content"
 	"infomat/kiosk"
 	"infomat/outbox"
 	"infomat/store"
@@ -53,6 +54,7 @@ func syncWith(ctx context.Context, creds client.Credentials, dataDir string, std
 		return false
 	}
 	defer c.Close()
+	c.SetLoader(budgeted(kiosk.ContentMemoryBudget(st)))
 	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
 		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
 		return false
@@ -161,7 +163,7 @@ func syncCmd(args []string, stdout, stderr io.Writer) int {
 
 // startSync runs the background sync when the device is provisioned; it returns the client
 // (nil when not provisioned) and a channel that asks for a sync now.
-func startSync(ctx context.Context, dataDir string, deps client.RunDeps, log *slog.Logger) (*client.Client, chan struct{}) {
+func startSync(ctx context.Context, dataDir string, load func(fs.FS) (*content.Bundle, error), deps client.RunDeps, log *slog.Logger) (*client.Client, chan struct{}) {
 	creds, err := client.LoadCredentials(dataDir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -175,6 +177,7 @@ func startSync(ctx context.Context, dataDir string, deps client.RunDeps, log *sl
 		log.Error("sync client", "err", err)
 		return nil, nil
 	}
+	c.SetLoader(load)
 	kick := make(chan struct{}, 1)
 	deps.Kick, deps.Log = kick, log
 	go c.Run(ctx, deps)

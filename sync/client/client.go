@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -27,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"infomat/content"
 	"infomat/sync/protocol"
 )
 
@@ -171,9 +173,10 @@ type Client struct {
 	hold   map[string]time.Time // submission ID → not before (refused by the portal)
 
 	pullMu      sync.Mutex
-	rejected    string // manifest payload that failed validation; not retried until it changes
-	etag        string // ETag of the last manifest fully handled
-	etagVersion uint64 // the active portal version when etag was recorded
+	rejected    string                               // manifest payload that failed validation; not retried until it changes
+	etag        string                               // ETag of the last manifest fully handled
+	etagVersion uint64                               // the active portal version when etag was recorded
+	load        func(fs.FS) (*content.Bundle, error) // validates a pulled bundle; nil: content.Load
 
 	mu     sync.Mutex
 	status Status

@@ -51,7 +51,8 @@ type pullResult struct {
 //   - only the blobs the store lacks are downloaded; each is checked against the sha256
 //     and size the manifest gives and committed to the store's staging area, so an
 //     interrupted pull resumes where it stopped;
-//   - the complete bundle is validated with content.Load, as any bundle is before use;
+//   - the complete bundle is validated with content.Load, as any bundle is before use (or
+//     with the loader given to SetLoader, which also bounds its memory);
 //   - the store switches to it in one transaction (store.ActivateBlobs).
 //
 // On any failure the previous content stays active. updated reports a switch; version is
@@ -143,14 +144,18 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 	if err != nil {
 		return res, fmt.Errorf("pull: content version %d: %w", m.Version, err)
 	}
-	b, err := content.Load(fsys)
+	load := content.Load
+	if c.load != nil {
+		load = c.load
+	}
+	b, err := load(fsys)
 	if err != nil {
 		c.rejected = sm.Payload
 		var ps content.Problems
 		if errors.As(err, &ps) {
 			return res, fmt.Errorf("pull: content version %d: %w: %d problem(s), first: %s", m.Version, ErrBadBundle, len(ps), ps[0])
 		}
-		return res, fmt.Errorf("pull: content version %d: %w: %v", m.Version, ErrBadBundle, err)
+		return res, fmt.Errorf("pull: content version %d: %w: %w", m.Version, ErrBadBundle, err)
 	}
 	label := fmt.Sprintf("portal v%d", m.Version)
 	if m.Label != "" {
@@ -165,6 +170,15 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 	c.status.ContentVersion = m.Version
 	c.mu.Unlock()
 	return res, nil
+}
+
+// SetLoader replaces content.Load for validating a pulled bundle before activation: the
+// kiosk passes one that also refuses a bundle over its memory budget (kiosk.LoadWithin).
+// A bundle the loader refuses is not tried again until the portal publishes another.
+func (c *Client) SetLoader(load func(fs.FS) (*content.Bundle, error)) {
+	c.pullMu.Lock()
+	defer c.pullMu.Unlock()
+	c.load = load
 }
 
 // notModified is the etag manifest returns for a 304.
