@@ -131,7 +131,7 @@ func TestAdminOperations(t *testing.T) {
 	cr := f.enroll("przykladowa")
 	id, _ := age.GenerateX25519Identity()
 	keyFile := []byte("# public key: " + id.Recipient().String() + "\n" + id.String() + "\n")
-	sub := protocol.Submission{ID: newID(), Ref: "PRZ-1", Procedure: "zameldowanie", Created: f.clock.Now(),
+	sub := protocol.Submission{ID: newID(), Ref: testRef(t, 1), Procedure: "zameldowanie", Created: f.clock.Now(),
 		Ciphertext: encrypt(t, id.Recipient(), []byte(`{"procedure":"zameldowanie"}`))}
 	if resp, data := putSub(f, cr, sub); resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, data)
