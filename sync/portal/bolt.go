@@ -816,7 +816,7 @@ func (b *Bolt) Quarantined(ctx context.Context, municipality string) ([]Record, 
 			if !ok {
 				return fmt.Errorf("%w: quarantine names missing submission %s", ErrCorrupt, id)
 			}
-			r.Ciphertext = nil
+			r.size, r.Ciphertext = len(r.Ciphertext), nil
 			out = append(out, r)
 		}
 		return nil

@@ -63,7 +63,8 @@ func TestExport(t *testing.T) {
 		t.Fatalf("%d pending after a failed export", len(recs))
 	}
 
-	n, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
+	res, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
+	n := res.Count
 	if err != nil || n != 2 {
 		t.Fatalf("export: %d %v", n, err)
 	}
@@ -91,12 +92,12 @@ func TestExport(t *testing.T) {
 	}
 
 	out.Reset()
-	if n, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || n != 0 || strings.TrimSpace(out.String()) != "[]" {
-		t.Fatalf("second export: %d %v %q", n, err, out.String())
+	if res, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || res.Count != 0 || strings.TrimSpace(out.String()) != "[]" {
+		t.Fatalf("second export: %d %v %q", res.Count, err, out.String())
 	}
 	out.Reset()
-	if n, err := Export(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || n != 2 {
-		t.Fatalf("--all: %d %v", n, err)
+	if res, err := Export(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
+		t.Fatalf("--all: %d %v", res.Count, err)
 	}
 	// The other municipality's is still pending.
 	if recs, _ := f.st.Submissions(f.ctx, "inna", false); len(recs) != 1 {

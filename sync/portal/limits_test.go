@@ -210,9 +210,9 @@ func TestBodyDeadlineSizedToBody(t *testing.T) {
 		length, limit int64
 		want          time.Duration
 	}{
-		{-1, maxSmallBody, 14 * time.Second},            // unknown length: the route's limit
+		{-1, maxSmallBody, 14 * time.Second},                  // unknown length: the route's limit
 		{2 << 10, protocol.MaxBody, 10125 * time.Millisecond}, // the declared length
-		{1 << 30, protocol.MaxBody, 522 * time.Second},  // never more than the limit
+		{1 << 30, protocol.MaxBody, 522 * time.Second},        // never more than the limit
 		{0, 0, 10 * time.Second},
 	} {
 		if got := l.bodyDeadline(tc.length, tc.limit); got != tc.want {

@@ -87,6 +87,8 @@ type Record struct {
 	// payload was malformed), with the reason; zero when it is not in quarantine.
 	Quarantined      time.Time `json:"quarantined,omitzero"`
 	QuarantineReason string    `json:"quarantine_reason,omitempty"`
+
+	size int // the ciphertext's length where a listing leaves the ciphertext out
 }
 
 // Receipt is the acknowledgement the record stands for.
