@@ -252,7 +252,7 @@ type Exported struct {
 	Created   time.Time `json:"created"`
 	Received  time.Time `json:"received"`
 	// ClockSuspect: the kiosk's clock was not trusted when it filed this; go by Received.
-	ClockSuspect bool            `json:"clock_suspect,omitempty"`
+	ClockSuspect bool            `json:"clock_suspect"`
 	Device       string          `json:"device"`
 	Payload      json.RawMessage `json:"payload"` // the decrypted kiosk.Payload
 }
@@ -306,7 +306,9 @@ func ParseIdentities(r io.Reader) ([]age.Identity, error) {
 // Quarantine reasons (Polish: the operator reads them in `quarantine list`).
 const (
 	reasonNoKey    = "nie odszyfrowuje się podanym kluczem gminy (inny klucz?)"
-	reasonBroken   = "uszkodzony szyfrogram"
+	reasonBroken   = "uszkodzony szyfrogram (nagłówek lub treść age nie przechodzą weryfikacji)"
+	reasonNotAge   = "to nie jest szyfrogram age"
+	ageIntro       = "age-encryption.org/v1\n"
 	reasonNotJSON  = "odszyfrowana treść nie jest obiektem JSON"
 	wrongKeyPrefix = "do not decrypt with this identity"
 )
@@ -349,7 +351,13 @@ func Export(ctx context.Context, st Storage, municipality string, ids []age.Iden
 			bads = append(bads, bad{r, reasonNoKey})
 			continue
 		case err != nil:
-			bads = append(bads, bad{r, reasonBroken + ": " + err.Error()})
+			// Never age's error text: it quotes the bytes it could not parse, and a kiosk bug
+			// that uploaded a payload unencrypted would put it in front of the operator.
+			reason := reasonBroken
+			if !bytes.HasPrefix(r.Ciphertext, []byte(ageIntro)) {
+				reason = reasonNotAge
+			}
+			bads = append(bads, bad{r, reason})
 			continue
 		}
 		if t := bytes.TrimLeft(plain, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(plain) {

@@ -26,9 +26,9 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 	good, poisoner := f.enroll("przykladowa"), f.enroll("przykladowa")
 	id, _ := age.GenerateX25519Identity()
 	otherKey, _ := age.GenerateX25519Identity()
-	put := func(c creds, ct []byte) string {
+	put := func(c creds, ct []byte, clockSuspect ...bool) string {
 		t.Helper()
-		s := protocol.Submission{ID: newID(), Procedure: "zameldowanie", Ciphertext: ct}
+		s := protocol.Submission{ID: newID(), Procedure: "zameldowanie", Ciphertext: ct, ClockSuspect: len(clockSuspect) > 0}
 		if resp, data := putSub(f, c, s); resp.StatusCode != 200 {
 			t.Fatalf("%d %s", resp.StatusCode, data)
 		}
@@ -39,7 +39,12 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 	wrongKey := put(poisoner, encrypt(t, otherKey.Recipient(), []byte(`{"name":"`+secret+`"}`)))
 	garbage := put(poisoner, []byte("this is not age at all"))
 	notJSON := put(poisoner, encrypt(t, id.Recipient(), []byte(secret)))
-	ok2 := put(good, encrypt(t, id.Recipient(), []byte(`{"answers":[1]}`)))
+	ok2 := put(good, encrypt(t, id.Recipient(), []byte(`{"answers":[1]}`)), true)
+	damaged := encrypt(t, id.Recipient(), []byte(`{"answers":[2]}`))
+	damaged[len(damaged)-3] ^= 1
+	broken := put(poisoner, damaged)
+	// A kiosk bug that uploads the answers unencrypted: age's error would quote them.
+	unencrypted := put(poisoner, []byte(`{"name":"`+secret+`"}`))
 
 	var out bytes.Buffer
 	res, err := Export(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &out, f.clock.Now())
@@ -47,7 +52,8 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 		t.Fatalf("export blocked: %v", err)
 	}
 	var got []Exported
-	if err := json.Unmarshal(out.Bytes(), &got); err != nil || res.Count != 2 || len(got) != 2 || got[0].ID != ok1 || got[1].ID != ok2 {
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || res.Count != 2 || len(got) != 2 || got[0].ID != ok1 || got[1].ID != ok2 ||
+		got[0].ClockSuspect || !got[1].ClockSuspect || !strings.Contains(out.String(), `"clock_suspect": false`) {
 		t.Fatalf("exported %d %+v %v", res.Count, got, err)
 	}
 	reasons := map[string]string{}
@@ -57,11 +63,12 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 			t.Errorf("entry %+v", q)
 		}
 	}
-	if reasons[wrongKey] != reasonNoKey || !strings.HasPrefix(reasons[garbage], reasonBroken) || reasons[notJSON] != reasonNotJSON || len(reasons) != 3 {
+	if reasons[wrongKey] != reasonNoKey || reasons[garbage] != reasonNotAge || reasons[notJSON] != reasonNotJSON ||
+		reasons[broken] != reasonBroken || reasons[unencrypted] != reasonNotAge || len(reasons) != 5 {
 		t.Fatalf("quarantined %q", reasons)
 	}
 	list, err := QuarantineList(f.ctx, f.st, "przykladowa")
-	if err != nil || len(list) != 3 {
+	if err != nil || len(list) != 5 {
 		t.Fatalf("list %+v %v", list, err)
 	}
 	raw, _ := json.Marshal(list)
@@ -84,8 +91,8 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		flagged := strings.Contains(strings.Join(r.Problems, ";"), "3 wnioski w kwarantannie")
-		if flagged != (r.Device == poisoner.DeviceID) || (r.Device == poisoner.DeviceID && r.Quarantined != 3) {
+		flagged := strings.Contains(strings.Join(r.Problems, ";"), "5 wniosków w kwarantannie")
+		if flagged != (r.Device == poisoner.DeviceID) || (r.Device == poisoner.DeviceID && r.Quarantined != 5) {
 			t.Errorf("%s: problems %q, quarantined %d", r.Device, r.Problems, r.Quarantined)
 		}
 	}
@@ -102,7 +109,7 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 	if err != nil || res.Count != 1 || !strings.Contains(out.String(), wrongKey) {
 		t.Fatalf("export after release: %+v %v", res, err)
 	}
-	if list, _ := QuarantineList(f.ctx, f.st, ""); len(list) != 2 {
+	if list, _ := QuarantineList(f.ctx, f.st, ""); len(list) != 4 {
 		t.Fatalf("%d left in quarantine", len(list))
 	}
 	if n, _ := f.st.PendingBytes(f.ctx, poisoner.DeviceID); n == 0 {
@@ -147,7 +154,7 @@ func TestAdminQuarantine(t *testing.T) {
 		t.Fatalf("list %+v %v", list, err)
 	}
 	e, err := ac.QuarantineShow(f.ctx, list[0].PortalRef)
-	if err != nil || e.ID != bad || !strings.HasPrefix(e.Reason, reasonBroken) {
+	if err != nil || e.ID != bad || e.Reason != reasonNotAge {
 		t.Fatalf("show %+v %v", e, err)
 	}
 	if _, err := ac.Release(f.ctx, bad); err != nil {
