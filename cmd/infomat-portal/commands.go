@@ -326,7 +326,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "użycie: infomat-portal check [--data KATALOG]")
 		return 2
 	}
-	op, ok := connectWith(ctx, *data, portal.BoltOptions{SkipCheck: true}, stderr)
+	op, ok := connectWith(ctx, *data, portal.BoltOptions{ForCheck: true}, stderr)
 	if !ok {
 		return 1
 	}

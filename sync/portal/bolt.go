@@ -84,9 +84,10 @@ type BoltOptions struct {
 	// kiosk, the portal cannot re-sync what it loses (signing keys, device credentials,
 	// submissions not yet exported), so an operator decides.
 	MoveCorruptAside bool
-	// SkipCheck leaves out the check of every page at open (Bolt.Check), for `infomat-portal
-	// check`, which runs it itself to print what it finds.
-	SkipCheck bool
+	// ForCheck opens the file read-only, without the check of every page at open and
+	// without touching the schema, for `infomat-portal check`, which runs Bolt.Check itself
+	// to print what it finds. Such a Bolt is only good for Check.
+	ForCheck bool
 }
 
 // Bolt is the bbolt Storage: DIR/portal.db.
@@ -102,7 +103,7 @@ var _ Storage = (*Bolt)(nil)
 // OpenBolt opens (creating 0700/0600 when missing) DIR/portal.db. Another process holding it
 // makes OpenBolt give up after about 2 s with an error wrapping ErrLocked. A file bbolt
 // rejects as invalid, or one whose pages fail bbolt's consistency check (unless
-// opts.SkipCheck), gives an error wrapping ErrCorrupt unless opts.MoveCorruptAside.
+// opts.ForCheck), gives an error wrapping ErrCorrupt unless opts.MoveCorruptAside.
 func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open portal store: create data directory: %w", err)
@@ -118,8 +119,13 @@ func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) 
 		if wait <= 0 {
 			wait = time.Nanosecond // bbolt treats 0 as "wait forever"
 		}
-		db, err := openOnce(path, wait)
-		if err == nil && !opts.SkipCheck {
+		if opts.ForCheck {
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("open portal store: %w", err)
+			}
+		}
+		db, err := openOnce(path, wait, opts.ForCheck)
+		if err == nil && !opts.ForCheck {
 			// bbolt opens a file with damaged pages and fails (or faults) only when a
 			// transaction reaches one; the portal must not start serving on such a file.
 			if cerr := checkDB(ctx, db); cerr != nil {
@@ -128,6 +134,8 @@ func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) 
 			}
 		}
 		switch {
+		case err == nil && opts.ForCheck:
+			return &Bolt{db: db, path: path}, nil
 		case err == nil:
 			if err := initSchema(db); err != nil {
 				_ = db.Close()
@@ -172,7 +180,7 @@ func syncDir(dir string) {
 }
 
 // openOnce makes one bbolt.Open attempt, turning faults on a garbled file into ErrCorrupt.
-func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
+func openOnce(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -182,7 +190,7 @@ func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
 			db, err = nil, fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
 	if err == nil {
 		return db, nil
 	}
@@ -194,7 +202,14 @@ func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
 	return nil, err
 }
 
-func initSchema(db *bolt.DB) error {
+func initSchema(db *bolt.DB) (err error) {
+	// The page check ran before; this only guards against a fault it could not see.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
+		}
+	}()
 	return db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {

@@ -232,7 +232,7 @@ func TestOpenRefusesDamagedPages(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("open of a damaged store: %v", err)
 	}
-	st, err = OpenBolt(t.Context(), dir, BoltOptions{SkipCheck: true})
+	st, err = OpenBolt(t.Context(), dir, BoltOptions{ForCheck: true})
 	if err != nil {
 		t.Fatalf("open without the check: %v", err)
 	}
