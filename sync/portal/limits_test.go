@@ -3,11 +3,13 @@ package portal
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -283,5 +285,41 @@ func TestSubmissionQuota(t *testing.T) {
 	}
 	if resp, data := put(3); resp.StatusCode != 200 {
 		t.Fatalf("after the export: %d %s", resp.StatusCode, data)
+	}
+}
+
+// slowStore is a store whose manifest lookup takes a while and fails if the request's
+// context was cancelled meanwhile.
+type slowStore struct {
+	*Bolt
+	wait time.Duration
+}
+
+func (s slowStore) LatestManifest(ctx context.Context, municipality string) (Published, error) {
+	time.Sleep(s.wait)
+	if err := ctx.Err(); err != nil {
+		return Published{}, err
+	}
+	return s.Bolt.LatestManifest(ctx, municipality)
+}
+
+// A body deadline must never apply to a request without a body: net/http reads ahead on
+// such a connection at once, and a read deadline passing there cancels the request's
+// context — a long manifest or blob download would be cut off.
+func TestNoBodyDeadlineWithoutBody(t *testing.T) {
+	f := newFixture(t)
+	c := f.enroll("przykladowa")
+	api := NewServer(slowStore{f.st, 300 * time.Millisecond}, ServerOptions{Now: f.clock.Now, Limits: Limits{BodyGrace: 50 * time.Millisecond}})
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+protocol.PathManifest, nil)
+	req.Header.Set("Authorization", c.auth())
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound { // nothing published: 404, not a cancelled 500
+		t.Fatalf("status %d: the handler's context was cancelled by a read deadline", resp.StatusCode)
 	}
 }

@@ -204,15 +204,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// The body must come at a minimum rate: a client trickling it (or sending none after
 	// its headers) is cut off, not held for minutes. Real time, not s.now: this is about
-	// the connection.
-	limit := int64(0)
+	// the connection. decodeBody lifts the deadline once the body is in: net/http cancels
+	// the request's context when a read deadline passes while the handler still runs.
+	limit := int64(-1)
 	switch {
 	case r.Method == http.MethodPut:
 		limit = protocol.MaxBody
 	case r.Method == http.MethodPost:
 		limit = maxSmallBody
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, limit)))
+	if limit >= 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, limit)))
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -323,6 +326,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, device strin
 	var ne net.Error
 	switch {
 	case err == nil:
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 		return true
 	case errors.As(err, &ne) && ne.Timeout():
 		s.refuse(w, r, device, http.StatusRequestTimeout, protocol.CodeTimeout, "request body came too slowly")
