@@ -92,7 +92,7 @@ func (l local) publish(ctx context.Context, muni string, fsys fs.FS, opts portal
 }
 
 func (l local) export(ctx context.Context, muni string, _ []byte, ids []age.Identity, all bool, w io.Writer) (portal.ExportResult, error) {
-	return portal.Export(ctx, l.st, muni, ids, all, w, time.Now())
+	return portal.ExportReport(ctx, l.st, muni, ids, all, w, time.Now())
 }
 
 func (l local) quarantine(ctx context.Context, muni string) ([]portal.QuarantineEntry, error) {

@@ -322,7 +322,13 @@ const (
 // Quarantine) and the rest are exported. The exception is an identity that opens none of
 // them: that is the wrong key file, not bad submissions, so it is an error and nothing is
 // quarantined, written or marked.
-func Export(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (ExportResult, error) {
+func Export(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (int, error) {
+	res, err := ExportReport(ctx, st, municipality, ids, all, w, now)
+	return res.Count, err
+}
+
+// ExportReport is Export, saying also which submissions it quarantined.
+func ExportReport(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (ExportResult, error) {
 	recs, err := st.Submissions(ctx, municipality, all)
 	if err != nil {
 		return ExportResult{}, err

@@ -428,7 +428,7 @@ func (a *adminAPI) export(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	defer func() { b := buf.Bytes(); clear(b[:cap(b)]) }() // personal data
 	dm := &deferMark{Storage: a.st}
-	res, err := Export(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
+	res, err := ExportReport(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
 	for _, q := range res.Quarantined {
 		a.log.Warn("admin: submission quarantined", "id", q.ID, "portal_ref", q.PortalRef, "device", q.Device, "reason", q.Reason)
 	}

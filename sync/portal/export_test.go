@@ -63,7 +63,7 @@ func TestExport(t *testing.T) {
 		t.Fatalf("%d pending after a failed export", len(recs))
 	}
 
-	res, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
+	res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
 	n := res.Count
 	if err != nil || n != 2 {
 		t.Fatalf("export: %d %v", n, err)
@@ -92,11 +92,11 @@ func TestExport(t *testing.T) {
 	}
 
 	out.Reset()
-	if res, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || res.Count != 0 || strings.TrimSpace(out.String()) != "[]" {
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || res.Count != 0 || strings.TrimSpace(out.String()) != "[]" {
 		t.Fatalf("second export: %d %v %q", res.Count, err, out.String())
 	}
 	out.Reset()
-	if res, err := Export(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
 		t.Fatalf("--all: %d %v", res.Count, err)
 	}
 	// The other municipality's is still pending.

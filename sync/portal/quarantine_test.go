@@ -47,7 +47,7 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 	unencrypted := put(poisoner, []byte(`{"name":"`+secret+`"}`))
 
 	var out bytes.Buffer
-	res, err := Export(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &out, f.clock.Now())
+	res, err := ExportReport(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &out, f.clock.Now())
 	if err != nil {
 		t.Fatalf("export blocked: %v", err)
 	}
@@ -77,12 +77,12 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 	}
 	// The next export has nothing to do: the quarantined ones do not block it either.
 	out.Reset()
-	if res, err := Export(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &out, f.clock.Now()); err != nil || res.Count != 0 || len(res.Quarantined) != 0 {
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &out, f.clock.Now()); err != nil || res.Count != 0 || len(res.Quarantined) != 0 {
 		t.Fatalf("second export: %+v %v", res, err)
 	}
 	// --all re-exports what was exported and leaves the quarantine alone.
 	out.Reset()
-	if res, err := Export(f.ctx, f.st, "przykladowa", []age.Identity{id}, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", []age.Identity{id}, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
 		t.Fatalf("--all: %+v %v", res, err)
 	}
 
@@ -105,7 +105,7 @@ func TestPoisonedSubmissionQuarantined(t *testing.T) {
 		t.Fatalf("second release: %v", err)
 	}
 	out.Reset()
-	res, err = Export(f.ctx, f.st, "przykladowa", []age.Identity{id, otherKey}, false, &out, f.clock.Now())
+	res, err = ExportReport(f.ctx, f.st, "przykladowa", []age.Identity{id, otherKey}, false, &out, f.clock.Now())
 	if err != nil || res.Count != 1 || !strings.Contains(out.String(), wrongKey) {
 		t.Fatalf("export after release: %+v %v", res, err)
 	}
