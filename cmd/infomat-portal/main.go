@@ -82,6 +82,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `infomat-portal — central portal for Infomat kiosks
 
   serve [--addr :8443] --cert FILE --key FILE    the kiosk API over TLS (plain HTTP only on loopback)
+        [--submit-rate 60] [--submit-burst 120] [--device-quota BYTES] [--min-body-rate BYTES/s] [--max-conns 4096]
+                                                 per-device limits (429 + Retry-After), body deadlines, connection cap
   token create --municipality X [--ttl 72h] [--count N]
                                                  one-time enrolment tokens, printed once
   devices [--municipality X]                     enrolled devices

@@ -283,7 +283,7 @@ type QuarantineEntry struct {
 	Reason           string    `json:"reason"`
 }
 
-// Entry is the record's quarantine view. size is the ciphertext's length (records listed
+// entry is the record's quarantine view; size is the ciphertext's length (records listed
 // without their ciphertext carry it separately).
 func (r Record) entry(size int) QuarantineEntry {
 	return QuarantineEntry{
