@@ -626,6 +626,16 @@ func (b *Bolt) PutSubmission(ctx context.Context, rec Record, loc *time.Location
 	return out, created, nil
 }
 
+// HasSubmission implements Storage.
+func (b *Bolt) HasSubmission(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		ok = tx.Bucket([]byte(bSubmissions)).Get([]byte(id)) != nil
+		return nil
+	})
+	return ok, err
+}
+
 // Submissions implements Storage.
 func (b *Bolt) Submissions(ctx context.Context, municipality string, all bool) ([]Record, error) {
 	index := bPending

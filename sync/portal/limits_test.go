@@ -110,6 +110,10 @@ func TestHeartbeatSanitized(t *testing.T) {
 	if hb.Queued != 0 {
 		t.Errorf("queued %d stored", hb.Queued)
 	}
+	// A hostname is shown in fleet too: one with control characters is refused at enrolment.
+	body, _ := json.Marshal(protocol.EnrollRequest{Token: f.token("przykladowa", time.Hour), Hostname: "kiosk\x1b[2J"})
+	resp, data := f.do(http.MethodPost, protocol.PathEnroll, "", body, nil)
+	wantErr(t, resp, data, 400, protocol.CodeBadRequest)
 	rows, err := Fleet(f.ctx, f.st, "", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -268,13 +272,20 @@ func TestSubmissionQuota(t *testing.T) {
 	put := func(seed uint64) (*http.Response, []byte) {
 		return putSub(f, c, protocol.Submission{ID: newID(), Ref: testRef(t, seed), Created: f.clock.Now(), Procedure: "p", Ciphertext: bytes.Repeat([]byte{'c'}, 60)})
 	}
-	if resp, data := put(1); resp.StatusCode != 200 {
+	first := protocol.Submission{ID: newID(), Ref: testRef(t, 1), Created: f.clock.Now(), Procedure: "p", Ciphertext: bytes.Repeat([]byte{'c'}, 60)}
+	resp, data := putSub(f, c, first)
+	if resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, data)
 	}
-	resp, data := put(2)
+	receipt := string(data)
+	resp, data = put(2)
 	wantErr(t, resp, data, 429, protocol.CodeQuotaExceeded)
 	if resp.Header.Get("Retry-After") == "" {
 		t.Fatal("quota 429 without Retry-After")
+	}
+	// A kiosk that lost the receipt of a stored one gets it again, quota or not.
+	if resp, data := putSub(f, c, first); resp.StatusCode != 200 || string(data) != receipt {
+		t.Fatalf("repeat over quota: %d %s", resp.StatusCode, data)
 	}
 	recs, _ := f.st.Submissions(f.ctx, "przykladowa", false)
 	if err := f.st.MarkExported(f.ctx, []string{recs[0].ID}, f.clock.Now()); err != nil {

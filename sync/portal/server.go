@@ -491,12 +491,12 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "created is missing or before 1970")
 		return
 	}
-	if used, err := s.store.PendingBytes(r.Context(), dev.ID); err != nil {
+	if over, err := s.overQuota(r.Context(), dev.ID, sub); err != nil {
 		s.internal(w, r, dev.ID, err)
 		return
-	} else if q := s.limits.DeviceQuota; q > 0 && used+int64(len(sub.Ciphertext)) > q {
+	} else if over {
 		s.tooMany(w, r, dev.ID, quotaRetry, protocol.CodeQuotaExceeded,
-			fmt.Sprintf("this device's submissions not yet exported fill its quota of %d bytes; they are taken when the municipality exports", q))
+			fmt.Sprintf("this device's submissions not yet exported fill its quota of %d bytes; they are taken when the municipality exports", s.limits.DeviceQuota))
 		return
 	}
 	rec := Record{
@@ -522,6 +522,21 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("submission repeated", "device", dev.ID, "id", id, "portal_ref", stored.PortalRef)
 	}
 	writeJSON(w, http.StatusOK, stored.Receipt())
+}
+
+// overQuota reports whether storing sub would take the device past its quota. A submission
+// already stored is never over: a kiosk that lost its receipt gets it again.
+func (s *Server) overQuota(ctx context.Context, device string, sub protocol.Submission) (bool, error) {
+	q := s.limits.DeviceQuota
+	if q <= 0 {
+		return false, nil
+	}
+	used, err := s.store.PendingBytes(ctx, device)
+	if err != nil || used+int64(len(sub.Ciphertext)) <= q {
+		return false, err
+	}
+	known, err := s.store.HasSubmission(ctx, sub.ID)
+	return !known, err
 }
 
 // saneSince is the earliest creation time a working kiosk clock gives (Infomat did not

@@ -154,6 +154,8 @@ type Storage interface {
 	// transaction and returns created=true. For a known ID with the same ciphertext and
 	// device it returns the stored record, created=false; otherwise ErrConflict.
 	PutSubmission(ctx context.Context, rec Record, loc *time.Location) (stored Record, created bool, err error)
+	// HasSubmission reports whether a submission with this ID is stored.
+	HasSubmission(ctx context.Context, id string) (bool, error)
 	// Submissions lists a municipality's submissions in arrival order; all=false leaves out
 	// the exported ones.
 	Submissions(ctx context.Context, municipality string, all bool) ([]Record, error)
