@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 
+	"infomat/assets"
 	"infomat/outbox"
 	"infomat/sync/portal"
 	"infomat/sync/protocol"
@@ -165,5 +168,38 @@ func TestServeConnectionCap(t *testing.T) {
 	_ = second.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if resp, err := http.ReadResponse(r2, nil); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("second after the first closed: %v %v", resp, err)
+	}
+}
+
+// serve renews a manifest with less than half its validity left when it starts (and hourly).
+func TestServeRenewsManifests(t *testing.T) {
+	data := t.TempDir()
+	st, err := portal.OpenBolt(t.Context(), data, portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := time.Now().Add(-20 * time.Hour)
+	res, err := portal.Publish(t.Context(), st, "przykladowa", assets.DefaultContent(), portal.PublishOptions{Now: published, Expires: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	start := time.Now()
+	_, stop := startServe(t, data)
+	stop()
+	st, err = portal.OpenBolt(t.Context(), data, portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.LatestManifest(t.Context(), "przykladowa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(p.Signed.Payload)
+	var m protocol.Manifest
+	_ = json.Unmarshal(raw, &m)
+	if p.Version != res.Version || m.Created.Before(start) || m.Expires.Sub(m.Created) != 24*time.Hour {
+		t.Fatalf("after serve: version %d (published %d), created %v, expires %v", p.Version, res.Version, m.Created, m.Expires)
 	}
 }

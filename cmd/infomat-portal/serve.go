@@ -82,6 +82,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	// A cap on open connections: past it new ones wait in the kernel's backlog instead of
 	// each costing a goroutine, buffers and a file descriptor.
 	ln = netutil.LimitListener(ln, *maxConns)
+	renew(ctx, st, log)
 	// The operator's commands reach the store through DATA/admin.sock while this process
 	// holds it. Without the socket the kiosks are still served; the commands then say the
 	// store is locked, as before.
@@ -134,23 +135,28 @@ const defaultMaxConns = 4096
 var renewEvery = time.Hour
 
 // renewLoop signs every municipality's latest manifest again before it expires (see
-// portal.RenewManifests), at start and then every period, until ctx is done.
+// portal.RenewManifests) every period until ctx is done. serve renews once itself before it
+// listens, so a portal that was down for a while serves no manifest it could have renewed.
 func renewLoop(ctx context.Context, st portal.Storage, log *slog.Logger, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		renewed, err := portal.RenewManifests(ctx, st, time.Now())
-		for _, r := range renewed {
-			log.Info("manifest renewed", "municipality", r.Municipality, "version", r.Version, "expires", r.Expires)
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Error("renewing manifests failed; kiosks keep what they have, fleet warns before expiry", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		renew(ctx, st, log)
+	}
+}
+
+func renew(ctx context.Context, st portal.Storage, log *slog.Logger) {
+	renewed, err := portal.RenewManifests(ctx, st, time.Now())
+	for _, r := range renewed {
+		log.Info("manifest renewed", "municipality", r.Municipality, "version", r.Version, "expires", r.Expires)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("renewing manifests failed; kiosks keep what they have, fleet warns before expiry", "err", err)
 	}
 }
 
