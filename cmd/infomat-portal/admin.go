@@ -25,8 +25,12 @@ type operator interface {
 	publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error)
 	// export writes the JSON to w and marks the submissions exported once that succeeded.
 	// identity is the identity file's contents, ids the same parsed.
-	export(ctx context.Context, muni string, identity []byte, ids []age.Identity, all bool, w io.Writer) (int, error)
+	export(ctx context.Context, muni string, identity []byte, ids []age.Identity, all bool, w io.Writer) (portal.ExportResult, error)
 	fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error)
+	quarantine(ctx context.Context, muni string) ([]portal.QuarantineEntry, error)
+	quarantineShow(ctx context.Context, id string) (portal.QuarantineEntry, error)
+	release(ctx context.Context, id string) (portal.QuarantineEntry, error)
+	check(ctx context.Context) error
 	close()
 }
 
@@ -34,11 +38,15 @@ type operator interface {
 // answers (asking it first saves the 2 s wait for a lock it holds), else by opening the store
 // in dir. When the store is locked and no socket answers, the locked error is printed.
 func connect(ctx context.Context, dir string, stderr io.Writer) (operator, bool) {
+	return connectWith(ctx, dir, portal.BoltOptions{}, stderr)
+}
+
+func connectWith(ctx context.Context, dir string, opts portal.BoltOptions, stderr io.Writer) (operator, bool) {
 	c, cerr := portal.DialAdmin(ctx, dir)
 	if cerr == nil {
 		return remote{c}, true
 	}
-	st, err := portal.OpenBolt(ctx, dir, portal.BoltOptions{})
+	st, err := portal.OpenBolt(ctx, dir, opts)
 	if err == nil {
 		return local{st}, true
 	}
@@ -83,9 +91,23 @@ func (l local) publish(ctx context.Context, muni string, fsys fs.FS, opts portal
 	return portal.Publish(ctx, l.st, muni, fsys, opts)
 }
 
-func (l local) export(ctx context.Context, muni string, _ []byte, ids []age.Identity, all bool, w io.Writer) (int, error) {
-	return portal.Export(ctx, l.st, muni, ids, all, w, time.Now())
+func (l local) export(ctx context.Context, muni string, _ []byte, ids []age.Identity, all bool, w io.Writer) (portal.ExportResult, error) {
+	return portal.ExportReport(ctx, l.st, muni, ids, all, w, time.Now())
 }
+
+func (l local) quarantine(ctx context.Context, muni string) ([]portal.QuarantineEntry, error) {
+	return portal.QuarantineList(ctx, l.st, muni)
+}
+
+func (l local) quarantineShow(ctx context.Context, id string) (portal.QuarantineEntry, error) {
+	return portal.QuarantineShow(ctx, l.st, id)
+}
+
+func (l local) release(ctx context.Context, id string) (portal.QuarantineEntry, error) {
+	return portal.ReleaseQuarantined(ctx, l.st, id)
+}
+
+func (l local) check(ctx context.Context) error { return l.st.Check(ctx) }
 
 func (l local) fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error) {
 	return portal.Fleet(ctx, l.st, muni, at)
@@ -112,9 +134,23 @@ func (r remote) publish(ctx context.Context, muni string, fsys fs.FS, opts porta
 	return r.c.Publish(ctx, muni, fsys, opts)
 }
 
-func (r remote) export(ctx context.Context, muni string, identity []byte, _ []age.Identity, all bool, w io.Writer) (int, error) {
+func (r remote) export(ctx context.Context, muni string, identity []byte, _ []age.Identity, all bool, w io.Writer) (portal.ExportResult, error) {
 	return r.c.Export(ctx, muni, identity, all, w)
 }
+
+func (r remote) quarantine(ctx context.Context, muni string) ([]portal.QuarantineEntry, error) {
+	return r.c.Quarantine(ctx, muni)
+}
+
+func (r remote) quarantineShow(ctx context.Context, id string) (portal.QuarantineEntry, error) {
+	return r.c.QuarantineShow(ctx, id)
+}
+
+func (r remote) release(ctx context.Context, id string) (portal.QuarantineEntry, error) {
+	return r.c.Release(ctx, id)
+}
+
+func (r remote) check(ctx context.Context) error { return r.c.Check(ctx) }
 
 func (r remote) fleet(ctx context.Context, muni string, at time.Time) ([]portal.FleetRow, error) {
 	return r.c.Fleet(ctx, muni, at)

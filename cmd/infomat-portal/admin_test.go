@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"filippo.io/age"
 
 	"infomat/assets"
+	"infomat/outbox"
 	"infomat/sync/portal"
 	"infomat/sync/protocol"
 )
@@ -36,14 +38,14 @@ func (b *lockedBuf) Write(p []byte) (int, error) {
 func (b *lockedBuf) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 // startServe runs serve on loopback in this process; stop shuts it down as SIGTERM does.
-func startServe(t *testing.T, data string) (addr string, stop func()) {
+func startServe(t *testing.T, data string, extra ...string) (addr string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	logs := &lockedBuf{}
 	go func() {
-		done <- serveCmd(ctx, []string{"--data", data, "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, logs, ready)
+		done <- serveCmd(ctx, append([]string{"--data", data, "--addr", "127.0.0.1:0"}, extra...), &bytes.Buffer{}, logs, ready)
 	}()
 	select {
 	case addr = <-ready:
@@ -166,7 +168,11 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 	w, _ := age.Encrypt(&ct, id.Recipient())
 	w.Write([]byte(`{"procedure":"zameldowanie","answers":[{"field":"imie","question":"Imię","value":"Jan"}]}`))
 	w.Close()
-	sub := protocol.Submission{ID: strings.Repeat("ab", 16), Ref: "PRZ-1", Procedure: "zameldowanie", Created: time.Now(), Ciphertext: ct.Bytes()}
+	ref, err := outbox.NewRef("PRZ", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := protocol.Submission{ID: strings.Repeat("ab", 16), Ref: ref, Procedure: "zameldowanie", Created: time.Now(), Ciphertext: ct.Bytes()}
 	if st := apiCall(t, http.MethodPut, base+protocol.PathSubmission+sub.ID, auth, sub, nil); st != 200 {
 		t.Fatalf("submission: %d", st)
 	}

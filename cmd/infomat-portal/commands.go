@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -213,12 +214,129 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	defer op.close()
-	n, err := op.export(ctx, *muni, raw, ids, *all, stdout)
+	res, err := op.export(ctx, *muni, raw, ids, *all, stdout)
+	for _, q := range res.Quarantined {
+		fmt.Fprintf(stderr, "kwarantanna: %s (%s, urządzenie %s): %s\n", q.PortalRef, q.ID, q.Device, q.Reason)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal export:", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "%d wniosków wyeksportowano (%s).\n", n, *muni)
+	fmt.Fprintf(stderr, "%d wniosków wyeksportowano (%s).\n", res.Count, *muni)
+	if n := len(res.Quarantined); n > 0 {
+		fmt.Fprintf(stderr, "%d odłożono do kwarantanny: infomat-portal quarantine list; po znalezieniu właściwego klucza: quarantine release ID i ponowny eksport.\n", n)
+	}
+	return 0
+}
+
+func quarantineCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const use = "użycie: infomat-portal quarantine list [--municipality X] [--json] | show ID | release ID"
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	sub := args[0]
+	fl, data := flags("quarantine "+sub, stderr)
+	muni := fl.String("municipality", "", "only this municipality (list)")
+	asJSON := fl.Bool("json", false, "JSON instead of a table (list, show)")
+	pos, err := parse(fl, args[1:])
+	if err != nil {
+		return 2
+	}
+	switch {
+	case sub == "list" && len(pos) == 0, (sub == "show" || sub == "release") && len(pos) == 1:
+	default:
+		fmt.Fprintln(stderr, use)
+		return 2
+	}
+	op, ok := connect(ctx, *data, stderr)
+	if !ok {
+		return 1
+	}
+	defer op.close()
+	switch sub {
+	case "list":
+		list, err := op.quarantine(ctx, *muni)
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal quarantine list:", err)
+			return 1
+		}
+		if *asJSON {
+			return writeJSON(stdout, list)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tGMINA\tNR PORTALU\tNR KIOSKU\tURZĄDZENIE\tPRZYJĘTO\tPOWÓD")
+		for _, q := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", q.ID, q.Municipality, q.PortalRef, q.Ref, q.Device, q.Received.Local().Format("2006-01-02 15:04"), q.Reason)
+		}
+		_ = tw.Flush()
+		fmt.Fprintf(stdout, "\nW kwarantannie: %d.\n", len(list))
+	case "show":
+		q, err := op.quarantineShow(ctx, pos[0])
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal quarantine show:", err)
+			return 1
+		}
+		if *asJSON {
+			return writeJSON(stdout, q)
+		}
+		// Metadata and reason only: the content is personal data and stays encrypted.
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		clock := ""
+		if q.ClockSuspect {
+			clock = " (zegar kiosku niewiarygodny)"
+		}
+		for _, kv := range [][2]string{
+			{"ID", q.ID}, {"gmina", q.Municipality}, {"nr portalu", q.PortalRef}, {"nr kiosku", q.Ref},
+			{"urządzenie", q.Device}, {"procedura", q.Procedure}, {"urząd", q.Office}, {"wersja treści", q.ContentVersion},
+			{"utworzono (kiosk)", q.Created.Local().Format("2006-01-02 15:04:05") + clock},
+			{"przyjęto (portal)", q.Received.Local().Format("2006-01-02 15:04:05")},
+			{"szyfrogram", fmt.Sprintf("%s, sha256 %s", bytesStr(int64(q.Size)), q.CiphertextSHA256)},
+			{"w kwarantannie od", q.Quarantined.Local().Format("2006-01-02 15:04:05")},
+			{"powód", q.Reason},
+		} {
+			fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
+		}
+		_ = tw.Flush()
+	case "release":
+		q, err := op.release(ctx, pos[0])
+		if err != nil {
+			fmt.Fprintln(stderr, "infomat-portal quarantine release:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s (%s) wraca do eksportu: następny eksport %s spróbuje go znowu.\n", q.PortalRef, q.ID, q.Municipality)
+	}
+	return 0
+}
+
+func writeJSON(w io.Writer, v any) int {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// checkCmd runs bbolt's check of every page; damage is exit code 1. With serve running it
+// checks the live store through the admin socket.
+func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl, data := flags("check", stderr)
+	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
+		fmt.Fprintln(stderr, "użycie: infomat-portal check [--data KATALOG]")
+		return 2
+	}
+	op, ok := connectWith(ctx, *data, portal.BoltOptions{ForCheck: true}, stderr)
+	if !ok {
+		return 1
+	}
+	defer op.close()
+	if err := op.check(ctx); err != nil {
+		fmt.Fprintf(stdout, "%s: USZKODZONA\n%v\n", filepath.Join(*data, portal.FileName), err)
+		fmt.Fprintln(stdout, "Portal nie uruchomi się na tej bazie. Przywróć ją z kopii zapasowej (urządzenia i klucze podpisu są tylko w niej).")
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK, wszystkie strony bazy są spójne.\n", filepath.Join(*data, portal.FileName))
 	return 0
 }
 

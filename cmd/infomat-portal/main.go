@@ -8,12 +8,15 @@
 //	infomat-portal publish --municipality X [--expires 720h] [--label L] DIR  publish a content bundle
 //	infomat-portal export --municipality X --identity FILE [--all]            decrypted submissions as JSON
 //	infomat-portal fleet [--municipality X] [--json]                          device health
+//	infomat-portal quarantine list|show ID|release ID                         submissions an export set aside
+//	infomat-portal check                                                      check every page of portal.db
 //	infomat-portal loadgen [--kiosks 1000] [--duration 20s] [--url URL]       load test
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 // Only one process can open a data directory's store at a time. While serve runs, it also
 // listens on DIR/admin.sock (mode 0600: the portal's own user, root or the service user) and
-// the operator commands (token, devices, revoke, key, publish, export, fleet) find the store
+// the operator commands (token, devices, revoke, key, publish, export, fleet, quarantine,
+// check) find the store
 // locked and run through that socket instead, with the same output — see docs/protocol.md.
 package main
 
@@ -60,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "fleet":
 		return fleetCmd(ctx, rest, stdout, stderr)
+	case "quarantine":
+		return quarantineCmd(ctx, rest, stdout, stderr)
+	case "check":
+		return checkCmd(ctx, rest, stdout, stderr)
 	case "loadgen":
 		return loadgenCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -75,6 +82,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `infomat-portal — central portal for Infomat kiosks
 
   serve [--addr :8443] --cert FILE --key FILE    the kiosk API over TLS (plain HTTP only on loopback)
+        [--submit-rate 60] [--submit-burst 120] [--device-quota BYTES] [--min-body-rate BYTES/s] [--max-conns 4096]
+                                                 per-device limits (429 + Retry-After), body deadlines, connection cap
   token create --municipality X [--ttl 72h] [--count N]
                                                  one-time enrolment tokens, printed once
   devices [--municipality X]                     enrolled devices
@@ -85,6 +94,10 @@ func usage(w io.Writer) {
   export --municipality X --identity FILE [--all]
                                                  decrypt new submissions to stdout as JSON
   fleet [--municipality X] [--json]              device health with problems
+  quarantine list [--municipality X] | show ID | release ID
+                                                 submissions an export set aside (metadata and
+                                                 reason only); release returns one to the export
+  check                                          check every page of portal.db (exit 1 on damage)
   loadgen [--kiosks 1000] [--duration 20s] [--think 1s] [--url URL --tokens FILE]
                                                  load test against a portal (own one on loopback by default)
 

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"infomat/sync/portal"
 )
 
@@ -21,6 +23,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	addr := fl.String("addr", ":8443", "listen address")
 	cert := fl.String("cert", "", "TLS certificate (PEM, with the chain)")
 	key := fl.String("key", "", "TLS private key (PEM)")
+	rate := fl.Float64("submit-rate", portal.DefaultSubmitRate, "submissions a minute one device may send in the long run (-1: no limit)")
+	burst := fl.Int("submit-burst", portal.DefaultSubmitBurst, "submissions one device may send at once")
+	quota := fl.Int64("device-quota", portal.DefaultDeviceQuota, "bytes of one device's submissions not yet exported (-1: no limit)")
+	minRate := fl.Int64("min-body-rate", portal.DefaultMinBodyRate, "bytes a second a request body must at least arrive at")
+	maxConns := fl.Int("max-conns", defaultMaxConns, "most connections served at once (more wait to be accepted)")
 	if _, err := parse(fl, args); err != nil {
 		return 2
 	}
@@ -49,22 +56,33 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return 1
 	}
 	defer st.Close()
-	api := portal.NewServer(st, portal.ServerOptions{Log: log})
+	if *maxConns < 1 {
+		fmt.Fprintln(stderr, "infomat-portal serve: --max-conns must be at least 1")
+		return 2
+	}
+	api := portal.NewServer(st, portal.ServerOptions{Log: log, Limits: portal.Limits{
+		SubmitRate: *rate, SubmitBurst: *burst, DeviceQuota: *quota, MinBodyRate: *minRate,
+	}})
 	srv := &http.Server{
 		Handler:           api,
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // an 8 MiB body over a slow mobile link
-		WriteTimeout:      10 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// No ReadTimeout: the handler sets each request's body deadline from the body's
+		// length at the minimum rate, so a stalled /enroll is cut off in seconds, not minutes.
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
 	}
+	// A cap on open connections: past it new ones wait in the kernel's backlog instead of
+	// each costing a goroutine, buffers and a file descriptor.
+	ln = netutil.LimitListener(ln, *maxConns)
+	renew(ctx, st, log)
 	// The operator's commands reach the store through DATA/admin.sock while this process
 	// holds it. Without the socket the kiosks are still served; the commands then say the
 	// store is locked, as before.
@@ -83,6 +101,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	renewDone := make(chan struct{})
+	rctx, stopRenew := context.WithCancel(ctx)
+	go func() { defer close(renewDone); renewLoop(rctx, st, log, renewEvery) }()
+	defer func() { stopRenew(); <-renewDone }()
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
@@ -102,6 +124,40 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// defaultMaxConns leaves room for a few thousand kiosks keeping a connection each, well
+// inside the file descriptors Go raises its limit to.
+const defaultMaxConns = 4096
+
+// renewEvery is how often serve looks for manifests to renew (they are renewed with half
+// their validity left, days ahead).
+var renewEvery = time.Hour
+
+// renewLoop signs every municipality's latest manifest again before it expires (see
+// portal.RenewManifests) every period until ctx is done. serve renews once itself before it
+// listens, so a portal that was down for a while serves no manifest it could have renewed.
+func renewLoop(ctx context.Context, st portal.Storage, log *slog.Logger, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		renew(ctx, st, log)
+	}
+}
+
+func renew(ctx context.Context, st portal.Storage, log *slog.Logger) {
+	renewed, err := portal.RenewManifests(ctx, st, time.Now())
+	for _, r := range renewed {
+		log.Info("manifest renewed", "municipality", r.Municipality, "version", r.Version, "expires", r.Expires)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("renewing manifests failed; kiosks keep what they have, fleet warns before expiry", "err", err)
+	}
 }
 
 // isLoopback reports whether a listen address only reaches this machine. An empty host

@@ -75,7 +75,9 @@ func newPortal(t *testing.T) *portalEnv {
 		t.Fatal(err)
 	}
 	pe.st = st
-	pe.srv = httptest.NewServer(portal.NewServer(st, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(pe.logs, nil))}))
+	pe.srv = httptest.NewServer(portal.NewServer(st, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(pe.logs, nil)),
+		// These tests are about exactly-once delivery under faults, not the portal's limits.
+		Limits: portal.Limits{SubmitRate: -1, DeviceQuota: -1}}))
 	t.Cleanup(func() {
 		pe.srv.Close()
 		_ = st.Close()

@@ -156,6 +156,59 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 	}
 }
 
+// Renewed is one manifest RenewManifests signed again.
+type Renewed struct {
+	Municipality string
+	Version      uint64
+	Expires      time.Time
+}
+
+// RenewManifests signs again every municipality's latest manifest that has less than half
+// of its validity left: the same content and version, created now and expiring after the
+// same validity as before. A kiosk that installed that version sees nothing new (Pull
+// ignores its own version); one that has not can still verify and install it, however long
+// ago it was published. Without this a manifest expired 30 days after publishing, and a
+// kiosk enrolled or reset after that could never get content.
+func RenewManifests(ctx context.Context, st Storage, now time.Time) ([]Renewed, error) {
+	munis, err := st.Municipalities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("renew manifests: %w", err)
+	}
+	var done []Renewed
+	for _, muni := range munis {
+		p, err := st.LatestManifest(ctx, muni)
+		if err != nil {
+			return done, fmt.Errorf("renew manifest of %s: %w", muni, err)
+		}
+		m, err := decodeManifest(p.Signed)
+		if err != nil {
+			return done, fmt.Errorf("renew manifest %d of %s: %w", p.Version, muni, err)
+		}
+		validity := m.Expires.Sub(m.Created)
+		if validity <= 0 || now.Before(m.Created.Add(validity/2)) {
+			continue
+		}
+		m.Created, m.Expires = now.UTC(), now.Add(validity).UTC()
+		key, err := st.SigningKey(ctx, muni)
+		if err != nil {
+			return done, fmt.Errorf("renew manifest of %s: %w", muni, err)
+		}
+		signed, err := protocol.Sign(m, key)
+		if err != nil {
+			return done, err
+		}
+		err = st.RenewManifest(ctx, muni, p.Version, signed)
+		if errors.Is(err, ErrStaleVersion) {
+			continue // a publish came in meanwhile: its manifest is fresh
+		}
+		if err != nil {
+			return done, fmt.Errorf("renew manifest of %s: %w", muni, err)
+		}
+		done = append(done, Renewed{Municipality: muni, Version: p.Version, Expires: m.Expires})
+	}
+	return done, nil
+}
+
 // putIndex stores the bundle's file list as content-addressed shards (protocol.ShardOf), so
 // the signed manifest stays small and one changed file changes one shard.
 func putIndex(ctx context.Context, st Storage, files map[string]protocol.File) ([]protocol.File, []string, error) {
@@ -191,15 +244,54 @@ func putIndex(ctx context.Context, st Storage, files map[string]protocol.File) (
 
 // Exported is one submission in the export's JSON array.
 type Exported struct {
-	PortalRef string          `json:"portal_ref"`
-	Ref       string          `json:"ref"`
-	ID        string          `json:"id"`
-	Procedure string          `json:"procedure"`
-	Office    string          `json:"office"`
-	Created   time.Time       `json:"created"`
-	Received  time.Time       `json:"received"`
-	Device    string          `json:"device"`
-	Payload   json.RawMessage `json:"payload"` // the decrypted kiosk.Payload
+	PortalRef string    `json:"portal_ref"`
+	Ref       string    `json:"ref"`
+	ID        string    `json:"id"`
+	Procedure string    `json:"procedure"`
+	Office    string    `json:"office"`
+	Created   time.Time `json:"created"`
+	Received  time.Time `json:"received"`
+	// ClockSuspect: the kiosk's clock was not trusted when it filed this; go by Received.
+	ClockSuspect bool            `json:"clock_suspect"`
+	Device       string          `json:"device"`
+	Payload      json.RawMessage `json:"payload"` // the decrypted kiosk.Payload
+}
+
+// ExportResult says what Export did.
+type ExportResult struct {
+	Count int `json:"count"` // submissions written
+	// Quarantined are the submissions this export set aside (metadata and reason only).
+	Quarantined []QuarantineEntry `json:"quarantined,omitempty"`
+}
+
+// QuarantineEntry is what an operator sees of a quarantined submission: never its content.
+type QuarantineEntry struct {
+	ID               string    `json:"id"`
+	PortalRef        string    `json:"portal_ref"`
+	Ref              string    `json:"ref"`
+	Municipality     string    `json:"municipality"`
+	Device           string    `json:"device"`
+	Procedure        string    `json:"procedure"`
+	Office           string    `json:"office"`
+	ContentVersion   string    `json:"content_version"`
+	Created          time.Time `json:"created"`
+	Received         time.Time `json:"received"`
+	ClockSuspect     bool      `json:"clock_suspect,omitempty"`
+	Size             int       `json:"size"`              // ciphertext bytes
+	CiphertextSHA256 string    `json:"ciphertext_sha256"` // hex
+	Quarantined      time.Time `json:"quarantined"`
+	Reason           string    `json:"reason"`
+}
+
+// entry is the record's quarantine view; size is the ciphertext's length (records listed
+// without their ciphertext carry it separately).
+func (r Record) entry(size int) QuarantineEntry {
+	return QuarantineEntry{
+		ID: r.ID, PortalRef: r.PortalRef, Ref: r.Ref, Municipality: r.Municipality, Device: r.Device,
+		Procedure: r.Procedure, Office: r.Office, ContentVersion: r.ContentVersion, Created: r.Created,
+		Received: r.Received, ClockSuspect: r.ClockSuspect, Size: size,
+		CiphertextSHA256: hex.EncodeToString(r.CipherSHA256), Quarantined: r.Quarantined, Reason: r.QuarantineReason,
+	}
 }
 
 // ParseIdentities reads an age identity file as age-keygen writes it.
@@ -211,13 +303,35 @@ func ParseIdentities(r io.Reader) ([]age.Identity, error) {
 	return ids, nil
 }
 
-// Export decrypts a municipality's submissions not yet exported (all of them with all=true),
-// writes them to w as one JSON array and, only once all of it was written, marks them
-// exported. If any submission does not decrypt, nothing is written or marked.
+// Quarantine reasons (Polish: the operator reads them in `quarantine list`).
+const (
+	reasonNoKey    = "nie odszyfrowuje się podanym kluczem gminy (inny klucz?)"
+	reasonBroken   = "uszkodzony szyfrogram (nagłówek lub treść age nie przechodzą weryfikacji)"
+	reasonNotAge   = "to nie jest szyfrogram age"
+	ageIntro       = "age-encryption.org/v1\n"
+	reasonNotJSON  = "odszyfrowana treść nie jest obiektem JSON"
+	wrongKeyPrefix = "do not decrypt with this identity"
+)
+
+// Export decrypts a municipality's submissions not yet exported (all of them with all=true,
+// except those in quarantine), writes them to w as one JSON array and, only once all of it
+// was written, marks them exported.
+//
+// One bad submission never blocks the others: one that is not age ciphertext, fails to
+// decrypt, or whose payload is not a JSON object is quarantined with its reason (Storage.
+// Quarantine) and the rest are exported. The exception is an identity that opens none of
+// them: that is the wrong key file, not bad submissions, so it is an error and nothing is
+// quarantined, written or marked.
 func Export(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (int, error) {
+	res, err := ExportReport(ctx, st, municipality, ids, all, w, now)
+	return res.Count, err
+}
+
+// ExportReport is Export, saying also which submissions it quarantined.
+func ExportReport(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (ExportResult, error) {
 	recs, err := st.Submissions(ctx, municipality, all)
 	if err != nil {
-		return 0, err
+		return ExportResult{}, err
 	}
 	out := make([]Exported, 0, len(recs))
 	defer func() {
@@ -225,42 +339,77 @@ func Export(ctx context.Context, st Storage, municipality string, ids []age.Iden
 			clear(e.Payload) // personal data: don't leave it lying in memory longer than needed
 		}
 	}()
-	var failed []string
+	type bad struct {
+		r      Record
+		reason string
+	}
+	var bads []bad
+	noKey := 0
 	for _, r := range recs {
+		if !r.Quarantined.IsZero() {
+			continue // --all lists them; they stay in quarantine until released
+		}
 		plain, err := decrypt(r.Ciphertext, ids)
-		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s (%s): %v", r.PortalRef, r.ID, err))
+		var nm *age.NoIdentityMatchError
+		switch {
+		case errors.As(err, &nm):
+			noKey++
+			bads = append(bads, bad{r, reasonNoKey})
+			continue
+		case err != nil:
+			// Never age's error text: it quotes the bytes it could not parse, and a kiosk bug
+			// that uploaded a payload unencrypted would put it in front of the operator.
+			reason := reasonBroken
+			if !bytes.HasPrefix(r.Ciphertext, []byte(ageIntro)) {
+				reason = reasonNotAge
+			}
+			bads = append(bads, bad{r, reason})
 			continue
 		}
-		if !json.Valid(plain) {
+		if t := bytes.TrimLeft(plain, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(plain) {
 			clear(plain)
-			failed = append(failed, fmt.Sprintf("%s (%s): decrypted payload is not JSON", r.PortalRef, r.ID))
+			bads = append(bads, bad{r, reasonNotJSON})
 			continue
 		}
 		out = append(out, Exported{
 			PortalRef: r.PortalRef, Ref: r.Ref, ID: r.ID, Procedure: r.Procedure, Office: r.Office,
-			Created: r.Created, Received: r.Received, Device: r.Device, Payload: plain,
+			Created: r.Created, Received: r.Received, ClockSuspect: r.ClockSuspect, Device: r.Device, Payload: plain,
 		})
 	}
-	if len(failed) > 0 {
-		sort.Strings(failed)
-		nFailed := len(failed)
-		more := ""
-		if len(failed) > 5 {
-			more = fmt.Sprintf("\n… and %d more", len(failed)-5)
-			failed = failed[:5]
+	if len(out) == 0 && noKey > 0 {
+		// Nothing opened with this identity: the key file is wrong; quarantining every
+		// submission for it would only make work.
+		sort.Slice(bads, func(i, j int) bool { return bads[i].r.PortalRef < bads[j].r.PortalRef })
+		lines := make([]string, 0, 5)
+		for _, b := range bads[:min(5, len(bads))] {
+			lines = append(lines, fmt.Sprintf("%s (%s): %s", b.r.PortalRef, b.r.ID, b.reason))
 		}
-		return 0, fmt.Errorf("%d of %d submissions do not decrypt with this identity (is it %s's key?); nothing was exported:\n%s%s",
-			nFailed, len(recs), municipality, strings.Join(failed, "\n"), more)
+		more := ""
+		if len(bads) > 5 {
+			more = fmt.Sprintf("\n… and %d more", len(bads)-5)
+		}
+		return ExportResult{}, fmt.Errorf("%d of %d submissions %s (is it %s's key?); nothing was exported:\n%s%s",
+			len(bads), len(recs), wrongKeyPrefix, municipality, strings.Join(lines, "\n"), more)
+	}
+	var res ExportResult
+	for _, b := range bads {
+		if !b.r.Exported.IsZero() {
+			continue // an --all export re-reading one exported before: not a pending one to set aside
+		}
+		if err := st.Quarantine(ctx, b.r.ID, b.reason, now); err != nil {
+			return ExportResult{}, fmt.Errorf("quarantine submission %s: %w", b.r.ID, err)
+		}
+		b.r.Quarantined, b.r.QuarantineReason = now.UTC(), b.reason
+		res.Quarantined = append(res.Quarantined, b.r.entry(len(b.r.Ciphertext)))
 	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		return 0, fmt.Errorf("write export: %w", err)
+		return res, fmt.Errorf("write export: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return 0, fmt.Errorf("write export: %w", err)
+		return res, fmt.Errorf("write export: %w", err)
 	}
 	if f, ok := w.(interface{ Sync() error }); ok {
 		// A file on disk: make sure the export is there before the submissions count as done.
@@ -272,19 +421,68 @@ func Export(ctx context.Context, st Storage, municipality string, ids []age.Iden
 		idsDone = append(idsDone, e.ID)
 	}
 	if err := st.MarkExported(ctx, idsDone, now.UTC()); err != nil {
-		return 0, fmt.Errorf("the export was written but could not be marked as done (the next export repeats it): %w", err)
+		return res, fmt.Errorf("the export was written but could not be marked as done (the next export repeats it): %w", err)
 	}
-	return len(out), nil
+	res.Count = len(out)
+	return res, nil
+}
+
+// QuarantineShow is one quarantined submission (ErrNotFound if it is not in quarantine).
+func QuarantineShow(ctx context.Context, st Storage, id string) (QuarantineEntry, error) {
+	list, err := QuarantineList(ctx, st, "")
+	if err != nil {
+		return QuarantineEntry{}, err
+	}
+	var found []QuarantineEntry
+	for _, e := range list {
+		if e.ID == id || e.PortalRef == id {
+			found = append(found, e)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return QuarantineEntry{}, fmt.Errorf("submission %s is not in quarantine: %w", id, ErrNotFound)
+	case 1:
+		return found[0], nil
+	}
+	return QuarantineEntry{}, fmt.Errorf("portal reference %s is in quarantine in %d municipalities: give the submission ID", id, len(found))
+}
+
+// ReleaseQuarantined puts a quarantined submission (by ID or portal reference) back among
+// the pending ones: the next export tries it again (after the clerk found the right key).
+func ReleaseQuarantined(ctx context.Context, st Storage, id string) (QuarantineEntry, error) {
+	e, err := QuarantineShow(ctx, st, id)
+	if err != nil {
+		return QuarantineEntry{}, err
+	}
+	if err := st.Release(ctx, e.ID); err != nil {
+		return QuarantineEntry{}, err
+	}
+	return e, nil
+}
+
+// QuarantineList is every quarantined submission of a municipality ("" for all).
+func QuarantineList(ctx context.Context, st Storage, municipality string) ([]QuarantineEntry, error) {
+	recs, err := st.Quarantined(ctx, municipality)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QuarantineEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r.entry(r.size))
+	}
+	return out, nil
 }
 
 func decrypt(ciphertext []byte, ids []age.Identity) ([]byte, error) {
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), ids...)
 	if err != nil {
-		var nm *age.NoIdentityMatchError
-		if errors.As(err, &nm) {
-			return nil, errors.New("no identity matched")
-		}
 		return nil, err
 	}
-	return io.ReadAll(io.LimitReader(r, protocol.MaxBody))
+	plain, err := io.ReadAll(io.LimitReader(r, protocol.MaxBody))
+	if err != nil {
+		clear(plain) // a part that decrypted before the damage
+		return nil, err
+	}
+	return plain, nil
 }

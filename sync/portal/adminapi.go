@@ -35,9 +35,13 @@ import (
 //	POST revoke {device}                           → {}
 //	GET  key?municipality=X                        → {public_key}
 //	POST publish?municipality=X&expires=NS&label=L  body: the bundle as a tar → PublishResult
-//	POST export {municipality, identity, all}      → {count, ids, export} (nothing marked yet)
+//	POST export {municipality, identity, all}      → {count, ids, export, quarantined} (nothing marked yet)
 //	POST export/mark {ids}                         → {} (marks those submissions exported)
 //	GET  fleet?municipality=X&at=RFC3339           → [FleetRow]
+//	GET  quarantine?municipality=X                 → [QuarantineEntry]
+//	GET  quarantine/show?id=ID                     → QuarantineEntry
+//	POST quarantine/release {id}                   → QuarantineEntry (back in the next export)
+//	GET  check                                     → {} or an error naming the damage
 //
 // Errors are {"error": "...", "problems": [...]} with a 4xx/5xx status; problems are a content
 // bundle's content.Problems. The export is two steps so that its all-or-nothing rule holds
@@ -151,6 +155,10 @@ func NewAdminHandler(st Storage, opts AdminOptions) http.Handler {
 	mux.HandleFunc("POST "+adminPrefix+"export", a.export)
 	mux.HandleFunc("POST "+adminPrefix+"export/mark", a.mark)
 	mux.HandleFunc("GET "+adminPrefix+"fleet", a.fleet)
+	mux.HandleFunc("GET "+adminPrefix+"quarantine", a.quarantineList)
+	mux.HandleFunc("GET "+adminPrefix+"quarantine/show", a.quarantineShow)
+	mux.HandleFunc("POST "+adminPrefix+"quarantine/release", a.quarantineRelease)
+	mux.HandleFunc("GET "+adminPrefix+"check", a.check)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusNotFound, errors.New("no such admin endpoint: "+r.Method+" "+r.URL.Path))
 	})
@@ -192,9 +200,14 @@ type exportRequest struct {
 }
 
 type exportResponse struct {
-	Count  int      `json:"count"`
-	IDs    []string `json:"ids"`
-	Export []byte   `json:"export"` // exactly the bytes Export writes (base64 in JSON)
+	Count       int               `json:"count"`
+	IDs         []string          `json:"ids"`
+	Export      []byte            `json:"export"` // exactly the bytes Export writes (base64 in JSON)
+	Quarantined []QuarantineEntry `json:"quarantined,omitempty"`
+}
+
+type releaseRequest struct {
+	ID string `json:"id"`
 }
 
 type markRequest struct {
@@ -415,7 +428,10 @@ func (a *adminAPI) export(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	defer func() { b := buf.Bytes(); clear(b[:cap(b)]) }() // personal data
 	dm := &deferMark{Storage: a.st}
-	n, err := Export(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
+	res, err := ExportReport(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
+	for _, q := range res.Quarantined {
+		a.log.Warn("admin: submission quarantined", "id", q.ID, "portal_ref", q.PortalRef, "device", q.Device, "reason", q.Reason)
+	}
 	if err != nil {
 		adminFail(w, adminStatus(err), err)
 		return
@@ -423,8 +439,58 @@ func (a *adminAPI) export(w http.ResponseWriter, r *http.Request) {
 	if dm.ids == nil {
 		dm.ids = []string{}
 	}
-	a.log.Info("admin: export rendered, waiting for the client to confirm", "municipality", req.Municipality, "count", n, "all", req.All)
-	adminJSON(w, http.StatusOK, exportResponse{Count: n, IDs: dm.ids, Export: buf.Bytes()})
+	a.log.Info("admin: export rendered, waiting for the client to confirm", "municipality", req.Municipality, "count", res.Count, "quarantined", len(res.Quarantined), "all", req.All)
+	adminJSON(w, http.StatusOK, exportResponse{Count: res.Count, IDs: dm.ids, Export: buf.Bytes(), Quarantined: res.Quarantined})
+}
+
+func (a *adminAPI) quarantineList(w http.ResponseWriter, r *http.Request) {
+	list, err := QuarantineList(r.Context(), a.st, r.URL.Query().Get("municipality"))
+	if err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
+	adminJSON(w, http.StatusOK, list)
+}
+
+func (a *adminAPI) quarantineShow(w http.ResponseWriter, r *http.Request) {
+	e, err := QuarantineShow(r.Context(), a.st, r.URL.Query().Get("id"))
+	if err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
+	adminJSON(w, http.StatusOK, e)
+}
+
+func (a *adminAPI) quarantineRelease(w http.ResponseWriter, r *http.Request) {
+	var req releaseRequest
+	if !decodeAdmin(w, r, &req) {
+		return
+	}
+	e, err := ReleaseQuarantined(r.Context(), a.st, req.ID)
+	if err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
+	a.log.Info("admin: submission released from quarantine", "id", e.ID, "portal_ref", e.PortalRef)
+	adminJSON(w, http.StatusOK, e)
+}
+
+// checker is a store that can check its own pages (Bolt).
+type checker interface {
+	Check(ctx context.Context) error
+}
+
+func (a *adminAPI) check(w http.ResponseWriter, r *http.Request) {
+	c, ok := a.st.(checker)
+	if !ok {
+		adminFail(w, http.StatusNotImplemented, errors.New("this store cannot check itself"))
+		return
+	}
+	if err := c.Check(r.Context()); err != nil {
+		adminFail(w, http.StatusConflict, err)
+		return
+	}
+	adminJSON(w, http.StatusOK, struct{}{})
 }
 
 func (a *adminAPI) mark(w http.ResponseWriter, r *http.Request) {
@@ -628,15 +694,16 @@ func (c *AdminClient) Publish(ctx context.Context, municipality string, fsys fs.
 // Export is Export run by the portal: it decrypts there with the identity file's contents,
 // the JSON is written to w here, and only once that succeeded (and w, if a file, was synced)
 // the portal marks the submissions exported. If anything fails before, nothing is marked.
-func (c *AdminClient) Export(ctx context.Context, municipality string, identity []byte, all bool, w io.Writer) (int, error) {
+func (c *AdminClient) Export(ctx context.Context, municipality string, identity []byte, all bool, w io.Writer) (ExportResult, error) {
 	var out exportResponse
 	err := c.do(ctx, http.MethodPost, "export", nil, "", exportRequest{Municipality: municipality, Identity: string(identity), All: all}, &out)
 	defer clear(out.Export)
 	if err != nil {
-		return 0, err
+		return ExportResult{}, err
 	}
+	res := ExportResult{Count: out.Count, Quarantined: out.Quarantined}
 	if _, err := w.Write(out.Export); err != nil {
-		return 0, fmt.Errorf("write export: %w", err)
+		return res, fmt.Errorf("write export: %w", err)
 	}
 	if f, ok := w.(interface{ Sync() error }); ok {
 		_ = f.Sync() // as Export does
@@ -644,10 +711,41 @@ func (c *AdminClient) Export(ctx context.Context, municipality string, identity 
 	if len(out.IDs) > 0 {
 		var done struct{}
 		if err := c.do(ctx, http.MethodPost, "export/mark", nil, "", markRequest{IDs: out.IDs}, &done); err != nil {
-			return 0, fmt.Errorf("the export was written but could not be marked as done (the next export repeats it): %w", err)
+			return res, fmt.Errorf("the export was written but could not be marked as done (the next export repeats it): %w", err)
 		}
 	}
-	return out.Count, nil
+	return res, nil
+}
+
+// Quarantine is QuarantineList on the portal.
+func (c *AdminClient) Quarantine(ctx context.Context, municipality string) ([]QuarantineEntry, error) {
+	var out []QuarantineEntry
+	var q url.Values
+	if municipality != "" {
+		q = url.Values{"municipality": {municipality}}
+	}
+	err := c.do(ctx, http.MethodGet, "quarantine", q, "", nil, &out)
+	return out, err
+}
+
+// QuarantineShow is QuarantineShow on the portal.
+func (c *AdminClient) QuarantineShow(ctx context.Context, id string) (QuarantineEntry, error) {
+	var out QuarantineEntry
+	err := c.do(ctx, http.MethodGet, "quarantine/show", url.Values{"id": {id}}, "", nil, &out)
+	return out, err
+}
+
+// Release is ReleaseQuarantined on the portal.
+func (c *AdminClient) Release(ctx context.Context, id string) (QuarantineEntry, error) {
+	var out QuarantineEntry
+	err := c.do(ctx, http.MethodPost, "quarantine/release", nil, "", releaseRequest{ID: id}, &out)
+	return out, err
+}
+
+// Check is Bolt.Check on the serving portal's store.
+func (c *AdminClient) Check(ctx context.Context) error {
+	var out struct{}
+	return c.do(ctx, http.MethodGet, "check", nil, "", nil, &out)
 }
 
 // Fleet is Fleet on the portal, as of at.

@@ -131,7 +131,7 @@ func TestAdminOperations(t *testing.T) {
 	cr := f.enroll("przykladowa")
 	id, _ := age.GenerateX25519Identity()
 	keyFile := []byte("# public key: " + id.Recipient().String() + "\n" + id.String() + "\n")
-	sub := protocol.Submission{ID: newID(), Ref: "PRZ-1", Procedure: "zameldowanie", Created: f.clock.Now(),
+	sub := protocol.Submission{ID: newID(), Ref: testRef(t, 1), Procedure: "zameldowanie", Created: f.clock.Now(),
 		Ciphertext: encrypt(t, id.Recipient(), []byte(`{"procedure":"zameldowanie"}`))}
 	if resp, data := putSub(f, cr, sub); resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, data)
@@ -163,16 +163,17 @@ func TestAdminOperations(t *testing.T) {
 	if _, err := Export(ctx, &deferMark{Storage: f.st}, "przykladowa", ids, false, &directOut, f.clock.Now()); err != nil || !bytes.Equal(directOut.Bytes(), half.Export) {
 		t.Fatalf("export bytes differ: %v\n%s\n%s", err, directOut.Bytes(), half.Export)
 	}
-	n, err := c.Export(ctx, "przykladowa", keyFile, false, &out)
+	xres, err := c.Export(ctx, "przykladowa", keyFile, false, &out)
+	n := xres.Count
 	if err != nil || n != 1 || !bytes.Equal(out.Bytes(), directOut.Bytes()) {
 		t.Fatalf("export: %d %v %s", n, err, out.String())
 	}
 	out.Reset()
-	if n, err := c.Export(ctx, "przykladowa", keyFile, false, &out); err != nil || n != 0 || strings.TrimSpace(out.String()) != "[]" {
-		t.Fatalf("second export: %d %v %s", n, err, out.String())
+	if res, err := c.Export(ctx, "przykladowa", keyFile, false, &out); err != nil || res.Count != 0 || strings.TrimSpace(out.String()) != "[]" {
+		t.Fatalf("second export: %d %v %s", res.Count, err, out.String())
 	}
 	out.Reset()
-	if n, err := c.Export(ctx, "przykladowa", keyFile, true, &out); err != nil || n != 1 {
+	if res, err := c.Export(ctx, "przykladowa", keyFile, true, &out); err != nil || res.Count != 1 {
 		t.Fatalf("export --all: %d %v %s", n, err, out.String())
 	}
 

@@ -40,6 +40,10 @@ const FileName = "portal.db"
 //	pending     municipality 0x00 arrival seq (8 bytes BE) -> submission ID   (not yet exported)
 //	counters    municipality 0x00 year -> last portal reference number (8 bytes BE)
 //	heartbeats  device ID -> JSON []Beat (the last HeartbeatHistory)
+//	quarantine  municipality 0x00 arrival seq (8 bytes BE) -> submission ID   (set aside by an export)
+//	usage       device ID -> ciphertext bytes not yet exported (8 bytes BE), for the quota
+//
+// A submission's arrival key is in at most one of pending and quarantine.
 //
 // Durability: every write method is one bbolt read-write transaction, fsynced on commit with
 // bbolt's defaults (do not set NoSync). The hot writes (enrolment, submissions, heartbeats)
@@ -59,10 +63,12 @@ const (
 	bPending     = "pending"
 	bCounters    = "counters"
 	bHeartbeats  = "heartbeats"
+	bQuarantine  = "quarantine"
+	bUsage       = "usage"
 )
 
 var allBuckets = []string{bMeta, bTokens, bDevices, bKeys, bBlobs, bBlobRefs, bManifests,
-	bSubmissions, bArrivals, bPending, bCounters, bHeartbeats}
+	bSubmissions, bArrivals, bPending, bCounters, bHeartbeats, bQuarantine, bUsage}
 
 const schemaVersion = 1
 
@@ -78,6 +84,10 @@ type BoltOptions struct {
 	// kiosk, the portal cannot re-sync what it loses (signing keys, device credentials,
 	// submissions not yet exported), so an operator decides.
 	MoveCorruptAside bool
+	// ForCheck opens the file read-only, without the check of every page at open and
+	// without touching the schema, for `infomat-portal check`, which runs Bolt.Check itself
+	// to print what it finds. Such a Bolt is only good for Check.
+	ForCheck bool
 }
 
 // Bolt is the bbolt Storage: DIR/portal.db.
@@ -92,7 +102,8 @@ var _ Storage = (*Bolt)(nil)
 
 // OpenBolt opens (creating 0700/0600 when missing) DIR/portal.db. Another process holding it
 // makes OpenBolt give up after about 2 s with an error wrapping ErrLocked. A file bbolt
-// rejects as invalid gives an error wrapping ErrCorrupt unless opts.MoveCorruptAside.
+// rejects as invalid, or one whose pages fail bbolt's consistency check (unless
+// opts.ForCheck), gives an error wrapping ErrCorrupt unless opts.MoveCorruptAside.
 func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open portal store: create data directory: %w", err)
@@ -108,8 +119,23 @@ func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) 
 		if wait <= 0 {
 			wait = time.Nanosecond // bbolt treats 0 as "wait forever"
 		}
-		db, err := openOnce(path, wait)
+		if opts.ForCheck {
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("open portal store: %w", err)
+			}
+		}
+		db, err := openOnce(path, wait, opts.ForCheck)
+		if err == nil && !opts.ForCheck {
+			// bbolt opens a file with damaged pages and fails (or faults) only when a
+			// transaction reaches one; the portal must not start serving on such a file.
+			if cerr := checkDB(ctx, db); cerr != nil {
+				_ = db.Close()
+				db, err = nil, cerr
+			}
+		}
 		switch {
+		case err == nil && opts.ForCheck:
+			return &Bolt{db: db, path: path}, nil
 		case err == nil:
 			if err := initSchema(db); err != nil {
 				_ = db.Close()
@@ -154,7 +180,7 @@ func syncDir(dir string) {
 }
 
 // openOnce makes one bbolt.Open attempt, turning faults on a garbled file into ErrCorrupt.
-func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
+func openOnce(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -164,7 +190,7 @@ func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
 			db, err = nil, fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
 	if err == nil {
 		return db, nil
 	}
@@ -176,7 +202,14 @@ func openOnce(path string, wait time.Duration) (db *bolt.DB, err error) {
 	return nil, err
 }
 
-func initSchema(db *bolt.DB) error {
+func initSchema(db *bolt.DB) (err error) {
+	// The page check ran before; this only guards against a fault it could not see.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
+		}
+	}()
 	return db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
@@ -184,6 +217,15 @@ func initSchema(db *bolt.DB) error {
 			}
 		}
 		meta := tx.Bucket([]byte(bMeta))
+		if meta.Get([]byte("usage_counted")) == nil {
+			// A store from before the quota: count what its devices have not had exported.
+			if err := countUsage(tx); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte("usage_counted"), []byte("1")); err != nil {
+				return err
+			}
+		}
 		raw := meta.Get([]byte("schema_version"))
 		if raw == nil {
 			return meta.Put([]byte("schema_version"), []byte(strconv.Itoa(schemaVersion)))
@@ -197,6 +239,41 @@ func initSchema(db *bolt.DB) error {
 		}
 		return nil
 	})
+}
+
+func countUsage(tx *bolt.Tx) error {
+	usage := map[string]int64{}
+	err := tx.Bucket([]byte(bSubmissions)).ForEach(func(k, v []byte) error {
+		var r Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode submission %s: %w", k, err)
+		}
+		if r.Exported.IsZero() {
+			usage[r.Device] += int64(len(r.Ciphertext))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bk := tx.Bucket([]byte(bUsage))
+	for dev, n := range usage {
+		if err := bk.Put([]byte(dev), u64(uint64(n))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addUsage changes a device's not-yet-exported byte count by delta, never below zero.
+func addUsage(tx *bolt.Tx, device string, delta int64) error {
+	bk := tx.Bucket([]byte(bUsage))
+	var n int64
+	if raw := bk.Get([]byte(device)); len(raw) == 8 {
+		n = int64(binary.BigEndian.Uint64(raw))
+	}
+	n = max(n+delta, 0)
+	return bk.Put([]byte(device), u64(uint64(n)))
 }
 
 // Path is the database file.
@@ -533,6 +610,9 @@ func (b *Bolt) PutSubmission(ctx context.Context, rec Record, loc *time.Location
 		if err := putJSON(subs, []byte(r.ID), r); err != nil {
 			return err
 		}
+		if err := addUsage(tx, r.Device, int64(len(r.Ciphertext))); err != nil {
+			return err
+		}
 		out, created = r, true
 		return nil
 	})
@@ -544,6 +624,16 @@ func (b *Bolt) PutSubmission(ctx context.Context, rec Record, loc *time.Location
 	}
 	out.Ciphertext = nil // the caller has it; don't hand stored ciphertext around
 	return out, created, nil
+}
+
+// HasSubmission implements Storage.
+func (b *Bolt) HasSubmission(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		ok = tx.Bucket([]byte(bSubmissions)).Get([]byte(id)) != nil
+		return nil
+	})
+	return ok, err
 }
 
 // Submissions implements Storage.
@@ -611,6 +701,9 @@ func (b *Bolt) MarkExported(ctx context.Context, ids []string, at time.Time) err
 				if err := putJSON(subs, []byte(id), r); err != nil {
 					return err
 				}
+				if err := addUsage(tx, r.Device, -int64(len(r.Ciphertext))); err != nil {
+					return err
+				}
 			}
 			munis[r.Municipality] = true
 		}
@@ -661,4 +754,165 @@ func (b *Bolt) Heartbeats(ctx context.Context, device string) ([]Beat, error) {
 		return err
 	})
 	return hist, err
+}
+
+// PendingBytes implements Storage.
+func (b *Bolt) PendingBytes(ctx context.Context, device string) (int64, error) {
+	var n int64
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		if raw := tx.Bucket([]byte(bUsage)).Get([]byte(device)); len(raw) == 8 {
+			n = int64(binary.BigEndian.Uint64(raw))
+		}
+		return nil
+	})
+	return n, err
+}
+
+// findKey returns the key under municipality's prefix in bk whose value is id.
+func findKey(bk *bolt.Bucket, municipality, id string) []byte {
+	prefix := append([]byte(municipality), 0)
+	c := bk.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if string(v) == id {
+			return bytes.Clone(k)
+		}
+	}
+	return nil
+}
+
+// moveSubmission moves id's arrival key from bucket from to bucket to and updates its record.
+func (b *Bolt) moveSubmission(ctx context.Context, id, from, to string, change func(*Record)) error {
+	return b.update(ctx, func(tx *bolt.Tx) error {
+		subs := tx.Bucket([]byte(bSubmissions))
+		var r Record
+		ok, err := getJSON(subs, []byte(id), &r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("submission %s: %w", id, ErrNotFound)
+		}
+		src, dst := tx.Bucket([]byte(from)), tx.Bucket([]byte(to))
+		k := findKey(src, r.Municipality, id)
+		if k == nil {
+			return fmt.Errorf("submission %s is not %s: %w", id, from, ErrNotFound)
+		}
+		if err := src.Delete(k); err != nil {
+			return err
+		}
+		if err := dst.Put(k, []byte(id)); err != nil {
+			return err
+		}
+		change(&r)
+		return putJSON(subs, []byte(id), r)
+	})
+}
+
+// Quarantine implements Storage.
+func (b *Bolt) Quarantine(ctx context.Context, id, reason string, at time.Time) error {
+	return b.moveSubmission(ctx, id, bPending, bQuarantine, func(r *Record) {
+		r.Quarantined, r.QuarantineReason = at.UTC(), reason
+	})
+}
+
+// Release implements Storage.
+func (b *Bolt) Release(ctx context.Context, id string) error {
+	return b.moveSubmission(ctx, id, bQuarantine, bPending, func(r *Record) {
+		r.Quarantined, r.QuarantineReason = time.Time{}, ""
+	})
+}
+
+// Quarantined implements Storage.
+func (b *Bolt) Quarantined(ctx context.Context, municipality string) ([]Record, error) {
+	var out []Record
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		subs := tx.Bucket([]byte(bSubmissions))
+		var prefix []byte
+		if municipality != "" {
+			prefix = append([]byte(municipality), 0)
+		}
+		c := tx.Bucket([]byte(bQuarantine)).Cursor()
+		for k, id := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, id = c.Next() {
+			var r Record
+			ok, err := getJSON(subs, id, &r)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: quarantine names missing submission %s", ErrCorrupt, id)
+			}
+			r.size, r.Ciphertext = len(r.Ciphertext), nil
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RenewManifest implements Storage.
+func (b *Bolt) RenewManifest(ctx context.Context, municipality string, version uint64, signed protocol.SignedManifest) error {
+	return b.update(ctx, func(tx *bolt.Tx) error {
+		mb := tx.Bucket([]byte(bManifests))
+		prefix := append([]byte(municipality), 0)
+		latest, ok := lastWithPrefix(mb.Cursor(), prefix)
+		if !ok || latest != version {
+			return fmt.Errorf("%w: renewing %d, latest is %d", ErrStaleVersion, version, latest)
+		}
+		return putJSON(mb, append(prefix, u64(version)...), signed)
+	})
+}
+
+// Municipalities implements Storage.
+func (b *Bolt) Municipalities(ctx context.Context) ([]string, error) {
+	var out []string
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket([]byte(bManifests)).Cursor()
+		for k, _ := c.First(); k != nil; {
+			m, _, ok := bytes.Cut(k, []byte{0})
+			if !ok {
+				return fmt.Errorf("%w: manifest key %q", ErrCorrupt, k)
+			}
+			out = append(out, string(m))
+			k, _ = c.Seek(append(bytes.Clone(m), 1)) // past this municipality's versions
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Check reads every page of the database with bbolt's own consistency check. Damage gives
+// an error wrapping ErrCorrupt that lists what bbolt found (at most 20 problems).
+func (b *Bolt) Check(ctx context.Context) error {
+	return checkDB(ctx, b.db)
+}
+
+func checkDB(ctx context.Context, db *bolt.DB) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: bbolt panicked while checking: %v", ErrCorrupt, r)
+		}
+	}()
+	var problems []string
+	n := 0
+	verr := db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			n++
+			if len(problems) < 20 {
+				problems = append(problems, e.Error())
+			}
+		}
+		return nil // the channel is drained to its end: the check must finish before the tx closes
+	})
+	if verr != nil {
+		return fmt.Errorf("check portal store: %w", verr)
+	}
+	if n > 0 {
+		more := ""
+		if n > len(problems) {
+			more = fmt.Sprintf("\n… and %d more", n-len(problems))
+		}
+		return fmt.Errorf("%w: %d damaged page(s) or broken links:\n%s%s", ErrCorrupt, n, strings.Join(problems, "\n"), more)
+	}
+	return nil
 }

@@ -41,7 +41,7 @@ func TestExport(t *testing.T) {
 		pl := kiosk.Payload{Procedure: "zameldowanie", ProcedureTitle: "Zameldowanie", ContentVersion: "abc", Submitted: f.clock.Now(),
 			Answers: []kiosk.PayloadAnswer{{Field: "imie", Question: "Imię i nazwisko", Value: name}}}
 		plain, _ := json.Marshal(pl)
-		s := protocol.Submission{ID: newID(), Ref: "PRZ-" + string(rune('A'+i)), Procedure: "zameldowanie", Office: "ug", Created: f.clock.Now(),
+		s := protocol.Submission{ID: newID(), Ref: testRef(t, uint64(i)), Procedure: "zameldowanie", Office: "ug", Created: f.clock.Now(),
 			Ciphertext: encrypt(t, id.Recipient(), plain)}
 		if resp, data := putSub(f, c, s); resp.StatusCode != 200 {
 			t.Fatalf("%d %s", resp.StatusCode, data)
@@ -63,7 +63,8 @@ func TestExport(t *testing.T) {
 		t.Fatalf("%d pending after a failed export", len(recs))
 	}
 
-	n, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
+	res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now())
+	n := res.Count
 	if err != nil || n != 2 {
 		t.Fatalf("export: %d %v", n, err)
 	}
@@ -81,7 +82,7 @@ func TestExport(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if len(got) != 2 || got[0].PortalRef != "2026/000001" || got[0].ID != subIDs[0] || got[0].Ref != "PRZ-A" || got[0].Device != c.DeviceID ||
+	if len(got) != 2 || got[0].PortalRef != "2026/000001" || got[0].ID != subIDs[0] || got[0].Ref != testRef(t, 0) || got[0].Device != c.DeviceID ||
 		got[0].Office != "ug" || !got[0].Received.Equal(f.clock.Now()) || got[1].Payload.Answers[0].Value != "Anna Nowak" || got[0].Payload.ProcedureTitle != "Zameldowanie" {
 		t.Fatalf("export %+v", got)
 	}
@@ -91,12 +92,12 @@ func TestExport(t *testing.T) {
 	}
 
 	out.Reset()
-	if n, err := Export(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || n != 0 || strings.TrimSpace(out.String()) != "[]" {
-		t.Fatalf("second export: %d %v %q", n, err, out.String())
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, false, &out, f.clock.Now()); err != nil || res.Count != 0 || strings.TrimSpace(out.String()) != "[]" {
+		t.Fatalf("second export: %d %v %q", res.Count, err, out.String())
 	}
 	out.Reset()
-	if n, err := Export(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || n != 2 {
-		t.Fatalf("--all: %d %v", n, err)
+	if res, err := ExportReport(f.ctx, f.st, "przykladowa", ids, true, &out, f.clock.Now()); err != nil || res.Count != 2 {
+		t.Fatalf("--all: %d %v", res.Count, err)
 	}
 	// The other municipality's is still pending.
 	if recs, _ := f.st.Submissions(f.ctx, "inna", false); len(recs) != 1 {
@@ -119,7 +120,7 @@ func TestExportNotMarkedWhenOutputFails(t *testing.T) {
 	c := f.enroll("przykladowa")
 	id, _ := age.GenerateX25519Identity()
 	for range 3 {
-		putSub(f, c, protocol.Submission{ID: newID(), Ciphertext: encrypt(t, id.Recipient(), bytes.Repeat([]byte(`{"a":1}`), 1)), Ref: strings.Repeat("x", 200)})
+		putSub(f, c, protocol.Submission{ID: newID(), Ciphertext: encrypt(t, id.Recipient(), bytes.Repeat([]byte(`{"a":1}`), 1)), Ref: testRef(t, 7), Created: f.clock.Now()})
 	}
 	if _, err := Export(f.ctx, f.st, "przykladowa", []age.Identity{id}, false, &failingWriter{n: 100}, f.clock.Now()); err == nil {
 		t.Fatal("export to a failing writer succeeded")

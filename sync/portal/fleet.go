@@ -2,11 +2,16 @@ package portal
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"infomat/sync/protocol"
 )
 
 // SilentAfter is how long without a heartbeat makes a device "silent".
@@ -29,8 +34,20 @@ type FleetRow struct {
 	ReaderOK       bool      `json:"reader_ok"`
 	AppVersion     string    `json:"app_version"`
 	Revoked        bool      `json:"revoked"`
-	Problems       []string  `json:"problems"` // in Polish, for the people who read the table
+	OutOfService   bool      `json:"out_of_service,omitempty"`
+	ClockSuspect   bool      `json:"clock_suspect,omitempty"`
+	Salvaged       int       `json:"salvaged,omitempty"`
+	Unrecoverable  int       `json:"unrecoverable,omitempty"`
+	Quarantined    int       `json:"quarantined,omitempty"` // its submissions an export set aside
+	Problems       []string  `json:"problems"`              // in Polish, for the people who read the table
 }
+
+// Fleet warns when a kiosk's content expires within ExpiryWarning, and when a kiosk still
+// runs an older version StaleAfter after a newer one was published (or renewed).
+const (
+	ExpiryWarning = 7 * 24 * time.Hour
+	StaleAfter    = time.Hour
+)
 
 // Fleet reports every device (of one municipality, or all with ""), with its problems as of now.
 func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) ([]FleetRow, error) {
@@ -38,10 +55,26 @@ func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	quarantined := map[string]int{}
+	qs, err := st.Quarantined(ctx, municipality)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range qs {
+		quarantined[r.Device]++
+	}
+	published := map[string]*protocol.Manifest{} // nil: nothing published
 	rows := []FleetRow{}
 	for _, d := range devs {
 		if municipality != "" && d.Municipality != municipality {
 			continue
+		}
+		pub, seen := published[d.Municipality]
+		if !seen {
+			if pub, err = latestManifest(ctx, st, d.Municipality); err != nil {
+				return nil, err
+			}
+			published[d.Municipality] = pub
 		}
 		beats, err := st.Heartbeats(ctx, d.ID)
 		if err != nil {
@@ -49,6 +82,13 @@ func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) 
 		}
 		row := FleetRow{Device: d.ID, Municipality: d.Municipality, Hostname: d.Hostname, AppVersion: d.AppVersion, Revoked: d.IsRevoked()}
 		row.Problems = Problems(d, beats, now)
+		row.Quarantined = quarantined[d.ID]
+		if n := len(beats); n > 0 && !d.IsRevoked() {
+			row.Problems = append(row.Problems, contentProblems(beats[n-1].Heartbeat, pub, now)...)
+		}
+		if row.Quarantined > 0 {
+			row.Problems = append(row.Problems, fmt.Sprintf("%s w kwarantannie (infomat-portal quarantine list)", wnioski(row.Quarantined)))
+		}
 		if n := len(beats); n > 0 {
 			last := beats[n-1]
 			hb := last.Heartbeat
@@ -60,10 +100,84 @@ func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) 
 			if hb.AppVersion != "" {
 				row.AppVersion = hb.AppVersion
 			}
+			row.OutOfService, row.ClockSuspect, row.Salvaged, row.Unrecoverable = hb.OutOfService, hb.ClockSuspect, hb.Salvaged, hb.Unrecoverable
 		}
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// latestManifest is the municipality's published manifest, nil when there is none. It is
+// the portal's own, so it is read without verifying.
+func latestManifest(ctx context.Context, st Storage, municipality string) (*protocol.Manifest, error) {
+	p, err := st.LatestManifest(ctx, municipality)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeManifest(p.Signed)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %d of %s: %w", p.Version, municipality, err)
+	}
+	return &m, nil
+}
+
+func decodeManifest(s protocol.SignedManifest) (protocol.Manifest, error) {
+	var m protocol.Manifest
+	payload, err := base64.StdEncoding.DecodeString(s.Payload)
+	if err == nil {
+		err = json.Unmarshal(payload, &m)
+	}
+	return m, err
+}
+
+// contentProblems are the faults the kiosk reports beyond its devices and the state of its
+// content against what is published (pub, nil when nothing is):
+//
+//	poza służbą: brak ważnej treści   the kiosk shows its out-of-service screen
+//	zegar niewiarygodny                its clock is behind the latest trusted time
+//	odzyskano 3 wnioski z uszkodzonej bazy / 2 wnioski nie do odzyskania
+//	treść starsza niż opublikowana (v3 < v5)   StaleAfter past the publication
+//	treść wygasa za 3 dni / treść wygasła       the published manifest is not being renewed
+func contentProblems(hb protocol.Heartbeat, pub *protocol.Manifest, now time.Time) []string {
+	var ps []string
+	if hb.OutOfService {
+		ps = append(ps, "poza służbą: brak ważnej treści")
+	}
+	if hb.ClockSuspect {
+		ps = append(ps, "zegar niewiarygodny")
+	}
+	if hb.Salvaged > 0 {
+		ps = append(ps, fmt.Sprintf("odzyskano %s z uszkodzonej bazy", wnioski(hb.Salvaged)))
+	}
+	if hb.Unrecoverable > 0 {
+		ps = append(ps, fmt.Sprintf("%s nie do odzyskania", wnioski(hb.Unrecoverable)))
+	}
+	if pub == nil {
+		return ps
+	}
+	switch {
+	case hb.ContentVersion < pub.Version && now.Sub(pub.Created) > StaleAfter:
+		ps = append(ps, fmt.Sprintf("treść starsza niż opublikowana (v%d < v%d)", hb.ContentVersion, pub.Version))
+	case hb.ContentVersion == pub.Version && !now.Before(pub.Expires):
+		ps = append(ps, "treść wygasła "+Ago(now.Sub(pub.Expires))+" temu: portal jej nie odnowił (czy serve działa?)")
+	case hb.ContentVersion == pub.Version && pub.Expires.Sub(now) < ExpiryWarning:
+		ps = append(ps, "treść wygasa za "+Ago(pub.Expires.Sub(now)))
+	}
+	return ps
+}
+
+// wnioski is "1 wniosek", "3 wnioski", "5 wniosków".
+func wnioski(n int) string {
+	switch {
+	case n == 1:
+		return "1 wniosek"
+	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
+		return fmt.Sprintf("%d wnioski", n)
+	}
+	return fmt.Sprintf("%d wniosków", n)
 }
 
 // Problems lists what a technician should look at, in Polish:

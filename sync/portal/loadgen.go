@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"infomat/outbox"
 	"infomat/sync/protocol"
 )
 
@@ -97,7 +98,8 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 		if err != nil {
 			return LoadResult{}, err
 		}
-		srv := &http.Server{Handler: NewServer(b, ServerOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}),
+		srv := &http.Server{Handler: NewServer(b, ServerOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+			Limits: Limits{SubmitRate: -1, DeviceQuota: -1}}),
 			ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
@@ -266,7 +268,8 @@ func (k *simKiosk) run(ctx context.Context, noteErr func(error)) {
 				_, _ = rand.Read(ct)
 				id := make([]byte, 16)
 				_, _ = rand.Read(id)
-				k.pending = &protocol.Submission{ID: hex.EncodeToString(id), Ref: "SIM/" + hex.EncodeToString(id[:3]), Procedure: "sim", Office: "sim",
+				ref, _ := outbox.NewRef("SIM", rand.Reader)
+				k.pending = &protocol.Submission{ID: hex.EncodeToString(id), Ref: ref, Procedure: "sim", Office: "sim",
 					ContentVersion: "loadgen", Created: time.Now(), Ciphertext: ct}
 			}
 			k.send(ctx, noteErr)

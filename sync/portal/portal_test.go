@@ -229,7 +229,7 @@ func TestRevokedRefusedEverywhere(t *testing.T) {
 	pub, _ := f.st.LatestManifest(f.ctx, "przykladowa")
 	m := openManifest(t, pub.Signed)
 	sha := m.Index[0].SHA256 // an index shard is a blob like any file
-	sub, _ := json.Marshal(protocol.Submission{ID: strings.Repeat("ab", 16), Ciphertext: []byte("x")})
+	sub, _ := json.Marshal(protocol.Submission{ID: strings.Repeat("ab", 16), Ref: testRef(t, 1), Created: f.clock.Now(), Ciphertext: []byte("x")})
 	hb, _ := json.Marshal(protocol.Heartbeat{Queued: 1})
 	endpoints := []struct {
 		method, path string
@@ -274,7 +274,20 @@ func openManifest(t *testing.T, s protocol.SignedManifest) protocol.Manifest {
 	return m
 }
 
+// putSub PUTs a submission, giving it a valid ref and creation time when it has none.
 func putSub(f *fixture, c creds, s protocol.Submission) (*http.Response, []byte) {
+	f.t.Helper()
+	if s.Ref == "" {
+		s.Ref = testRef(f.t, uint64(len(s.ID))+uint64(s.ID[0]))
+	}
+	if s.Created.IsZero() {
+		s.Created = f.clock.Now()
+	}
+	return putRaw(f, c, s)
+}
+
+// putRaw PUTs a submission as it is.
+func putRaw(f *fixture, c creds, s protocol.Submission) (*http.Response, []byte) {
 	f.t.Helper()
 	body, _ := json.Marshal(s)
 	return f.do(http.MethodPut, protocol.PathSubmission+s.ID, c.auth(), body, nil)
@@ -285,7 +298,7 @@ func newID() string { return NewSecret(16) }
 func TestSubmissionIdempotent(t *testing.T) {
 	f := newFixture(t)
 	c := f.enroll("przykladowa")
-	s := protocol.Submission{ID: newID(), Ref: "PRZ-ABC-123", Procedure: "zameldowanie", Office: "ug", Created: f.clock.Now(), Ciphertext: []byte("age ciphertext 1")}
+	s := protocol.Submission{ID: newID(), Ref: testRef(t, 3), Procedure: "zameldowanie", Office: "ug", Created: f.clock.Now(), Ciphertext: []byte("age ciphertext 1")}
 	resp, data := putSub(f, c, s)
 	if resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, data)
@@ -314,7 +327,7 @@ func TestSubmissionIdempotent(t *testing.T) {
 	resp, data = putSub(f, other, s)
 	wantErr(t, resp, data, 409, protocol.CodeConflict)
 	recs, _ := f.st.Submissions(f.ctx, "przykladowa", true)
-	if len(recs) != 1 || string(recs[0].Ciphertext) != "age ciphertext 1" || recs[0].Device != c.DeviceID || recs[0].Ref != "PRZ-ABC-123" {
+	if len(recs) != 1 || string(recs[0].Ciphertext) != "age ciphertext 1" || recs[0].Device != c.DeviceID || recs[0].Ref != testRef(t, 3) {
 		t.Fatalf("stored %+v", recs)
 	}
 	// References count per municipality and per year (Warsaw time: 23:30 UTC on 31 Dec is

@@ -14,13 +14,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"infomat/outbox"
 	"infomat/sync/protocol"
 )
 
@@ -33,7 +39,98 @@ const (
 var (
 	submissionIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	shaRE          = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	deviceIDRE     = regexp.MustCompile(`^k-[0-9a-f]{16}$`)
 )
+
+// Limits protect the portal from one device (or anyone) taking more than its share. Zero
+// fields take the defaults; a negative SubmitRate or DeviceQuota turns that limit off.
+type Limits struct {
+	// SubmitRate is how many submissions a minute one device may PUT in the long run, and
+	// SubmitBurst how many at once (a kiosk emptying a queue after an outage). Default 60
+	// and 120: a day offline at a busy office drains in minutes, a runaway device is slowed.
+	SubmitRate  float64
+	SubmitBurst int
+	// DeviceQuota bounds the ciphertext bytes of one device's submissions not yet exported.
+	// Default 512 MiB: about 128 submissions of the largest size, tens of thousands of
+	// ordinary forms; an export frees it.
+	DeviceQuota int64
+	// A request body must arrive within BodyGrace plus its length (the declared one, else
+	// the route's limit) at MinBodyRate bytes a second. Defaults 15 s and 16 KiB/s (a poor
+	// mobile link): an 8 MiB submission gets 8.5 min, an enrolment about 20 s.
+	MinBodyRate int64
+	BodyGrace   time.Duration
+}
+
+// Default limits (see Limits).
+const (
+	DefaultSubmitRate  = 60
+	DefaultSubmitBurst = 120
+	DefaultDeviceQuota = 512 << 20
+	DefaultMinBodyRate = 16 << 10
+	DefaultBodyGrace   = 15 * time.Second
+	// quotaRetry is the Retry-After of a full quota: it frees only when the municipality
+	// exports, so asking again every few seconds would only cost both sides.
+	quotaRetry = 15 * time.Minute
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.SubmitRate == 0 {
+		l.SubmitRate = DefaultSubmitRate
+	}
+	if l.SubmitBurst <= 0 {
+		l.SubmitBurst = DefaultSubmitBurst
+	}
+	if l.DeviceQuota == 0 {
+		l.DeviceQuota = DefaultDeviceQuota
+	}
+	if l.MinBodyRate <= 0 {
+		l.MinBodyRate = DefaultMinBodyRate
+	}
+	if l.BodyGrace <= 0 {
+		l.BodyGrace = DefaultBodyGrace
+	}
+	return l
+}
+
+// bodyDeadline is how long a body of the declared length (-1: unknown) may take on a route
+// whose limit is limit.
+func (l Limits) bodyDeadline(length, limit int64) time.Duration {
+	if length < 0 || length > limit {
+		length = limit
+	}
+	return l.BodyGrace + time.Duration(float64(length)/float64(l.MinBodyRate)*float64(time.Second))
+}
+
+// bucket is one device's token bucket for submissions.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// allow takes a token from the device's bucket, or says how long until one is there.
+func (s *Server) allow(device string) (bool, time.Duration) {
+	if s.limits.SubmitRate < 0 {
+		return true, 0
+	}
+	perSec := s.limits.SubmitRate / 60
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[device]
+	if b == nil {
+		b = &bucket{tokens: float64(s.limits.SubmitBurst), at: now}
+		s.buckets[device] = b
+	}
+	if el := now.Sub(b.at).Seconds(); el > 0 {
+		b.tokens = min(float64(s.limits.SubmitBurst), b.tokens+el*perSec)
+		b.at = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / perSec * float64(time.Second))
+}
 
 // Server is the portal's HTTP API (protocol v1). Create it with NewServer.
 type Server struct {
@@ -43,6 +140,10 @@ type Server struct {
 	loc      *time.Location
 	mux      *http.ServeMux
 	draining atomic.Bool
+	limits   Limits
+
+	mu      sync.Mutex
+	buckets map[string]*bucket // device → its submission rate
 }
 
 // ServerOptions configure NewServer. Zero values are fine.
@@ -52,11 +153,13 @@ type ServerOptions struct {
 	// Location decides the year of a portal reference ("2026/000123"); default Europe/Warsaw
 	// when the time zone database has it, else UTC.
 	Location *time.Location
+	Limits   Limits
 }
 
 // NewServer builds the API over a Storage.
 func NewServer(st Storage, opts ServerOptions) *Server {
-	s := &Server{store: st, log: opts.Log, now: opts.Now, loc: opts.Location, mux: http.NewServeMux()}
+	s := &Server{store: st, log: opts.Log, now: opts.Now, loc: opts.Location, mux: http.NewServeMux(),
+		limits: opts.Limits.withDefaults(), buckets: map[string]*bucket{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +202,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// The body must come at a minimum rate: a client trickling it (or sending none after
+	// its headers) is cut off, not held for minutes. Real time, not s.now: this is about
+	// the connection. decodeBody lifts the deadline once the body is in: net/http cancels
+	// the request's context when a read deadline passes while the handler still runs.
+	limit := int64(-1)
+	switch {
+	case r.Method == http.MethodPut:
+		limit = protocol.MaxBody
+	case r.Method == http.MethodPost:
+		limit = maxSmallBody
+	}
+	if limit >= 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, limit)))
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -152,8 +269,10 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		auth := r.Header.Get(protocol.HeaderDevice)
 		cred, ok := strings.CutPrefix(auth, "Bearer ")
 		id, secret, ok2 := strings.Cut(cred, ":")
-		if !ok || !ok2 || id == "" || secret == "" {
-			s.refuse(w, r, id, http.StatusUnauthorized, protocol.CodeUnauthorized, "missing or malformed device credentials")
+		if !ok || !ok2 || !deviceIDRE.MatchString(id) || secret == "" {
+			// Never log any part of a malformed header: without the ':' the "device" would
+			// be the whole credential, secret included.
+			s.refuse(w, r, "", http.StatusUnauthorized, protocol.CodeUnauthorized, "missing or malformed device credentials")
 			return
 		}
 		dev, err := s.store.Device(r.Context(), id)
@@ -204,9 +323,13 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, device strin
 		}
 	}
 	var mbe *http.MaxBytesError
+	var ne net.Error
 	switch {
 	case err == nil:
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 		return true
+	case errors.As(err, &ne) && ne.Timeout():
+		s.refuse(w, r, device, http.StatusRequestTimeout, protocol.CodeTimeout, "request body came too slowly")
 	case errors.As(err, &mbe):
 		s.refuse(w, r, device, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, fmt.Sprintf("request body exceeds the limit of %d bytes", limit))
 	default:
@@ -239,6 +362,10 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(req.Hostname) > maxMetaLen || len(req.AppVersion) > maxMetaLen {
 		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname or app_version too long")
+		return
+	}
+	if !printable(req.Hostname) || !printable(req.AppVersion) {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname or app_version has control characters")
 		return
 	}
 	secret := NewSecret(32)
@@ -289,7 +416,10 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Kiosks poll every few minutes: an unchanged manifest costs a 304, not its bytes.
-	etag := fmt.Sprintf(`"%s-%d"`, dev.Municipality, p.Version)
+	// A renewed manifest (same version, fresh expiry and signature) is a new ETag, so
+	// kiosks that have not installed that version get the one they can still verify.
+	sig := sha256.Sum256([]byte(p.Signed.Signature))
+	etag := fmt.Sprintf(`"%s-%d-%x"`, dev.Municipality, p.Version, sig[:6])
 	w.Header().Set("ETag", etag)
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
@@ -327,10 +457,15 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "submission ID must be 32 lower-case hex digits")
 		return
 	}
+	if ok, wait := s.allow(dev.ID); !ok {
+		s.tooMany(w, r, dev.ID, wait, protocol.CodeRateLimited, "too many submissions from this device, retry later")
+		return
+	}
 	var sub protocol.Submission
 	if !s.decodeBody(w, r, dev.ID, protocol.MaxBody, &sub) {
 		return
 	}
+	now := s.now().UTC()
 	switch {
 	case sub.ID != id:
 		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "body id does not match the path")
@@ -345,11 +480,32 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 	case len(sub.Ref) > maxMetaLen || len(sub.Procedure) > maxMetaLen || len(sub.Office) > maxMetaLen || len(sub.ContentVersion) > maxMetaLen:
 		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, fmt.Sprintf("ref, procedure, office and content_version are limited to %d bytes", maxMetaLen))
 		return
+	case !outbox.ValidRef(sub.Ref):
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "ref is not a kiosk reference number")
+		return
+	case !printable(sub.Procedure) || !printable(sub.Office) || !printable(sub.ContentVersion):
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "procedure, office and content_version must not hold control characters")
+		return
+	case sub.Created.Year() < 1970:
+		// A missing or zeroed field, not a clock: a dead RTC reads 1970 or later.
+		s.refuse(w, r, dev.ID, http.StatusBadRequest, protocol.CodeBadRequest, "created is missing or before 1970")
+		return
+	}
+	if over, err := s.overQuota(r.Context(), dev.ID, sub); err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	} else if over {
+		s.tooMany(w, r, dev.ID, quotaRetry, protocol.CodeQuotaExceeded,
+			fmt.Sprintf("this device's submissions not yet exported fill its quota of %d bytes; they are taken when the municipality exports", s.limits.DeviceQuota))
+		return
 	}
 	rec := Record{
 		ID: sub.ID, Ref: sub.Ref, Procedure: sub.Procedure, Office: sub.Office,
 		ContentVersion: sub.ContentVersion, Created: sub.Created, Ciphertext: sub.Ciphertext,
-		Device: dev.ID, Municipality: dev.Municipality, Received: s.now().UTC(),
+		Device: dev.ID, Municipality: dev.Municipality, Received: now,
+		// Kept as sent, but a time no working clock gives marks it: the portal's Received
+		// is the one to go by.
+		ClockSuspect: sub.ClockSuspect || sub.Created.Before(saneSince) || sub.Created.After(now.Add(time.Hour)),
 	}
 	stored, created, err := s.store.PutSubmission(r.Context(), rec, s.loc)
 	if errors.Is(err, ErrConflict) {
@@ -368,12 +524,77 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stored.Receipt())
 }
 
+// overQuota reports whether storing sub would take the device past its quota. A submission
+// already stored is never over: a kiosk that lost its receipt gets it again.
+func (s *Server) overQuota(ctx context.Context, device string, sub protocol.Submission) (bool, error) {
+	q := s.limits.DeviceQuota
+	if q <= 0 {
+		return false, nil
+	}
+	used, err := s.store.PendingBytes(ctx, device)
+	if err != nil || used+int64(len(sub.Ciphertext)) <= q {
+		return false, err
+	}
+	known, err := s.store.HasSubmission(ctx, sub.ID)
+	return !known, err
+}
+
+// saneSince is the earliest creation time a working kiosk clock gives (Infomat did not
+// exist before).
+var saneSince = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// tooMany answers 429 with Retry-After in whole seconds (at least 1).
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, device string, wait time.Duration, code, msg string) {
+	secs := max(int64(math.Ceil(wait.Seconds())), 1)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	s.refuse(w, r, device, http.StatusTooManyRequests, code, msg)
+}
+
+// printable reports whether s is valid UTF-8 without control, format (bidi overrides) or
+// other non-printing characters.
+func printable(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// clean makes a device-reported string safe to show in a terminal or table: non-printing
+// characters (escape codes, bidi overrides, NUL) are dropped and the rest is cut to
+// maxMetaLen bytes on a character boundary.
+func clean(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > maxMetaLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// sanitize bounds what a heartbeat may put into the fleet view.
+func sanitize(hb protocol.Heartbeat) protocol.Heartbeat {
+	hb.ContentLabel, hb.Printer, hb.Reader, hb.AppVersion = clean(hb.ContentLabel), clean(hb.Printer), clean(hb.Reader), clean(hb.AppVersion)
+	hb.Queued, hb.Salvaged, hb.Unrecoverable = max(hb.Queued, 0), max(hb.Salvaged, 0), max(hb.Unrecoverable, 0)
+	if math.IsNaN(hb.Uptime) || hb.Uptime < 0 {
+		hb.Uptime = 0
+	}
+	return hb
+}
+
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 	dev := deviceFrom(r)
 	var hb protocol.Heartbeat
 	if !s.decodeBody(w, r, dev.ID, maxSmallBody, &hb) {
 		return
 	}
+	hb = sanitize(hb)
 	if err := s.store.PutHeartbeat(r.Context(), dev.ID, Beat{Received: s.now().UTC(), Heartbeat: hb}); err != nil {
 		s.internal(w, r, dev.ID, err)
 		return

@@ -80,6 +80,15 @@ type Record struct {
 	PortalRef      string    `json:"portal_ref"`
 	Received       time.Time `json:"received"`
 	Exported       time.Time `json:"exported,omitzero"`
+	// ClockSuspect: the kiosk flagged its clock as untrusted, or Created was outside what
+	// a working clock gives; Received (the portal's clock) is the time to go by.
+	ClockSuspect bool `json:"clock_suspect,omitempty"`
+	// Quarantined is when an export set the submission aside (it did not decrypt, or its
+	// payload was malformed), with the reason; zero when it is not in quarantine.
+	Quarantined      time.Time `json:"quarantined,omitzero"`
+	QuarantineReason string    `json:"quarantine_reason,omitempty"`
+
+	size int // the ciphertext's length where a listing leaves the ciphertext out
 }
 
 // Receipt is the acknowledgement the record stands for.
@@ -133,12 +142,20 @@ type Storage interface {
 	AddManifest(ctx context.Context, municipality string, version uint64, files []string, signed protocol.SignedManifest) error
 	// LatestManifest returns the newest manifest, or ErrNotFound when none was published.
 	LatestManifest(ctx context.Context, municipality string) (Published, error)
+	// RenewManifest replaces the signature of the latest manifest with one of the same version
+	// (the same content with a later expiry). A version that is no longer the latest gives
+	// ErrStaleVersion.
+	RenewManifest(ctx context.Context, municipality string, version uint64, signed protocol.SignedManifest) error
+	// Municipalities lists the municipalities that have published content, sorted.
+	Municipalities(ctx context.Context) ([]string, error)
 
 	// PutSubmission stores rec unless its ID exists. For a new ID it assigns PortalRef
 	// "YYYY/NNNNNN" (sequential per municipality per year of rec.Received in loc) in the same
 	// transaction and returns created=true. For a known ID with the same ciphertext and
 	// device it returns the stored record, created=false; otherwise ErrConflict.
 	PutSubmission(ctx context.Context, rec Record, loc *time.Location) (stored Record, created bool, err error)
+	// HasSubmission reports whether a submission with this ID is stored.
+	HasSubmission(ctx context.Context, id string) (bool, error)
 	// Submissions lists a municipality's submissions in arrival order; all=false leaves out
 	// the exported ones.
 	Submissions(ctx context.Context, municipality string, all bool) ([]Record, error)
@@ -146,6 +163,19 @@ type Storage interface {
 	CountSubmissions(ctx context.Context, municipality string) (int, error)
 	// MarkExported marks submissions exported at the given time.
 	MarkExported(ctx context.Context, ids []string, at time.Time) error
+	// PendingBytes is the ciphertext size of a device's submissions not yet exported
+	// (pending or in quarantine): what its storage quota counts.
+	PendingBytes(ctx context.Context, device string) (int64, error)
+
+	// Quarantine takes a pending submission out of the export, keeping it with its reason
+	// (ErrNotFound if it is not pending).
+	Quarantine(ctx context.Context, id, reason string, at time.Time) error
+	// Quarantined lists the submissions in quarantine (of a municipality, "" for all) in
+	// arrival order, without their ciphertext.
+	Quarantined(ctx context.Context, municipality string) ([]Record, error)
+	// Release puts a quarantined submission back among the pending ones, in its place of
+	// arrival (ErrNotFound if it is not in quarantine).
+	Release(ctx context.Context, id string) error
 
 	// PutHeartbeat appends a heartbeat to the device's history, keeping HeartbeatHistory.
 	PutHeartbeat(ctx context.Context, device string, b Beat) error

@@ -199,4 +199,9 @@ const (
 	CodeTooLarge     = "too_large"
 	CodeConflict     = "conflict" // the same submission ID with different content
 	CodeInternal     = "internal"
+	// 429s, always with Retry-After: the device sent more submissions than its rate allows,
+	// or its submissions not yet exported fill its storage quota. Both pass by waiting.
+	CodeRateLimited   = "rate_limited"
+	CodeQuotaExceeded = "quota_exceeded"
+	CodeTimeout       = "timeout" // 408: the request body came too slowly
 )
