@@ -129,12 +129,11 @@ func runKiosk(args []string) (code int) {
 	defer devices.Close()
 
 	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log}
-	current := struct {
-		version string
-		source  kiosk.Source
-	}{bundle.Version, src}
+	// Which content is active: set on the UI goroutine and by reload, read by the heartbeat.
+	var active kiosk.ActiveContent
+	active.Set(bundle.Version, src)
 	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
-		Content: func() (string, kiosk.Source) { return current.version, current.source }}
+		Content: active.Get}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
 	// up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic means "no
@@ -160,11 +159,13 @@ func runKiosk(args []string) (code int) {
 		Crest:   crest(bundle, log),
 		Submit:  submitter,
 		Service: svc,
+		// Reload runs off the UI goroutine (loading takes a while); the submitter, like the
+		// UI, switches on the UI goroutine.
 		Reload: func() (*content.Bundle, error) {
 			b, src, err := kiosk.LoadContent(st, "", log)
 			if err == nil {
-				submitter.Content = b
-				current.version, current.source = b.Version, src
+				active.Set(b.Version, src)
+				fyne.Do(func() { submitter.Content = b })
 			}
 			return b, err
 		},
@@ -189,7 +190,8 @@ func runKiosk(args []string) (code int) {
 		Outbox: ob,
 		Store:  st,
 		Heartbeat: func() protocol.Heartbeat {
-			return heartbeat(ctx, svc, st, devices, current.version)
+			version, _ := active.Get()
+			return heartbeat(ctx, svc, st, devices, version)
 		},
 		OnContent: func(version uint64) {
 			b, src, err := kiosk.LoadContent(st, "", log)
@@ -199,7 +201,7 @@ func runKiosk(args []string) (code int) {
 			}
 			fyne.Do(func() {
 				submitter.Content = b
-				current.version, current.source = b.Version, src
+				active.Set(b.Version, src)
 				ui.ContentUpdated(b)
 			})
 		},
@@ -214,10 +216,11 @@ func runKiosk(args []string) (code int) {
 		}
 		submitter.Queued = nudge
 		deps.SyncNow = nudge
-		svc.Sync = func() (time.Time, string) {
+		// The sync loop (and its heartbeat) already runs: SetSync is safe for that.
+		svc.SetSync(func() (time.Time, string) {
 			s := syncClient.Status()
 			return s.LastSync, s.LastError
-		}
+		})
 	}
 	ui = app.New(w, deps)
 	go func() {
