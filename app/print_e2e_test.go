@@ -252,7 +252,7 @@ func TestServiceScreenWhilePrinterBusy(t *testing.T) {
 
 	h.ui.CardPresented(serviceCard)
 	start := time.Now()
-	h.typePIN("4321")
+	h.typePIN("432198")
 	t.Logf("PIN tap returned after %v", time.Since(start))
 	h.mustSee("Sprawdzam…") // the PIN is being checked; nothing waited
 	pump("PIN check")

@@ -289,7 +289,11 @@ func (u *UI) statusTable(st kiosk.Status) []fyne.CanvasObject {
 		{u.t("service.disk"), disk},
 		{u.t("service.version"), st.AppVersion},
 	})
-	return []fyne.CanvasObject{markdown.Render(md.String())}
+	parts := []fyne.CanvasObject{markdown.Render(md.String())}
+	if st.ShortPIN {
+		parts = append(parts, u.warningText(u.t("service.pin.short")))
+	}
+	return parts
 }
 
 // ContentUpdated hands the UI content that sync just activated. A resident in the middle of

@@ -93,6 +93,9 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 		st.SyncConfigured = true
 		st.LastSync, st.SyncError = f()
 	}
+	if s.Access != nil {
+		st.ShortPIN, _ = s.Access.ShortPIN()
+	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
 	return st
 }
