@@ -74,10 +74,11 @@ func (u *UI) refreshStatus() {
 	u.svcGen++
 	gen := u.svcGen
 	var st kiosk.Status
+	svc := u.d.Service // u is the UI goroutine's; the work gets only what it needs
 	u.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		st = u.d.Service.Status(ctx)
+		st = svc.Status(ctx)
 	}, func() {
 		if gen != u.svcGen {
 			return // the screen was left, or a newer request runs
@@ -112,7 +113,8 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 		u.pinChecking = true
 		u.render()
 		var err error
-		u.background(func() { err = u.d.Service.PIN(pin) }, func() {
+		svc := u.d.Service
+		u.background(func() { err = svc.PIN(pin) }, func() {
 			u.pinChecking = false
 			if u.current().kind != pinScreen {
 				return // the technician left (or the session was reset) meanwhile
@@ -228,7 +230,8 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 			u.svcBusy = true
 			var b *content.Bundle
 			var err error
-			u.background(func() { b, err = u.d.Reload() }, func() {
+			reload := u.d.Reload
+			u.background(func() { b, err = reload() }, func() {
 				u.svcBusy = false
 				msg := u.t("service.reload.failed")
 				if err == nil {
