@@ -506,12 +506,10 @@ func noteDigits(b *bolt.Bucket, stored []byte, n int) error {
 	return b.Put([]byte(keyPIN), raw)
 }
 
-// ShortPIN reports whether the service PIN is known to have fewer than MinPINDigits
-// digits (set before the 6-digit rule): it still logs in, but should be replaced with
-// `infomat service set-pin`. A PIN from before that has not been used since is not known.
-func (a *Access) ShortPIN() (bool, error) {
-	var short bool
-	err := a.db.View(func(tx *bolt.Tx) error {
+// PINDigits returns the service PIN's length: 0 when no PIN is set or when it was set
+// before lengths were kept and has not been used since (its length is not known).
+func (a *Access) PINDigits() (n int, set bool, err error) {
+	err = a.db.View(func(tx *bolt.Tx) error {
 		b, _, err := bucket(tx)
 		if err != nil {
 			return err
@@ -520,17 +518,26 @@ func (a *Access) ShortPIN() (bool, error) {
 		if raw == nil {
 			return nil
 		}
+		set = true
 		var r pinRecord
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return fmt.Errorf("decode stored PIN: %w", err)
 		}
-		short = r.Digits > 0 && r.Digits < MinPINDigits
+		n = r.Digits
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("service PIN length: %w", err)
+		return 0, false, fmt.Errorf("service PIN length: %w", err)
 	}
-	return short, nil
+	return n, set, nil
+}
+
+// ShortPIN reports whether the service PIN is known to have fewer than MinPINDigits
+// digits (set before the 6-digit rule): it still logs in, but should be replaced with
+// `infomat service set-pin`. A PIN from before that has not been used since is not known.
+func (a *Access) ShortPIN() (bool, error) {
+	n, _, err := a.PINDigits()
+	return n > 0 && n < MinPINDigits, err
 }
 
 func joinDetail(parts ...string) string {

@@ -677,6 +677,9 @@ func TestShortPINFromBefore(t *testing.T) {
 	if short, err := f.acc.ShortPIN(); err != nil || short {
 		t.Fatalf("ShortPIN before any login = %v, %v; want false (not known yet)", short, err)
 	}
+	if n, set, err := f.acc.PINDigits(); n != 0 || !set || err != nil {
+		t.Fatalf("PINDigits before any login = %d, %v, %v; want unknown length, set", n, set, err)
+	}
 	if err := f.acc.CheckPIN("2468"); err != nil {
 		t.Fatalf("the old 4-digit PIN: %v", err)
 	}
