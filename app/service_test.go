@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"infomat/content"
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/serialport/ptytest"
@@ -181,4 +182,36 @@ func TestServiceScreenAsksToReplaceShortPIN(t *testing.T) {
 	h.typePIN("1234")
 	h.mustSee("Tryb serwisowy")
 	h.mustSee("PIN serwisowy ma mniej niż 6 cyfr")
+}
+
+// "Reload content" loads in the background (content loading takes a while) and switches
+// the UI's content on the UI goroutine when it is done.
+func TestServiceReloadRunsInTheBackground(t *testing.T) {
+	h := newHarness(t)
+	h.ui.d.Service = &fakeService{}
+	calls := 0
+	h.ui.d.Reload = func() (*content.Bundle, error) { calls++; return bundle(t), nil }
+	h.ui.inline = false
+	results := make(chan func(), 4)
+	h.ui.post = func(f func()) { results <- f }
+	pump := func() {
+		t.Helper()
+		select {
+		case f := <-results:
+			f()
+		case <-time.After(30 * time.Second):
+			t.Fatal("no result from the background")
+		}
+	}
+	h.ui.CardPresented(serviceCard)
+	h.typePIN("123456")
+	pump() // the PIN
+	pump() // the status
+	h.tap("Wczytaj treść ponownie")
+	h.mustSee("Sprawdzam…")
+	pump() // the reload
+	h.mustSee("Treść wczytana (wersja " + bundle(t).Version + ")")
+	if calls != 1 {
+		t.Fatalf("Reload called %d times", calls)
+	}
 }
