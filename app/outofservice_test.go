@@ -57,7 +57,7 @@ func TestOutOfServiceScreen(t *testing.T) {
 	svc.Content = func() (string, kiosk.Source) { return "", "" }
 	svc.OutOfService = func() bool { return true }
 	h.ui.CardPresented(serviceCard)
-	h.typePIN("4321")
+	h.typePIN("432198")
 	h.mustSee("brak ważnej treści gminy")
 	h.tap("Wstecz")
 	h.mustSee("Kiosk chwilowo nieczynny")

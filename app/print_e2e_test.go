@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"infomat/kiosk"
 	"infomat/kiosk/printersim"
 	"infomat/kiosk/serialport/ptytest"
+	"infomat/receipt"
 )
 
 const trackURL = "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2"
@@ -198,4 +200,73 @@ func TestPrintProcedureSheet(t *testing.T) {
 		t.Fatalf("sheet QR codes %q: want the payment code and the link to the card", codes)
 	}
 	savePaper(t, sim, "procedure-sheet.png")
+}
+
+// longJob is a receipt that takes minutes at a slow printer's pace.
+func longJob() receipt.Doc {
+	var d receipt.Doc
+	for i := range 400 {
+		d.Items = append(d.Items, receipt.Text{Text: fmt.Sprintf("Wiersz %03d: długi wydruk, drukarka bierze mało danych naraz", i)})
+	}
+	return d
+}
+
+// A slow printer (it holds XOFF while its buffer drains) is busy with a long job, which holds
+// the printer lock, when a technician logs in. The PIN check and the status queries run off
+// the UI goroutine: each tap returns at once with "Sprawdzam…" on screen (the UI goroutine
+// stays free for the watchdog and the touches), and the figures arrive once the status
+// query has stopped waiting for the printer: "zajęta drukowaniem", not after the job.
+// The test pumps the background results itself, as the main loop would.
+func TestServiceScreenWhilePrinterBusy(t *testing.T) {
+	devices, sim := printerOnPTY(t, "native")
+	sim.SetDrainRate(100)
+	h := newHarness(t)
+	withService(t, h)
+	h.ui.d.Service.(*kiosk.ServiceMode).Devices = devices
+	h.ui.d.Printer = devices
+	h.ui.inline = false
+	results := make(chan func(), 8)
+	h.ui.post = func(f func()) { results <- f }
+	pump := func(what string) {
+		t.Helper()
+		select {
+		case f := <-results:
+			f()
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: no result from the background", what)
+		}
+	}
+
+	printCtx, stop := context.WithCancel(context.Background())
+	printed := make(chan error, 1)
+	go func() { printed <- devices.Print(printCtx, longJob()) }()
+	t.Cleanup(func() { stop(); <-printed })
+	waitCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for sim.XoffsSent() == 0 { // the job is under way and the printer holds it back
+		if waitCtx.Err() != nil {
+			t.Fatal("the simulator never sent XOFF: the job is not holding the printer")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	h.ui.CardPresented(serviceCard)
+	start := time.Now()
+	h.typePIN("432198")
+	t.Logf("PIN tap returned after %v", time.Since(start))
+	h.mustSee("Sprawdzam…") // the PIN is being checked; nothing waited
+	pump("PIN check")
+	h.mustSee("Tryb serwisowy")
+	h.mustSee("Sprawdzam…") // the figures are being gathered
+	h.tap("Odśwież stan")   // the screen answers touches meanwhile
+	h.mustSee("Sprawdzam…")
+	pump("first status (superseded by the refresh)")
+	pump("status")
+	h.mustNotSee("Sprawdzam…")
+	h.mustSee("zajęta drukowaniem")
+	select {
+	case err := <-printed:
+		t.Fatalf("the job ended (%v) before the status was shown: it did not hold the printer", err)
+	default:
+	}
 }

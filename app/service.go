@@ -48,41 +48,79 @@ func (u *UI) CardPresented(id string) {
 	u.push(route{kind: pinScreen})
 }
 
+// background runs slow work — device queries that wait for the printer, the PIN's argon2id
+// hash, loading content — off the UI goroutine, then done on it. The UI goroutine also
+// answers the systemd watchdog: blocking it for as long as a print may take (30 s) gets the
+// kiosk killed. In tests with inline set both run on the caller's goroutine.
+func (u *UI) background(work, done func()) {
+	if u.inline {
+		work()
+		done()
+		return
+	}
+	post := u.post
+	if post == nil {
+		post = fyne.Do
+	}
+	go func() {
+		work()
+		post(done)
+	}()
+}
+
+// refreshStatus gathers the service screen's figures in the background; the screen says
+// "Checking…" until they arrive.
+func (u *UI) refreshStatus() {
+	u.svcGen++
+	gen := u.svcGen
+	var st kiosk.Status
+	svc := u.d.Service // u is the UI goroutine's; the work gets only what it needs
+	u.background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		st = svc.Status(ctx)
+	}, func() {
+		if gen != u.svcGen {
+			return // the screen was left, or a newer request runs
+		}
+		u.svcStatus = &st
+		if u.current().kind == serviceScreen {
+			u.render()
+		}
+	})
+}
+
+// enterService replaces the PIN screen with the service screen (so Back from it leaves
+// service mode) and starts gathering its figures.
+func (u *UI) enterService() {
+	u.pinErr = ""
+	u.svcStatus = nil
+	u.stack[len(u.stack)-1] = route{kind: serviceScreen}
+	u.refreshStatus()
+	u.render()
+}
+
 func (u *UI) pinView() (string, fyne.CanvasObject) {
 	e := widget.NewPasswordEntry()
 	e.SetPlaceHolder(u.t("service.pin.placeholder"))
 	check := func() {
 		u.activity()
-		err := u.d.Service.PIN(e.Text)
-		e.SetText("")
-		switch {
-		case err == nil:
-			u.pinErr = ""
-			// The PIN screen is replaced, so Back from the service screen leaves service mode.
-			u.stack[len(u.stack)-1] = route{kind: serviceScreen}
-			u.render()
+		if u.pinChecking {
 			return
-		case errors.Is(err, service.ErrLocked):
-			left := service.LockDuration
-			var l *service.LockedError
-			if errors.As(err, &l) {
-				left = l.Left
-			}
-			u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes()+0.999))
-		case errors.Is(err, service.ErrWrongPIN):
-			var w *service.WrongPINError
-			if errors.As(err, &w) && w.Left == 0 {
-				// This attempt used up the last try: say so now, not on the next one.
-				u.pinErr = u.t("service.pin.locked", "Minutes", int(service.LockDuration.Minutes()))
-			} else if w != nil {
-				u.pinErr = u.t("service.pin.wrong", "Count", w.Left)
-			} else {
-				u.pinErr = u.t("service.pin.wrong", "Count", 0)
-			}
-		default:
-			u.pinErr = u.t("service.pin.unavailable")
 		}
+		pin := e.Text
+		e.SetText("")
+		u.pinChecking = true
 		u.render()
+		var err error
+		svc := u.d.Service
+		u.background(func() { err = svc.PIN(pin) }, func() {
+			u.pinChecking = false
+			if u.current().kind != pinScreen {
+				return // the technician left (or the session was reset) meanwhile
+			}
+			u.pinResult(err)
+		})
 	}
 	e.OnSubmitted = func(string) { check() }
 	u.focus = e
@@ -90,12 +128,47 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 	if u.pinErr != "" {
 		parts = append(parts, u.warningText(u.pinErr))
 	}
-	parts = append(parts, touch.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
+	if u.pinChecking {
+		b := touch.NewButton(u.t("service.checking"), theme.ConfirmIcon(), nil)
+		b.(fyne.Disableable).Disable()
+		parts = append(parts, b)
+	} else {
+		parts = append(parts, touch.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
+	}
 	kb := keyboard.New()
 	kb.SetMode(keyboard.Digits)
 	kb.SetTarget(e)
 	return u.t("service.title"), container.NewBorder(nil, kb, nil, nil,
 		touch.NewScroll(container.NewPadded(markdown.NewStack(parts...))))
+}
+
+// pinResult shows what the PIN check said: the service screen, or why not.
+func (u *UI) pinResult(err error) {
+	switch {
+	case err == nil:
+		u.enterService()
+		return
+	case errors.Is(err, service.ErrLocked):
+		left := service.LockDuration
+		var l *service.LockedError
+		if errors.As(err, &l) {
+			left = l.Left
+		}
+		u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes()+0.999))
+	case errors.Is(err, service.ErrWrongPIN):
+		var w *service.WrongPINError
+		if errors.As(err, &w) && w.Left == 0 {
+			// This attempt used up the last try: say so now, not on the next one.
+			u.pinErr = u.t("service.pin.locked", "Minutes", int(service.LockDuration.Minutes()))
+		} else if w != nil {
+			u.pinErr = u.t("service.pin.wrong", "Count", w.Left)
+		} else {
+			u.pinErr = u.t("service.pin.wrong", "Count", 0)
+		}
+	default:
+		u.pinErr = u.t("service.pin.unavailable")
+	}
+	u.render()
 }
 
 // warningText is a bold message in the error colour, for problems the person must act on.
@@ -108,9 +181,84 @@ func (u *UI) warningText(text string) fyne.CanvasObject {
 }
 
 func (u *UI) serviceView() (string, fyne.CanvasObject) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	st := u.d.Service.Status(ctx)
-	cancel()
+	var parts []fyne.CanvasObject
+	if u.svcStatus == nil {
+		parts = append(parts, u.note(u.t("service.checking")))
+	} else {
+		parts = append(parts, u.statusTable(*u.svcStatus)...)
+	}
+	if u.serviceMsg != "" {
+		parts = append(parts, u.note(u.serviceMsg))
+	}
+	action := func(label string, icon fyne.Resource, audit string, f func() string) fyne.CanvasObject {
+		return touch.NewButton(label, icon, func() {
+			u.d.Service.Record(audit, "")
+			u.serviceMsg = f()
+			u.render()
+		})
+	}
+	printAction := func(label, audit string, doc receipt.Doc) fyne.CanvasObject {
+		return u.printButton(label, func() {
+			u.d.Service.Record(audit, "")
+			u.startPrint(doc, func(msg string, _ bool) { u.serviceMsg = msg })
+		})
+	}
+	if u.d.Printer != nil {
+		if u.d.TestPage != nil {
+			parts = append(parts, printAction(u.t("service.test_print"), "service.test_print", receipt.TestPage(u.d.TestPage(), u.t)))
+		}
+		if u.lastReceipt != nil {
+			parts = append(parts, printAction(u.t("service.reprint"), "service.reprint", *u.lastReceipt))
+		}
+	}
+	parts = append(parts, action(u.t("service.refresh"), theme.ViewRefreshIcon(), "service.refresh", func() string {
+		u.svcStatus = nil
+		u.refreshStatus()
+		return ""
+	}))
+	if u.d.SyncNow != nil && u.svcStatus != nil && u.svcStatus.SyncConfigured {
+		parts = append(parts, action(u.t("service.sync_now"), theme.UploadIcon(), "service.sync_now", func() string {
+			u.d.SyncNow()
+			return u.t("service.sync_now.started")
+		}))
+	}
+	if u.d.Reload != nil {
+		parts = append(parts, action(u.t("service.reload"), theme.ContentRedoIcon(), "service.reload", func() string {
+			if u.svcBusy {
+				return u.t("service.checking")
+			}
+			u.svcBusy = true
+			var b *content.Bundle
+			var err error
+			reload := u.d.Reload
+			u.background(func() { b, err = reload() }, func() {
+				u.svcBusy = false
+				msg := u.t("service.reload.failed")
+				if err == nil {
+					u.setContent(b)
+					u.applyLook()
+					msg = u.t("service.reload.done", "Version", b.Version)
+				}
+				if u.current().kind == serviceScreen {
+					u.serviceMsg = msg
+					u.refreshStatus()
+					u.render()
+				}
+			})
+			return u.t("service.checking")
+		}))
+	}
+	if u.d.Maintenance != nil {
+		parts = append(parts, action(u.t("service.maintenance"), theme.LogoutIcon(), "service.maintenance", func() string {
+			u.d.Maintenance()
+			return u.t("service.maintenance.done")
+		}))
+	}
+	return u.t("service.title"), touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+}
+
+// statusTable is the service screen's figures.
+func (u *UI) statusTable(st kiosk.Status) []fyne.CanvasObject {
 	ok := func(good bool, s string) string {
 		if good {
 			return "✓ " + s
@@ -146,52 +294,10 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		{u.t("service.version"), st.AppVersion},
 	})
 	parts := []fyne.CanvasObject{markdown.Render(md.String())}
-	if u.serviceMsg != "" {
-		parts = append(parts, u.note(u.serviceMsg))
+	if st.ShortPIN {
+		parts = append(parts, u.warningText(u.t("service.pin.short")))
 	}
-	action := func(label string, icon fyne.Resource, audit string, f func() string) fyne.CanvasObject {
-		return touch.NewButton(label, icon, func() {
-			u.d.Service.Record(audit, "")
-			u.serviceMsg = f()
-			u.render()
-		})
-	}
-	printAction := func(label, audit string, doc receipt.Doc) fyne.CanvasObject {
-		return u.printButton(label, func() {
-			u.d.Service.Record(audit, "")
-			u.startPrint(doc, func(msg string, _ bool) { u.serviceMsg = msg })
-		})
-	}
-	if u.d.Printer != nil {
-		if u.d.TestPage != nil {
-			parts = append(parts, printAction(u.t("service.test_print"), "service.test_print", receipt.TestPage(u.d.TestPage(), u.t)))
-		}
-		if u.lastReceipt != nil {
-			parts = append(parts, printAction(u.t("service.reprint"), "service.reprint", *u.lastReceipt))
-		}
-	}
-	parts = append(parts, action(u.t("service.refresh"), theme.ViewRefreshIcon(), "service.refresh", func() string { return "" }))
-	if u.d.SyncNow != nil && st.SyncConfigured {
-		parts = append(parts, action(u.t("service.sync_now"), theme.UploadIcon(), "service.sync_now", func() string {
-			u.d.SyncNow()
-			return u.t("service.sync_now.started")
-		}))
-	}
-	if u.d.Reload != nil {
-		parts = append(parts, action(u.t("service.reload"), theme.ContentRedoIcon(), "service.reload", func() string {
-			if err := u.reload(); err != nil {
-				return u.t("service.reload.failed")
-			}
-			return u.t("service.reload.done", "Version", u.d.Content.Version)
-		}))
-	}
-	if u.d.Maintenance != nil {
-		parts = append(parts, action(u.t("service.maintenance"), theme.LogoutIcon(), "service.maintenance", func() string {
-			u.d.Maintenance()
-			return u.t("service.maintenance.done")
-		}))
-	}
-	return u.t("service.title"), touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return parts
 }
 
 // ContentUpdated hands the UI content that sync just activated. A resident in the middle of
@@ -217,18 +323,6 @@ func (u *UI) applyPending() {
 		u.setContent(u.pending)
 		u.pending = nil
 	}
-}
-
-// reload asks the kiosk for its content again (e.g. after a technician copied a new bundle)
-// and rebuilds the index and the screen.
-func (u *UI) reload() error {
-	b, err := u.d.Reload()
-	if err != nil {
-		return err
-	}
-	u.setContent(b)
-	u.applyLook()
-	return nil
 }
 
 // setContent switches to b, with its index and coat of arms.

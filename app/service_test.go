@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"infomat/content"
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/serialport/ptytest"
@@ -22,7 +23,7 @@ import (
 
 const serviceCard = "0F00A1B2C3"
 
-// withService gives the harness a real service access list (PIN 4321, one card) in a real
+// withService gives the harness a real service access list (PIN 432198, one card) in a real
 // store, on the harness's fake clock.
 func withService(t *testing.T, h *harness) *service.Audit {
 	t.Helper()
@@ -43,7 +44,7 @@ func withService(t *testing.T, h *harness) *service.Audit {
 	if err := access.SetAudit(audit); err != nil {
 		t.Fatal(err)
 	}
-	if err := access.SetPIN("4321"); err != nil {
+	if err := access.SetPIN("432198"); err != nil {
 		t.Fatal(err)
 	}
 	if err := access.AddCard(serviceCard); err != nil {
@@ -83,14 +84,14 @@ func TestServiceLoginLockoutAndScreen(t *testing.T) {
 		h.typePIN("1111")
 	}
 	h.mustSee("PIN zablokowany")
-	h.typePIN("4321") // the right PIN, but locked
+	h.typePIN("432198") // the right PIN, but locked
 	h.mustSee("PIN zablokowany")
 	h.mustNotSee("Wnioski w kolejce")
 
 	h.clock.advance(5*time.Minute + time.Second)
 	h.tap("Start")
 	h.ui.CardPresented(serviceCard)
-	h.typePIN("4321")
+	h.typePIN("432198")
 	for _, want := range []string{"Tryb serwisowy", "Drukarka", "nieskonfigurowana", "Czytnik kart", "Wnioski w kolejce",
 		"Ostatnia synchronizacja", "portal nieskonfigurowany", "Wolne miejsce", "Wersja programu"} {
 		h.mustSee(want)
@@ -105,7 +106,7 @@ func TestServiceLoginLockoutAndScreen(t *testing.T) {
 	var actions []string
 	for _, e := range entries {
 		actions = append(actions, e.Action)
-		if strings.Contains(e.Detail, "4321") || strings.Contains(e.Detail, serviceCard) {
+		if strings.Contains(e.Detail, "432198") || strings.Contains(e.Detail, serviceCard) {
 			t.Fatalf("audit entry leaks a secret: %+v", e)
 		}
 	}
@@ -161,5 +162,56 @@ func TestReaderNoiseNeverOpensServiceMode(t *testing.T) {
 	h.mustSee("Karta serwisowa rozpoznana")
 	if state, ok := d.ReaderState(); !ok || !strings.Contains(state, "odrzucone ramki") {
 		t.Fatalf("reader state %q ok=%v: the dropped noise should show", state, ok)
+	}
+}
+
+// fakeService lets any card and PIN in and reports st.
+type fakeService struct{ st kiosk.Status }
+
+func (f *fakeService) Card(string) bool                    { return true }
+func (f *fakeService) PIN(string) error                    { return nil }
+func (f *fakeService) Record(string, string)               {}
+func (f *fakeService) Status(context.Context) kiosk.Status { return f.st }
+
+// A PIN shorter than 6 digits (set before the rule) still logs in; the service screen says
+// to replace it.
+func TestServiceScreenAsksToReplaceShortPIN(t *testing.T) {
+	h := newHarness(t)
+	h.ui.d.Service = &fakeService{st: kiosk.Status{ShortPIN: true}}
+	h.ui.CardPresented(serviceCard)
+	h.typePIN("1234")
+	h.mustSee("Tryb serwisowy")
+	h.mustSee("PIN serwisowy ma mniej niż 6 cyfr")
+}
+
+// "Reload content" loads in the background (content loading takes a while) and switches
+// the UI's content on the UI goroutine when it is done.
+func TestServiceReloadRunsInTheBackground(t *testing.T) {
+	h := newHarness(t)
+	h.ui.d.Service = &fakeService{}
+	calls := 0
+	h.ui.d.Reload = func() (*content.Bundle, error) { calls++; return bundle(t), nil }
+	h.ui.inline = false
+	results := make(chan func(), 4)
+	h.ui.post = func(f func()) { results <- f }
+	pump := func() {
+		t.Helper()
+		select {
+		case f := <-results:
+			f()
+		case <-time.After(30 * time.Second):
+			t.Fatal("no result from the background")
+		}
+	}
+	h.ui.CardPresented(serviceCard)
+	h.typePIN("123456")
+	pump() // the PIN
+	pump() // the status
+	h.tap("Wczytaj treść ponownie")
+	h.mustSee("Sprawdzam…")
+	pump() // the reload
+	h.mustSee("Treść wczytana (wersja " + bundle(t).Version + ")")
+	if calls != 1 {
+		t.Fatalf("Reload called %d times", calls)
 	}
 }

@@ -99,8 +99,13 @@ type UI struct {
 	printMsg     string          // how printing the current card's sheet went
 	printing     bool            // a print job is running
 	inline       bool            // tests: run slow work on the calling goroutine
+	post         func(func())    // hands background results to the UI goroutine; fyne.Do if nil
 	pinErr       string          // why the last PIN was refused
+	pinChecking  bool            // a PIN is being checked in the background
 	serviceMsg   string          // what the last service action did
+	svcStatus    *kiosk.Status   // the service screen's figures; nil while they are gathered
+	svcGen       int             // counts status requests, so only the latest one lands
+	svcBusy      bool            // a service action (reload) runs in the background
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -171,6 +176,8 @@ func (u *UI) Reset() {
 	u.dropForm()
 	u.confirmation = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
+	u.svcStatus = nil
+	u.svcGen++ // a status still being gathered is not shown to the next person
 	u.applyPending()
 	u.stack = []route{{kind: homeScreen}}
 	u.look = Look{}

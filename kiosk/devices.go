@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/printer"
@@ -23,7 +22,10 @@ type Devices struct {
 	cfg DeviceConfig
 	log *slog.Logger
 
-	mu         sync.Mutex // guards the printer and its port; one job at a time
+	// lock guards the printer and its port: one job at a time. A print may hold it for
+	// its whole timeout (30 s, as long as the systemd watchdog period), so everyone else
+	// waits only as long as their context allows.
+	lock       printer.Lock
 	port       *serialport.Port
 	printer    *printer.Printer
 	printerErr error
@@ -34,11 +36,11 @@ type Devices struct {
 
 // OpenDevices opens the configured ports. Cards read by the reader go to cards until ctx ends.
 func OpenDevices(ctx context.Context, cfg DeviceConfig, cards chan<- cardreader.Card, log *slog.Logger) *Devices {
-	d := &Devices{cfg: cfg, log: log}
+	d := &Devices{cfg: cfg, log: log, lock: printer.NewLock()}
 	if cfg.PrinterPort != "" {
-		d.mu.Lock()
+		d.lock <- struct{}{} // nobody else has d yet
 		d.openPrinter()
-		d.mu.Unlock()
+		d.lock.Unlock()
 	}
 	if cfg.ReaderPort != "" {
 		kind, err := cardreader.ParseKind(cfg.ReaderKind)
@@ -71,7 +73,7 @@ func (c DeviceConfig) Profile() printer.Profile {
 	return p
 }
 
-// openPrinter (re)opens the printer port; d.mu must be held.
+// openPrinter (re)opens the printer port; d.lock must be held.
 func (d *Devices) openPrinter() {
 	port, err := serialport.Open(serialport.Config{Name: d.cfg.PrinterPort, Baud: d.cfg.PrinterBaud, XonXoff: true})
 	if err != nil {
@@ -83,10 +85,12 @@ func (d *Devices) openPrinter() {
 }
 
 // PrinterXoffs counts how often the printer asked the kiosk to wait (XOFF) since its port
-// opened: non-zero shows flow control at work.
+// opened: non-zero shows flow control at work. It waits for a running job to finish.
 func (d *Devices) PrinterXoffs() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if d.lock == nil || d.lock.Lock(context.Background()) != nil {
+		return 0
+	}
+	defer d.lock.Unlock()
 	if d.port == nil {
 		return 0
 	}
@@ -100,13 +104,16 @@ func (d *Devices) Config() DeviceConfig { return d.cfg }
 func (d *Devices) HasPrinter() bool { return d.cfg.PrinterPort != "" }
 
 // Print prints a document. A port that failed to open is tried again first. Errors wrap the
-// printer's sentinels (printer.ErrPaperOut, ErrCoverOpen, ErrOffline, ErrNoResponse).
+// printer's sentinels (printer.ErrPaperOut, ErrCoverOpen, ErrOffline, ErrNoResponse, and
+// ErrBusy when another job still runs as ctx ends).
 func (d *Devices) Print(ctx context.Context, doc receipt.Doc) error {
 	if !d.HasPrinter() {
 		return ErrNoPrinter
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if err := d.lock.Lock(ctx); err != nil {
+		return fmt.Errorf("print: %w", err)
+	}
+	defer d.lock.Unlock()
 	if d.printer == nil {
 		d.openPrinter()
 		if d.printer == nil {
@@ -121,12 +128,15 @@ func (d *Devices) Print(ctx context.Context, doc receipt.Doc) error {
 }
 
 // PrinterState describes the printer for the service screen and the self-test, in Polish.
+// A printer busy with a job until ctx ends is reported as such, not waited for.
 func (d *Devices) PrinterState(ctx context.Context) (string, bool) {
 	if !d.HasPrinter() {
 		return "nieskonfigurowana (printer_port)", false
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if err := d.lock.Lock(ctx); err != nil {
+		return PrinterProblem(err), true
+	}
+	defer d.lock.Unlock()
 	if d.printer == nil {
 		d.openPrinter()
 		if d.printer == nil {
@@ -157,6 +167,10 @@ func PrinterProblem(err error) string {
 		return "drukarka offline"
 	case errors.Is(err, printer.ErrNoResponse):
 		return "brak odpowiedzi"
+	case errors.Is(err, printer.ErrGarbled):
+		return "niezrozumiała odpowiedź (kabel, prędkość portu?)"
+	case errors.Is(err, printer.ErrBusy):
+		return "zajęta drukowaniem"
 	}
 	return err.Error()
 }
@@ -185,8 +199,10 @@ func (d *Devices) ReaderState() (string, bool) {
 
 // Close releases the printer port; the reader stops with its context.
 func (d *Devices) Close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if d.lock == nil || d.lock.Lock(context.Background()) != nil {
+		return
+	}
+	defer d.lock.Unlock()
 	if d.port != nil {
 		d.port.Close()
 	}

@@ -28,6 +28,7 @@ type Status struct {
 	ClockProblem   string // why the clock is not trusted; empty when it is
 	Salvaged       int    // submissions recovered from a corrupt store
 	Unrecoverable  int    // submissions in a corrupt store that could not be recovered
+	ShortPIN       bool   // the service PIN has fewer than 6 digits (set before the rule)
 }
 
 // Version is the kiosk's version; release builds set it with

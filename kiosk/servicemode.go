@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"infomat/kiosk/service"
@@ -10,7 +11,8 @@ import (
 )
 
 // ServiceMode is what the service screen needs from the device: the card-and-PIN login, the
-// audit log and the status figures.
+// audit log and the status figures. It is shared by the UI, the goroutines the UI runs slow
+// checks on, and the heartbeat; set the fields before sharing it.
 type ServiceMode struct {
 	Access  *service.Access
 	Audit   *service.Audit
@@ -18,30 +20,49 @@ type ServiceMode struct {
 	Devices *Devices
 	DataDir string
 	Log     *slog.Logger
-	// Content says which content is active, for the status.
+	// Content says which content is active, for the status; called from any goroutine.
 	Content func() (version string, source Source)
-	// Sync reports the background sync; nil when the device is not provisioned.
-	Sync func() (last time.Time, lastErr string)
 	// OutOfService reports that residents see the out-of-service screen; nil: never.
 	OutOfService func() bool
 
+	mu      sync.Mutex
+	sync    func() (last time.Time, lastErr string)
 	session *service.Session
+}
+
+// SetSync installs the report of the background sync (not set: the device is not
+// provisioned). Safe while others read the status.
+func (s *ServiceMode) SetSync(f func() (last time.Time, lastErr string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync = f
+}
+
+func (s *ServiceMode) syncReport() func() (time.Time, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sync
+}
+
+// login returns the current login session, starting one if needed.
+func (s *ServiceMode) login() *service.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil {
+		s.session = s.Access.NewSession()
+	}
+	return s.session
 }
 
 // Card starts a login with a presented card; false for any card not on the service list.
 func (s *ServiceMode) Card(id string) bool {
-	if s.session == nil {
-		s.session = s.Access.NewSession()
-	}
-	return s.session.Card(id) == nil
+	return s.login().Card(id) == nil
 }
 
-// PIN completes the login.
+// PIN completes the login. It takes a while on purpose (argon2id): call it off the UI
+// goroutine.
 func (s *ServiceMode) PIN(pin string) error {
-	if s.session == nil {
-		s.session = s.Access.NewSession()
-	}
-	return s.session.PIN(pin)
+	return s.login().PIN(pin)
 }
 
 // Record writes a service action to the audit log; a failure is logged, not shown.
@@ -73,10 +94,35 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 	if s.OutOfService != nil {
 		st.OutOfService = s.OutOfService()
 	}
-	if s.Sync != nil {
+	if f := s.syncReport(); f != nil {
 		st.SyncConfigured = true
-		st.LastSync, st.SyncError = s.Sync()
+		st.LastSync, st.SyncError = f()
+	}
+	if s.Access != nil {
+		st.ShortPIN, _ = s.Access.ShortPIN()
 	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
 	return st
+}
+
+// ActiveContent is which content the kiosk shows: set where content is activated (the UI
+// goroutine, sync), read by the status and the heartbeat on theirs.
+type ActiveContent struct {
+	mu      sync.Mutex
+	version string
+	source  Source
+}
+
+// Set records the content now active.
+func (a *ActiveContent) Set(version string, source Source) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.version, a.source = version, source
+}
+
+// Get returns the content now active.
+func (a *ActiveContent) Get() (version string, source Source) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.version, a.source
 }

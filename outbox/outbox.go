@@ -282,7 +282,8 @@ func (b *buckets) count(s State, delta int) error {
 	if raw := b.counts.Get([]byte(s)); len(raw) == 8 {
 		n = binary.BigEndian.Uint64(raw)
 	}
-	n = uint64(int64(n) + int64(delta))
+	// Never below zero: counters that lost track (a salvaged store) must not wrap around.
+	n = uint64(max(0, int64(n)+int64(delta)))
 	return b.counts.Put([]byte(s), binary.BigEndian.AppendUint64(nil, n))
 }
 
@@ -677,13 +678,20 @@ func (o *Outbox) Stats() (Stats, error) {
 		if err != nil {
 			return err
 		}
-		s.Queued, s.Sending = b.counter(Queued), b.counter(Sending)
-		s.Delivered, s.Purged = b.counter(Delivered), b.counter(Purged)
+		// Queued and sending are counted from the queue itself, which is walked anyway
+		// for Oldest; the counters are a cache that a salvaged store may lack.
+		s.Delivered, s.Purged = max(0, b.counter(Delivered)), max(0, b.counter(Purged))
 		c := b.queue.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			r, err := b.load(k)
 			if err != nil {
 				return err
+			}
+			switch r.State {
+			case Queued:
+				s.Queued++
+			case Sending:
+				s.Sending++
 			}
 			if s.Oldest.IsZero() || r.Created.Before(s.Oldest) {
 				s.Oldest = r.Created

@@ -684,3 +684,54 @@ func TestPurgeDeliveredFinishesInterruptedPurges(t *testing.T) {
 		t.Fatalf("second pass purged %d", n)
 	}
 }
+
+// TestStatsNeverNegative: the state counters are a cache; when they disagree with the items
+// (a store rebuilt or salvaged without them, a bit flip), Stats still reports what is queued
+// and never a negative count (the heartbeat's "queued" was -1).
+func TestStatsNeverNegative(t *testing.T) {
+	_, o := openTest(t, t.TempDir())
+	ident := newIdentity(t)
+	var ids []string
+	for i := range 3 {
+		it, err := o.Enqueue(context.Background(), Meta{Procedure: "p"}, "prz", []byte(fmt.Sprint(i)), ident.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, it.ID)
+	}
+	// Lose the counters, as a salvaged store would.
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		b, err := open(tx)
+		if err != nil {
+			return err
+		}
+		for _, s := range []State{Queued, Sending, Delivered, Purged} {
+			if err := b.counts.Delete([]byte(s)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.MarkSending(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.MarkSending(ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.MarkDelivered(ids[1], Receipt{PortalRef: "2026/1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Purge(ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	s, err := o.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Queued != 1 || s.Sending != 1 || s.Delivered < 0 || s.Purged < 0 {
+		t.Fatalf("stats %+v, want 1 queued, 1 sending, nothing negative", s)
+	}
+}

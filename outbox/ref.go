@@ -31,11 +31,17 @@ import (
 // letters have distinct values and a letter keeps its value on both sides of
 // the first dash.
 //
-// Input rules (ValidRef, NormalizeRef, ByRef): upper or lower case, and dashes
-// and spaces anywhere or nowhere ("prz7k4mq2", "PRZ 7K4M Q2") are accepted,
-// because residents type what they hear. The prefix length is whatever is
-// left after the last six characters. Nothing else is corrected: a mistyped
-// character fails the check instead of being guessed.
+// Input rules (ValidRef, NormalizeRef, ByRef): upper or lower case; spaces
+// and dashes are accepted where the printed form has its dashes (after the
+// prefix and after the fourth payload character) and at either end, and any
+// of them may be left out ("prz7k4mq2", "PRZ 7K4M Q2"), because residents
+// type what they hear. The prefix length is whatever is left after the last
+// six characters, so every reference has exactly one parse; a separator
+// anywhere else would suggest another split of the same characters
+// ("PRZ-EGPS-PC2" reads as prefix PRZ but parses as PRZE-GPSP-C2) and is
+// refused rather than ignored. Nothing else is corrected: a mistyped
+// character fails the check instead of being guessed. References printed
+// before this rule are all in the printed form and stay valid.
 const refAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXY"
 
 const (
@@ -141,10 +147,12 @@ func NormalizeRef(s string) (string, bool) {
 		return "", false
 	}
 	b := make([]byte, 0, refMaxPrefix+refPayloadLen+1)
+	var seps [64]bool // seps[k]: a separator follows the k-th significant character
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '-' || c == ' ':
+			seps[len(b)] = true
 			continue
 		case c >= 'a' && c <= 'z':
 			c -= 'a' - 'A'
@@ -155,8 +163,14 @@ func NormalizeRef(s string) (string, bool) {
 	if n < refMinPrefix+refPayloadLen+1 || n > refMaxPrefix+refPayloadLen+1 {
 		return "", false
 	}
+	p := n - refPayloadLen - 1 // prefix length
+	for k, sep := range seps[:n+1] {
+		if sep && k != 0 && k != p && k != p+4 && k != n {
+			return "", false
+		}
+	}
 	for i, c := range b {
-		if i < n-refPayloadLen-1 {
+		if i < p {
 			if c < 'A' || c > 'Z' {
 				return "", false
 			}

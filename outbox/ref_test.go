@@ -32,9 +32,10 @@ func TestRefAlphabet(t *testing.T) {
 }
 
 func TestNewRefFormat(t *testing.T) {
+	rnd := seeded(3)
 	for _, prefix := range []string{"PR", "prz", "Usc", "ABCD"} {
 		for range 200 {
-			ref, err := NewRef(prefix, rand.Reader)
+			ref, err := NewRef(prefix, rnd)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,8 +66,9 @@ func TestNewRefFormat(t *testing.T) {
 func TestNewRefUniform(t *testing.T) {
 	// Rough check that rejection sampling uses every character.
 	counts := map[rune]int{}
+	rnd := seeded(4)
 	for range 3000 {
-		ref, err := NewRef("AB", rand.Reader)
+		ref, err := NewRef("AB", rnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,8 +87,16 @@ func TestNewRefUniform(t *testing.T) {
 	}
 }
 
+// seeded is a deterministic random source for tests: the same references
+// on every run, so a failure can be replayed.
+func seeded(seed uint64) *mrand.ChaCha8 {
+	var s [32]byte
+	s[0], s[1] = byte(seed), byte(seed>>8)
+	return mrand.NewChaCha8(s)
+}
+
 func TestValidRefInput(t *testing.T) {
-	ref, err := NewRef("PRZ", rand.Reader)
+	ref, err := NewRef("PRZ", seeded(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +109,8 @@ func TestValidRefInput(t *testing.T) {
 		strings.ReplaceAll(ref, "-", " "),
 		" " + ref + " ",
 		plain[:3] + "-" + plain[3:],
+		plain[:7] + " " + plain[7:],
+		"-" + plain + "-",
 	} {
 		got, ok := NormalizeRef(in)
 		if !ok || got != ref {
@@ -111,6 +123,9 @@ func TestValidRefInput(t *testing.T) {
 		ref + "2",
 		strings.Repeat("A", 100),
 		"PR1-" + ref[4:],
+		"PRZ-EGPS-PC2", // valid only as PRZE-GPSP-C2: the dash says otherwise
+		plain[:2] + "-" + plain[2:],
+		plain[:5] + "-" + plain[5:],
 	} {
 		if ValidRef(in) {
 			t.Errorf("ValidRef(%q) = true", in)
@@ -126,6 +141,7 @@ const typeable = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 // of a valid reference fails ValidRef.
 func TestValidRefCatchesTypos(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(1, 2))
+	rnd := seeded(5)
 	prefixes := []string{"PR", "PRZ", "USC", "ZIOL", "AB", "WXYZ"}
 	refs := 0
 	for round := range 3000 {
@@ -138,7 +154,7 @@ func TestValidRefCatchesTypos(t *testing.T) {
 			}
 			prefix = string(b)
 		}
-		ref, err := NewRef(prefix, rand.Reader)
+		ref, err := NewRef(prefix, rnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,5 +204,55 @@ func TestRefWeights(t *testing.T) {
 			t.Fatalf("weight %d at position %d is zero or repeated mod %d", w, pos, refMod)
 		}
 		seen[w] = true
+	}
+}
+
+// TestRefOneParse: for every prefix length, the characters of a valid
+// reference are accepted only with separators where the printed form has
+// them; a separator that suggests another prefix length (the same characters
+// split differently) is refused, and so is the reference with a character
+// added or dropped at either side of the prefix (which changes the split).
+func TestRefOneParse(t *testing.T) {
+	rnd := seeded(2)
+	for p := refMinPrefix; p <= refMaxPrefix; p++ {
+		for round := range 2000 {
+			prefix := make([]byte, p)
+			for i := range prefix {
+				prefix[i] = byte('A' + (round*7+i*3)%26)
+			}
+			ref, err := NewRef(string(prefix), rnd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := strings.ReplaceAll(ref, "-", "")
+			n := len(plain)
+			if got, ok := NormalizeRef(plain); !ok || got != ref {
+				t.Fatalf("NormalizeRef(%q) = %q, %v; want %q", plain, got, ok, ref)
+			}
+			for k := 1; k < n; k++ {
+				in := plain[:k] + "-" + plain[k:]
+				_, ok := NormalizeRef(in)
+				if want := k == p || k == p+4; ok != want {
+					t.Fatalf("%s: ValidRef(%q) = %v, want %v", ref, in, ok, want)
+				}
+			}
+			// The same characters with one more or one less, written the
+			// way a reference with the other prefix length is printed.
+			for _, other := range []string{plain + "2", plain[:n-1], "A" + plain, plain[1:]} {
+				m := len(other)
+				if m < 2+refPayloadLen+1 {
+					continue
+				}
+				for _, k := range []int{p, p - 1, p + 1} {
+					if k <= 0 || k >= m || k == m-refPayloadLen-1 {
+						continue
+					}
+					in := other[:k] + "-" + other[k:]
+					if ValidRef(in) {
+						t.Fatalf("%s: ValidRef(%q) = true: the dash after %d characters disagrees with the parse", ref, in, k)
+					}
+				}
+			}
+		}
 	}
 }

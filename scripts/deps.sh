@@ -3,11 +3,12 @@
 # work on a fresh Debian machine with Go. Usage: scripts/deps.sh run|test
 set -euo pipefail
 
+# gcc: Fyne's driver is cgo, and so is the race detector.
 case "${1:-}" in
-  run)  pkgs=(libgl1-mesa-dev xorg-dev libxkbcommon-dev) ;;
+  run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev) ;;
   # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
   # x11-utils for xdpyinfo (is the screen up yet?).
-  test) pkgs=(libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool imagemagick x11-utils) ;;
+  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool imagemagick x11-utils) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

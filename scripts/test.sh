@@ -17,6 +17,12 @@ if ! go test -count=1 -run '^$' -bench . -benchtime 1x -timeout 20m ./... >"$ben
   cat "$bench_log"; exit 1
 fi
 echo "benchmarks ran once each (for figures: go test -run '^\$' -bench . -benchtime 20x ./...)"
+# The race detector (it needs cgo) over every package that does not link Fyne's GLFW/OpenGL
+# driver (only cmd/infomat does; its end-to-end tests run below). Bounded: a hang fails.
+race_pkgs=$(go list -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk '!/github\.com\/go-gl\// {print $1}')
+race_start=$SECONDS
+CGO_ENABLED=1 go test -race -count=1 -timeout 15m $race_pkgs
+echo "race detector: $(echo $race_pkgs | wc -w) packages in $((SECONDS - race_start)) s"
 # On CI (a disposable machine, as root) the packaging test also installs, upgrades and purges
 # the .deb on the machine itself; a developer's machine is left alone unless asked.
 deb_install="${INFOMAT_DEB_INSTALL:-0}"

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -366,23 +367,21 @@ func TestCorruptAsideNeverOverwritten(t *testing.T) {
 func TestIntegrityCheckFailureIsMovedAside(t *testing.T) {
 	dir := t.TempDir()
 	orig := validDBBytes(t, dir)
-	// Break the root of a B-tree page without touching the (checksummed)
-	// meta pages: bbolt opens it, tx.Check must reject it.
+	// Break the root page of the root bucket without touching the (checksummed) meta
+	// pages: bbolt opens the file, and tx.Check always reaches that page, so it must
+	// reject it. (Breaking the first B-tree page found could hit a freed page that
+	// Check never visits, and the test used to skip then.)
 	bad := bytes.Clone(orig)
-	const pageSize = 4096
-	broken := false
-	for pg := 4; pg*pageSize+pageSize <= len(bad); pg++ {
-		// page header: id uint64, flags uint16; 0x01 branch, 0x02 leaf
-		flags := bad[pg*pageSize+8]
-		if flags == 0x02 || flags == 0x01 {
-			bad[pg*pageSize+8] = 0x7f // invalid page type
-			broken = true
-			break
-		}
+	pageSize, root := activeRoot(t, bad)
+	off := int(root) * pageSize
+	if root < 2 || off+pageSize > len(bad) {
+		t.Fatalf("root page %d outside the %d-byte file (page size %d)", root, len(bad), pageSize)
 	}
-	if !broken {
-		t.Skip("no leaf page found to break (unexpected page size?)")
+	// page header: id uint64, flags uint16; 0x01 branch, 0x02 leaf
+	if f := bad[off+8]; f != 0x01 && f != 0x02 {
+		t.Fatalf("root page %d has flags %#x, want a branch or leaf page", root, f)
 	}
+	bad[off+8] = 0x7f // invalid page type
 	if err := os.WriteFile(filepath.Join(dir, FileName), bad, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -392,8 +391,7 @@ func TestIntegrityCheckFailureIsMovedAside(t *testing.T) {
 	}
 	defer s.Close()
 	if rec == nil {
-		// The broken page may be a freed one that Check doesn't reach.
-		t.Skip("modified page not reached by the integrity check")
+		t.Fatal("a store with a broken root page opened as healthy: the integrity check missed it")
 	}
 	t.Logf("recovery: %v", rec)
 	aside, _ := os.ReadFile(rec.AsidePath)
@@ -402,12 +400,45 @@ func TestIntegrityCheckFailureIsMovedAside(t *testing.T) {
 	}
 }
 
+// activeRoot reads a bbolt file's page size and the root bucket's root page from the
+// meta page with the higher transaction id (bbolt v1 layout, little-endian: page header
+// of 16 bytes, then magic, version, page size, flags, root bucket {root, sequence},
+// freelist, high-water page, txid).
+func activeRoot(t *testing.T, db []byte) (pageSize int, root uint64) {
+	t.Helper()
+	le := func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+	le32 := func(b []byte) int { return int(binary.LittleEndian.Uint32(b)) }
+	if len(db) < 100 || le32(db[16:]) != 0xED0CDAED {
+		t.Fatalf("not a bbolt file (%d bytes)", len(db))
+	}
+	pageSize = le32(db[24:])
+	bestTx := uint64(0)
+	for _, m := range []int{0, pageSize} {
+		if m+80 > len(db) || le32(db[m+16:]) != 0xED0CDAED {
+			continue
+		}
+		if tx := le(db[m+64:]); root == 0 || tx > bestTx {
+			bestTx, root = tx, le(db[m+32:])
+		}
+	}
+	return pageSize, root
+}
+
+// permChildEnv names the store directory when the test binary runs
+// TestPermissionDeniedIsErrorNotMovedAside's check as an unprivileged child.
+const permChildEnv = "INFOMAT_STORE_PERMISSION_DIR"
+
+// An unreadable store file is an error naming the file, never "corrupt": it is not moved
+// aside. Root reads any file, so as root (CI) the check runs in a child process as nobody,
+// on a file only root may read, in a directory nobody owns (so moving the file aside would
+// be possible and must still not happen).
 func TestPermissionDeniedIsErrorNotMovedAside(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("chmod 000 doesn't deny access on Windows")
 	}
-	if os.Geteuid() == 0 {
-		t.Skip("root bypasses file permissions")
+	if dir := os.Getenv(permChildEnv); dir != "" {
+		permissionDenied(t, dir)
+		return
 	}
 	dir := t.TempDir()
 	s := openT(t, dir)
@@ -415,11 +446,25 @@ func TestPermissionDeniedIsErrorNotMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, FileName)
-	if err := os.Chmod(path, 0); err != nil {
-		t.Fatal(err)
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.Chmod(path, 0o600) })
+		permissionDenied(t, dir)
+		return
 	}
-	t.Cleanup(func() { _ = os.Chmod(path, 0o600) })
 
+	runAsNobody(t, dir)
+}
+
+// permissionDenied opens the store in dir, whose file the process cannot read.
+func permissionDenied(t *testing.T, dir string) {
+	t.Helper()
+	path := filepath.Join(dir, FileName)
+	if _, err := os.ReadFile(path); err == nil {
+		t.Fatalf("uid %d can read %s: the test proves nothing", os.Geteuid(), path)
+	}
 	s2, rec, err := Open(context.Background(), dir)
 	if err == nil {
 		_ = s2.Close()

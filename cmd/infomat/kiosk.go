@@ -139,16 +139,15 @@ func runKiosk(args []string) (code int) {
 	defer devices.Close()
 
 	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log, Demo: *demo}
-	current := struct {
-		version string
-		source  kiosk.Source
-	}{"", src}
+	// Which content is active: set on the UI goroutine and by reload, read by the heartbeat.
+	var active kiosk.ActiveContent
 	if bundle != nil {
-		current.version = bundle.Version
+		active.Set(bundle.Version, src)
+	} else {
+		active.Set("", src)
 	}
 	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
-		Content:      func() (string, kiosk.Source) { return current.version, current.source },
-		OutOfService: outOfService.Load}
+		Content: active.Get, OutOfService: outOfService.Load}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
 	// up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic means "no
@@ -180,12 +179,14 @@ func runKiosk(args []string) (code int) {
 		CrestOf: func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:  submitter,
 		Service: svc,
+		// Reload runs off the UI goroutine (loading takes a while); the submitter, like the
+		// UI, switches on the UI goroutine.
 		Reload: func() (*content.Bundle, error) {
 			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
 			if err == nil {
-				submitter.Content = b
-				current.version, current.source = b.Version, src
+				active.Set(b.Version, src)
 				outOfService.Store(false)
+				fyne.Do(func() { submitter.Content = b })
 			}
 			return b, err
 		},
@@ -217,7 +218,8 @@ func runKiosk(args []string) (code int) {
 		Outbox: ob,
 		Store:  st,
 		Heartbeat: func() protocol.Heartbeat {
-			return heartbeat(ctx, svc, st, devices, current.version)
+			version, _ := active.Get()
+			return heartbeat(ctx, svc, st, devices, version)
 		},
 		OnContent: func(version uint64) {
 			b, src, err := kiosk.LoadContent(contentStore, "", policy, log)
@@ -227,7 +229,7 @@ func runKiosk(args []string) (code int) {
 			}
 			fyne.Do(func() {
 				submitter.Content = b
-				current.version, current.source = b.Version, src
+				active.Set(b.Version, src)
 				outOfService.Store(false)
 				ui.ContentUpdated(b)
 			})
@@ -243,10 +245,11 @@ func runKiosk(args []string) (code int) {
 		}
 		submitter.Queued = nudge
 		deps.SyncNow = nudge
-		svc.Sync = func() (time.Time, string) {
+		// The sync loop (and its heartbeat) already runs: SetSync is safe for that.
+		svc.SetSync(func() (time.Time, string) {
 			s := syncClient.Status()
 			return s.LastSync, s.LastError
-		}
+		})
 	}
 	ui = app.New(w, deps)
 	go func() {

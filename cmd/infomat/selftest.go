@@ -13,6 +13,7 @@ import (
 
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
+	"infomat/kiosk/service"
 	"infomat/receipt"
 	"infomat/store"
 )
@@ -93,6 +94,18 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 		done(checkResult{Check: "Treść", OK: !enrolled, Message: msg})
 	default:
 		done(checkResult{Check: "Treść", OK: true, Message: fmt.Sprintf("%s, wersja %s (%s)", b.Municipality.Name, b.Version, src)})
+	}
+
+	// A service PIN from before the 6-digit rule still works; the technician should replace it.
+	if access, _, err := openService(st); err == nil {
+		switch n, set, _ := access.PINDigits(); {
+		case n > 0 && n < service.MinPINDigits:
+			fmt.Fprint(progress, "PIN serwisowy… ")
+			done(checkResult{Check: "PIN serwisowy", Message: fmt.Sprintf("krótszy niż %d cyfr — ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+		case set && n == 0:
+			fmt.Fprint(progress, "PIN serwisowy… ")
+			done(checkResult{Check: "PIN serwisowy", OK: true, Message: fmt.Sprintf("ustawiony przed wymogiem %d cyfr; jeśli jest krótszy, ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+		}
 	}
 
 	cfg := kiosk.DeviceSettings(st)

@@ -35,7 +35,7 @@ func openService(st *store.Store) (*service.Access, *service.Audit, error) {
 }
 
 const serviceUsage = `użycie: infomat service [--data KATALOG] POLECENIE
-  set-pin                 ustawia PIN serwisowy (4–8 cyfr; pyta dwa razy, albo czyta ze standardowego wejścia)
+  set-pin                 ustawia PIN serwisowy (6–8 cyfr; pyta dwa razy, albo czyta ze standardowego wejścia)
   add-card ID             dodaje kartę serwisową (numer odczytany z karty, np. 0F00A1B2C3)
   remove-card ID|PREFIKS  usuwa kartę (numerem albo prefiksem z listy)
   cards                   wypisuje karty (skróty — numery kart nie są przechowywane)
@@ -76,7 +76,12 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := access.SetPIN(pin); err != nil {
+		if err := access.SetPIN(pin); errors.Is(err, service.ErrPINFormat) {
+			if len(pin) < service.MinPINDigits {
+				return fail(fmt.Errorf("PIN za krótki: co najmniej %d cyfr (najwyżej %d) — krótszy łatwo odgadnąć", service.MinPINDigits, service.MaxPINDigits))
+			}
+			return fail(fmt.Errorf("PIN: od %d do %d cyfr, bez innych znaków", service.MinPINDigits, service.MaxPINDigits))
+		} else if err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, "PIN serwisowy ustawiony.")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	"infomat/receipt"
@@ -26,8 +25,8 @@ type Port interface {
 }
 
 // Printer prints receipts on an ESC/POS printer behind a Port. Its methods are safe for
-// concurrent use (a status poll waits for a print to finish); set the exported fields
-// before first use.
+// concurrent use (a status poll waits for a print to finish, but no longer than its
+// context: then ErrBusy); set the exported fields before first use.
 type Printer struct {
 	// QueryTimeout is how long one DLE EOT query waits for its answer, on top of the time the
 	// data written before it still needs to reach the printer.
@@ -45,7 +44,7 @@ type Printer struct {
 	port    Port
 	profile Profile
 
-	mu sync.Mutex
+	lock Lock // one job at a time
 	// busyUntil is when the bytes written so far will have reached the printer.
 	busyUntil time.Time
 	// stale is set when bytes the printer sent may still be waiting to be read: a query went
@@ -77,8 +76,35 @@ func New(port Port, p Profile) *Printer {
 		Baud:         DefaultBaud,
 		port:         port,
 		profile:      p,
+		lock:         NewLock(),
 	}
 }
+
+// Lock is a mutual-exclusion lock whose Lock gives up when a context ends, so nobody waits
+// on a printer longer than they can afford (a print may hold it for its whole timeout).
+type Lock chan struct{}
+
+// NewLock returns an unlocked Lock.
+func NewLock() Lock { return make(Lock, 1) }
+
+// Lock takes the lock, or returns an error wrapping ErrBusy and ctx's error when ctx ends
+// first. A free lock is taken even when ctx has ended.
+func (l Lock) Lock(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+	}
+}
+
+// Unlock releases the lock.
+func (l Lock) Unlock() { <-l }
 
 // TransferTime is how long n bytes take on a serial line at baud with 8N1 framing (10 bits a
 // byte: start, 8 data, stop).
@@ -93,8 +119,10 @@ func TransferTime(n int, baud int) time.Duration {
 // each). A query left unanswered for QueryTimeout gives ErrNoResponse; when ctx ends first,
 // its error.
 func (pr *Printer) Status(ctx context.Context) (Status, error) {
-	pr.mu.Lock()
-	defer pr.mu.Unlock()
+	if err := pr.lock.Lock(ctx); err != nil {
+		return Status{}, fmt.Errorf("printer: status: %w", err)
+	}
+	defer pr.lock.Unlock()
 	st, err := pr.status(ctx)
 	if err != nil {
 		return Status{}, fmt.Errorf("printer: status: %w", err)
@@ -120,8 +148,10 @@ func (pr *Printer) Print(ctx context.Context, d receipt.Doc) error {
 		total += len(c)
 	}
 
-	pr.mu.Lock()
-	defer pr.mu.Unlock()
+	if err := pr.lock.Lock(ctx); err != nil {
+		return fmt.Errorf("printer: %w", err)
+	}
+	defer pr.lock.Unlock()
 	if err := pr.check(ctx, "before printing"); err != nil {
 		return err
 	}

@@ -440,3 +440,23 @@ func TestReceiptSizeFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusWhileBusy: a status query waits for a running job no longer than its context.
+func TestStatusWhileBusy(t *testing.T) {
+	pr := testPrinter(newFake(), Profile58)
+	if err := pr.lock.Lock(context.Background()); err != nil { // a job that never ends
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := pr.Status(ctx); !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("status while busy: %v, want ErrBusy", err)
+	}
+	if err := pr.Print(ctx, sampleReceipt(false)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("print while busy: %v, want ErrBusy", err)
+	}
+	pr.lock.Unlock()
+	if _, err := pr.Status(context.Background()); err != nil {
+		t.Fatalf("status after the job: %v", err)
+	}
+}

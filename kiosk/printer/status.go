@@ -2,18 +2,24 @@ package printer
 
 import "errors"
 
-// Why a printer cannot print. Status.Problem returns the first three; Printer.Status and
-// Printer.Print return ErrNoResponse when the printer does not answer a status query. All
-// of them reach the caller wrapped, so test with errors.Is.
+// Why a printer cannot print. Status.Problem returns the first four; Printer.Status and
+// Printer.Print return ErrNoResponse when the printer does not answer a status query, and
+// ErrBusy when another job holds the printer until their context ends. All of them reach
+// the caller wrapped, so test with errors.Is.
 var (
 	ErrPaperOut   = errors.New("out of paper")
 	ErrCoverOpen  = errors.New("cover open")
 	ErrOffline    = errors.New("offline")
+	ErrGarbled    = errors.New("garbled status answer")
 	ErrNoResponse = errors.New("no answer to the status query")
+	ErrBusy       = errors.New("printer busy with another job")
 )
 
 // Status is the printer's real-time status, from its answers to DLE EOT 1, 2 and 4.
 type Status struct {
+	// Garbled: an answer had its fixed bits wrong (line noise, a wrong baud rate, not an
+	// ESC/POS printer), so nothing else in it means anything.
+	Garbled      bool
 	Online       bool // n=1 bit 3 clear
 	CoverOpen    bool // n=2 bit 2
 	PaperOut     bool // n=2 bit 5 (printing stopped at paper end) or n=4 bits 5-6 (no paper)
@@ -29,11 +35,19 @@ const (
 	bitsNearEnd  = 1<<2 | 1<<3      // n=4
 	bitsPaperOut = 1<<5 | 1<<6      // n=4
 	xon, xoff    = byte(0x11), 0x13 // flow control, never a status byte
+
+	// Every DLE EOT answer has bit 1 and bit 4 set and bits 0 and 7 clear.
+	fixedMask, fixedBits = 1<<0 | 1<<1 | 1<<4 | 1<<7, 1<<1 | 1<<4
 )
 
 // DecodeStatus decodes the answers to DLE EOT 1 (printer status), DLE EOT 2 (offline
 // cause) and DLE EOT 4 (roll paper sensor).
 func DecodeStatus(n1, n2, n4 byte) Status {
+	for _, b := range []byte{n1, n2, n4} {
+		if b&fixedMask != fixedBits {
+			return Status{Garbled: true}
+		}
+	}
 	return Status{
 		Online:       n1&bitOffline == 0,
 		CoverOpen:    n2&bitCoverOpen != 0,
@@ -42,11 +56,13 @@ func DecodeStatus(n1, n2, n4 byte) Status {
 	}
 }
 
-// Problem says why the printer cannot print: ErrPaperOut, ErrCoverOpen or ErrOffline, in
-// that order (a printer out of paper or with its cover open is offline too, and the cause is
+// Problem says why the printer cannot print: ErrGarbled when its answer made no sense, else
+// ErrPaperOut, ErrCoverOpen or ErrOffline, in that order (a printer out of paper or with its cover open is offline too, and the cause is
 // what the technician needs), or nil when it can. Paper near its end is not a problem.
 func (s Status) Problem() error {
 	switch {
+	case s.Garbled:
+		return ErrGarbled
 	case s.PaperOut:
 		return ErrPaperOut
 	case s.CoverOpen:

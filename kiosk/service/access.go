@@ -22,9 +22,12 @@
 // The PIN is stored only as an argon2id hash (RFC 9106; t=3, m=64 MiB, p=4,
 // 16-byte random salt, 32-byte tag), its parameters stored alongside so they
 // can be raised later without breaking stored PINs; comparison is constant
-// time. A PIN has 4–8 digits, so a copy of the whole file still allows an
-// offline guess of a short PIN in hours: the hash keeps the PIN out of plain
-// sight, the lockout protects the device itself. Prefer 8 digits.
+// time. A PIN has 6–8 digits, so a copy of the whole file still allows an
+// offline guess of a PIN in days: the hash keeps the PIN out of plain
+// sight, the lockout protects the device itself. Prefer 8 digits. A 4- or
+// 5-digit PIN set before the 6-digit rule still logs in, so an update never
+// locks a technician out; ShortPIN reports it (once it has been used) so the
+// service screen and the self-test can ask for a new one.
 //
 // Card IDs are stored only as HMAC-SHA256 under the per-device card_key
 // (a keyed SHA-256), so an exported or displayed allowlist reveals neither
@@ -96,7 +99,7 @@ var (
 	ErrWrongPIN    = errors.New("wrong service PIN")
 	ErrLocked      = errors.New("service PIN locked after too many wrong attempts")
 	ErrNoPIN       = errors.New("no service PIN set")
-	ErrPINFormat   = errors.New("service PIN must be 4 to 8 digits")
+	ErrPINFormat   = errors.New("service PIN must be 6 to 8 digits")
 	ErrCardFormat  = errors.New("service card ID must be 1 to 128 printable ASCII characters")
 	ErrUnknownCard = errors.New("unknown service card")
 	ErrAmbiguous   = errors.New("card prefix matches more than one card")
@@ -169,6 +172,9 @@ type pinRecord struct {
 	kdf
 	Salt []byte `json:"salt"`
 	Hash []byte `json:"hash"`
+	// Digits is the PIN's length; 0 in records written before it was kept, until the
+	// PIN is next used.
+	Digits int `json:"digits,omitempty"`
 }
 
 // Access keeps the service allowlist, the PIN hash and the lockout, in its
@@ -252,9 +258,20 @@ func bucket(tx *bolt.Tx) (*bolt.Bucket, *bolt.Bucket, error) {
 	return b, c, nil
 }
 
-// ValidPIN reports whether pin has the required form: 4 to 8 ASCII digits.
-func ValidPIN(pin string) bool {
-	if len(pin) < 4 || len(pin) > 8 {
+// PIN lengths: SetPIN takes MinPINDigits to MaxPINDigits digits; a login also accepts the
+// shorter PINs (from oldMinPINDigits) that SetPIN took before.
+const (
+	MinPINDigits    = 6
+	MaxPINDigits    = 8
+	oldMinPINDigits = 4
+)
+
+// ValidPIN reports whether pin has the required form: 6 to 8 ASCII digits.
+func ValidPIN(pin string) bool { return digits(pin, MinPINDigits, MaxPINDigits) }
+
+// digits reports whether pin is min to max ASCII digits.
+func digits(pin string, min, max int) bool {
+	if len(pin) < min || len(pin) > max {
 		return false
 	}
 	for i := 0; i < len(pin); i++ {
@@ -265,7 +282,7 @@ func ValidPIN(pin string) bool {
 	return true
 }
 
-// SetPIN replaces the service PIN (4–8 digits) and clears the wrong-PIN
+// SetPIN replaces the service PIN (6–8 digits) and clears the wrong-PIN
 // count and any lockout: whoever can call it already controls the device.
 func (a *Access) SetPIN(pin string) error {
 	if !ValidPIN(pin) {
@@ -278,7 +295,8 @@ func (a *Access) SetPIN(pin string) error {
 	p := hashKDF
 	rec := pinRecord{
 		Alg: "argon2id", V: argon2.Version, kdf: p, Salt: salt,
-		Hash: argon2.IDKey([]byte(pin), salt, p.Time, p.Memory, p.Threads, tagLen),
+		Hash:   argon2.IDKey([]byte(pin), salt, p.Time, p.Memory, p.Threads, tagLen),
+		Digits: len(pin),
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {
@@ -317,7 +335,7 @@ func matches(raw []byte, pin string) (bool, error) {
 		len(r.Salt) < 8 || len(r.Salt) > 64 || len(r.Hash) < 16 || len(r.Hash) > 64 {
 		return false, errors.New("stored PIN has unsupported parameters")
 	}
-	if !ValidPIN(pin) {
+	if !digits(pin, oldMinPINDigits, MaxPINDigits) {
 		// Counted as wrong; no need to hash what cannot be a PIN.
 		return false, nil
 	}
@@ -437,6 +455,9 @@ func (a *Access) checkPIN(pin, tag, okAction string) error {
 			case matched:
 				st = lockState{}
 				action = okAction
+				if err := noteDigits(b, stored, len(pin)); err != nil {
+					return err
+				}
 			default:
 				st.failures++
 				left := MaxAttempts - int(st.failures)
@@ -468,6 +489,55 @@ func (a *Access) checkPIN(pin, tag, okAction string) error {
 		return result
 	}
 	return errors.New("check service PIN: PIN kept changing during the check")
+}
+
+// noteDigits records the length of the PIN that just matched in a record written before
+// lengths were kept, so ShortPIN can tell.
+func noteDigits(b *bolt.Bucket, stored []byte, n int) error {
+	var r pinRecord
+	if err := json.Unmarshal(stored, &r); err != nil || r.Digits != 0 {
+		return nil // matches decoded it; nothing to learn
+	}
+	r.Digits = n
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(keyPIN), raw)
+}
+
+// PINDigits returns the service PIN's length: 0 when no PIN is set or when it was set
+// before lengths were kept and has not been used since (its length is not known).
+func (a *Access) PINDigits() (n int, set bool, err error) {
+	err = a.db.View(func(tx *bolt.Tx) error {
+		b, _, err := bucket(tx)
+		if err != nil {
+			return err
+		}
+		raw := b.Get([]byte(keyPIN))
+		if raw == nil {
+			return nil
+		}
+		set = true
+		var r pinRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("decode stored PIN: %w", err)
+		}
+		n = r.Digits
+		return nil
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("service PIN length: %w", err)
+	}
+	return n, set, nil
+}
+
+// ShortPIN reports whether the service PIN is known to have fewer than MinPINDigits
+// digits (set before the 6-digit rule): it still logs in, but should be replaced with
+// `infomat service set-pin`. A PIN from before that has not been used since is not known.
+func (a *Access) ShortPIN() (bool, error) {
+	n, _, err := a.PINDigits()
+	return n > 0 && n < MinPINDigits, err
 }
 
 func joinDetail(parts ...string) string {

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/argon2"
 
 	"infomat/store"
 )
@@ -147,12 +151,12 @@ func TestPINRightAndWrong(t *testing.T) {
 
 func TestPINFormat(t *testing.T) {
 	f := newFixture(t)
-	for _, p := range []string{"", "123", "123456789", "12a4", " 1234", "1234 ", "١٢٣٤", "12.4", "-123"} {
+	for _, p := range []string{"", "123", "1234", "0000", "12345", "123456789", "12a456", " 123456", "123456 ", "١٢٣٤٥٦", "12.456", "-12345"} {
 		if err := f.acc.SetPIN(p); !errors.Is(err, ErrPINFormat) {
 			t.Errorf("SetPIN(%q) = %v, want ErrPINFormat", p, err)
 		}
 	}
-	for _, p := range []string{"0000", "1234", "12345678", "0042137"} {
+	for _, p := range []string{"000000", "123456", "12345678", "0042137"} {
 		if err := f.acc.SetPIN(p); err != nil {
 			t.Errorf("SetPIN(%q) = %v", p, err)
 		}
@@ -266,10 +270,10 @@ func TestSetPINClearsLock(t *testing.T) {
 	for range MaxAttempts {
 		_ = f.acc.CheckPIN("111111")
 	}
-	if err := f.acc.SetPIN("2468"); err != nil {
+	if err := f.acc.SetPIN("246813"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.acc.CheckPIN("2468"); err != nil {
+	if err := f.acc.CheckPIN("246813"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -638,4 +642,55 @@ func TestDefaultKDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantWrong(t, f.acc.CheckPIN("739151"), MaxAttempts-1)
+}
+
+// TestShortPINFromBefore: a 4- or 5-digit PIN set before the 6-digit rule still logs in
+// (a technician in the field is not locked out by an update), but the service screen and
+// the self-test say to change it, and set-pin no longer accepts one.
+func TestShortPINFromBefore(t *testing.T) {
+	f := newFixture(t)
+	if err := f.acc.SetPIN("2468"); !errors.Is(err, ErrPINFormat) {
+		t.Fatalf("SetPIN(4 digits) = %v, want ErrPINFormat", err)
+	}
+	// A PIN record as SetPIN wrote it before: no digit count.
+	salt := bytes.Repeat([]byte{7}, saltLen)
+	p := hashKDF
+	raw, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		V   int    `json:"v"`
+		kdf
+		Salt []byte `json:"salt"`
+		Hash []byte `json:"hash"`
+	}{"argon2id", argon2.Version, p, salt, argon2.IDKey([]byte("2468"), salt, p.Time, p.Memory, p.Threads, tagLen)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.Bolt().Update(func(tx *bolt.Tx) error {
+		b, _, err := bucket(tx)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(keyPIN), raw)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if short, err := f.acc.ShortPIN(); err != nil || short {
+		t.Fatalf("ShortPIN before any login = %v, %v; want false (not known yet)", short, err)
+	}
+	if n, set, err := f.acc.PINDigits(); n != 0 || !set || err != nil {
+		t.Fatalf("PINDigits before any login = %d, %v, %v; want unknown length, set", n, set, err)
+	}
+	if err := f.acc.CheckPIN("2468"); err != nil {
+		t.Fatalf("the old 4-digit PIN: %v", err)
+	}
+	if short, err := f.acc.ShortPIN(); err != nil || !short {
+		t.Fatalf("ShortPIN after logging in with 4 digits = %v, %v; want true", short, err)
+	}
+	if err := f.acc.SetPIN(pin); err != nil {
+		t.Fatal(err)
+	}
+	if short, err := f.acc.ShortPIN(); err != nil || short {
+		t.Fatalf("ShortPIN after a 6-digit SetPIN = %v, %v; want false", short, err)
+	}
+	wantWrong(t, f.acc.CheckPIN("2468"), 4)
 }

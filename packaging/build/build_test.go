@@ -256,6 +256,40 @@ func TestUnitsVerify(t *testing.T) {
 	}
 }
 
+// TestUnitsNoCoreDumps: every packaged service sets LimitCORE=0 in [Service]. A crash in
+// the middle of a form must never write the resident's answers (in the process's memory)
+// to disk as a core file; with the limit at 0 systemd-coredump stores nothing either.
+func TestUnitsNoCoreDumps(t *testing.T) {
+	needDpkgDeb(t)
+	tree := t.TempDir()
+	for _, d := range debs {
+		output(t, "dpkg-deb", "-x", d, tree)
+	}
+	units, _ := filepath.Glob(filepath.Join(tree, "lib/systemd/system/*.service"))
+	if len(units) != 3 {
+		t.Fatalf("services %v, want 3", units)
+	}
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		section, limit := "", ""
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "[") {
+				section = line
+			}
+			if v, ok := strings.CutPrefix(line, "LimitCORE="); ok && section == "[Service]" {
+				limit = v
+			}
+		}
+		if limit != "0" {
+			t.Errorf("%s: LimitCORE=%q in [Service], want 0", filepath.Base(u), limit)
+		}
+	}
+}
+
 // TestSession runs infomat-session with a stand-in cage that prints its arguments.
 func TestSession(t *testing.T) {
 	root, err := repoRoot()
