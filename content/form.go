@@ -160,6 +160,7 @@ func (l *loader) forms(b *Bundle) Problems {
 			p.Form = &form
 		}
 	}
+	l.warnings = append(l.warnings, fl.warnings...)
 	return fl.problems
 }
 
