@@ -110,3 +110,21 @@ func TestFrontMatterErrorLineNumbers(t *testing.T) {
 		t.Errorf("want the syntax error on line 3:\n%s", got)
 	}
 }
+
+// Text a receipt prints with characters the printer cannot print even after folding is a
+// warning naming the characters; folded ones (m², „”) are fine.
+func TestUnprintableCharactersWarned(t *testing.T) {
+	m := sample(t)
+	replaceLine(t, m, card, "nazwa:", "nazwa: Zameldowanie 🙂 na pobyt stały (1 m² — „pokój”)")
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b.Warnings.Error()
+	if !strings.Contains(got, card+": nazwa: „🙂” (U+1F642) nie wydrukuje się na paragonie") {
+		t.Errorf("no warning for an emoji in a card title:\n%s", got)
+	}
+	if len(b.Warnings) != 1 {
+		t.Errorf("want one warning (m² and „” fold), got:\n%s", got)
+	}
+}

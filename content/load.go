@@ -79,6 +79,7 @@ func Load(fsys fs.FS) (*Bundle, error) {
 	}
 	b.Version = v
 	b.FormProblems = l.forms(b)
+	l.checkPrintable(b)
 	b.Warnings = l.warnings
 	return b, nil
 }
