@@ -67,9 +67,17 @@ func (l Limits) File(p string) int64 {
 func (l Limits) tooLarge(p string, size int64) string {
 	l = l.Effective()
 	if strings.HasPrefix(p, AttachmentsDir+"/") {
-		return fmt.Sprintf("plik ma %s, a załącznik może mieć najwyżej %s — zmniejsz go (np. skompresuj PDF) albo podnieś limit", Size(size), Size(l.Attachment))
+		fix := "zmniejsz go (np. skompresuj PDF) albo podnieś limit"
+		if l.Attachment == HardLimits.Attachment {
+			fix = "zmniejsz go albo podziel (to górna granica, więcej kiosk nie przyjmie)"
+		}
+		return fmt.Sprintf("plik ma %s, a załącznik może mieć najwyżej %s — %s", Size(size), Size(l.Attachment), fix)
 	}
-	return fmt.Sprintf("plik ma %s, a strona lub plik YAML może mieć najwyżej %s — podziel go albo przenieś dane do pliku w pliki/", Size(size), Size(l.Page))
+	fix := "podziel go albo przenieś dane do pliku w pliki/"
+	if l.Page == HardLimits.Page {
+		fix += " (to górna granica, więcej kiosk nie przyjmie)"
+	}
+	return fmt.Sprintf("plik ma %s, a strona lub plik YAML może mieć najwyżej %s — %s", Size(size), Size(l.Page), fix)
 }
 
 func (l Limits) bundleTooLarge(total int64) Problem {
