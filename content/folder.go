@@ -175,8 +175,10 @@ func (f Folder) FS() fs.FS {
 // files, pipes and sockets are refused, never followed or opened (a FIFO would block the read
 // forever; a symlink could publish /etc/shadow or the portal's keys), and files over l's limits
 // are refused before being read whole. Whatever is refused comes back as Problems, one per file,
-// with the rest still read so a clerk sees everything at once. Other errors (the folder cannot be
-// listed) are returned as they are.
+// with the rest still read so a clerk sees everything at once. Hidden files and folders (names
+// starting with ".", such as .git) are skipped: they are not content, and a municipality that
+// keeps its folder in git must not publish its history to every kiosk. Other errors (the folder
+// cannot be listed) are returned as they are.
 func ReadFolder(dir string, l Limits) (Folder, error) {
 	l = l.Effective()
 	fi, err := os.Stat(dir) // the folder itself may be reached through a symlink the technician chose
@@ -233,6 +235,9 @@ func (r *folderReader) walk(dir string) error {
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // .git, editors' swap files, .DS_Store: not content, never published
+		}
 		p := path.Join(dir, e.Name())
 		if reason := irregular(e.Type()); reason != "" {
 			r.add(p, reason)

@@ -183,3 +183,27 @@ func TestCheckSizes(t *testing.T) {
 		t.Errorf("CheckSizes:\n%s", got)
 	}
 }
+
+// A content folder kept in git is read without its .git folder (a big pack file there would
+// count against the page limit, and the history must not reach the kiosks).
+func TestReadFolderSkipsHiddenFiles(t *testing.T) {
+	dir := writeSample(t)
+	if err := os.MkdirAll(filepath.Join(dir, ".git", "objects"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git", "objects", "pack"), make([]byte, 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bip", ".strona.md.swp"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := readFolder(t, dir, content.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range f {
+		if strings.Contains(p, "/.") || strings.HasPrefix(p, ".") {
+			t.Errorf("hidden file %s read", p)
+		}
+	}
+}
