@@ -88,3 +88,22 @@ func TestPullRefusesUncleanPaths(t *testing.T) {
 		})
 	}
 }
+
+// The index shards are downloaded before the file sizes are known, so their total is bounded
+// too (a 55,000-file bundle's index is about 8 MB).
+func TestPullRefusesOversizedIndex(t *testing.T) {
+	p := newPortal(t)
+	k := newKiosk(t)
+	c := p.client(t)
+	sha := func(b byte) string { return strings.Repeat(string("0123456789abcdef"[b]), 64) }
+	p.publish(t, 1, embedded(t), func(m *protocol.Manifest) {
+		m.Index = []protocol.File{{SHA256: sha(1), Size: 40 << 20}, {SHA256: sha(2), Size: 40 << 20}}
+	})
+	updated, _, err := c.Pull(context.Background(), k.st, time.Now(), nil)
+	if !errors.Is(err, ErrBadBundle) || updated {
+		t.Fatalf("Pull = %v, %v; want ErrBadBundle", updated, err)
+	}
+	if n, _, _ := p.traffic(); n != 0 {
+		t.Errorf("%d index shards downloaded", n)
+	}
+}

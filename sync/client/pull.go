@@ -215,9 +215,14 @@ func (c *Client) resolveIndex(ctx context.Context, st *store.Store, m *protocol.
 		return nil, 0, 0, nil
 	}
 	sizes := map[string]int64{}
+	var total int64
 	for _, f := range m.Index {
 		if raw, derr := hex.DecodeString(f.SHA256); derr != nil || len(raw) != sha256.Size || f.Size < 0 || f.Size > maxBlob {
 			return nil, 0, 0, fmt.Errorf("%w: bad index shard %q", ErrBadBundle, f.SHA256)
+		}
+		// The shards come before the file sizes can be checked: bound them as the manifest is.
+		if total += f.Size; total > maxManifest {
+			return nil, 0, 0, fmt.Errorf("%w: index shards larger than %d bytes together", ErrBadBundle, maxManifest)
 		}
 		sizes[f.SHA256] = f.Size
 		keep = append(keep, f.SHA256)
