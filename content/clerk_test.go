@@ -128,3 +128,16 @@ func TestUnprintableCharactersWarned(t *testing.T) {
 		t.Errorf("want one warning (m² and „” fold), got:\n%s", got)
 	}
 }
+
+func TestControlCharacterInFormQuestionDisablesTheForm(t *testing.T) {
+	m := sample(t)
+	const form = "formularze/deklaracja-oplata-za-odpady.yaml"
+	replaceLine(t, m, form, "    pytanie: Jak się nazywasz?", `    pytanie: "Jak się \u0007nazywasz?"`)
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.FormProblems.Error(); !strings.Contains(got, form+": pola[0].pytanie: tytuł zawiera znak sterujący U+0007") {
+		t.Errorf("control character in a question not refused:\n%s", got)
+	}
+}
