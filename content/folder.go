@@ -81,7 +81,7 @@ func (l Limits) tooLarge(p string, size int64) string {
 }
 
 func (l Limits) bundleTooLarge(total int64) Problem {
-	return Problem{File: ".", Reason: fmt.Sprintf("paczka ma co najmniej %s, a może mieć najwyżej %s — usuń zbędne pliki albo podnieś limit", Size(total), Size(l.Effective().Bundle))}
+	return Problem{File: "(cała paczka)", Reason: fmt.Sprintf("paczka ma %s, a może mieć najwyżej %s — usuń zbędne pliki albo podnieś limit", Size(total), Size(l.Effective().Bundle))}
 }
 
 // CheckSizes checks files' sizes (path → bytes) against l, without reading them: publish checks
@@ -295,7 +295,11 @@ func (r *folderReader) read(p string) error {
 		r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
 		return nil
 	}
-	if reason := irregular(fi.Mode()); reason != "" || !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() { // replaced since it was listed
+		reason := irregular(fi.Mode())
+		if reason == "" {
+			reason = "plik zmienił się w folder w trakcie czytania — sprawdź jeszcze raz"
+		}
 		r.add(p, reason)
 		return nil
 	}

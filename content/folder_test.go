@@ -158,7 +158,7 @@ func TestReadFolderSizeLimits(t *testing.T) {
 		t.Errorf("raised page limit: %v", err)
 	}
 	_, err = readFolder(t, dir, content.Limits{Bundle: 1 << 20})
-	if got := folderProblems(t, err); !strings.Contains(got, ".: paczka ma co najmniej") {
+	if got := folderProblems(t, err); !strings.Contains(got, "(cała paczka): paczka ma ") {
 		t.Errorf("bundle limit not applied:\n%s", got)
 	}
 }
