@@ -86,6 +86,14 @@ func BenchmarkLoadBigCatalogue(b *testing.B) {
 		}
 		return nil
 	})
+	// The default size limits must let the biggest catalogue we know of through.
+	sizes, ps, err := content.FSSizes(fsys)
+	if err != nil || len(ps) > 0 {
+		b.Fatal(err, ps)
+	}
+	if ps := content.CheckSizes(sizes, content.Limits{}); len(ps) > 0 {
+		b.Fatalf("the default limits refuse the big catalogue: %v", ps)
+	}
 	var times []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

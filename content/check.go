@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"filippo.io/age"
 
@@ -44,6 +45,7 @@ func (l *loader) check(b *Bundle, parsed parsedFiles) {
 			f := fmt.Sprintf("[%d]", i)
 			l.checkID(CategoriesFile, f+".id", c.ID, categories)
 			l.required(CategoriesFile, f+".nazwa", c.Name)
+			l.title(CategoriesFile, f+".nazwa", c.Name)
 		}
 	}
 	menu := map[string]int{}
@@ -75,6 +77,18 @@ func (l *loader) required(file, field, v string) bool {
 		return false
 	}
 	return true
+}
+
+// title refuses control characters in a title or name: an escape code or a right-to-left
+// override (U+202E) pasted in would garble the kiosk's screen, receipts and logs, and the clerk
+// cannot see it in the editor.
+func (l *loader) title(file, field, v string) {
+	for _, r := range v {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F {
+			l.add(file, field, "tytuł zawiera znak sterujący U+%04X (niewidoczny, zwykle wklejony z innego programu) — usuń go, przepisując tytuł", r)
+			return
+		}
+	}
 }
 
 func (l *loader) checkID(file, field, id string, seen map[string]int) {
@@ -137,6 +151,7 @@ func (l *loader) checkEmail(file, field, v string) {
 func (l *loader) checkMunicipality(m *Municipality) {
 	const f = MunicipalityFile
 	l.required(f, "nazwa", m.Name)
+	l.title(f, "nazwa", m.Name)
 	l.required(f, "administrator_danych", m.Controller)
 	l.checkAddress(f, "adres", m.Address)
 	l.required(f, "telefon", m.Phone)
@@ -192,6 +207,7 @@ func (l *loader) checkOffices(os []Office, seen map[string]bool) {
 		l.checkID(f, p+".id", o.ID, ids)
 		seen[o.ID] = true
 		l.required(f, p+".nazwa", o.Name)
+		l.title(f, p+".nazwa", o.Name)
 		if o.Address != nil {
 			l.checkAddress(f, p+".adres", *o.Address)
 		}
@@ -205,6 +221,7 @@ func (l *loader) checkMenu(items []MenuItem, prefix string, seen map[string]int)
 		p := fmt.Sprintf("%s[%d]", prefix, i)
 		l.checkID(BIPMenuFile, p+".id", it.ID, seen)
 		l.required(BIPMenuFile, p+".tytul", it.Title)
+		l.title(BIPMenuFile, p+".tytul", it.Title)
 		l.checkMenu(it.Children, p+".podmenu", seen)
 	}
 }
@@ -254,6 +271,7 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 		l.add(f, "", "nazwa pliku %q: tylko małe litery bez polskich znaków, cyfry i myślniki", p.ID)
 	}
 	l.required(f, "nazwa", p.Title)
+	l.title(f, "nazwa", p.Title)
 	l.required(f, "w_skrocie", p.Summary)
 	if l.required(f, "kategoria", p.Category) && parsed.categories {
 		if _, ok := categories[p.Category]; !ok {
@@ -315,6 +333,7 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 		}
 	}
 	l.required(f, "tytul", pg.Title)
+	l.title(f, "tytul", pg.Title)
 	if l.required(f, "menu", pg.Menu) && parsed.menu {
 		if _, ok := menu[pg.Menu]; !ok {
 			l.add(f, "menu", "nieznana pozycja menu %q (zob. %s)", pg.Menu, BIPMenuFile)
@@ -326,6 +345,7 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 	for i, a := range pg.Attachments {
 		ff := fmt.Sprintf("zalaczniki[%d]", i)
 		l.required(f, ff+".nazwa", a.Name)
+		l.title(f, ff+".nazwa", a.Name)
 		if l.required(f, ff+".plik", a.File) {
 			l.checkFile(f, ff+".plik", a.File, nil)
 		}

@@ -160,11 +160,13 @@ func (l *loader) forms(b *Bundle) Problems {
 			p.Form = &form
 		}
 	}
+	l.warnings = append(l.warnings, fl.warnings...)
 	return fl.problems
 }
 
 func (l *loader) checkForm(form *Form) {
 	f := form.File
+	l.title(f, "tytul", form.Title)
 	l.required(f, "co_dalej", form.NextSteps)
 	l.required(f, "cel_przetwarzania", form.Purpose)
 	l.required(f, "okres_przechowywania", form.Retention)
@@ -184,6 +186,7 @@ func (l *loader) checkForm(form *Form) {
 		}
 		seen[fd.ID] = 0
 		l.required(f, p+".pytanie", fd.Label)
+		l.title(f, p+".pytanie", fd.Label)
 		if !slices.Contains(FieldTypes, fd.Type) {
 			names := make([]string, len(FieldTypes))
 			for i, t := range FieldTypes {

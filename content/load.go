@@ -10,8 +10,11 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -75,8 +78,9 @@ func Load(fsys fs.FS) (*Bundle, error) {
 		return nil, fmt.Errorf("hash content bundle: %w", err)
 	}
 	b.Version = v
-	b.Warnings = l.warnings
 	b.FormProblems = l.forms(b)
+	l.checkPrintable(b)
+	b.Warnings = l.warnings
 	return b, nil
 }
 
@@ -142,7 +146,53 @@ func (l *loader) decode(file string, v any, required bool) bool {
 		l.add(file, "", "nie można odczytać: %v", err)
 		return false
 	}
-	return l.decodeBytes(file, data, v)
+	data, ok := l.text(file, data)
+	if !ok {
+		return false
+	}
+	return l.decodeBytes(file, data, v, 0)
+}
+
+var bom = []byte("\ufeff")
+
+// text checks that a file is UTF-8 and returns it without a byte order mark. Other encodings
+// are refused with the fix a clerk can apply; a BOM (Notepad's "UTF-8 with BOM") is skipped
+// with a warning. The YAML library's own messages for either name no fix.
+func (l *loader) text(file string, data []byte) ([]byte, bool) {
+	if bytes.HasPrefix(data, bom) {
+		l.warn(file, "", "plik zaczyna się znacznikiem BOM (niewidoczny znak na początku) — działa, ale zapisz plik jako UTF-8 bez BOM")
+		data = data[len(bom):]
+	}
+	if utf8.Valid(data) {
+		return data, true
+	}
+	bad := 0
+	for bad < len(data) {
+		r, n := utf8.DecodeRune(data[bad:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		bad += n
+	}
+	line := 1 + bytes.Count(data[:bad], []byte("\n"))
+	guess := ""
+	if cp1250Polish(data) {
+		guess = " — wygląda na Windows-1250 (np. z Notatnika albo Worda)"
+	}
+	l.add(file, "", "plik nie jest zapisany w UTF-8 (pierwszy zły znak w wierszu %d)%s; zapisz plik jako UTF-8 (w Notatniku: Plik → Zapisz jako → Kodowanie: UTF-8)", line, guess)
+	return nil, false
+}
+
+// cp1250Polish reports whether data has bytes that are Polish letters in Windows-1250 and
+// cannot start a UTF-8 character: ą ę ś ź ż ó ł ć ń and their capitals.
+func cp1250Polish(data []byte) bool {
+	for _, c := range data {
+		switch c {
+		case 0xB9, 0xEA, 0x9C, 0x9F, 0xBF, 0xF3, 0xB3, 0xE6, 0xF1, 0xA5, 0xCA, 0x8C, 0x8F, 0xAF, 0xD3, 0xA3, 0xC6, 0xD1:
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -173,7 +223,10 @@ func kinds(goType string) string {
 
 // decodeBytes decodes strictly. Value errors do not stop the decoder (yaml.v3 carries on after
 // a TypeError), so it reports them and returns true: the rest of the file is still checked.
-func (l *loader) decodeBytes(file string, data []byte, v any) bool {
+// offset is the number of file lines before data (1 for a page's front matter after its
+// "---"), so line numbers count from the file's first line.
+func (l *loader) decodeBytes(file string, data []byte, v any, offset int) bool {
+	at := func(n string) int { i, _ := strconv.Atoi(n); return i + offset }
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(v)
@@ -186,21 +239,57 @@ func (l *loader) decodeBytes(file string, data []byte, v any) bool {
 	}
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		l.add(file, "", "błędny YAML: %v", err)
+		l.add(file, "", "%s", yamlSyntax(err.Error(), offset))
 		return false
 	}
 	for _, msg := range te.Errors {
 		if m := yamlField.FindStringSubmatch(msg); m != nil {
-			l.add(file, m[2], "nieznane pole (wiersz %s) — literówka w nazwie?", m[1])
+			l.add(file, m[2], "nieznane pole (wiersz %d) — literówka w nazwie?", at(m[1]))
 		} else if m := yamlType.FindStringSubmatch(msg); m != nil {
-			l.add(file, "", "wiersz %s: zły rodzaj wartości %s— oczekiwano %s", m[1], quoted(m[2]), kinds(m[3]))
+			l.add(file, "", "wiersz %d: zły rodzaj wartości %s— oczekiwano %s", at(m[1]), quoted(m[2]), kinds(m[3]))
 		} else if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			l.add(file, "", "wiersz %s: %s", m[1], m[2])
+			l.add(file, "", "wiersz %d: %s", at(m[1]), m[2])
 		} else {
 			l.add(file, "", "%s", msg)
 		}
 	}
 	return true
+}
+
+// yamlParserProblems are yaml.v3's parser (not scanner) errors. For these it reports the line
+// where the enclosing block or list starts, counted from 0 and left out when 0; scanner errors
+// give the line of the problem, counted from 1.
+var yamlParserProblems = []string{
+	"did not find expected key",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+}
+
+var yamlSyntaxLine = regexp.MustCompile(`^(?:yaml: )?(?:line (\d+): )?(.*)$`)
+
+// yamlSyntax words a YAML syntax error with the file's line numbers (offset lines before the
+// YAML, as in decodeBytes).
+func yamlSyntax(msg string, offset int) string {
+	m := yamlSyntaxLine.FindStringSubmatch(msg)
+	if m == nil {
+		return "błędny YAML: " + msg
+	}
+	line, _ := strconv.Atoi(m[1])
+	problem := m[2]
+	if slices.Contains(yamlParserProblems, problem) {
+		return fmt.Sprintf("błędny YAML w bloku od wiersza %d: %s", line+1+offset, problem)
+	}
+	if m[1] == "" {
+		line = 1
+	}
+	return fmt.Sprintf("błędny YAML: wiersz %d: %s", line+offset, problem)
 }
 
 func (l *loader) procedures() []Procedure {
@@ -244,13 +333,17 @@ func (l *loader) pages() []Page {
 			l.add(p, "", "nie można odczytać: %v", err)
 			return nil
 		}
+		data, ok := l.text(p, data)
+		if !ok {
+			return nil
+		}
 		front, body, ok := splitFrontMatter(data)
 		if !ok {
 			l.add(p, "", "brak nagłówka YAML między liniami --- na początku pliku")
 			return nil
 		}
 		var pg Page
-		if !l.decodeBytes(p, front, &pg) {
+		if !l.decodeBytes(p, front, &pg, 1) { // line 1 is the opening ---
 			return nil
 		}
 		pg.File = p

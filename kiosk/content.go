@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 
 	"infomat/assets"
 	"infomat/content"
@@ -76,12 +75,13 @@ func LoadContent(st ContentStore, dir string, p Policy, log *slog.Logger) (*cont
 
 func pickContent(st ContentStore, dir string, p Policy, log *slog.Logger) (*content.Bundle, Source, error) {
 	if dir != "" {
-		b, err := load(os.DirFS(dir), p.MemoryBudget, log)
+		files, err := readAll(dir)
+		var b *content.Bundle
 		if err == nil {
-			files, rerr := readAll(os.DirFS(dir))
-			if rerr == nil {
-				rerr = st.PutContent(b.Version, "folder:"+dir, files)
-			}
+			b, err = load(files.FS(), p.MemoryBudget, log)
+		}
+		if err == nil {
+			rerr := st.PutContent(b.Version, "folder:"+dir, files)
 			if rerr != nil {
 				// Showing it still beats the old content; it will be stored next start.
 				log.Error("content folder is valid but could not be stored", "dir", dir, "err", rerr)
@@ -186,22 +186,9 @@ func logProblems(log *slog.Logger, msg, where string, err error) {
 	}
 }
 
-// readAll copies a bundle's files into memory for the store.
-func readAll(fsys fs.FS) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		files[p] = data
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read content folder: %w", err)
-	}
-	return files, nil
+// readAll reads a content folder into memory with content.ReadFolder, the one safe reader:
+// symlinks, devices, pipes and sockets are refused (as content.Problems, one per file), never
+// followed or opened, and files over the default size limits are refused before being read.
+func readAll(dir string) (content.Folder, error) {
+	return content.ReadFolder(dir, content.Limits{})
 }

@@ -129,11 +129,13 @@ func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const use = "użycie: infomat-portal publish --municipality X [--expires 720h] [--label L] KATALOG"
+	const use = "użycie: infomat-portal publish --municipality X [--expires 720h] [--label L] [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG"
 	fl, data := flags("publish", stderr)
 	muni := fl.String("municipality", "", "municipality")
 	expires := fl.Duration("expires", 720*time.Hour, "kiosks refuse the manifest after this long (republish before)")
 	label := fl.String("label", "", "label (default the bundle's content hash)")
+	var limits content.Limits // zero: the municipality's limits from its last publish, else the defaults
+	limits.RegisterFlags(fl)
 	pos, err := parse(fl, args)
 	if err != nil || len(pos) != 1 || *muni == "" {
 		fmt.Fprintln(stderr, use)
@@ -146,7 +148,20 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	// Check the bundle before taking the store (or the portal's time), so a clerk sees the
 	// problems at once.
-	if _, err := content.Load(os.DirFS(dir)); err != nil {
+	// The folder is read once, safely (no symlinks, devices, pipes; nothing over the hard
+	// limits, or the ones given), and what was checked is what gets published. The
+	// municipality's own limits are applied by the portal, which knows them.
+	read := content.HardLimits
+	for _, v := range [][2]*int64{{&read.Page, &limits.Page}, {&read.Attachment, &limits.Attachment}, {&read.Bundle, &limits.Bundle}} {
+		if *v[1] != 0 {
+			*v[0] = *v[1]
+		}
+	}
+	folder, err := content.ReadFolder(dir, read)
+	if err != nil {
+		return printProblems(err, stdout, stderr)
+	}
+	if _, err := content.Load(folder.FS()); err != nil {
 		return printProblems(err, stdout, stderr)
 	}
 	op, ok := connect(ctx, *data, stderr)
@@ -154,7 +169,7 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer op.close()
-	res, err := op.publish(ctx, *muni, os.DirFS(dir), portal.PublishOptions{Expires: *expires, Label: *label})
+	res, err := op.publish(ctx, *muni, folder.FS(), portal.PublishOptions{Expires: *expires, Label: *label, Limits: limits})
 	if err != nil {
 		return printProblems(err, stdout, stderr)
 	}

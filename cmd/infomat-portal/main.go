@@ -5,7 +5,8 @@
 //	infomat-portal devices [--municipality X]                                 enrolled devices
 //	infomat-portal revoke DEVICE                                              refuse a device from now on
 //	infomat-portal key show --municipality X                                  the manifest signing public key
-//	infomat-portal publish --municipality X [--expires 720h] [--label L] DIR  publish a content bundle
+//	infomat-portal publish --municipality X [--expires 720h] [--label L] [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] DIR
+//	                                                  publish a content bundle (size limits: raised limits stay with the municipality)
 //	infomat-portal export --municipality X --identity FILE [--all]            decrypted submissions as JSON
 //	infomat-portal fleet [--municipality X] [--json]                          device health
 //	infomat-portal quarantine list|show ID|release ID                         submissions an export set aside
@@ -90,7 +91,9 @@ func usage(w io.Writer) {
   revoke DEVICE                                  refuse the device from now on (403 revoked)
   key show --municipality X                      the public key kiosks pin for content
   publish --municipality X [--expires 720h] [--label L] DIR
-                                                 validate and publish a content bundle
+          [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB]
+                                                 validate and publish a content bundle; a raised
+                                                 limit stays the municipality's until changed
   export --municipality X --identity FILE [--all]
                                                  decrypt new submissions to stdout as JSON
   fleet [--municipality X] [--json]              device health with problems

@@ -9,19 +9,21 @@ import (
 	"infomat/content"
 )
 
-// contentCmd handles `infomat content check DIR`.
+// contentCmd handles `infomat content check [--max-page N] [--max-attachment N] [--max-bundle N] DIR`.
 func contentCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 1 || args[0] != "check" {
-		fmt.Fprintln(stderr, "użycie: infomat content check KATALOG")
+		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG")
 		return 2
 	}
 	fl := flag.NewFlagSet("content check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	var limits content.Limits
+	limits.RegisterFlags(fl)
 	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "użycie: infomat content check KATALOG")
+		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG")
 		return 2
 	}
 	dir := fl.Arg(0)
@@ -29,7 +31,13 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: to nie jest katalog z treścią\n", dir)
 		return 2
 	}
-	b, err := content.Load(os.DirFS(dir))
+	// ReadFolder refuses symlinks, devices, pipes and files over the limits before Load sees
+	// anything: os.DirFS would follow a symlink to /etc/shadow or block forever on a FIFO.
+	folder, err := content.ReadFolder(dir, limits)
+	var b *content.Bundle
+	if err == nil {
+		b, err = content.Load(folder.FS())
+	}
 	if err != nil {
 		if ps, ok := err.(content.Problems); ok {
 			for _, p := range ps {

@@ -53,8 +53,9 @@ func usage() {
 
   infomat [--windowed] [--data KATALOG] [--content KATALOG] [--idle 90s]
       uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych)
-  infomat content check KATALOG
+  infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG
       sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
+      (limity rozmiaru podnosi się flagami, jeśli gmina je podniosła w portalu)
   infomat settings [--data KATALOG] [set KLUCZ WARTOŚĆ]
       pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s, printer_port /dev/ttyUSB0)
   infomat service [--data KATALOG] set-pin|add-card ID|remove-card ID|cards|audit

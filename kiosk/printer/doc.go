@@ -25,8 +25,9 @@
 //	DLE EOT n              10 04 01|02|04     real-time status
 //
 // Text is wrapped by the encoder to the profile's columns (half of them for Large text), so
-// the printer never wraps on its own, and encoded in CP852; characters CP852 has no glyph
-// for print as "?" (typographic quotes, dashes and the ellipsis are folded to ASCII first).
+// the printer never wraps on its own, and encoded in CP852. Characters CP852 lacks are folded
+// to readable look-alikes first (package cp852: "m²" → "m2", "„" → `"`, "€" → "EUR"); only
+// those with none (CJK, emoji, Cyrillic) print as "?".
 //
 // The serial line itself is not this package's business: Printer consumes the small Port
 // interface, which the serial transport (with its XON/XOFF handling) implements.

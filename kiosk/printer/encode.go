@@ -9,8 +9,8 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/unicode/norm"
 
+	"infomat/cp852"
 	"infomat/receipt"
 )
 
@@ -320,20 +320,15 @@ func Wrap(s string, cols int) []string {
 	return lines
 }
 
-// fold replaces typographic characters CP852 lacks with their ASCII look-alikes.
-var fold = strings.NewReplacer(
-	"„", `"`, "”", `"`, "“", `"`, "«", `"`, "»", `"`, "″", `"`,
-	"‘", "'", "’", "'", "‚", "'", "′", "'",
-	"–", "-", "—", "-", "‒", "-", "−", "-", "‐", "-", "‑", "-",
-	"…", "...", "•", "*", "\u202f", "\u00a0", "\u2007", "\u00a0",
-	"\t", " ", "\r\n", "\n", "\r", "\n",
-)
+// layout turns tabs and line ends into what Wrap expects.
+var layout = strings.NewReplacer("\t", " ", "\r\n", "\n", "\r", "\n")
 
 // prepare puts s in the form the printer gets: composed (NFC, so "e" + combining ogonek is
-// "ę"), typographic punctuation folded to ASCII, and every control character other than
-// "\n" replaced by "?" so that text can never smuggle in a printer command.
+// "ę"), characters CP852 lacks folded to readable look-alikes (cp852.Fold: "m²" → "m2",
+// "„" → `"`), and every control character other than "\n" replaced by "?" so that text can
+// never smuggle in a printer command.
 func prepare(s string) string {
-	s = fold.Replace(norm.NFC.String(s))
+	s = cp852.Fold(layout.Replace(s))
 	return strings.Map(func(r rune) rune {
 		if r != '\n' && (unicode.IsControl(r) || r == unicode.ReplacementChar) {
 			return '?'

@@ -113,6 +113,9 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 		return res, fmt.Errorf("pull: content version %d: %w", m.Version, err)
 	}
 	files, sizes, err := checkFiles(m)
+	if err == nil {
+		err = checkLimits(m)
+	}
 	if err != nil {
 		c.rejected = sm.Payload
 		return res, fmt.Errorf("pull: content version %d: %w", m.Version, err)
@@ -226,9 +229,14 @@ func (c *Client) resolveIndex(ctx context.Context, st *store.Store, m *protocol.
 		return nil, 0, 0, nil
 	}
 	sizes := map[string]int64{}
+	var total int64
 	for _, f := range m.Index {
 		if raw, derr := hex.DecodeString(f.SHA256); derr != nil || len(raw) != sha256.Size || f.Size < 0 || f.Size > maxBlob {
 			return nil, 0, 0, fmt.Errorf("%w: bad index shard %q", ErrBadBundle, f.SHA256)
+		}
+		// The shards come before the file sizes can be checked: bound them as the manifest is.
+		if total += f.Size; total > maxManifest {
+			return nil, 0, 0, fmt.Errorf("%w: index shards larger than %d bytes together", ErrBadBundle, maxManifest)
 		}
 		sizes[f.SHA256] = f.Size
 		keep = append(keep, f.SHA256)
@@ -294,6 +302,26 @@ func checkFiles(m protocol.Manifest) (map[string]string, map[string]int64, error
 		sizes[f.SHA256] = f.Size
 	}
 	return files, sizes, nil
+}
+
+// checkLimits checks the manifest's file sizes, before any is downloaded, against the limits
+// it was published under (the defaults if it names none), capped by the kiosk's hard maxima:
+// a signed manifest cannot make a kiosk take a 60 MB page. The download itself reads no more
+// than the size listed (blob).
+func checkLimits(m protocol.Manifest) error {
+	var lim content.Limits
+	if m.Limits != nil {
+		lim = content.Limits(*m.Limits)
+	}
+	sizes := make(map[string]int64, len(m.Files))
+	for p, f := range m.Files {
+		sizes[p] = f.Size
+	}
+	ps := content.CheckSizes(sizes, lim)
+	if len(ps) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d file(s) over the size limits, first: %s", ErrBadBundle, len(ps), ps[0])
 }
 
 // download fetches the missing blobs on c.workers connections and stages them in batches.

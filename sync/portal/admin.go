@@ -48,6 +48,9 @@ type PublishOptions struct {
 	Expires time.Duration // from now; default 30 days
 	Label   string        // default content.Version of the bundle
 	Now     time.Time     // default time.Now()
+	// Limits are the municipality's size limits; zero fields keep those of its latest
+	// manifest (so a raised limit is a setting of the municipality), else the defaults.
+	Limits content.Limits
 }
 
 // PublishResult says what Publish did.
@@ -68,6 +71,22 @@ type PublishResult struct {
 func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
 	if err := ValidMunicipality(municipality); err != nil {
 		return PublishResult{}, err
+	}
+	// Sizes and file types first, without reading a byte: fs.ReadFile on os.DirFS follows a
+	// symlink (to /etc/shadow, to this portal's own database) and blocks on a FIFO.
+	sizes, ps, err := content.FSSizes(fsys)
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
+	}
+	if len(ps) > 0 {
+		return PublishResult{}, ps
+	}
+	limits, err := municipalityLimits(ctx, st, municipality, opts.Limits)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	if ps := content.CheckSizes(sizes, limits); len(ps) > 0 {
+		return PublishResult{}, ps
 	}
 	b, err := content.Load(fsys)
 	if err != nil {
@@ -96,6 +115,9 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
+		}
+		if int64(len(data)) != sizes[p] { // changed since it was checked
+			return fmt.Errorf("%s: changed while publishing", p)
 		}
 		sum := sha256.Sum256(data)
 		sha := hex.EncodeToString(sum[:])
@@ -139,6 +161,7 @@ func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, o
 			Expires:      opts.Now.Add(opts.Expires).UTC(),
 			Label:        opts.Label,
 			Index:        index,
+			Limits:       (*protocol.Limits)(&limits),
 		}
 		signed, err := protocol.Sign(m, key)
 		if err != nil {
@@ -207,6 +230,34 @@ func RenewManifests(ctx context.Context, st Storage, now time.Time) ([]Renewed, 
 		done = append(done, Renewed{Municipality: muni, Version: p.Version, Expires: m.Expires})
 	}
 	return done, nil
+}
+
+// municipalityLimits is set with its zero fields taken from the municipality's latest
+// manifest, else the defaults; the result is content.Limits.Effective.
+func municipalityLimits(ctx context.Context, st Storage, municipality string, set content.Limits) (content.Limits, error) {
+	latest, err := st.LatestManifest(ctx, municipality)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return set.Effective(), nil
+	case err != nil:
+		return content.Limits{}, err
+	}
+	m, err := decodeManifest(latest.Signed)
+	if err != nil {
+		return content.Limits{}, fmt.Errorf("latest manifest of %s: %w", municipality, err)
+	}
+	if m.Limits != nil {
+		if set.Page == 0 {
+			set.Page = m.Limits.Page
+		}
+		if set.Attachment == 0 {
+			set.Attachment = m.Limits.Attachment
+		}
+		if set.Bundle == 0 {
+			set.Bundle = m.Limits.Bundle
+		}
+	}
+	return set.Effective(), nil
 }
 
 // putIndex stores the bundle's file list as content-addressed shards (protocol.ShardOf), so

@@ -34,7 +34,8 @@ import (
 //	GET  devices                                   → [Device] (without secret hashes)
 //	POST revoke {device}                           → {}
 //	GET  key?municipality=X                        → {public_key}
-//	POST publish?municipality=X&expires=NS&label=L  body: the bundle as a tar → PublishResult
+//	POST publish?municipality=X&expires=NS&label=L[&max_page=B&max_attachment=B&max_bundle=B]
+//	     body: the bundle as a tar → PublishResult
 //	POST export {municipality, identity, all}      → {count, ids, export, quarantined} (nothing marked yet)
 //	POST export/mark {ids}                         → {} (marks those submissions exported)
 //	GET  fleet?municipality=X&at=RFC3339           → [FleetRow]
@@ -335,6 +336,16 @@ func (a *adminAPI) publish(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.Expires = time.Duration(ns)
 	}
+	for name, v := range limitParams(&opts.Limits) {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				adminFail(w, http.StatusBadRequest, fmt.Errorf("bad %s %q", name, s))
+				return
+			}
+			*v = n
+		}
+	}
 	a.lock.Lock()
 	defer a.lock.Unlock()
 	fsys, err := readBundleTar(http.MaxBytesReader(w, r.Body, a.max), a.max)
@@ -356,6 +367,11 @@ func (a *adminAPI) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("admin: content published", "municipality", muni, "version", res.Version, "label", res.Label, "files", res.Files)
 	adminJSON(w, http.StatusOK, res)
+}
+
+// limitParams names the publish query parameters of a content.Limits.
+func limitParams(l *content.Limits) map[string]*int64 {
+	return map[string]*int64{"max_page": &l.Page, "max_attachment": &l.Attachment, "max_bundle": &l.Bundle}
 }
 
 // readBundleTar reads a content folder sent as a tar (regular files and directories only)
@@ -657,11 +673,21 @@ func (c *AdminClient) PublicKey(ctx context.Context, municipality string) (strin
 // Publish sends every file of fsys and runs Publish on the portal (opts.Now is the portal's
 // time). A bundle with problems gives content.Problems, as Publish does.
 func (c *AdminClient) Publish(ctx context.Context, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
+	// Refuse symlinks, devices, pipes and sockets here, before reading: fs.ReadFile would
+	// follow a symlink and send its target (the portal would then publish /etc/shadow).
+	if _, ps, err := content.FSSizes(fsys); err != nil {
+		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
+	} else if len(ps) > 0 {
+		return PublishResult{}, ps
+	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == "." {
 			return err
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			return fmt.Errorf("%s: only regular files and directories", p)
 		}
 		if d.IsDir() {
 			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: p + "/", Mode: 0o755})
@@ -685,6 +711,11 @@ func (c *AdminClient) Publish(ctx context.Context, municipality string, fsys fs.
 	q := url.Values{"municipality": {municipality}, "label": {opts.Label}}
 	if opts.Expires != 0 {
 		q.Set("expires", strconv.FormatInt(int64(opts.Expires), 10))
+	}
+	for name, v := range limitParams(&opts.Limits) {
+		if *v != 0 {
+			q.Set(name, strconv.FormatInt(*v, 10))
+		}
 	}
 	var out PublishResult
 	err = c.do(ctx, http.MethodPost, "publish", q, "application/x-tar", buf.Bytes(), &out)

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -26,6 +25,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"infomat/content"
 	"infomat/outbox"
 	"infomat/sync/protocol"
 )
@@ -435,7 +435,8 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "blobs are named by lower-case hex SHA-256")
 		return
 	}
-	data, err := s.store.Blob(r.Context(), dev.Municipality, sha)
+	// Streamed from the store: a blob is never whole in memory (publish bounds its size).
+	rd, size, err := s.store.OpenBlob(r.Context(), dev.Municipality, sha)
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no such blob for "+dev.Municipality)
 		return
@@ -444,10 +445,15 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, dev.ID, err)
 		return
 	}
+	if size > content.HardLimits.Attachment {
+		// Stored before limits existed: no kiosk would take it, so it is not sent.
+		s.internal(w, r, dev.ID, fmt.Errorf("blob %s: %d bytes, more than any kiosk accepts (%d)", sha, size, content.HardLimits.Attachment))
+		return
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("ETag", `"`+sha+`"`)
 	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	http.ServeContent(w, r, "", time.Time{}, rd)
 }
 
 func (s *Server) submission(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"io"
 	"regexp"
 	"time"
 
@@ -136,6 +137,9 @@ type Storage interface {
 	PutBlob(ctx context.Context, sha string, data []byte) (isNew bool, err error)
 	// Blob returns a blob if some manifest of the municipality references it, else ErrNotFound.
 	Blob(ctx context.Context, municipality, sha string) ([]byte, error)
+	// OpenBlob is Blob as a reader and its size, for serving a blob without holding it whole
+	// in memory.
+	OpenBlob(ctx context.Context, municipality, sha string) (io.ReadSeeker, int64, error)
 	// AddManifest stores a signed manifest as the municipality's latest, and records the blobs
 	// it references. version must be greater than the latest (else ErrStaleVersion) and every
 	// blob must exist.

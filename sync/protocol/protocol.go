@@ -57,6 +57,19 @@ type Manifest struct {
 	// shard is as trustworthy as the manifest, and a change to one file changes one small
 	// shard: a kiosk downloads the manifest, that shard and the file, not a list of all files.
 	Index []File `json:"index,omitempty"`
+	// Limits are the size limits the bundle was published under; a kiosk applies them (capped
+	// by its own hard maxima) to the sizes listed here before downloading and to the bytes
+	// while downloading. Absent in manifests from older portals: the defaults apply.
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+// Limits bound a bundle's file sizes in bytes, as content.Limits (which converts to and from
+// it): Page for text files (Markdown, YAML), Attachment for files under pliki/, Bundle for
+// all files together. Zero means the default.
+type Limits struct {
+	Page       int64 `json:"page,omitempty"`
+	Attachment int64 `json:"attachment,omitempty"`
+	Bundle     int64 `json:"bundle,omitempty"`
 }
 
 // ShardCount is how many index shards a bundle of n files gets: about 16 files a shard, a

@@ -1,0 +1,54 @@
+package printersim
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"infomat/kiosk/printer"
+	"infomat/receipt"
+)
+
+// printText prints doc on a simulated 58 mm printer and returns what the paper shows.
+func printText(t *testing.T, doc receipt.Doc) string {
+	t.Helper()
+	b, err := printer.Encode(doc, printer.Profile58)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w := io.Pipe()
+	s := New(pipeDev{r}, printer.Profile58.WidthDots)
+	s.SetDrainRate(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); w.Close(); <-done }()
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitJobs(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return s.Text()
+}
+
+// What CP852 lacks prints as a readable look-alike: "1 m² za dzień" used to come out of the
+// printer as "1 m? za dzień", and the test page had a "?" for its middle dot.
+func TestPaperShowsFoldedText(t *testing.T) {
+	text := printText(t, receipt.Doc{Items: []receipt.Item{
+		receipt.Text{Text: "1 m² za dzień, ½ stawki — „pas”"}, receipt.Cut{}}})
+	t.Logf("paper:\n%s", text)
+	if !strings.Contains(text, "1 m2 za dzień") || !strings.Contains(text, "1/2 stawki") || strings.Contains(text, "?") {
+		t.Errorf("paper lacks the folded text:\n%s", text)
+	}
+	page := printText(t, receipt.TestPage(receipt.TestPageInfo{Municipality: "Gmina Przykładowa", Device: "/dev/ttyUSB0",
+		Profile: "58 mm", Version: "1.2.3", Printed: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)},
+		func(id string, _ ...any) string { return id }))
+	t.Logf("test page:\n%s", page)
+	if strings.Contains(page, "?") {
+		t.Errorf("the test page prints a \"?\":\n%s", page)
+	}
+}
