@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"infomat/content"
 	"infomat/sync/protocol"
@@ -106,6 +107,13 @@ func TestPublishSizeLimitsGoInTheManifest(t *testing.T) {
 	}
 	if got := latestLimits(t, f); got != raised.Effective() {
 		t.Fatalf("republished limits %+v, want %+v", got, raised.Effective())
+	}
+	// Renewing before expiry signs the same manifest again: the limits stay with it.
+	if r, err := RenewManifests(f.ctx, f.st, f.clock.Now().Add(365*24*time.Hour)); err != nil || len(r) != 1 {
+		t.Fatalf("renew: %+v %v", r, err)
+	}
+	if got := latestLimits(t, f); got != raised.Effective() {
+		t.Fatalf("renewed limits %+v, want %+v", got, raised.Effective())
 	}
 }
 
