@@ -32,8 +32,10 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits when a municipality has not raised them. The largest bundle
-// seen in benchmarks (55,000 files, 122 MB) is well inside them.
-var DefaultLimits = Limits{Page: 2 << 20, Attachment: 50 << 20, Bundle: 1 << 30}
+// seen in benchmarks (55,000 files, 122 MB) is well inside them. The bundle default matches
+// what a running portal takes through its admin socket (portal.DefaultMaxBundle), so a
+// bundle that passes the check with the defaults also publishes.
+var DefaultLimits = Limits{Page: 2 << 20, Attachment: 50 << 20, Bundle: 512 << 20}
 
 // HardLimits cap whatever limits a municipality sets: a kiosk never accepts more, even from a
 // manifest signed by its portal.
