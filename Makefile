@@ -7,8 +7,10 @@ DIST ?= dist
 
 .PHONY: deb clean
 
+# packaging/ is its own Go module (nfpm stays out of the product's go.mod), hence -C and an
+# absolute --out.
 deb:
-	go run ./packaging/build --version $(VERSION) --out $(DIST)
+	go -C packaging run ./build --version $(VERSION) --out $(abspath $(DIST))
 
 clean:
 	rm -rf $(DIST)

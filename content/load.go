@@ -16,7 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // The files of a bundle. Names are Polish, like the keys inside them.
@@ -221,7 +221,7 @@ func kinds(goType string) string {
 	return "zagnieżdżonych pól (klucz: wartość)"
 }
 
-// decodeBytes decodes strictly. Value errors do not stop the decoder (yaml.v3 carries on after
+// decodeBytes decodes strictly. Value errors do not stop the decoder (yaml v3 carries on after
 // a TypeError), so it reports them and returns true: the rest of the file is still checked.
 // offset is the number of file lines before data (1 for a page's front matter after its
 // "---"), so line numbers count from the file's first line.
@@ -256,7 +256,7 @@ func (l *loader) decodeBytes(file string, data []byte, v any, offset int) bool {
 	return true
 }
 
-// yamlParserProblems are yaml.v3's parser (not scanner) errors. For these it reports the line
+// yamlParserProblems are yaml v3's parser (not scanner) errors. For these it reports the line
 // where the enclosing block or list starts, counted from 0 and left out when 0; scanner errors
 // give the line of the problem, counted from 1.
 var yamlParserProblems = []string{

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Amount is money in grosze. In files it is written the Polish way: "17,00", "1 234,50" or "17".

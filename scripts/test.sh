@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: vet, every package's tests (headless Fyne tests need no display),
-# the end-to-end test of the real binary under Xvfb, and each benchmark once as a smoke test.
+# the end-to-end test of the real binary under Xvfb, each benchmark once as a smoke test, and
+# the packaging module's tests (the .deb files).
 # Figures: go test -run '^$' -bench . -benchtime 20x ./...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go -C packaging vet ./...   # packaging/ is its own module (nfpm stays out of the product's go.mod)
 bench_log=$(mktemp)
 if ! go test -count=1 -run '^$' -bench . -benchtime 1x -timeout 20m ./... >"$bench_log" 2>&1; then
   cat "$bench_log"; exit 1
@@ -23,8 +25,12 @@ race_pkgs=$(go list -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk '!/githu
 race_start=$SECONDS
 CGO_ENABLED=1 go test -race -count=1 -timeout 15m $race_pkgs
 echo "race detector: $(echo $race_pkgs | wc -w) packages in $((SECONDS - race_start)) s"
-# On CI (a disposable machine, as root) the packaging test also installs, upgrades and purges
-# the .deb on the machine itself; a developer's machine is left alone unless asked.
+INFOMAT_E2E=1 go test -count=1 -timeout 40m ./...
+# The packaging module's tests build the binaries (the kiosk with cgo) once and the .deb files.
+# On CI (a disposable machine, as root) they also install, upgrade and purge the .deb on the
+# machine itself; a developer's machine is left alone unless asked.
 deb_install="${INFOMAT_DEB_INSTALL:-0}"
 if [ "${CI:-}" = true ] && [ "$(id -u)" -eq 0 ]; then deb_install=1; fi
-INFOMAT_E2E=1 INFOMAT_DEB_INSTALL="$deb_install" go test -count=1 -timeout 40m ./...
+pkg_start=$SECONDS
+INFOMAT_DEB_INSTALL="$deb_install" go -C packaging test -count=1 -timeout 40m ./...
+echo "packaging: $((SECONDS - pkg_start)) s"

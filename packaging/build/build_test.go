@@ -10,18 +10,24 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
 
-// The binaries are built once (the cgo kiosk takes minutes on a cold cache) and every test
-// packages them again as it needs.
+// The binaries are built once per run (the cgo kiosk takes minutes on a cold cache), when the
+// first test needs them, and every test packages them again as it needs. A run that selects
+// none of those tests (go test -run '^$' -bench ., a compile check) builds nothing.
 const testVersion = "0.5.0"
 
 var (
+	tmpDir  string // removed by TestMain
 	binDir  string // the built binaries
 	distDir string // testVersion's packages
 	debs    = map[string]string{}
+
+	buildOnce sync.Once
+	buildErr  error
 )
 
 func TestMain(m *testing.M) {
@@ -29,32 +35,43 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	tmp, err := os.MkdirTemp("", "infomat-packaging-")
+	var err error
+	tmpDir, err = os.MkdirTemp("", "infomat-packaging-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(tmp)
+	defer os.RemoveAll(tmpDir)
+	return m.Run()
+}
+
+// packaged builds the binaries and testVersion's packages the first time a test asks.
+func packaged(t *testing.T) {
+	t.Helper()
+	buildOnce.Do(func() { buildErr = buildPackages() })
+	if buildErr != nil {
+		t.Fatalf("building the packages: %v", buildErr)
+	}
+}
+
+func buildPackages() error {
 	root, err := repoRoot()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return err
 	}
-	binDir = filepath.Join(tmp, "bin")
+	binDir = filepath.Join(tmpDir, "bin")
 	if err := buildBinaries(root, binDir, testVersion); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return err
 	}
-	distDir = filepath.Join(tmp, "dist")
+	distDir = filepath.Join(tmpDir, "dist")
 	paths, err := run(testVersion, distDir, binDir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return err
 	}
 	for _, p := range paths {
 		debs[strings.SplitN(filepath.Base(p), "_", 2)[0]] = p
 	}
-	return m.Run()
+	return nil
 }
 
 func needDpkgDeb(t *testing.T) {
@@ -80,6 +97,7 @@ func output(t *testing.T, name string, args ...string) string {
 }
 
 func TestFileNames(t *testing.T) {
+	packaged(t)
 	for name, want := range map[string]string{
 		"infomat":        "infomat_" + testVersion + "_amd64.deb",
 		"infomat-portal": "infomat-portal_" + testVersion + "_amd64.deb",
@@ -92,6 +110,7 @@ func TestFileNames(t *testing.T) {
 
 func TestControlFields(t *testing.T) {
 	needDpkgDeb(t)
+	packaged(t)
 	for name, wantDeps := range map[string][]string{
 		"infomat": {"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
 			"libxi6", "libxxf86vm1", "adduser"},
@@ -145,6 +164,7 @@ func contents(t *testing.T, deb string) map[string]entry {
 
 func TestContents(t *testing.T) {
 	needDpkgDeb(t)
+	packaged(t)
 	want := map[string]map[string]string{
 		"infomat": {
 			"/usr/bin/infomat":                            "-rwxr-xr-x",
@@ -209,6 +229,7 @@ func TestContents(t *testing.T) {
 // pointed at the files unpacked from the packages (verify checks that Exec paths exist).
 func TestUnitsVerify(t *testing.T) {
 	needDpkgDeb(t)
+	packaged(t)
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("systemd-analyze is missing in CI")
@@ -261,6 +282,7 @@ func TestUnitsVerify(t *testing.T) {
 // to disk as a core file; with the limit at 0 systemd-coredump stores nothing either.
 func TestUnitsNoCoreDumps(t *testing.T) {
 	needDpkgDeb(t)
+	packaged(t)
 	tree := t.TempDir()
 	for _, d := range debs {
 		output(t, "dpkg-deb", "-x", d, tree)
@@ -347,6 +369,42 @@ func TestUdevRules(t *testing.T) {
 	}
 }
 
+// TestProductModuleGraph: the product's module (the kiosk and portal binaries) does not carry
+// the packaging tool's dependencies; nfpm and what it pulls in (go-git, ssh, changelog tools)
+// live in this module only, and ./... at the root does not reach packaging/.
+func TestProductModuleGraph(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goCmd := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
+	forbidden := []string{"github.com/goreleaser/", "github.com/go-git/", "github.com/kevinburke/ssh_config",
+		"github.com/skeema/knownhosts", "github.com/xanzy/ssh-agent", "github.com/ProtonMail/go-crypto",
+		"github.com/blakesmith/ar", "github.com/Masterminds/sprig"}
+	for _, m := range strings.Fields(goCmd("list", "-m", "-f", "{{.Path}}", "all")) {
+		for _, f := range forbidden {
+			if strings.HasPrefix(m, f) {
+				t.Errorf("the infomat module's graph has %s (a packaging dependency)", m)
+			}
+		}
+	}
+	for _, p := range strings.Fields(goCmd("list", "./...")) {
+		if strings.HasPrefix(p, "infomat/packaging") {
+			t.Errorf("go list ./... at the root has %s: packaging/ must be its own module", p)
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	for _, v := range []string{"0.5.0", "1.2.3-rc1", "0.5.0-3-gabcdef"} {
 		if err := checkVersion(v); err != nil {
@@ -390,6 +448,7 @@ func TestInstallUpgradePurge(t *testing.T) {
 			t.Fatalf("%s is already on this machine (%s): not touching it", p, st)
 		}
 	}
+	packaged(t)
 	installDepends(t)
 	dpkg := func(args ...string) {
 		t.Helper()

@@ -1,6 +1,6 @@
 // Command build makes Infomat's Debian packages with nfpm used as a library:
 //
-//	go run ./packaging/build --version 0.5.0 --out dist
+//	cd packaging && go run ./build --version 0.5.0 --out ../dist
 //
 // builds the binaries (infomat with cgo for Fyne's GL driver; infomat-portal and infomat-sim
 // without), each with -trimpath and -ldflags "-X infomat/kiosk.Version=V", and writes
@@ -9,6 +9,10 @@
 // --bin DIR packages binaries already built in DIR instead of building them (the tests use
 // it to build the slow cgo binary once). What goes into each package: packages below and
 // packaging/README.md.
+//
+// packaging/ is its own module (infomat/packaging) so that nfpm and what it pulls in (go-git,
+// ssh and more) stay out of the product's go.mod. It imports none of the product's packages:
+// it runs go build in the repository root, in the product's module.
 package main
 
 import (
@@ -45,7 +49,7 @@ func main() {
 	bin := fl.String("bin", "", "use the binaries already built in this directory instead of building them")
 	_ = fl.Parse(os.Args[1:])
 	if fl.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./packaging/build [--version V] [--out DIR] [--bin DIR]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./build [--version V] [--out DIR] [--bin DIR]   (in packaging/)")
 		os.Exit(2)
 	}
 	debs, err := run(*version, *out, *bin)
