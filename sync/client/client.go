@@ -177,6 +177,36 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
+
+	trusted TrustedTime // nil: the device clock is trusted as it is
+}
+
+// TrustedTime is the kiosk's defended time (package trustedtime): the client feeds it the
+// portal's Date and the accepted manifests' creation times, and uses it for the manifest
+// expiry check and the TLS certificate check, so a wrong device clock neither locks out
+// content updates nor the portal.
+type TrustedTime interface {
+	Now() time.Time
+	ObservePortal(date time.Time)
+	ObserveSigned(created time.Time)
+}
+
+// UseTrustedTime makes the client use tt; call it before the first request.
+func (c *Client) UseTrustedTime(tt TrustedTime) {
+	c.trusted = tt
+	if tr, ok := c.http.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+		// A kiosk at 1970 would find every certificate not yet valid. The trusted time is
+		// never earlier than the device clock's when that one is right.
+		tr.TLSClientConfig.Time = tt.Now
+	}
+}
+
+// expiryNow is the time for the manifest expiry check.
+func (c *Client) expiryNow(now time.Time) time.Time {
+	if c.trusted != nil {
+		return c.trusted.Now()
+	}
+	return now
 }
 
 // New returns a client for enrolled credentials. The portal's certificate is checked
@@ -277,6 +307,13 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err
+	}
+	// The portal's Date, from the server the TLS handshake authenticated: a time source
+	// for a kiosk whose own clock is wrong.
+	if c.trusted != nil {
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			c.trusted.ObservePortal(d)
+		}
 	}
 	// Revoked follows what the portal says about the credentials.
 	switch {
