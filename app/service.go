@@ -134,8 +134,12 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 	if st.DiskProblem != "" {
 		disk = "⚠ " + disk + " — " + st.DiskProblem
 	}
+	clock := "✓ " + u.t("service.clock.ok")
+	if st.ClockProblem != "" {
+		clock = "⚠ " + st.ClockProblem
+	}
 	var md mdBuilder
-	md.table([]string{u.t("record.field"), u.t("record.value")}, [][]string{
+	rows := [][]string{
 		{u.t("service.printer"), ok(st.PrinterOK, st.Printer)},
 		{u.t("service.reader"), ok(st.ReaderOK, st.Reader)},
 		{u.t("service.queue"), fmt.Sprint(st.Queued)},
@@ -144,7 +148,16 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		{u.t("service.content"), st.ContentVersion + " (" + st.ContentSource + ")"},
 		{u.t("service.disk"), disk},
 		{u.t("service.version"), st.AppVersion},
-	})
+		{u.t("service.clock"), clock},
+	}
+	if st.Salvaged+st.Unrecoverable > 0 {
+		v := u.t("service.salvage.value", "Salvaged", st.Salvaged, "Lost", st.Unrecoverable)
+		if st.Unrecoverable > 0 {
+			v = "⚠ " + v
+		}
+		rows = append(rows, []string{u.t("service.salvage"), v})
+	}
+	md.table([]string{u.t("record.field"), u.t("record.value")}, rows)
 	parts := []fyne.CanvasObject{markdown.Render(md.String())}
 	if u.serviceMsg != "" {
 		parts = append(parts, u.note(u.serviceMsg))

@@ -22,6 +22,11 @@ type ServiceMode struct {
 	Content func() (version string, source Source)
 	// Sync reports the background sync; nil when the device is not provisioned.
 	Sync func() (last time.Time, lastErr string)
+	// Clock is the trusted time (trustedtime.Clock); nil: the device clock is not checked.
+	Clock interface {
+		Now() time.Time
+		Problem() string
+	}
 
 	session *service.Session
 }
@@ -73,5 +78,13 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 		st.LastSync, st.SyncError = s.Sync()
 	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
+	if s.Clock != nil {
+		st.ClockProblem = s.Clock.Problem()
+	}
+	if s.Outbox != nil {
+		if t, err := s.Outbox.SalvageTotals(); err == nil {
+			st.Salvaged, st.Unrecoverable = t.Salvaged, t.Unrecoverable
+		}
+	}
 	return st
 }

@@ -53,7 +53,21 @@ func syncWith(ctx context.Context, creds client.Credentials, dataDir string, std
 		return false
 	}
 	defer c.Close()
-	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
+	clock, cerr := kiosk.NewClock(st, os.Getenv)
+	if cerr != nil {
+		fmt.Fprintln(stderr, cerr)
+	}
+	c.UseTrustedTime(clock)
+	if tot, err := kiosk.SalvageAside(ctx, dataDir, st, ob, nil); err != nil {
+		fmt.Fprintf(stderr, "Odzyskiwanie wniosków z uszkodzonego magazynu: %v\n", err)
+	} else if tot.Salvaged+tot.Unrecoverable > 0 {
+		fmt.Fprintf(stdout, "Wnioski odzyskane z uszkodzonego magazynu: %d, nie do odzyskania: %d\n", tot.Salvaged, tot.Unrecoverable)
+	}
+	err = syncOnce(ctx, c, st, ob, stdout)
+	if p := clock.Problem(); p != "" {
+		fmt.Fprintf(stderr, "Zegar: %s\n", p)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
 		return false
 	}
@@ -174,6 +188,9 @@ func startSync(ctx context.Context, dataDir string, deps client.RunDeps, log *sl
 	if err != nil {
 		log.Error("sync client", "err", err)
 		return nil, nil
+	}
+	if deps.Trusted != nil {
+		c.UseTrustedTime(deps.Trusted) // before any request
 	}
 	kick := make(chan struct{}, 1)
 	deps.Kick, deps.Log = kick, log
