@@ -2,10 +2,13 @@ package kiosk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"infomat/outbox"
 	"infomat/store"
@@ -17,8 +20,46 @@ func AsideFiles(dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list moved-aside stores: %w", err)
 	}
-	sort.Strings(m) // the names carry the time they were moved
-	return m, nil
+	out := m[:0]
+	for _, f := range m {
+		// Not the sidecars SalvageAside and the salvage's temporary copy leave.
+		if !strings.HasSuffix(f, salvagedSuffix) && !strings.HasSuffix(f, ".salvage-tmp") {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out) // the names carry the time they were moved
+	return out, nil
+}
+
+// salvagedSuffix names the sidecar file that marks an aside file as salvaged. The marker
+// in the store is not enough: when that store is itself moved aside later, the fresh one
+// would salvage (and send) the older file's submissions once more.
+const salvagedSuffix = ".salvaged"
+
+// AsideSalvaged reports whether the aside file at path was salvaged into some store.
+func AsideSalvaged(path string) bool {
+	_, err := os.Stat(path + salvagedSuffix)
+	return err == nil
+}
+
+func markSalvaged(path string, r outbox.SalvageResult) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path+salvagedSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // SalvageAside salvages every moved-aside store in dir that was not salvaged yet: its
@@ -32,11 +73,18 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 		return outbox.SalvageResult{}, err
 	}
 	for _, f := range files {
+		if AsideSalvaged(f) {
+			continue
+		}
 		done, err := ob.WasSalvaged(filepath.Base(f))
 		if err != nil {
 			return outbox.SalvageResult{}, err
 		}
 		if done {
+			// Salvaged into this store; the sidecar was not written (crash, full disk).
+			if r, err := ob.Salvage(ctx, f); err == nil {
+				_ = markSalvaged(f, r)
+			}
 			continue
 		}
 		// Content first: the outbox marker makes the file count as done.
@@ -47,6 +95,9 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 		r, err := ob.Salvage(ctx, f)
 		if err != nil {
 			return outbox.SalvageResult{}, err
+		}
+		if err := markSalvaged(f, r); err != nil && log != nil {
+			log.Warn("moved-aside store: salvage marker not written", "aside", f, "err", err)
 		}
 		if log != nil {
 			log.Warn("moved-aside store salvaged", "aside", f, "submissions", r.Salvaged,

@@ -99,6 +99,9 @@ func factoryResetCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		lost = -1
 	} else {
 		for _, a := range asides {
+			if kiosk.AsideSalvaged(a) {
+				continue // its submissions went into a store counted above or in a later aside file
+			}
 			if salvaged != nil {
 				if done, err := salvaged(filepath.Base(a)); err == nil && done {
 					continue

@@ -20,8 +20,11 @@ import (
 // openForSync opens the store and the outbox for a technician's sync command.
 func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	st, _, err := store.Open(ctx, dataDir)
+	st, rec, err := store.Open(ctx, dataDir)
 	cancel()
+	if rec != nil {
+		fmt.Fprintf(stderr, "Magazyn danych był uszkodzony: %v\n", rec)
+	}
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "Kiosk działa na katalogu danych %s — użyj „Synchronizuj teraz” na ekranie serwisowym albo zatrzymaj kiosk.\n", dataDir)
 		return nil, nil, false

@@ -128,6 +128,28 @@ func testSalvage(t *testing.T, damage func(*testing.T, string, [][]byte), scan, 
 	if len(want) != 0 {
 		t.Errorf("not delivered: %v", want)
 	}
+
+	// The new store fails too. Its successor must not salvage the first aside file again
+	// (its submissions were delivered), nor the delivered ones from the second.
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zeroMetaPages(t, path, nil)
+	st3, rec, err := store.Open(ctx, dir)
+	if err != nil || rec == nil {
+		t.Fatalf("second corruption: %v, %v", rec, err)
+	}
+	defer st3.Close()
+	ob3, err := outbox.Open(st3.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kioskpkg.SalvageAside(ctx, dir, st3, ob3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := ob3.Stats(); s.Queued != 0 {
+		t.Fatalf("after the second corruption %d delivered submissions are queued again", s.Queued)
+	}
 }
 
 // TestSalvageCountsUnrecoverable: the pages holding some submissions' ciphertext are
