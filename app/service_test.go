@@ -206,7 +206,7 @@ func TestServiceScreenClockAndSalvage(t *testing.T) {
 	h.ui.CardPresented(serviceCard)
 	h.typePIN("4321")
 	for _, want := range []string{"Zegar", "jest wcześniejszy niż czas zbudowania", "Wnioski z uszkodzonego magazynu",
-		"odzyskane i w kolejce: 2, nie do odzyskania: 0"} {
+		"odzyskane: 2, nie do odzyskania: 0"} {
 		h.mustSee(want)
 	}
 }

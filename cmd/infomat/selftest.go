@@ -94,7 +94,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 		case tot.Salvaged+tot.Unrecoverable > 0:
 			fmt.Fprint(progress, "      "+check+"… ")
 			done(checkResult{Check: check, OK: tot.Unrecoverable == 0,
-				Message: fmt.Sprintf("odzyskane i w kolejce: %d, nie do odzyskania: %d", tot.Salvaged, tot.Unrecoverable)})
+				Message: fmt.Sprintf("odzyskane: %d, nie do odzyskania: %d", tot.Salvaged, tot.Unrecoverable)})
 		}
 	}
 	fmt.Fprint(progress, "      Zegar… ")
@@ -105,7 +105,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	case p != "":
 		done(checkResult{Check: "Zegar", Message: p})
 	default:
-		done(checkResult{Check: "Zegar", OK: true, Message: clock.Now().Local().Format("2006-01-02 15:04") + ", nie wcześniej niż ostatni zaufany czas"})
+		done(checkResult{Check: "Zegar", OK: true, Message: clock.Now().Local().Format("2006-01-02 15:04") + ", nie wcześniej niż ostatni zaufany czas (zegar daleko w przód wykrywa dopiero synchronizacja z portalem)"})
 	}
 
 	step(2, "Treść")

@@ -143,7 +143,7 @@ func TestSelftestClockAndSalvage(t *testing.T) {
 	if r := result(res, "Zegar"); r.OK || !strings.Contains(r.Message, "1970-01-01") {
 		t.Fatalf("clock: %+v\n%s", r, progress)
 	}
-	if r := result(res, "Wnioski z uszkodzonego magazynu"); !r.OK || !strings.Contains(r.Message, "odzyskane i w kolejce: 3, nie do odzyskania: 0") {
+	if r := result(res, "Wnioski z uszkodzonego magazynu"); !r.OK || !strings.Contains(r.Message, "odzyskane: 3, nie do odzyskania: 0") {
 		t.Fatalf("salvage: %+v\n%s", r, progress)
 	}
 }
