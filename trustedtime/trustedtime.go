@@ -36,6 +36,7 @@ type Clock struct {
 	mu       sync.Mutex
 	floor    time.Time     // latest trusted time seen (persisted), at least build
 	floorWhy string        // where floor came from, for Problem
+	stored   time.Time     // the floor last written to the store
 	offset   time.Duration // portal Date minus local clock, when beyond Tolerance
 	portal   bool          // offset is in use
 }
@@ -48,8 +49,11 @@ func New(st Store, build time.Time, local func() time.Time) *Clock {
 	}
 	c := &Clock{local: local, build: build, st: st, floor: build, floorWhy: "czas zbudowania programu"}
 	if st != nil {
-		if t, err := st.TrustedTime(); err == nil && t.After(c.floor) {
-			c.floor, c.floorWhy = t, "ostatni zaufany czas (podpis treści lub portal)"
+		if t, err := st.TrustedTime(); err == nil {
+			c.stored = t
+			if t.After(c.floor) {
+				c.floor, c.floorWhy = t, "ostatni zaufany czas (podpis treści lub portal)"
+			}
 		}
 	}
 	return c
@@ -121,14 +125,22 @@ func (c *Clock) ObservePortal(date time.Time) {
 // real time is at least that.
 func (c *Clock) ObserveSigned(created time.Time) { c.raise(created, "czas podpisu treści") }
 
+// storeEvery bounds the store writes: every portal answer carries a Date a little later
+// than the last, and each write is an fsync. A floor up to this much behind after a restart
+// is well within Tolerance.
+const storeEvery = Tolerance / 2
+
 func (c *Clock) raise(t time.Time, why string) {
 	c.mu.Lock()
-	later := t.After(c.floor)
-	if later {
+	if t.After(c.floor) {
 		c.floor, c.floorWhy = t, why
 	}
+	write := c.st != nil && t.Sub(c.stored) >= storeEvery
+	if write {
+		c.stored = t
+	}
 	c.mu.Unlock()
-	if later && c.st != nil {
+	if write {
 		_ = c.st.RaiseTrustedTime(t) // best effort: the bound in memory holds until restart
 	}
 }

@@ -51,3 +51,32 @@ func TestClock(t *testing.T) {
 		t.Fatalf("2031 after portal: suspect %v, now %s", c.Suspect(), c.Now())
 	}
 }
+
+type countingStore struct {
+	memStore
+	writes int
+}
+
+func (c *countingStore) RaiseTrustedTime(t time.Time) error {
+	c.writes++
+	return c.memStore.RaiseTrustedTime(t)
+}
+
+// Every portal answer carries a later Date; the store is written a few times an hour, not
+// once per answer.
+func TestClockStoreWrites(t *testing.T) {
+	st := &countingStore{}
+	base := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	now := base
+	c := New(st, base.AddDate(0, -1, 0), func() time.Time { return now })
+	for i := range 3600 {
+		now = base.Add(time.Duration(i) * time.Second)
+		c.ObservePortal(now)
+	}
+	if st.writes > 13 {
+		t.Fatalf("%d store writes for an hour of answers", st.writes)
+	}
+	if got := New(st, time.Time{}, nil); st.t.Before(now.Add(-storeEvery)) {
+		t.Fatalf("stored floor %s, last portal time %s (%v)", st.t, now, got)
+	}
+}
