@@ -387,47 +387,32 @@ func scanPages(path string) (items []salvaged, lost int, err error) {
 	recs := map[string]record{}
 	recKey := map[string][]byte{}
 	bodies := map[string][]byte{}
+	visit := func(k, v []byte) {
+		if len(k) != keyLen {
+			return
+		}
+		sk := string(k)
+		if bytes.HasPrefix(v, ageHeader) {
+			bodies[sk] = bytes.Clone(v)
+			return
+		}
+		var r record
+		if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &r) != nil || r.V != recordVersion {
+			return
+		}
+		if id, err := hex.DecodeString(r.ID); err != nil || !bytes.Equal(k[8:], id) {
+			return
+		}
+		if old, ok := recs[sk]; ok && !newer(&r, &old) {
+			return
+		}
+		recs[sk] = r
+		recKey[sk] = bytes.Clone(k)
+	}
 	for off := 0; off+pageHeaderSize <= len(data); off += psize {
 		p := data[off:]
-		if binary.LittleEndian.Uint16(p[8:]) != leafPageFlag {
-			continue
-		}
-		count := int(binary.LittleEndian.Uint16(p[10:]))
 		overflow := int(binary.LittleEndian.Uint32(p[12:]))
-		end := min(len(data)-off, (overflow+1)*psize)
-		p = p[:end]
-		for i := 0; i < count; i++ {
-			e := pageHeaderSize + i*leafElemSize
-			if e+leafElemSize > len(p) {
-				break
-			}
-			flags := binary.LittleEndian.Uint32(p[e:])
-			pos := int(binary.LittleEndian.Uint32(p[e+4:]))
-			ks := int(binary.LittleEndian.Uint32(p[e+8:]))
-			vs := int(binary.LittleEndian.Uint32(p[e+12:]))
-			if flags&bucketLeafFlag != 0 || ks != keyLen || pos < 0 || vs < 0 || e+pos+ks+vs > len(p) || e+pos+ks+vs < e {
-				continue
-			}
-			k := p[e+pos : e+pos+ks]
-			v := p[e+pos+ks : e+pos+ks+vs]
-			sk := string(k)
-			if bytes.HasPrefix(v, ageHeader) {
-				bodies[sk] = bytes.Clone(v)
-				continue
-			}
-			var r record
-			if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &r) != nil || r.V != recordVersion {
-				continue
-			}
-			if id, err := hex.DecodeString(r.ID); err != nil || !bytes.Equal(k[8:], id) {
-				continue
-			}
-			if old, ok := recs[sk]; ok && !newer(&r, &old) {
-				continue
-			}
-			recs[sk] = r
-			recKey[sk] = bytes.Clone(k)
-		}
+		scanLeaf(p[:min(len(p), (overflow+1)*psize)], visit, 0)
 	}
 	for ks, r := range recs {
 		if r.State != Queued && r.State != Sending {
@@ -442,6 +427,39 @@ func scanPages(path string) (items []salvaged, lost int, err error) {
 	}
 	sort.Slice(items, func(i, j int) bool { return bytes.Compare(items[i].key, items[j].key) < 0 })
 	return items, lost, nil
+}
+
+// scanLeaf calls visit for each key/value of the leaf page p, and for those of the inline
+// buckets it holds: a small bucket (the outbox's nested buckets while they hold a few
+// submissions) lives inside its parent's value as a 16-byte bucket header (root page 0)
+// followed by a page. Anything that does not parse is skipped.
+func scanLeaf(p []byte, visit func(k, v []byte), depth int) {
+	if len(p) < pageHeaderSize || binary.LittleEndian.Uint16(p[8:]) != leafPageFlag || depth > 4 {
+		return
+	}
+	count := int(binary.LittleEndian.Uint16(p[10:]))
+	for i := 0; i < count; i++ {
+		e := pageHeaderSize + i*leafElemSize
+		if e+leafElemSize > len(p) {
+			return
+		}
+		flags := binary.LittleEndian.Uint32(p[e:])
+		pos := int(binary.LittleEndian.Uint32(p[e+4:]))
+		ks := int(binary.LittleEndian.Uint32(p[e+8:]))
+		vs := int(binary.LittleEndian.Uint32(p[e+12:]))
+		start, end := e+pos, e+pos+ks+vs
+		if pos < 0 || ks < 0 || vs < 0 || start < e || end < start || end > len(p) {
+			continue
+		}
+		k, v := p[start:start+ks], p[start+ks:end]
+		if flags&bucketLeafFlag != 0 {
+			if len(v) > 16 && binary.LittleEndian.Uint64(v) == 0 {
+				scanLeaf(v[16:], visit, depth+1)
+			}
+			continue
+		}
+		visit(k, v)
+	}
 }
 
 // newer reports whether record a supersedes b: a later state, or the same state updated later.

@@ -296,3 +296,33 @@ func editFile(t *testing.T, path string, fn func([]byte)) {
 		t.Fatal(err)
 	}
 }
+
+// TestSalvageInlineBuckets: with only a couple of submissions the outbox's nested buckets
+// are small enough for bbolt to store inline in their parent's page. With both meta pages
+// gone bbolt cannot open the file, and the page scan must find them there too.
+func TestSalvageInlineBuckets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	k := openKiosk(t, dir)
+	id := newIdentity(t)
+	for i := range 2 {
+		if _, err := k.ob.Enqueue(ctx, outbox.Meta{Procedure: "p"}, "PRZ", fmt.Appendf(nil, "a%d", i), id.Recipient()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = k.st.Close()
+	zeroMetaPages(t, filepath.Join(dir, store.FileName), nil)
+	st, rec, err := store.Open(ctx, dir)
+	if err != nil || rec == nil {
+		t.Fatalf("damage: %v, %v", rec, err)
+	}
+	defer st.Close()
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot, err := kioskpkg.SalvageAside(ctx, dir, st, ob, nil)
+	if err != nil || tot.Salvaged != 2 || tot.Unrecoverable != 0 {
+		t.Fatalf("salvage: %+v, %v", tot, err)
+	}
+}
