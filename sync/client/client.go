@@ -288,23 +288,23 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 }
 
 func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, endpoint(c.base, path), rd)
+	req, err := c.newRequest(ctx, method, path, body, hdr)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set(protocol.HeaderDevice, c.auth)
-	if body != nil {
-		req.Header.Set("Content-Type", protocol.ContentTypeJSON)
-	}
-	req.Header.Set("Accept", protocol.ContentTypeJSON)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
 	resp, err := c.http.Do(req)
+	if err != nil && c.trusted != nil && isValidityErr(err) {
+		// The device clock may be what is wrong, not the certificate: learn the portal's
+		// time (see probeTime) and try once more.
+		if ok, perr := c.probeTime(ctx); ok {
+			if req, err = c.newRequest(ctx, method, path, body, hdr); err != nil {
+				return nil, err
+			}
+			resp, err = c.http.Do(req)
+		} else if perr != nil {
+			err = fmt.Errorf("%w (%v)", err, perr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -327,6 +327,27 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 		c.mu.Unlock()
 	}
 	return resp, nil
+}
+
+// newRequest builds an authenticated request.
+func (c *Client) newRequest(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint(c.base, path), rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(protocol.HeaderDevice, c.auth)
+	if body != nil {
+		req.Header.Set("Content-Type", protocol.ContentTypeJSON)
+	}
+	req.Header.Set("Accept", protocol.ContentTypeJSON)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return req, nil
 }
 
 // decodeJSON reads at most limit bytes of a JSON body; a truncated body is an error.
