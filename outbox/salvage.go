@@ -341,7 +341,22 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 func validSalvage(key []byte, r *record, body []byte) bool {
 	id, err := hex.DecodeString(r.ID)
 	return err == nil && len(id) == idLen && len(key) == keyLen && bytes.Equal(key[8:], id) &&
-		ValidRef(r.Ref) && bytes.HasPrefix(body, ageHeader)
+		plausibleRef(r.Ref) && bytes.HasPrefix(body, ageHeader)
+}
+
+// plausibleRef checks the shape of a stored reference loosely: the resident was given it
+// already, so a reference an older scheme issued must still go through (ValidRef follows
+// the current scheme).
+func plausibleRef(ref string) bool {
+	if ref == "" || len(ref) > 40 {
+		return false
+	}
+	for _, r := range ref {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // mergeSalvaged adds the scanned items whose ID a is missing, keeping enqueue order.
