@@ -282,8 +282,12 @@ func (u *UI) statusTable(st kiosk.Status) []fyne.CanvasObject {
 	if st.DiskProblem != "" {
 		disk = "⚠ " + disk + " — " + st.DiskProblem
 	}
+	clock := "✓ " + u.t("service.clock.ok")
+	if st.ClockProblem != "" {
+		clock = "⚠ " + st.ClockProblem
+	}
 	var md mdBuilder
-	md.table([]string{u.t("record.field"), u.t("record.value")}, [][]string{
+	rows := [][]string{
 		{u.t("service.printer"), ok(st.PrinterOK, st.Printer)},
 		{u.t("service.reader"), ok(st.ReaderOK, st.Reader)},
 		{u.t("service.queue"), fmt.Sprint(st.Queued)},
@@ -292,7 +296,16 @@ func (u *UI) statusTable(st kiosk.Status) []fyne.CanvasObject {
 		{u.t("service.content"), u.contentState(st)},
 		{u.t("service.disk"), disk},
 		{u.t("service.version"), st.AppVersion},
-	})
+		{u.t("service.clock"), clock},
+	}
+	if st.Salvaged+st.Unrecoverable > 0 {
+		v := u.t("service.salvage.value", "Salvaged", st.Salvaged, "Lost", st.Unrecoverable)
+		if st.Unrecoverable > 0 {
+			v = "⚠ " + v
+		}
+		rows = append(rows, []string{u.t("service.salvage"), v})
+	}
+	md.table([]string{u.t("record.field"), u.t("record.value")}, rows)
 	parts := []fyne.CanvasObject{markdown.Render(md.String())}
 	if st.ShortPIN {
 		parts = append(parts, u.warningText(u.t("service.pin.short")))

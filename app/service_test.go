@@ -5,10 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -213,5 +215,50 @@ func TestServiceReloadRunsInTheBackground(t *testing.T) {
 	h.mustSee("Treść wczytana (wersja " + bundle(t).Version + ")")
 	if calls != 1 {
 		t.Fatalf("Reload called %d times", calls)
+	}
+}
+
+type clockStub struct{ problem string }
+
+func (c clockStub) Now() time.Time  { return time.Now() }
+func (c clockStub) Problem() string { return c.problem }
+
+// The service screen shows a distrusted clock and the submissions salvaged from a corrupt
+// store, with the count that could not be recovered.
+func TestServiceScreenClockAndSalvage(t *testing.T) {
+	h := newHarness(t)
+	withService(t, h)
+	svc := h.ui.d.Service.(*kiosk.ServiceMode)
+	svc.Clock = clockStub{problem: "zegar urządzenia (1970-01-01 00:00) jest wcześniejszy niż czas zbudowania programu"}
+
+	// A store with two queued submissions, set aside as corrupt, salvaged into this one.
+	old := t.TempDir()
+	st, _, err := store.Open(context.Background(), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := ob.Enqueue(context.Background(), outbox.Meta{Procedure: "p"}, "PR", []byte("x"), id.Recipient()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if _, err := svc.Outbox.Salvage(context.Background(), filepath.Join(old, store.FileName)); err != nil {
+		t.Fatal(err)
+	}
+
+	h.ui.CardPresented(serviceCard)
+	h.typePIN("432198")
+	for _, want := range []string{"Zegar", "jest wcześniejszy niż czas zbudowania", "Wnioski z uszkodzonego magazynu",
+		"odzyskane: 2, nie do odzyskania: 0"} {
+		h.mustSee(want)
 	}
 }

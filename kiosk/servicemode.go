@@ -24,6 +24,11 @@ type ServiceMode struct {
 	Content func() (version string, source Source)
 	// OutOfService reports that residents see the out-of-service screen; nil: never.
 	OutOfService func() bool
+	// Clock is the trusted time (trustedtime.Clock); nil: the device clock is not checked.
+	Clock interface {
+		Now() time.Time
+		Problem() string
+	}
 
 	mu      sync.Mutex
 	sync    func() (last time.Time, lastErr string)
@@ -102,6 +107,14 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 		st.ShortPIN, _ = s.Access.ShortPIN()
 	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
+	if s.Clock != nil {
+		st.ClockProblem = s.Clock.Problem()
+	}
+	if s.Outbox != nil {
+		if t, err := s.Outbox.SalvageTotals(); err == nil {
+			st.Salvaged, st.Unrecoverable = t.Salvaged, t.Unrecoverable
+		}
+	}
 	return st
 }
 

@@ -21,6 +21,9 @@ type Submitter struct {
 	Content *content.Bundle
 	Log     *slog.Logger
 	Now     func() time.Time
+	// ClockSuspect, when set, says whether the device clock is untrusted (trustedtime): the
+	// submission is then flagged so the portal goes by its own receive time.
+	ClockSuspect func() bool
 	// Queued, when set, is called after each committed submission (to start a sync).
 	Queued func()
 	// Demo allows forms on content whose key is the published sample key (--demo): for
@@ -101,6 +104,9 @@ func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.
 	}
 	defer clear(plain) // the plaintext never outlives this call
 	meta := outbox.Meta{Procedure: p.ID, Office: p.Place.Office, ContentVersion: s.Content.Version, Created: at}
+	if s.ClockSuspect != nil {
+		meta.ClockSuspect = s.ClockSuspect()
+	}
 	item, err := s.Outbox.Enqueue(ctx, meta, s.Content.Municipality.RefPrefix, plain, to)
 	if err != nil {
 		if s.Log != nil {

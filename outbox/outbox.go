@@ -90,6 +90,9 @@ type Meta struct {
 	Office         string    `json:"office,omitempty"`          // receiving office
 	ContentVersion string    `json:"content_version,omitempty"` // content bundle the form came from
 	Created        time.Time `json:"created"`                   // set by Enqueue when zero
+	// ClockSuspect: the kiosk's clock was not trusted when it filed this (see package
+	// trustedtime), so Created is only a lower bound.
+	ClockSuspect bool `json:"clock_suspect,omitempty"`
 }
 
 // Receipt is the portal's acknowledgement of a delivered submission.
@@ -154,7 +157,7 @@ const (
 	maxReasonLen = 300
 )
 
-var subBuckets = []string{subItems, subBodies, subIDs, subRefs, subQueue, subCounts}
+var subBuckets = []string{subItems, subBodies, subIDs, subRefs, subQueue, subCounts, subSalvaged}
 
 // Outbox is the submission queue in a store's bbolt file. It is safe for
 // concurrent use. It does not own the database: close the store, not the

@@ -67,6 +67,7 @@ func factoryResetCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	// Hold the store (its lock) while deleting: a kiosk started meanwhile waits, then
 	// notices the file was replaced and starts fresh instead of using the deleted one.
 	lost := 0 // queued and not delivered; -1: unknown
+	var salvaged func(aside string) (bool, error)
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		st, rec, err := store.Open(ctx, dir)
@@ -82,8 +83,8 @@ func factoryResetCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			defer st.Close()
 			if rec != nil {
 				fmt.Fprintf(stdout, "Magazyn był uszkodzony i został odłożony do %s.\n", filepath.Base(rec.AsidePath))
-				lost = -1
-			} else if ob, err := outbox.Open(st.Bolt()); err != nil {
+			}
+			if ob, err := outbox.Open(st.Bolt()); err != nil {
 				fmt.Fprintf(stderr, "Nie można odczytać kolejki wniosków: %v\n", err)
 				lost = -1
 			} else if s, err := ob.Stats(); err != nil {
@@ -91,6 +92,34 @@ func factoryResetCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 				lost = -1
 			} else {
 				lost = s.Queued + s.Sending
+				salvaged = ob.WasSalvaged
+			}
+		}
+	}
+	// Moved-aside stores still hold the submissions queued when they were set aside, unless
+	// the kiosk has salvaged them into the store counted above.
+	if asides, err := kiosk.AsideFiles(dir); err != nil {
+		lost = -1
+	} else {
+		for _, a := range asides {
+			if kiosk.AsideSalvaged(a) {
+				continue // its submissions went into a store counted above or in a later aside file
+			}
+			if salvaged != nil {
+				if done, err := salvaged(filepath.Base(a)); err == nil && done {
+					continue
+				}
+			}
+			n, _, err := outbox.CountAside(a)
+			switch {
+			case err != nil:
+				fmt.Fprintf(stderr, "%s: nie można policzyć wniosków: %v\n", filepath.Base(a), err)
+				lost = -1
+			case n > 0:
+				fmt.Fprintf(stdout, "%s: niewysłane wnioski: %d\n", filepath.Base(a), n)
+				if lost >= 0 {
+					lost += n
+				}
 			}
 		}
 	}

@@ -128,6 +128,22 @@ func TestFactoryReset(t *testing.T) {
 		}
 	})
 
+	t.Run("submissions in a moved-aside store need TAK", func(t *testing.T) {
+		dir := resetFixture(t, 4)
+		// The store with the queue was found corrupt and set aside; a fresh one took over.
+		if err := os.Rename(filepath.Join(dir, "infomat.db"), filepath.Join(dir, "infomat.db.corrupt-20261102-080000")); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := reset(dir, "", "--yes")
+		if code != 1 || !strings.Contains(out, "infomat.db.corrupt-20261102-080000: niewysłane wnioski: 4") ||
+			!strings.Contains(out, "niewysłane wnioski w kolejce: 4") {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		if code, out, errOut := reset(dir, "TAK\n", "--yes"); code != 0 || strings.Contains(dirNames(t, dir), "corrupt") {
+			t.Fatalf("TAK: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
 	t.Run("--yes --force", func(t *testing.T) {
 		dir := resetFixture(t, 2)
 		code, out, errOut := reset(dir, "", "--yes", "--force")

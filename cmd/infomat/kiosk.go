@@ -96,6 +96,25 @@ func runKiosk(args []string) (code int) {
 		log.Warn("data directory: "+problem, "dir", *dataDir, "free_mb", free>>20)
 	}
 
+	// Before the content is chosen: a moved-aside store's content may become the active one.
+	ob, err := outbox.Open(st.Bolt())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
+		return 1
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	if _, err := kiosk.SalvageAside(sctx, *dataDir, st, ob, log); err != nil {
+		log.Error("moved-aside store could not be salvaged", "err", err)
+	}
+	scancel()
+	clock, err := kiosk.NewClock(st, os.Getenv)
+	if err != nil {
+		log.Error("ignoring debug setting", "err", err)
+	}
+	if p := clock.Problem(); p != "" {
+		log.Warn("device clock not trusted", "problem", p)
+	}
+
 	if *idle == 0 {
 		*idle = kiosk.IdleTimeout(st)
 	}
@@ -119,12 +138,6 @@ func runKiosk(args []string) (code int) {
 		return 1
 	}
 
-	ob, err := outbox.Open(st.Bolt())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
-		return 1
-	}
-
 	access, audit, err := openService(st)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
@@ -138,7 +151,8 @@ func runKiosk(args []string) (code int) {
 	devices := kiosk.OpenDevices(ctx, cfg, cards, log)
 	defer devices.Close()
 
-	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log, Demo: *demo}
+	submitter := &kiosk.Submitter{Outbox: ob, Content: bundle, Log: log, Demo: *demo,
+		Now: clock.Now, ClockSuspect: clock.Suspect}
 	// Which content is active: set on the UI goroutine and by reload, read by the heartbeat.
 	var active kiosk.ActiveContent
 	if bundle != nil {
@@ -146,7 +160,7 @@ func runKiosk(args []string) (code int) {
 	} else {
 		active.Set("", src)
 	}
-	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log,
+	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
 		Content: active.Get, OutOfService: outOfService.Load}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
@@ -215,8 +229,9 @@ func runKiosk(args []string) (code int) {
 
 	var ui *app.UI
 	syncClient, kick := startSync(ctx, *dataDir, budgeted(policy.MemoryBudget), client.RunDeps{
-		Outbox: ob,
-		Store:  st,
+		Outbox:  ob,
+		Store:   st,
+		Trusted: clock,
 		Heartbeat: func() protocol.Heartbeat {
 			version, _ := active.Get()
 			return heartbeat(ctx, svc, st, devices, version)
@@ -362,7 +377,7 @@ func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, d *
 	cancel()
 	v, _ := st.PortalVersion()
 	cfg := d.Config()
-	return protocol.Heartbeat{
+	hb := protocol.Heartbeat{
 		ContentVersion: v, ContentLabel: label,
 		Queued: s.Queued, Oldest: s.Oldest,
 		// A kiosk built without a printer or reader has nothing wrong with it.
@@ -370,7 +385,12 @@ func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, d *
 		Reader: s.Reader, ReaderOK: s.ReaderOK || cfg.ReaderPort == "",
 		DiskFree: s.DiskFree, Uptime: time.Since(started).Seconds(), AppVersion: s.AppVersion,
 		OutOfService: s.OutOfService,
+		ClockSuspect: s.ClockProblem != "", Salvaged: s.Salvaged, Unrecoverable: s.Unrecoverable,
 	}
+	if svc.Clock != nil {
+		hb.Sent = svc.Clock.Now().UTC() // never before the latest trusted time
+	}
+	return hb
 }
 
 func qrMode(native bool) string {

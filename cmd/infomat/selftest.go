@@ -14,6 +14,7 @@ import (
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/service"
+	"infomat/outbox"
 	"infomat/receipt"
 	"infomat/store"
 )
@@ -78,6 +79,34 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 		done(checkResult{Check: "Magazyn danych", OK: true, Message: "uszkodzony plik przeniesiono do " + rec.AsidePath})
 	default:
 		done(checkResult{Check: "Magazyn danych", OK: true, Message: fmt.Sprintf("%s, wolne %.1f GB", *dataDir, float64(free)/1e9)})
+	}
+
+	// Part of the store check: what a moved-aside store held, and whether the clock can be
+	// trusted (the kiosk salvages on start as well; doing it here makes the count current).
+	if ob, err := outbox.Open(st.Bolt()); err == nil {
+		sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+		tot, serr := kiosk.SalvageAside(sctx, *dataDir, st, ob, log)
+		scancel()
+		const check = "Wnioski z uszkodzonego magazynu"
+		switch {
+		case serr != nil:
+			fmt.Fprint(progress, "      "+check+"… ")
+			done(checkResult{Check: check, Message: serr.Error()})
+		case tot.Salvaged+tot.Unrecoverable > 0:
+			fmt.Fprint(progress, "      "+check+"… ")
+			done(checkResult{Check: check, OK: tot.Unrecoverable == 0,
+				Message: fmt.Sprintf("odzyskane: %d, nie do odzyskania: %d", tot.Salvaged, tot.Unrecoverable)})
+		}
+	}
+	fmt.Fprint(progress, "      Zegar… ")
+	clock, cerr := kiosk.NewClock(st, os.Getenv)
+	switch p := clock.Problem(); {
+	case cerr != nil:
+		done(checkResult{Check: "Zegar", Message: cerr.Error()})
+	case p != "":
+		done(checkResult{Check: "Zegar", Message: p})
+	default:
+		done(checkResult{Check: "Zegar", OK: true, Message: clock.Now().Local().Format("2006-01-02 15:04") + ", nie wcześniej niż ostatni zaufany czas (zegar daleko w przód wykrywa dopiero synchronizacja z portalem)"})
 	}
 
 	step(2, "Treść")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,5 +156,22 @@ func enrol(t *testing.T, dir string) {
 		Secret: "s3cret", Municipality: "testowa", SigningKey: base64.StdEncoding.EncodeToString(make([]byte, 32)), Enrolled: time.Now()})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A kiosk with a dead RTC battery whose store was set aside as corrupt: the self-test names
+// the distrusted clock and the submissions salvaged from the old store.
+func TestSelftestClockAndSalvage(t *testing.T) {
+	dir := resetFixture(t, 3) // a store with 3 queued submissions
+	if err := os.Rename(filepath.Join(dir, "infomat.db"), filepath.Join(dir, "infomat.db.corrupt-20261102-080000")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(kiosk.DebugClockEnv, "1970-01-01T00:00:00Z")
+	res, progress, _ := runSelftest(t, "--data", dir, "--no-print", "--card-timeout", "1ms")
+	if r := result(res, "Zegar"); r.OK || !strings.Contains(r.Message, "1970-01-01") {
+		t.Fatalf("clock: %+v\n%s", r, progress)
+	}
+	if r := result(res, "Wnioski z uszkodzonego magazynu"); !r.OK || !strings.Contains(r.Message, "odzyskane: 3, nie do odzyskania: 0") {
+		t.Fatalf("salvage: %+v\n%s", r, progress)
 	}
 }

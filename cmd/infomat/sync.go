@@ -21,8 +21,11 @@ import (
 // openForSync opens the store and the outbox for a technician's sync command.
 func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	st, _, err := store.Open(ctx, dataDir)
+	st, rec, err := store.Open(ctx, dataDir)
 	cancel()
+	if rec != nil {
+		fmt.Fprintf(stderr, "Magazyn danych był uszkodzony: %v\n", rec)
+	}
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "Kiosk działa na katalogu danych %s — użyj „Synchronizuj teraz” na ekranie serwisowym albo zatrzymaj kiosk.\n", dataDir)
 		return nil, nil, false
@@ -55,7 +58,21 @@ func syncWith(ctx context.Context, creds client.Credentials, dataDir string, std
 	}
 	defer c.Close()
 	c.SetLoader(budgeted(kiosk.ContentMemoryBudget(st)))
-	if err := syncOnce(ctx, c, st, ob, stdout); err != nil {
+	clock, cerr := kiosk.NewClock(st, os.Getenv)
+	if cerr != nil {
+		fmt.Fprintln(stderr, cerr)
+	}
+	c.UseTrustedTime(clock)
+	if tot, err := kiosk.SalvageAside(ctx, dataDir, st, ob, nil); err != nil {
+		fmt.Fprintf(stderr, "Odzyskiwanie wniosków z uszkodzonego magazynu: %v\n", err)
+	} else if tot.Salvaged+tot.Unrecoverable > 0 {
+		fmt.Fprintf(stdout, "Wnioski odzyskane z uszkodzonego magazynu: %d, nie do odzyskania: %d\n", tot.Salvaged, tot.Unrecoverable)
+	}
+	err = syncOnce(ctx, c, st, ob, stdout)
+	if p := clock.Problem(); p != "" {
+		fmt.Fprintf(stderr, "Zegar: %s\n", p)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
 		return false
 	}
@@ -178,6 +195,9 @@ func startSync(ctx context.Context, dataDir string, load func(fs.FS) (*content.B
 		return nil, nil
 	}
 	c.SetLoader(load)
+	if deps.Trusted != nil {
+		c.UseTrustedTime(deps.Trusted) // before any request
+	}
 	kick := make(chan struct{}, 1)
 	deps.Kick, deps.Log = kick, log
 	go c.Run(ctx, deps)

@@ -162,8 +162,16 @@ func buildBinary(root, dir string, b binary, version string) error {
 	if b.cgo {
 		cgo = "1"
 	}
+	ldflags := "-s -w -X infomat/kiosk.Version=" + version
+	// The kiosk distrusts a clock earlier than its build (dead RTC battery); the commit time
+	// keeps the build reproducible.
+	if out, err := exec.Command("git", "-C", root, "log", "-1", "--format=%cI").Output(); err == nil {
+		if t := strings.TrimSpace(string(out)); t != "" {
+			ldflags += " -X infomat/kiosk.buildTime=" + t
+		}
+	}
 	cmd := exec.Command("go", "build", "-trimpath",
-		"-ldflags", "-s -w -X infomat/kiosk.Version="+version,
+		"-ldflags", ldflags,
 		"-o", filepath.Join(dir, b.name), "./cmd/"+b.name)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOOS=linux", "GOARCH=amd64")

@@ -180,6 +180,36 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
+
+	trusted TrustedTime // nil: the device clock is trusted as it is
+}
+
+// TrustedTime is the kiosk's defended time (package trustedtime): the client feeds it the
+// portal's Date and the accepted manifests' creation times, and uses it for the manifest
+// expiry check and the TLS certificate check, so a wrong device clock neither locks out
+// content updates nor the portal.
+type TrustedTime interface {
+	Now() time.Time
+	ObservePortal(date time.Time)
+	ObserveSigned(created time.Time)
+}
+
+// UseTrustedTime makes the client use tt; call it before the first request.
+func (c *Client) UseTrustedTime(tt TrustedTime) {
+	c.trusted = tt
+	if tr, ok := c.http.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+		// A kiosk at 1970 would find every certificate not yet valid. The trusted time is
+		// never earlier than the device clock's when that one is right.
+		tr.TLSClientConfig.Time = tt.Now
+	}
+}
+
+// expiryNow is the time for the manifest expiry check.
+func (c *Client) expiryNow(now time.Time) time.Time {
+	if c.trusted != nil {
+		return c.trusted.Now()
+	}
+	return now
 }
 
 // New returns a client for enrolled credentials. The portal's certificate is checked
@@ -261,6 +291,49 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 }
 
 func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, body, hdr)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil && c.trusted != nil && isValidityErr(err) {
+		// The device clock may be what is wrong, not the certificate: learn the portal's
+		// time (see probeTime) and try once more.
+		if ok, perr := c.probeTime(ctx); ok {
+			if req, err = c.newRequest(ctx, method, path, body, hdr); err != nil {
+				return nil, err
+			}
+			resp, err = c.http.Do(req)
+		} else if perr != nil {
+			err = fmt.Errorf("%w (%v)", err, perr)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The portal's Date, from the server the TLS handshake authenticated: a time source
+	// for a kiosk whose own clock is wrong.
+	if c.trusted != nil {
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			c.trusted.ObservePortal(d)
+		}
+	}
+	// Revoked follows what the portal says about the credentials.
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
+		c.mu.Lock()
+		c.status.Revoked = true
+		c.mu.Unlock()
+	case resp.StatusCode/100 == 2:
+		c.mu.Lock()
+		c.status.Revoked = false
+		c.mu.Unlock()
+	}
+	return resp, nil
+}
+
+// newRequest builds an authenticated request.
+func (c *Client) newRequest(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Request, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -277,22 +350,7 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	// Revoked follows what the portal says about the credentials.
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
-		c.mu.Lock()
-		c.status.Revoked = true
-		c.mu.Unlock()
-	case resp.StatusCode/100 == 2:
-		c.mu.Lock()
-		c.status.Revoked = false
-		c.mu.Unlock()
-	}
-	return resp, nil
+	return req, nil
 }
 
 // decodeJSON reads at most limit bytes of a JSON body; a truncated body is an error.

@@ -55,6 +55,7 @@ type pullResult struct {
 //     with the loader given to SetLoader, which also bounds its memory);
 //   - the store switches to it in one transaction (store.ActivateBlobs).
 //
+// now is the time for the expiry check; a client given a TrustedTime uses that instead.
 // On any failure the previous content stays active. updated reports a switch; version is
 // the active portal version afterwards. A portal with nothing published (404) is not an
 // error. progress, if not nil, gets a few lines about the work.
@@ -94,9 +95,14 @@ func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progr
 		progress("portal nie ma jeszcze opublikowanej treści")
 		return res, nil
 	}
-	m, err := sm.Verify(c.key, c.creds.Municipality, active, now)
+	// With a trusted time source, its estimate after the manifest's own Date header: a
+	// device clock years ahead must not see every manifest as expired.
+	m, err := sm.Verify(c.key, c.creds.Municipality, active, c.expiryNow(now))
 	if err != nil {
 		return res, fmt.Errorf("pull: manifest refused: %w", err)
+	}
+	if c.trusted != nil {
+		c.trusted.ObserveSigned(m.Created)
 	}
 	if m.Version == active && active != 0 {
 		return res, nil

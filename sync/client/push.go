@@ -96,6 +96,7 @@ func (c *Client) send(ctx context.Context, it outbox.Item) (protocol.Receipt, er
 	sub := protocol.Submission{
 		ID: it.ID, Ref: it.Ref, Procedure: it.Procedure, Office: it.Office,
 		ContentVersion: it.ContentVersion, Created: it.Created, Ciphertext: it.Ciphertext,
+		ClockSuspect: it.ClockSuspect,
 	}
 	body, err := json.Marshal(sub)
 	if err != nil {

@@ -54,6 +54,9 @@ type RunDeps struct {
 	Kick <-chan struct{}
 	// Clock defaults to the real one.
 	Clock Clock
+	// Trusted, when set, is the kiosk's trusted time (see UseTrustedTime); the caller should
+	// rather call UseTrustedTime itself before Run when other goroutines use the client.
+	Trusted TrustedTime
 	// Log gets one line per failure and per delivered item or content update, with
 	// references and IDs only. Nil discards.
 	Log *slog.Logger
@@ -100,6 +103,9 @@ func (c *Client) Run(ctx context.Context, d RunDeps) error {
 	}
 	if d.Clock != nil {
 		c.clock = d.Clock
+	}
+	if d.Trusted != nil && c.trusted == nil {
+		c.UseTrustedTime(d.Trusted)
 	}
 	if d.PushEvery <= 0 {
 		d.PushEvery = 30 * time.Second
