@@ -613,13 +613,3 @@ func TestStoreLockedAndCorrupt(t *testing.T) {
 		t.Fatal("the corrupt bytes were not kept")
 	}
 }
-
-func TestLoadSmall(t *testing.T) {
-	res, err := RunLoad(t.Context(), LoadConfig{Kiosks: 20, Duration: 700 * time.Millisecond, Think: 5 * time.Millisecond, DupRate: 0.3, Ciphertext: 512})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.OK() || res.Unique == 0 || res.Duplicates == 0 || res.Heartbeats == 0 || res.Stored != res.Unique {
-		t.Fatalf("%+v", res)
-	}
-}
