@@ -65,8 +65,17 @@ type AdminOptions struct {
 	MaxBundle int64 // largest publish body; default DefaultMaxBundle
 }
 
+// AdminStore is what the admin operations use: every group, since they run every operator
+// command, but not Close (serve owns the store).
+type AdminStore interface {
+	DeviceStore
+	ContentStore
+	SubmissionStore
+	FleetStore
+}
+
 type adminAPI struct {
-	st   Storage
+	st   AdminStore
 	log  *slog.Logger
 	now  func() time.Time
 	max  int64
@@ -75,7 +84,7 @@ type adminAPI struct {
 
 // NewAdminHandler serves the admin API over st. Serve it only on a socket nobody but the
 // portal's user can reach (ListenAdmin): it has no authentication of its own.
-func NewAdminHandler(st Storage, opts AdminOptions) http.Handler {
+func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	a := &adminAPI{st: st, log: opts.Log, now: opts.Now, max: opts.MaxBundle}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -359,10 +368,10 @@ func readBundleTar(r io.Reader, max int64) (fs.FS, error) {
 	}
 }
 
-// deferMark is a Storage whose MarkExported only remembers the IDs, so the admin API can run
-// Export and leave the marking to the client's confirmation.
+// deferMark is a SubmissionStore whose MarkExported only remembers the IDs, so the admin API
+// can run Export and leave the marking to the client's confirmation.
 type deferMark struct {
-	Storage
+	SubmissionStore
 	ids []string
 }
 
@@ -385,7 +394,7 @@ func (a *adminAPI) export(w http.ResponseWriter, r *http.Request) {
 	defer a.lock.Unlock()
 	var buf bytes.Buffer
 	defer func() { b := buf.Bytes(); clear(b[:cap(b)]) }() // personal data
-	dm := &deferMark{Storage: a.st}
+	dm := &deferMark{SubmissionStore: a.st}
 	res, err := ExportReport(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
 	for _, q := range res.Quarantined {
 		a.log.Warn("admin: submission quarantined", "id", q.ID, "portal_ref", q.PortalRef, "device", q.Device, "reason", q.Reason)
