@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -395,65 +394,5 @@ func fleetAt(ctx context.Context, args []string, stdout, stderr io.Writer, now f
 		}
 	}
 	fmt.Fprintf(stdout, "\n%d urządzeń, %d z problemami.\n", len(rows), bad)
-	return 0
-}
-
-func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("loadgen", stderr)
-	kiosks := fl.Int("kiosks", 1000, "simulated kiosks")
-	duration := fl.Duration("duration", 20*time.Second, "how long they send")
-	think := fl.Duration("think", time.Second, "each kiosk's pause between requests (±50%); 0 = as fast as possible")
-	size := fl.Int("ciphertext", 2048, "bytes of ciphertext per submission")
-	dup := fl.Float64("dup", 0.1, "share of submissions sent again (retries)")
-	url := fl.String("url", "", "portal base URL; default: start one on loopback with a temporary data directory")
-	tokens := fl.String("tokens", "", "file of enrolment tokens, one per line (with --url)")
-	asJSON := fl.Bool("json", false, "print the result as JSON")
-	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
-		return 2
-	}
-	cfg := portal.LoadConfig{URL: *url, Kiosks: *kiosks, Duration: *duration, Think: *think, Ciphertext: *size, DupRate: *dup, Log: stderr}
-	if *url != "" {
-		if *tokens == "" {
-			fmt.Fprintln(stderr, "infomat-portal loadgen: --url needs --tokens FILE (infomat-portal token create --municipality loadgen --count N)")
-			return 2
-		}
-		raw, err := os.ReadFile(*tokens)
-		if err != nil {
-			fmt.Fprintln(stderr, "infomat-portal loadgen:", err)
-			return 1
-		}
-		cfg.Tokens = strings.Fields(string(raw))
-	}
-	res, err := portal.RunLoad(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal loadgen:", err)
-		return 1
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-		fmt.Fprintf(stdout, "kiosks:            %d (enrolled in %s)\n", res.Kiosks, res.EnrollTime.Round(time.Millisecond))
-		fmt.Fprintf(stdout, "duration:          %s\n", res.Elapsed.Round(time.Millisecond))
-		fmt.Fprintf(stdout, "submissions:       %d unique, %d duplicate retries, %.0f/s\n", res.Unique, res.Duplicates, res.PerSecond)
-		fmt.Fprintf(stdout, "submission PUT:    p50 %s, p99 %s\n", ms(res.SubmitP50), ms(res.SubmitP99))
-		fmt.Fprintf(stdout, "heartbeats:        %d, p50 %s, p99 %s\n", res.Heartbeats, ms(res.BeatP50), ms(res.BeatP99))
-		fmt.Fprintf(stdout, "transport errors:  %d (retried)\n", res.Errors)
-		for _, e := range res.FirstErrors {
-			fmt.Fprintln(stdout, "  e.g.", e)
-		}
-		if res.Stored >= 0 {
-			fmt.Fprintf(stdout, "portal stores:     %d submissions\n", res.Stored)
-		}
-	}
-	if !res.OK() {
-		for _, p := range res.Problems {
-			fmt.Fprintln(stderr, "PROBLEM:", p)
-		}
-		return 1
-	}
-	fmt.Fprintln(stdout, "check:             OK — every unique submission stored once, retries got the same receipt")
 	return 0
 }

@@ -11,7 +11,6 @@
 //	infomat-portal fleet [--municipality X] [--json]                          device health
 //	infomat-portal quarantine list|show ID|release ID                         submissions an export set aside
 //	infomat-portal check                                                      check every page of portal.db
-//	infomat-portal loadgen [--kiosks 1000] [--duration 20s] [--url URL]       load test
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 // Only one process can open a data directory's store at a time. While serve runs, it also
@@ -69,7 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "check":
 		return checkCmd(ctx, rest, stdout, stderr)
 	case "loadgen":
-		return loadgenCmd(ctx, rest, stdout, stderr)
+		// The load generator is a program of its own (cmd/infomat-loadgen), so that it does
+		// not ship in the portal; this points whoever remembers the old command to it.
+		fmt.Fprintln(stderr, "infomat-portal: generator obciążenia jest osobnym programem: infomat-loadgen (go run ./cmd/infomat-loadgen --kiosks N --duration D)")
+		return 2
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -101,12 +103,11 @@ func usage(w io.Writer) {
                                                  submissions an export set aside (metadata and
                                                  reason only); release returns one to the export
   check                                          check every page of portal.db (exit 1 on damage)
-  loadgen [--kiosks 1000] [--duration 20s] [--think 1s] [--url URL --tokens FILE]
-                                                 load test against a portal (own one on loopback by default)
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 While serve runs, the other commands work through its admin socket DIR/admin.sock
 (only for the portal's own user: run them as root or as the service user).
+Load tests: the separate infomat-loadgen (go run ./cmd/infomat-loadgen).
 `)
 }
 

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -253,9 +254,20 @@ func TestOperatorCommands(t *testing.T) {
 	}
 }
 
-func TestLoadgenCommand(t *testing.T) {
-	code, out, errOut := runCmd(t, "loadgen", "--kiosks", "10", "--duration", "500ms", "--think", "10ms")
-	if code != 0 || !strings.Contains(out, "check:             OK") {
-		t.Fatalf("loadgen: %d\n%s%s", code, out, errOut)
+// The load generator shipped inside the portal binary; it is cmd/infomat-loadgen now, and
+// the old command says where it went.
+func TestLoadGeneratorNotShipped(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "infomat/sync/loadgen" {
+			t.Fatal("infomat-portal imports infomat/sync/loadgen")
+		}
+	}
+	code, _, errOut := runCmd(t, "loadgen", "--kiosks", "10")
+	if code != 2 || !strings.Contains(errOut, "infomat-loadgen") {
+		t.Fatalf("loadgen: %d %s", code, errOut)
 	}
 }

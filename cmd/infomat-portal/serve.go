@@ -137,7 +137,7 @@ var renewEvery = time.Hour
 // renewLoop signs every municipality's latest manifest again before it expires (see
 // portal.RenewManifests) every period until ctx is done. serve renews once itself before it
 // listens, so a portal that was down for a while serves no manifest it could have renewed.
-func renewLoop(ctx context.Context, st portal.Storage, log *slog.Logger, period time.Duration) {
+func renewLoop(ctx context.Context, st portal.ContentStore, log *slog.Logger, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -150,7 +150,7 @@ func renewLoop(ctx context.Context, st portal.Storage, log *slog.Logger, period 
 	}
 }
 
-func renew(ctx context.Context, st portal.Storage, log *slog.Logger) {
+func renew(ctx context.Context, st portal.ContentStore, log *slog.Logger) {
 	renewed, err := portal.RenewManifests(ctx, st, time.Now())
 	for _, r := range renewed {
 		log.Info("manifest renewed", "municipality", r.Municipality, "version", r.Version, "expires", r.Expires)
@@ -180,7 +180,7 @@ type adminServer struct {
 	errc chan error
 }
 
-func startAdmin(dir string, st portal.Storage, log *slog.Logger) *adminServer {
+func startAdmin(dir string, st portal.AdminStore, log *slog.Logger) *adminServer {
 	ln, err := portal.ListenAdmin(dir)
 	if err != nil {
 		log.Warn("no admin socket: operator commands need the portal stopped", "err", err)

@@ -21,9 +21,16 @@ import (
 	"infomat/sync/protocol"
 )
 
+// TokenStore is what CreateToken uses: the tokens, and the signing keys (a municipality's
+// key is made with its first token).
+type TokenStore interface {
+	KeyStore
+	CreateToken(ctx context.Context, t Token) error
+}
+
 // CreateToken makes a one-time enrolment token for a municipality, valid for ttl, and returns
 // it. Only its hash is stored: the caller shows it once.
-func CreateToken(ctx context.Context, st Storage, municipality string, ttl time.Duration, now time.Time) (string, error) {
+func CreateToken(ctx context.Context, st TokenStore, municipality string, ttl time.Duration, now time.Time) (string, error) {
 	if err := ValidMunicipality(municipality); err != nil {
 		return "", err
 	}
@@ -68,7 +75,7 @@ type PublishResult struct {
 // Publish validates a bundle with content.Load (a content.Problems error when it has any),
 // stores its files as blobs, and adds a manifest signed with the municipality's key whose
 // version is one more than the latest.
-func Publish(ctx context.Context, st Storage, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
+func Publish(ctx context.Context, st ContentStore, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
 	if err := ValidMunicipality(municipality); err != nil {
 		return PublishResult{}, err
 	}
@@ -192,7 +199,7 @@ type Renewed struct {
 // ignores its own version); one that has not can still verify and install it, however long
 // ago it was published. Without this a manifest expired 30 days after publishing, and a
 // kiosk enrolled or reset after that could never get content.
-func RenewManifests(ctx context.Context, st Storage, now time.Time) ([]Renewed, error) {
+func RenewManifests(ctx context.Context, st ContentStore, now time.Time) ([]Renewed, error) {
 	munis, err := st.Municipalities(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("renew manifests: %w", err)
@@ -234,7 +241,7 @@ func RenewManifests(ctx context.Context, st Storage, now time.Time) ([]Renewed, 
 
 // municipalityLimits is set with its zero fields taken from the municipality's latest
 // manifest, else the defaults; the result is content.Limits.Effective.
-func municipalityLimits(ctx context.Context, st Storage, municipality string, set content.Limits) (content.Limits, error) {
+func municipalityLimits(ctx context.Context, st ContentStore, municipality string, set content.Limits) (content.Limits, error) {
 	latest, err := st.LatestManifest(ctx, municipality)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -262,7 +269,7 @@ func municipalityLimits(ctx context.Context, st Storage, municipality string, se
 
 // putIndex stores the bundle's file list as content-addressed shards (protocol.ShardOf), so
 // the signed manifest stays small and one changed file changes one shard.
-func putIndex(ctx context.Context, st Storage, files map[string]protocol.File) ([]protocol.File, []string, error) {
+func putIndex(ctx context.Context, st ContentStore, files map[string]protocol.File) ([]protocol.File, []string, error) {
 	count := protocol.ShardCount(len(files))
 	shards := make([]map[string]protocol.File, count)
 	for p, f := range files {
@@ -369,17 +376,17 @@ const (
 // was written, marks them exported.
 //
 // One bad submission never blocks the others: one that is not age ciphertext, fails to
-// decrypt, or whose payload is not a JSON object is quarantined with its reason (Storage.
+// decrypt, or whose payload is not a JSON object is quarantined with its reason (SubmissionStore.
 // Quarantine) and the rest are exported. The exception is an identity that opens none of
 // them: that is the wrong key file, not bad submissions, so it is an error and nothing is
 // quarantined, written or marked.
-func Export(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (int, error) {
+func Export(ctx context.Context, st SubmissionStore, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (int, error) {
 	res, err := ExportReport(ctx, st, municipality, ids, all, w, now)
 	return res.Count, err
 }
 
 // ExportReport is Export, saying also which submissions it quarantined.
-func ExportReport(ctx context.Context, st Storage, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (ExportResult, error) {
+func ExportReport(ctx context.Context, st SubmissionStore, municipality string, ids []age.Identity, all bool, w io.Writer, now time.Time) (ExportResult, error) {
 	recs, err := st.Submissions(ctx, municipality, all)
 	if err != nil {
 		return ExportResult{}, err
@@ -479,7 +486,7 @@ func ExportReport(ctx context.Context, st Storage, municipality string, ids []ag
 }
 
 // QuarantineShow is one quarantined submission (ErrNotFound if it is not in quarantine).
-func QuarantineShow(ctx context.Context, st Storage, id string) (QuarantineEntry, error) {
+func QuarantineShow(ctx context.Context, st SubmissionStore, id string) (QuarantineEntry, error) {
 	list, err := QuarantineList(ctx, st, "")
 	if err != nil {
 		return QuarantineEntry{}, err
@@ -501,7 +508,7 @@ func QuarantineShow(ctx context.Context, st Storage, id string) (QuarantineEntry
 
 // ReleaseQuarantined puts a quarantined submission (by ID or portal reference) back among
 // the pending ones: the next export tries it again (after the clerk found the right key).
-func ReleaseQuarantined(ctx context.Context, st Storage, id string) (QuarantineEntry, error) {
+func ReleaseQuarantined(ctx context.Context, st SubmissionStore, id string) (QuarantineEntry, error) {
 	e, err := QuarantineShow(ctx, st, id)
 	if err != nil {
 		return QuarantineEntry{}, err
@@ -513,14 +520,14 @@ func ReleaseQuarantined(ctx context.Context, st Storage, id string) (QuarantineE
 }
 
 // QuarantineList is every quarantined submission of a municipality ("" for all).
-func QuarantineList(ctx context.Context, st Storage, municipality string) ([]QuarantineEntry, error) {
+func QuarantineList(ctx context.Context, st SubmissionStore, municipality string) ([]QuarantineEntry, error) {
 	recs, err := st.Quarantined(ctx, municipality)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]QuarantineEntry, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, r.entry(r.size))
+		out = append(out, r.entry(r.CiphertextSize))
 	}
 	return out, nil
 }

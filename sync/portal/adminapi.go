@@ -10,11 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +23,9 @@ import (
 // The admin API lets the operator's commands work while `infomat-portal serve` holds the
 // store: serve also listens on DATA/admin.sock (a unix socket, mode 0600, so only the portal's
 // own user — root or the service user — can connect) and runs there the same operations the
-// commands run against an open store. Plain HTTP/JSON, paths under /admin/v1/:
+// commands run against an open store. This file is the operations (the handlers); the socket
+// they are served on is adminsock.go, the client side adminclient.go. Plain HTTP/JSON, paths
+// under /admin/v1/:
 //
 //	GET  ping                                      → {"ok":true}
 //	POST tokens {municipality, ttl, count}         → {tokens, expires} (ttl in nanoseconds)
@@ -50,12 +48,6 @@ import (
 // once that succeeded asks the server to mark those submissions exported. A client that
 // disconnects or fails to write in between marks nothing; the next export repeats them.
 
-// AdminSocket is the admin socket's file name in the data directory.
-const AdminSocket = "admin.sock"
-
-// AdminSocketPath is DIR/admin.sock.
-func AdminSocketPath(dir string) string { return filepath.Join(dir, AdminSocket) }
-
 // DefaultMaxBundle is the largest publish body (a tar of the content folder) the admin API
 // takes by default.
 const DefaultMaxBundle = 512 << 20
@@ -66,56 +58,6 @@ const (
 	maxBundleFile = 100_000 // files in one published bundle
 )
 
-// ListenAdmin listens on DIR/admin.sock with mode 0600, replacing a file left there by a
-// portal that did not shut down cleanly. Call it only while holding the store (after
-// OpenBolt succeeded): then no other portal can be serving this directory, so whatever socket
-// is there is stale. The socket is created in a private directory, restricted, and only then
-// moved into place, so it is never reachable with looser permissions. Closing the listener
-// removes the socket.
-func ListenAdmin(dir string) (net.Listener, error) {
-	path := AdminSocketPath(dir)
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("admin socket: remove stale %s: %w", path, err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".admin-")
-	if err != nil {
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	tmpPath := filepath.Join(tmp, AdminSocket)
-	ln, err := net.Listen("unix", tmpPath)
-	if err != nil {
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false) // it moves; adminListener removes it
-	if err := os.Chmod(tmpPath, 0o600); err != nil {
-		_ = ln.Close()
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	if err := os.Rename(tmpPath, path); err != nil {
-		_ = ln.Close()
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	return &adminListener{Listener: ln, path: path}, nil
-}
-
-type adminListener struct {
-	net.Listener
-	path string
-	once sync.Once
-	err  error
-}
-
-func (l *adminListener) Close() error {
-	l.once.Do(func() {
-		l.err = l.Listener.Close()
-		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) && l.err == nil {
-			l.err = err
-		}
-	})
-	return l.err
-}
-
 // AdminOptions configure NewAdminHandler. Zero values are fine.
 type AdminOptions struct {
 	Log       *slog.Logger
@@ -123,8 +65,17 @@ type AdminOptions struct {
 	MaxBundle int64 // largest publish body; default DefaultMaxBundle
 }
 
+// AdminStore is what the admin operations use: every group, since they run every operator
+// command, but not Close (serve owns the store).
+type AdminStore interface {
+	DeviceStore
+	ContentStore
+	SubmissionStore
+	FleetStore
+}
+
 type adminAPI struct {
-	st   Storage
+	st   AdminStore
 	log  *slog.Logger
 	now  func() time.Time
 	max  int64
@@ -133,7 +84,7 @@ type adminAPI struct {
 
 // NewAdminHandler serves the admin API over st. Serve it only on a socket nobody but the
 // portal's user can reach (ListenAdmin): it has no authentication of its own.
-func NewAdminHandler(st Storage, opts AdminOptions) http.Handler {
+func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	a := &adminAPI{st: st, log: opts.Log, now: opts.Now, max: opts.MaxBundle}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -417,10 +368,10 @@ func readBundleTar(r io.Reader, max int64) (fs.FS, error) {
 	}
 }
 
-// deferMark is a Storage whose MarkExported only remembers the IDs, so the admin API can run
-// Export and leave the marking to the client's confirmation.
+// deferMark is a SubmissionStore whose MarkExported only remembers the IDs, so the admin API
+// can run Export and leave the marking to the client's confirmation.
 type deferMark struct {
-	Storage
+	SubmissionStore
 	ids []string
 }
 
@@ -443,7 +394,7 @@ func (a *adminAPI) export(w http.ResponseWriter, r *http.Request) {
 	defer a.lock.Unlock()
 	var buf bytes.Buffer
 	defer func() { b := buf.Bytes(); clear(b[:cap(b)]) }() // personal data
-	dm := &deferMark{Storage: a.st}
+	dm := &deferMark{SubmissionStore: a.st}
 	res, err := ExportReport(r.Context(), dm, req.Municipality, ids, req.All, &buf, a.now())
 	for _, q := range res.Quarantined {
 		a.log.Warn("admin: submission quarantined", "id", q.ID, "portal_ref", q.PortalRef, "device", q.Device, "reason", q.Reason)
@@ -539,253 +490,4 @@ func (a *adminAPI) fleet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	adminJSON(w, http.StatusOK, rows)
-}
-
-// AdminClient runs operator commands through a serving portal's admin socket.
-type AdminClient struct {
-	hc   *http.Client
-	path string
-}
-
-// DialAdmin connects to DIR/admin.sock and checks that a portal answers there. When there is
-// no socket file the error wraps fs.ErrNotExist.
-func DialAdmin(ctx context.Context, dir string) (*AdminClient, error) {
-	path := AdminSocketPath(dir)
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-		DisableCompression: true,
-		MaxIdleConns:       2,
-		IdleConnTimeout:    30 * time.Second,
-	}
-	c := &AdminClient{hc: &http.Client{Transport: tr}, path: path}
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var ok map[string]bool
-	if err := c.do(pctx, http.MethodGet, "ping", nil, "", nil, &ok); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-// Path is the socket the client talks to.
-func (c *AdminClient) Path() string { return c.path }
-
-// Close releases the client's connections.
-func (c *AdminClient) Close() { c.hc.CloseIdleConnections() }
-
-// remoteError is an error the portal reported; its text is the operation's own error.
-type remoteError struct {
-	status int
-	msg    string
-}
-
-func (e *remoteError) Error() string { return e.msg }
-
-// do sends a request (body: JSON of in, or raw with contentType) and decodes a 200 answer into
-// out. Another status gives the portal's error: content.Problems for a bundle's problems.
-func (c *AdminClient) do(ctx context.Context, method, path string, query url.Values, contentType string, in any, out any, fail ...*adminError) error {
-	var body io.Reader
-	switch v := in.(type) {
-	case nil:
-	case []byte:
-		body = bytes.NewReader(v)
-	default:
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(raw)
-		contentType = "application/json"
-	}
-	u := "http://portal-admin" + adminPrefix + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("admin socket %s: %w", c.path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e adminError
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxAdminBody)).Decode(&e); err != nil || e.Error == "" {
-			return fmt.Errorf("admin socket %s: %s", c.path, resp.Status)
-		}
-		if len(fail) > 0 && fail[0] != nil {
-			*fail[0] = e
-		}
-		if len(e.Problems) > 0 {
-			return content.Problems(e.Problems)
-		}
-		return &remoteError{status: resp.StatusCode, msg: e.Error}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("admin socket %s: read answer: %w", c.path, err)
-	}
-	return nil
-}
-
-// CreateTokens is CreateToken count times. When one fails, the tokens created before it are
-// returned with the error.
-func (c *AdminClient) CreateTokens(ctx context.Context, municipality string, ttl time.Duration, count int) ([]string, time.Time, error) {
-	var out tokensResponse
-	var fail adminError
-	if err := c.do(ctx, http.MethodPost, "tokens", nil, "", tokensRequest{Municipality: municipality, TTL: ttl, Count: count}, &out, &fail); err != nil {
-		return fail.Tokens, time.Time{}, err
-	}
-	return out.Tokens, out.Expires, nil
-}
-
-// Devices is Storage.Devices (without the secret hashes).
-func (c *AdminClient) Devices(ctx context.Context) ([]Device, error) {
-	var out []Device
-	err := c.do(ctx, http.MethodGet, "devices", nil, "", nil, &out)
-	return out, err
-}
-
-// Revoke is Storage.Revoke at the portal's time.
-func (c *AdminClient) Revoke(ctx context.Context, device string) error {
-	var out struct{}
-	return c.do(ctx, http.MethodPost, "revoke", nil, "", revokeRequest{Device: device}, &out)
-}
-
-// PublicKey is PublicKeyString of Storage.SigningKey.
-func (c *AdminClient) PublicKey(ctx context.Context, municipality string) (string, error) {
-	var out keyResponse
-	err := c.do(ctx, http.MethodGet, "key", url.Values{"municipality": {municipality}}, "", nil, &out)
-	return out.PublicKey, err
-}
-
-// Publish sends every file of fsys and runs Publish on the portal (opts.Now is the portal's
-// time). A bundle with problems gives content.Problems, as Publish does.
-func (c *AdminClient) Publish(ctx context.Context, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
-	// Refuse symlinks, devices, pipes and sockets here, before reading: fs.ReadFile would
-	// follow a symlink and send its target (the portal would then publish /etc/shadow).
-	if _, ps, err := content.FSSizes(fsys); err != nil {
-		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
-	} else if len(ps) > 0 {
-		return PublishResult{}, ps
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return err
-		}
-		if !d.IsDir() && !d.Type().IsRegular() {
-			return fmt.Errorf("%s: only regular files and directories", p)
-		}
-		if d.IsDir() {
-			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: p + "/", Mode: 0o755})
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: p, Mode: 0o644, Size: int64(len(data))}); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
-	})
-	if err == nil {
-		err = tw.Close()
-	}
-	if err != nil {
-		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
-	}
-	q := url.Values{"municipality": {municipality}, "label": {opts.Label}}
-	if opts.Expires != 0 {
-		q.Set("expires", strconv.FormatInt(int64(opts.Expires), 10))
-	}
-	for name, v := range limitParams(&opts.Limits) {
-		if *v != 0 {
-			q.Set(name, strconv.FormatInt(*v, 10))
-		}
-	}
-	var out PublishResult
-	err = c.do(ctx, http.MethodPost, "publish", q, "application/x-tar", buf.Bytes(), &out)
-	return out, err
-}
-
-// Export is Export run by the portal: it decrypts there with the identity file's contents,
-// the JSON is written to w here, and only once that succeeded (and w, if a file, was synced)
-// the portal marks the submissions exported. If anything fails before, nothing is marked.
-func (c *AdminClient) Export(ctx context.Context, municipality string, identity []byte, all bool, w io.Writer) (ExportResult, error) {
-	var out exportResponse
-	err := c.do(ctx, http.MethodPost, "export", nil, "", exportRequest{Municipality: municipality, Identity: string(identity), All: all}, &out)
-	defer clear(out.Export)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	res := ExportResult{Count: out.Count, Quarantined: out.Quarantined}
-	if _, err := w.Write(out.Export); err != nil {
-		return res, fmt.Errorf("write export: %w", err)
-	}
-	if f, ok := w.(interface{ Sync() error }); ok {
-		_ = f.Sync() // as Export does
-	}
-	if len(out.IDs) > 0 {
-		var done struct{}
-		if err := c.do(ctx, http.MethodPost, "export/mark", nil, "", markRequest{IDs: out.IDs}, &done); err != nil {
-			return res, fmt.Errorf("the export was written but could not be marked as done (the next export repeats it): %w", err)
-		}
-	}
-	return res, nil
-}
-
-// Quarantine is QuarantineList on the portal.
-func (c *AdminClient) Quarantine(ctx context.Context, municipality string) ([]QuarantineEntry, error) {
-	var out []QuarantineEntry
-	var q url.Values
-	if municipality != "" {
-		q = url.Values{"municipality": {municipality}}
-	}
-	err := c.do(ctx, http.MethodGet, "quarantine", q, "", nil, &out)
-	return out, err
-}
-
-// QuarantineShow is QuarantineShow on the portal.
-func (c *AdminClient) QuarantineShow(ctx context.Context, id string) (QuarantineEntry, error) {
-	var out QuarantineEntry
-	err := c.do(ctx, http.MethodGet, "quarantine/show", url.Values{"id": {id}}, "", nil, &out)
-	return out, err
-}
-
-// Release is ReleaseQuarantined on the portal.
-func (c *AdminClient) Release(ctx context.Context, id string) (QuarantineEntry, error) {
-	var out QuarantineEntry
-	err := c.do(ctx, http.MethodPost, "quarantine/release", nil, "", releaseRequest{ID: id}, &out)
-	return out, err
-}
-
-// Check is Bolt.Check on the serving portal's store.
-func (c *AdminClient) Check(ctx context.Context) error {
-	var out struct{}
-	return c.do(ctx, http.MethodGet, "check", nil, "", nil, &out)
-}
-
-// Fleet is Fleet on the portal, as of at.
-func (c *AdminClient) Fleet(ctx context.Context, municipality string, at time.Time) ([]FleetRow, error) {
-	var out []FleetRow
-	q := url.Values{"at": {at.Format(time.RFC3339Nano)}}
-	if municipality != "" {
-		q.Set("municipality", municipality)
-	}
-	err := c.do(ctx, http.MethodGet, "fleet", q, "", nil, &out)
-	return out, err
 }

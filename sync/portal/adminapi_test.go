@@ -160,7 +160,7 @@ func TestAdminOperations(t *testing.T) {
 	// The bytes are exactly what Export writes.
 	ids, _ := ParseIdentities(bytes.NewReader(keyFile))
 	var directOut bytes.Buffer
-	if _, err := Export(ctx, &deferMark{Storage: f.st}, "przykladowa", ids, false, &directOut, f.clock.Now()); err != nil || !bytes.Equal(directOut.Bytes(), half.Export) {
+	if _, err := Export(ctx, &deferMark{SubmissionStore: f.st}, "przykladowa", ids, false, &directOut, f.clock.Now()); err != nil || !bytes.Equal(directOut.Bytes(), half.Export) {
 		t.Fatalf("export bytes differ: %v\n%s\n%s", err, directOut.Bytes(), half.Export)
 	}
 	xres, err := c.Export(ctx, "przykladowa", keyFile, false, &out)

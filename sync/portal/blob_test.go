@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"math/rand"
 	"net/http"
@@ -78,7 +77,6 @@ func TestBlobServedWholeAndInRanges(t *testing.T) {
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, data[1000:2000]) {
 		t.Fatalf("range: %d, %d bytes", resp.StatusCode, len(got))
 	}
-	if _, _, err := f.st.OpenBlob(f.ctx, "inna", sha); !errors.Is(err, ErrNotFound) {
-		t.Errorf("another municipality's blob: %v, want ErrNotFound", err)
-	}
+	// Another municipality's device gets 404 (TestPublishAndFetch); that the store keeps
+	// blobs per municipality is the Storage contract: storagetest BlobsServedOnlyWhenAManifestReferencesThem.
 }

@@ -841,7 +841,7 @@ func (b *Bolt) Quarantined(ctx context.Context, municipality string) ([]Record, 
 			if !ok {
 				return fmt.Errorf("%w: quarantine names missing submission %s", ErrCorrupt, id)
 			}
-			r.size, r.Ciphertext = len(r.Ciphertext), nil
+			r.CiphertextSize, r.Ciphertext = len(r.Ciphertext), nil
 			out = append(out, r)
 		}
 		return nil

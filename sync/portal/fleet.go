@@ -49,8 +49,18 @@ const (
 	StaleAfter    = time.Hour
 )
 
+// FleetSource is what Fleet reads: the devices, their heartbeats, the quarantine and the
+// published manifests (the methods of DeviceStore, FleetStore, SubmissionStore and
+// ContentStore).
+type FleetSource interface {
+	Devices(ctx context.Context) ([]Device, error)
+	Heartbeats(ctx context.Context, device string) ([]Beat, error)
+	Quarantined(ctx context.Context, municipality string) ([]Record, error)
+	LatestManifest(ctx context.Context, municipality string) (Published, error)
+}
+
 // Fleet reports every device (of one municipality, or all with ""), with its problems as of now.
-func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) ([]FleetRow, error) {
+func Fleet(ctx context.Context, st FleetSource, municipality string, now time.Time) ([]FleetRow, error) {
 	devs, err := st.Devices(ctx)
 	if err != nil {
 		return nil, err
@@ -109,7 +119,7 @@ func Fleet(ctx context.Context, st Storage, municipality string, now time.Time) 
 
 // latestManifest is the municipality's published manifest, nil when there is none. It is
 // the portal's own, so it is read without verifying.
-func latestManifest(ctx context.Context, st Storage, municipality string) (*protocol.Manifest, error) {
+func latestManifest(ctx context.Context, st FleetSource, municipality string) (*protocol.Manifest, error) {
 	p, err := st.LatestManifest(ctx, municipality)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil

@@ -542,9 +542,8 @@ func TestPublishAndFetch(t *testing.T) {
 	if m2, err := sm.Verify(ed25519.PublicKey(pub), "przykladowa", 1, f.clock.Now()); err != nil || m2.Version != 2 || m2.Label != "druga" {
 		t.Fatalf("second manifest %+v %v", m2, err)
 	}
-	if err := f.st.AddManifest(f.ctx, "przykladowa", 2, nil, sm); !errors.Is(err, ErrStaleVersion) {
-		t.Fatalf("same version again: %v", err)
-	}
+	// That the store refuses the same version again is the Storage contract:
+	// storagetest ManifestVersionsIncrease.
 
 	// Another municipality's device sees none of these blobs; an unknown hash is 404 too.
 	other := f.enroll("inna")
@@ -611,15 +610,5 @@ func TestStoreLockedAndCorrupt(t *testing.T) {
 	st.Close()
 	if kept, _ := os.ReadFile(st.Aside); len(kept) != 8*4096 {
 		t.Fatal("the corrupt bytes were not kept")
-	}
-}
-
-func TestLoadSmall(t *testing.T) {
-	res, err := RunLoad(t.Context(), LoadConfig{Kiosks: 20, Duration: 700 * time.Millisecond, Think: 5 * time.Millisecond, DupRate: 0.3, Ciphertext: 512})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.OK() || res.Unique == 0 || res.Duplicates == 0 || res.Heartbeats == 0 || res.Stored != res.Unique {
-		t.Fatalf("%+v", res)
 	}
 }

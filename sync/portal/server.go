@@ -132,9 +132,24 @@ func (s *Server) allow(device string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / perSec * float64(time.Second))
 }
 
+// KioskStore is what the kiosk API uses of a Storage: it authenticates and enrols devices,
+// serves content and takes submissions and heartbeats. The methods are those of the groups
+// (DeviceStore, ContentStore, SubmissionStore, FleetStore), documented there.
+type KioskStore interface {
+	Device(ctx context.Context, id string) (Device, error)
+	Enroll(ctx context.Context, tokenHash []byte, dev Device, now time.Time) (Device, error)
+	KeyStore
+	LatestManifest(ctx context.Context, municipality string) (Published, error)
+	OpenBlob(ctx context.Context, municipality, sha string) (io.ReadSeeker, int64, error)
+	PutSubmission(ctx context.Context, rec Record, loc *time.Location) (stored Record, created bool, err error)
+	HasSubmission(ctx context.Context, id string) (bool, error)
+	PendingBytes(ctx context.Context, device string) (int64, error)
+	PutHeartbeat(ctx context.Context, device string, b Beat) error
+}
+
 // Server is the portal's HTTP API (protocol v1). Create it with NewServer.
 type Server struct {
-	store    Storage
+	store    KioskStore
 	log      *slog.Logger
 	now      func() time.Time
 	loc      *time.Location
@@ -156,8 +171,8 @@ type ServerOptions struct {
 	Limits   Limits
 }
 
-// NewServer builds the API over a Storage.
-func NewServer(st Storage, opts ServerOptions) *Server {
+// NewServer builds the API over a store (a Storage: OpenBolt's).
+func NewServer(st KioskStore, opts ServerOptions) *Server {
 	s := &Server{store: st, log: opts.Log, now: opts.Now, loc: opts.Location, mux: http.NewServeMux(),
 		limits: opts.Limits.withDefaults(), buckets: map[string]*bucket{}}
 	if s.log == nil {

@@ -1,4 +1,8 @@
-package portal
+// Package loadgen is a load generator for an Infomat portal: simulated kiosks enrol, send
+// heartbeats and submissions (with duplicate retries) over the real protocol, and the run
+// checks that every unique submission was stored once and every retry got the same receipt.
+// It is a development tool (cmd/infomat-loadgen), kept out of the portal package and binary.
+package loadgen
 
 import (
 	"bytes"
@@ -21,11 +25,12 @@ import (
 	"time"
 
 	"infomat/outbox"
+	"infomat/sync/portal"
 	"infomat/sync/protocol"
 )
 
-// LoadConfig configures RunLoad.
-type LoadConfig struct {
+// Config configures Run.
+type Config struct {
 	// URL of a running portal; empty starts one on loopback with a temporary data directory.
 	URL string
 	// Tokens enrol the simulated kiosks on a portal given by URL (one each).
@@ -41,8 +46,8 @@ type LoadConfig struct {
 	Log        io.Writer     // progress lines; nil for none
 }
 
-// LoadResult is what RunLoad measured.
-type LoadResult struct {
+// Result is what Run measured.
+type Result struct {
 	Kiosks      int           `json:"kiosks"`
 	Elapsed     time.Duration `json:"elapsed_ns"`
 	Unique      int           `json:"unique_submissions"`
@@ -61,17 +66,19 @@ type LoadResult struct {
 }
 
 // OK reports whether the run found no inconsistency.
-func (r LoadResult) OK() bool { return len(r.Problems) == 0 }
+func (r Result) OK() bool { return len(r.Problems) == 0 }
 
-const loadMunicipality = "loadgen"
+// Municipality is the one the simulated kiosks enrol for (tokens for a running portal are
+// made for it).
+const Municipality = "loadgen"
 
-// RunLoad enrols cfg.Kiosks simulated kiosks, lets each send heartbeats and submissions (with
+// Run enrols cfg.Kiosks simulated kiosks, lets each send heartbeats and submissions (with
 // some duplicate retries) for cfg.Duration, retries what failed until acknowledged, and checks
 // that every unique submission got its own portal reference, every retry the same receipt,
 // and (with its own portal) that the store holds exactly the unique submissions.
-func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
+func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Kiosks <= 0 || cfg.Duration <= 0 {
-		return LoadResult{}, errors.New("loadgen: kiosks and duration must be positive")
+		return Result{}, errors.New("loadgen: kiosks and duration must be positive")
 	}
 	if cfg.Ciphertext <= 0 {
 		cfg.Ciphertext = 2048
@@ -81,40 +88,40 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 			fmt.Fprintf(cfg.Log, format+"\n", a...)
 		}
 	}
-	var st Storage
+	var st *portal.Bolt // its own portal's store, to count what was stored
 	if cfg.URL == "" {
 		dir, err := os.MkdirTemp("", "infomat-loadgen-")
 		if err != nil {
-			return LoadResult{}, err
+			return Result{}, err
 		}
 		defer os.RemoveAll(dir)
-		b, err := OpenBolt(ctx, dir, BoltOptions{})
+		b, err := portal.OpenBolt(ctx, dir, portal.BoltOptions{})
 		if err != nil {
-			return LoadResult{}, err
+			return Result{}, err
 		}
 		defer b.Close()
 		st = b
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return LoadResult{}, err
+			return Result{}, err
 		}
-		srv := &http.Server{Handler: NewServer(b, ServerOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-			Limits: Limits{SubmitRate: -1, DeviceQuota: -1}}),
+		srv := &http.Server{Handler: portal.NewServer(b, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+			Limits: portal.Limits{SubmitRate: -1, DeviceQuota: -1}}),
 			ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		cfg.URL = "http://" + ln.Addr().String()
 		logf("portal on %s (data %s)", cfg.URL, dir)
 		for range cfg.Kiosks {
-			tok, err := CreateToken(ctx, st, loadMunicipality, time.Hour, time.Now())
+			tok, err := portal.CreateToken(ctx, st, Municipality, time.Hour, time.Now())
 			if err != nil {
-				return LoadResult{}, err
+				return Result{}, err
 			}
 			cfg.Tokens = append(cfg.Tokens, tok)
 		}
 	}
 	if len(cfg.Tokens) < cfg.Kiosks {
-		return LoadResult{}, fmt.Errorf("loadgen: %d kiosks need %d enrolment tokens, have %d", cfg.Kiosks, cfg.Kiosks, len(cfg.Tokens))
+		return Result{}, fmt.Errorf("loadgen: %d kiosks need %d enrolment tokens, have %d", cfg.Kiosks, cfg.Kiosks, len(cfg.Tokens))
 	}
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	if cfg.Client == nil {
@@ -122,7 +129,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 			MaxIdleConns: cfg.Kiosks + 10, MaxIdleConnsPerHost: cfg.Kiosks + 10, IdleConnTimeout: time.Minute,
 		}}
 	}
-	res := LoadResult{Kiosks: cfg.Kiosks, Stored: -1}
+	res := Result{Kiosks: cfg.Kiosks, Stored: -1}
 	var errCount atomic.Int64
 	var errMu sync.Mutex
 	noteErr := func(err error) {
@@ -203,7 +210,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 	res.SubmitP50, res.SubmitP99 = percentile(subLat, 0.50), percentile(subLat, 0.99)
 	res.BeatP50, res.BeatP99 = percentile(beatLat, 0.50), percentile(beatLat, 0.99)
 	if st != nil {
-		n, err := st.CountSubmissions(ctx, loadMunicipality)
+		n, err := st.CountSubmissions(ctx, Municipality)
 		if err != nil {
 			return res, err
 		}
@@ -224,7 +231,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 type simKiosk struct {
-	cfg      *LoadConfig
+	cfg      *Config
 	auth     string
 	acked    map[string]protocol.Receipt
 	sent     map[string][]byte // body of each acknowledged submission, for duplicate retries
