@@ -8,7 +8,6 @@ import (
 	"unicode"
 
 	qrcode "github.com/skip2/go-qrcode"
-	"golang.org/x/text/encoding/charmap"
 
 	"infomat/cp852"
 	"infomat/receipt"
@@ -156,14 +155,14 @@ func (e *encoder) text(t receipt.Text) {
 		if i == 0 {
 			b = e.modes(b, a, t.Bold, t.Large)
 		}
-		b = append(b, encodeCP852(line)...)
+		b = append(b, cp852.Encode(line)...)
 		e.chunks = append(e.chunks, append(b, lf))
 	}
 }
 
 func (e *encoder) rule() {
 	b := e.modes(nil, e.align, e.bold, false)
-	b = append(b, bytes.Repeat(encodeCP852(string(ruleRune)), e.p.Columns)...)
+	b = append(b, bytes.Repeat(cp852.Encode(string(ruleRune)), e.p.Columns)...)
 	e.chunks = append(e.chunks, append(b, lf))
 }
 
@@ -281,7 +280,7 @@ func rasterQR(sym [][]bool, module, widthDots int) [][]byte {
 // Wrap breaks s into lines of at most cols characters: at spaces where it can, inside a
 // word (a long link) where it must, preferably just after a "/", "-", "?", "&", "=" or "_".
 // "\n" always breaks and an empty paragraph gives an empty line. Characters are counted
-// after the text is prepared for the printer (see encodeCP852), one byte each.
+// after the text is prepared for the printer (see cp852.Encode), one byte each.
 func Wrap(s string, cols int) []string {
 	cols = max(cols, 1)
 	var lines []string
@@ -335,18 +334,4 @@ func prepare(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// encodeCP852 encodes a prepared line in code page 852; characters it has no glyph for
-// become "?".
-func encodeCP852(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		c, ok := charmap.CodePage852.EncodeRune(r)
-		if !ok {
-			c = '?'
-		}
-		b = append(b, c)
-	}
-	return b
 }
