@@ -283,9 +283,18 @@ func TestE2E(t *testing.T) {
 		if _, ok := k2.logs.find("store was corrupt; moved aside"); !ok {
 			t.Errorf("no log line about the corrupt store being moved aside; log:\n%s", k2.logs.String())
 		}
-		aside, _ := filepath.Glob(filepath.Join(data, "infomat.db.corrupt-*"))
-		if len(aside) != 1 {
-			t.Fatalf("want one infomat.db.corrupt-* file in %s, got %v", data, aside)
+		// Beside the moved-aside store: the sidecar saying it was salvaged (nothing was queued).
+		matches, _ := filepath.Glob(filepath.Join(data, "infomat.db.corrupt-*"))
+		var aside, salvaged []string
+		for _, m := range matches {
+			if strings.HasSuffix(m, ".salvaged") {
+				salvaged = append(salvaged, m)
+			} else {
+				aside = append(aside, m)
+			}
+		}
+		if len(aside) != 1 || len(salvaged) != 1 || salvaged[0] != aside[0]+".salvaged" {
+			t.Fatalf("want one infomat.db.corrupt-* file and its .salvaged marker in %s, got %v", data, matches)
 		}
 		got, err := os.ReadFile(aside[0])
 		if err != nil {
