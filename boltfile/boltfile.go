@@ -210,6 +210,10 @@ func Open(ctx context.Context, path string, opts Options) (*bolt.DB, *Recovery, 
 	}
 }
 
+// testHookOpened, when set by a test, runs after an attempt opened the file and before
+// bbolt waits for its lock.
+var testHookOpened func()
+
 // errReplaced: the file we locked is no longer the one at path.
 var errReplaced = errors.New("database file was replaced while waiting for the lock")
 
@@ -237,6 +241,9 @@ func (a *attempt) openFile(name string, flag int, perm os.FileMode) (*os.File, e
 		var fi os.FileInfo
 		if fi, err = f.Stat(); err == nil {
 			a.file, a.info = f, fi
+			if testHookOpened != nil {
+				testHookOpened()
+			}
 			return f, nil
 		}
 		_ = f.Close()
