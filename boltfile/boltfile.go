@@ -266,8 +266,9 @@ func openOnce(path string, lockWait time.Duration, readOnly bool) (db *bolt.DB, 
 			if db != nil {
 				_ = db.Close()
 			} else if a.file != nil {
-				// bbolt panicked inside Open; closing its file releases the flock (the
-				// mapping leaks, which is harmless).
+				// bbolt panicked inside Open: release its flock and close its file (the
+				// mapping, if any, leaks, which is harmless).
+				unlock(a.file)
 				_ = a.file.Close()
 			}
 			db, err = nil, &CorruptError{Cause: fmt.Errorf("bbolt panicked: %v", r)}

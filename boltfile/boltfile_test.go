@@ -356,6 +356,15 @@ func TestCorruptFileIsRefused(t *testing.T) {
 			if b, _ := os.ReadFile(path); !bytes.Equal(b, orig) {
 				t.Error("the refused file was changed")
 			}
+			// The refusal released the lock, even where bbolt panicked after mapping the
+			// file: a check in the same process can open it.
+			ro, _, err := Open(context.Background(), path, Options{ReadOnly: true, LockTimeout: time.Millisecond})
+			if errors.Is(err, ErrLocked) {
+				t.Fatalf("the refused file is still locked: %v", err)
+			}
+			if err == nil {
+				_ = ro.Close()
+			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Errorf("directory changed: %v", entries)
 			}
