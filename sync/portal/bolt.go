@@ -10,16 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"infomat/boltfile"
 	"infomat/sync/protocol"
 )
 
@@ -50,6 +47,9 @@ const FileName = "portal.db"
 // go through bbolt's Batch: concurrent callers share one transaction and one fsync, and each
 // returns only after that commit, so "returned nil means on disk" still holds; their
 // functions touch nothing but the transaction, so Batch may safely re-run them.
+//
+// Opening, the check of every page before serving, and the refusal of a damaged file are
+// package boltfile's (policy Refuse), as for the kiosk's store.
 const (
 	bMeta        = "meta"
 	bTokens      = "tokens"
@@ -72,10 +72,19 @@ var allBuckets = []string{bMeta, bTokens, bDevices, bKeys, bBlobs, bBlobRefs, bM
 
 const schemaVersion = 1
 
-var (
-	lockTimeout = 2 * time.Second
-	lockAttempt = 200 * time.Millisecond
-)
+// schema is set up on every read-write OpenBolt; its migration counts the quota of a store
+// from before the quota.
+var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVersion,
+	Migrate: func(tx *bolt.Tx, _ int) error {
+		meta := tx.Bucket([]byte(bMeta))
+		if meta.Get([]byte("usage_counted")) != nil {
+			return nil
+		}
+		if err := countUsage(tx); err != nil {
+			return err
+		}
+		return meta.Put([]byte("usage_counted"), []byte("1"))
+	}}
 
 // BoltOptions tune OpenBolt.
 type BoltOptions struct {
@@ -100,145 +109,40 @@ type Bolt struct {
 
 var _ Storage = (*Bolt)(nil)
 
-// OpenBolt opens (creating 0700/0600 when missing) DIR/portal.db. Another process holding it
-// makes OpenBolt give up after about 2 s with an error wrapping ErrLocked. A file bbolt
-// rejects as invalid, or one whose pages fail bbolt's consistency check (unless
-// opts.ForCheck), gives an error wrapping ErrCorrupt unless opts.MoveCorruptAside.
+// OpenBolt opens (creating 0700/0600 when missing) DIR/portal.db with package boltfile.
+// Another process holding it makes OpenBolt give up after about 2 s with an error wrapping
+// ErrLocked. A file bbolt rejects as invalid, or one whose pages fail bbolt's consistency
+// check (unless opts.ForCheck), gives an error wrapping ErrCorrupt unless
+// opts.MoveCorruptAside: the portal must not start serving on a damaged file.
 func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open portal store: create data directory: %w", err)
-	}
 	path := filepath.Join(dir, FileName)
-	deadline := time.Now().Add(lockTimeout)
-	aside := ""
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("open portal store %s: %w", path, err)
-		}
-		wait := min(lockAttempt, time.Until(deadline))
-		if wait <= 0 {
-			wait = time.Nanosecond // bbolt treats 0 as "wait forever"
-		}
-		if opts.ForCheck {
-			if _, err := os.Stat(path); err != nil {
-				return nil, fmt.Errorf("open portal store: %w", err)
-			}
-		}
-		db, err := openOnce(path, wait, opts.ForCheck)
-		if err == nil && !opts.ForCheck {
-			// bbolt opens a file with damaged pages and fails (or faults) only when a
-			// transaction reaches one; the portal must not start serving on such a file.
-			if cerr := checkDB(ctx, db); cerr != nil {
-				_ = db.Close()
-				db, err = nil, cerr
-			}
-		}
-		switch {
-		case err == nil && opts.ForCheck:
-			return &Bolt{db: db, path: path}, nil
-		case err == nil:
-			if err := initSchema(db); err != nil {
-				_ = db.Close()
-				return nil, fmt.Errorf("open portal store %s: %w", path, err)
-			}
-			db.MaxBatchDelay = 2 * time.Millisecond
-			db.MaxBatchSize = 500
-			return &Bolt{db: db, path: path, Aside: aside}, nil
-		case errors.Is(err, bolt.ErrTimeout):
-			if !time.Now().Before(deadline) {
-				return nil, fmt.Errorf("open portal store: another infomat-portal is already using the data directory %s (stop it first): %w", dir, ErrLocked)
-			}
-		case errors.Is(err, ErrCorrupt):
-			if !opts.MoveCorruptAside || aside != "" {
-				return nil, fmt.Errorf("open portal store %s: %w; restore it from a backup, or move it aside to start empty (devices must then re-enrol and manifests are signed with new keys)", path, err)
-			}
-			name := path + ".corrupt-" + time.Now().Format("20060102-150405")
-			for i := 2; fileExists(name); i++ {
-				name = path + ".corrupt-" + time.Now().Format("20060102-150405") + "-" + strconv.Itoa(i)
-			}
-			if err := os.Rename(path, name); err != nil {
-				return nil, fmt.Errorf("open portal store %s: move corrupt file aside: %w", path, err)
-			}
-			syncDir(dir)
-			aside = name
-		default:
-			return nil, fmt.Errorf("open portal store %s: %w", path, err)
-		}
+	bo := boltfile.Options{ReadOnly: opts.ForCheck}
+	if opts.MoveCorruptAside {
+		bo.OnCorrupt = boltfile.MoveAside
 	}
-}
-
-func fileExists(p string) bool {
-	_, err := os.Lstat(p)
-	return !errors.Is(err, fs.ErrNotExist)
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
+	if !opts.ForCheck {
+		bo.Schema = &schema
 	}
-}
-
-// openOnce makes one bbolt.Open attempt, turning faults on a garbled file into ErrCorrupt.
-func openOnce(path string, wait time.Duration, readOnly bool) (db *bolt.DB, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			if db != nil {
-				_ = db.Close()
-			}
-			db, err = nil, fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
-		}
-	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
-	if err == nil {
-		return db, nil
+	db, rec, err := boltfile.Open(ctx, path, bo)
+	var corrupt *boltfile.CorruptError
+	switch {
+	case err == nil:
+	case errors.Is(err, boltfile.ErrLocked):
+		return nil, fmt.Errorf("open portal store: another infomat-portal is already using the data directory %s (stop it first): %w", dir, ErrLocked)
+	case errors.As(err, &corrupt):
+		return nil, fmt.Errorf("open portal store %s: %w: %v; restore it from a backup, or move it aside to start empty (devices must then re-enrol and manifests are signed with new keys)", path, ErrCorrupt, corrupt.Cause)
+	default:
+		return nil, fmt.Errorf("open portal store %s: %w", path, err)
 	}
-	var pe *fs.PathError
-	if errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrVersionMismatch) ||
-		(!errors.As(err, &pe) && strings.Contains(err.Error(), "file size too small")) {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	b := &Bolt{db: db, path: path}
+	if rec != nil {
+		b.Aside = rec.AsidePath
 	}
-	return nil, err
-}
-
-func initSchema(db *bolt.DB) (err error) {
-	// The page check ran before; this only guards against a fault it could not see.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: bbolt panicked: %v", ErrCorrupt, r)
-		}
-	}()
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
-				return fmt.Errorf("create bucket %q: %w", name, err)
-			}
-		}
-		meta := tx.Bucket([]byte(bMeta))
-		if meta.Get([]byte("usage_counted")) == nil {
-			// A store from before the quota: count what its devices have not had exported.
-			if err := countUsage(tx); err != nil {
-				return err
-			}
-			if err := meta.Put([]byte("usage_counted"), []byte("1")); err != nil {
-				return err
-			}
-		}
-		raw := meta.Get([]byte("schema_version"))
-		if raw == nil {
-			return meta.Put([]byte("schema_version"), []byte(strconv.Itoa(schemaVersion)))
-		}
-		v, err := strconv.Atoi(string(raw))
-		if err != nil {
-			return fmt.Errorf("bad schema version %q: %w", raw, err)
-		}
-		if v > schemaVersion {
-			return fmt.Errorf("database schema version %d is newer than supported version %d", v, schemaVersion)
-		}
-		return nil
-	})
+	if !opts.ForCheck {
+		db.MaxBatchDelay = 2 * time.Millisecond
+		db.MaxBatchSize = 500
+	}
+	return b, nil
 }
 
 func countUsage(tx *bolt.Tx) error {
@@ -880,39 +784,21 @@ func (b *Bolt) Municipalities(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
-// Check reads every page of the database with bbolt's own consistency check. Damage gives
-// an error wrapping ErrCorrupt that lists what bbolt found (at most 20 problems).
+// Check reads every page of the database with bbolt's own consistency check
+// (boltfile.Check). Damage gives an error wrapping ErrCorrupt that lists what bbolt found
+// (at most 20 problems).
 func (b *Bolt) Check(ctx context.Context) error {
-	return checkDB(ctx, b.db)
-}
-
-func checkDB(ctx context.Context, db *bolt.DB) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: bbolt panicked while checking: %v", ErrCorrupt, r)
-		}
-	}()
-	var problems []string
-	n := 0
-	verr := db.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			n++
-			if len(problems) < 20 {
-				problems = append(problems, e.Error())
-			}
-		}
-		return nil // the channel is drained to its end: the check must finish before the tx closes
-	})
-	if verr != nil {
-		return fmt.Errorf("check portal store: %w", verr)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("check portal store: %w", err)
 	}
-	if n > 0 {
-		more := ""
-		if n > len(problems) {
-			more = fmt.Sprintf("\n… and %d more", n-len(problems))
-		}
-		return fmt.Errorf("%w: %d damaged page(s) or broken links:\n%s%s", ErrCorrupt, n, strings.Join(problems, "\n"), more)
+	err := boltfile.Check(b.db)
+	var corrupt *boltfile.CorruptError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &corrupt):
+		return fmt.Errorf("%w: %v", ErrCorrupt, corrupt.Cause)
+	default:
+		return fmt.Errorf("check portal store: %w", err)
 	}
-	return nil
 }

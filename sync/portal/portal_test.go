@@ -612,3 +612,46 @@ func TestStoreLockedAndCorrupt(t *testing.T) {
 		t.Fatal("the corrupt bytes were not kept")
 	}
 }
+
+// A portal.db cut short (a partial copy or restore) has sound meta pages: bbolt opens it,
+// and its page check then read past the end of the file in a goroutine of its own, where the
+// fault killed the whole portal instead of refusing to start. `check` must report it too.
+func TestOpenRefusesTruncatedFile(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenBolt(t.Context(), dir, BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		rec := Record{ID: NewSecret(16), Ciphertext: bytes.Repeat([]byte{byte(i)}, 900), Device: "k-0000000000000001", Municipality: "przykladowa", Received: time.Now()}
+		if _, _, err := st.PutSubmission(t.Context(), rec, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	path := filepath.Join(dir, FileName)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = OpenBolt(t.Context(), dir, BoltOptions{})
+	t.Log(err)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "restore it from a backup") {
+		t.Fatalf("open of a truncated store: %v", err)
+	}
+	st, err = OpenBolt(t.Context(), dir, BoltOptions{ForCheck: true})
+	if err != nil {
+		t.Fatalf("open for check: %v", err)
+	}
+	defer st.Close()
+	if err := st.Check(t.Context()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("check: %v", err)
+	}
+	if fi2, _ := os.Stat(path); fi2.Size() != fi.Size()/2 {
+		t.Error("the refused file was changed")
+	}
+}

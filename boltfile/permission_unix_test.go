@@ -1,6 +1,6 @@
 //go:build unix
 
-package store
+package boltfile
 
 import (
 	"os"
@@ -14,11 +14,11 @@ import (
 // nobody is the unprivileged user root's run drops to.
 const nobody = 65534
 
-// runAsNobody runs TestPermissionDeniedIsErrorNotMovedAside's check on the store in dir
+// runAsNobody runs TestPermissionDeniedIsErrorNotMovedAside's check on the file in dir
 // in a copy of the test binary as nobody: root would read the file anyway.
 func runAsNobody(t *testing.T, dir string) {
 	t.Helper()
-	path := filepath.Join(dir, FileName)
+	path := filepath.Join(dir, testFile)
 	// nobody may enter the test's directories and run a copy of the test binary.
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		if err := os.Chmod(d, 0o755); err != nil {
@@ -45,7 +45,7 @@ func runAsNobody(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	child := filepath.Join(binDir, "store.test")
+	child := filepath.Join(binDir, "boltfile.test")
 	if err := os.WriteFile(child, bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
