@@ -10,12 +10,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
 
-	"infomat/store"
+	"infomat/boltfile"
 )
 
 // Salvage: when the store finds its file corrupt it moves it aside
@@ -231,18 +230,6 @@ func CountAside(path string) (queued, unreadable int, err error) {
 	return len(items) + unreadable, unreadable, nil
 }
 
-// guard runs fn with faults on bad memory turned into panics, and turns a panic into an
-// error: a corrupt bbolt file makes bbolt panic or read outside its mmap.
-func guard(fn func() error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("fault reading corrupt file: %v", r)
-		}
-	}()
-	return fn()
-}
-
 // readAside walks the outbox of the bbolt file at path read-only. It returns the queued
 // submissions read whole, the number found but unreadable, the number of queued and
 // sending submissions the file's counters claim (0 when unreadable), and an error when
@@ -255,9 +242,9 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 	}
 	var db *bolt.DB
 	var done func()
-	err = guard(func() error {
+	err = boltfile.Guard(func() error {
 		var oerr error
-		db, done, oerr = store.OpenReadOnly(path)
+		db, done, oerr = boltfile.OpenReadOnly(path)
 		return oerr
 	})
 	if err != nil {
@@ -268,10 +255,10 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("read-only transaction: %w", err)
 	}
-	defer func() { _ = guard(func() error { return tx.Rollback() }) }()
+	defer func() { _ = boltfile.Guard(func() error { return tx.Rollback() }) }()
 
 	var itemsB, bodies, counts *bolt.Bucket
-	err = guard(func() error {
+	err = boltfile.Guard(func() error {
 		top := tx.Bucket([]byte(bucketOutbox))
 		if top == nil {
 			return nil // no outbox: nothing was ever queued
@@ -286,7 +273,7 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 		return nil, 0, 0, err
 	}
 	if counts != nil {
-		_ = guard(func() error {
+		_ = boltfile.Guard(func() error {
 			for _, s := range []State{Queued, Sending} {
 				if raw := counts.Get([]byte(s)); len(raw) == 8 {
 					if n := binary.BigEndian.Uint64(raw); n < 1<<31 {
@@ -300,13 +287,13 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 
 	c := itemsB.Cursor()
 	var k, v []byte
-	if err = guard(func() error { k, v = c.First(); return nil }); err != nil {
+	if err = boltfile.Guard(func() error { k, v = c.First(); return nil }); err != nil {
 		return nil, 0, expected, fmt.Errorf("walk items: %w", err)
 	}
 	for k != nil {
 		var s salvaged
 		var keep, bad bool
-		_ = guard(func() error {
+		_ = boltfile.Guard(func() error {
 			var r record
 			if json.Unmarshal(v, &r) != nil || len(k) != keyLen {
 				bad = true
@@ -330,7 +317,7 @@ func readAside(path string) (items []salvaged, lost, expected int, err error) {
 		case bad:
 			lost++
 		}
-		if err = guard(func() error { k, v = c.Next(); return nil }); err != nil {
+		if err = boltfile.Guard(func() error { k, v = c.Next(); return nil }); err != nil {
 			return items, lost, expected, fmt.Errorf("walk items: %w", err)
 		}
 	}

@@ -3,14 +3,12 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"infomat/boltfile"
 )
 
 // SalvageContent makes the active content bundle of the corrupt, moved-aside database at
@@ -31,7 +29,7 @@ func (s *Store) SalvageContent(asidePath string) (bool, error) {
 		trusted  time.Time
 		complete bool
 	)
-	err := readOnlyView(asidePath, func(tx *bolt.Tx) error {
+	err := boltfile.View(asidePath, func(tx *bolt.Tx) error {
 		if meta := tx.Bucket([]byte(bucketMeta)); meta != nil {
 			trusted, _ = decodeTrusted(meta.Get([]byte(keyTrustedTime)))
 		}
@@ -104,67 +102,4 @@ func (s *Store) SalvageContent(asidePath string) (bool, error) {
 		return false, fmt.Errorf("salvage content from %s: %w", asidePath, err)
 	}
 	return took, nil
-}
-
-// readOnlyView runs fn in a read transaction on the bbolt file at path, opened read-only,
-// with faults and bbolt panics (which a corrupt file causes) turned into an error.
-func readOnlyView(path string, fn func(*bolt.Tx) error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("fault reading corrupt file: %v", r)
-		}
-	}()
-	db, done, err := OpenReadOnly(path)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return db.View(fn)
-}
-
-// OpenReadOnly opens the bbolt file at path read-only for salvage; done closes it. When
-// the file's lock cannot be had — bbolt panicking on a corrupt file in Open leaks its
-// mapping, and with it the lock, for the life of the process — it opens a temporary copy
-// instead, removed by done.
-func OpenReadOnly(path string) (db *bolt.DB, done func(), err error) {
-	db, err = bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
-	if err == nil {
-		return db, func() { _ = db.Close() }, nil
-	}
-	if !errors.Is(err, bolt.ErrTimeout) {
-		return nil, nil, fmt.Errorf("open read-only: %w", err)
-	}
-	tmp, err := copyFile(path, path+".salvage-tmp")
-	if err != nil {
-		return nil, nil, fmt.Errorf("open read-only: file is locked; copy: %w", err)
-	}
-	db, err = bolt.Open(tmp, 0o400, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
-	if err != nil {
-		_ = os.Remove(tmp)
-		return nil, nil, fmt.Errorf("open read-only copy: %w", err)
-	}
-	return db, func() { _ = db.Close(); _ = os.Remove(tmp) }, nil
-}
-
-func copyFile(src, dst string) (string, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		_ = out.Close()
-		_ = os.Remove(dst)
-		return "", err
-	}
-	if err := out.Close(); err != nil {
-		_ = os.Remove(dst)
-		return "", err
-	}
-	return dst, nil
 }
