@@ -321,3 +321,30 @@ func TestPushConflictIsKept(t *testing.T) {
 		t.Error("conflicting item not held back")
 	}
 }
+
+// Bytes damaged on the way in: the portal stores them and its receipt names their hash,
+// which is not the hash of what the kiosk sent. The kiosk keeps its copy (never purged on
+// such a receipt) and holds it back like a conflict, for a technician.
+func TestPushKeepsItemOnReceiptHashMismatch(t *testing.T) {
+	p := newPortal(t)
+	k := newKiosk(t)
+	c := p.client(t)
+	items := k.enqueue(t, 2)
+	p.faults = []string{"damage"}
+	if sent, err := c.Push(context.Background(), k.ob, nil); sent != 1 || err != nil {
+		t.Fatalf("Push = %d, %v; want the other one sent", sent, err)
+	}
+	got, _ := k.ob.Get(items[0].ID)
+	if got.State != outbox.Queued || got.Ciphertext == nil || got.Receipt != nil || !strings.Contains(got.LastError, "different bytes") {
+		t.Errorf("damaged item: %+v", got)
+	}
+	if _, ok := c.hold[items[0].ID]; !ok {
+		t.Error("damaged item not held back")
+	}
+	if accepted, _, _ := p.snapshot(); len(accepted) != 2 {
+		t.Errorf("portal stored %d", len(accepted))
+	}
+	if got, _ := k.ob.Get(items[1].ID); got.State != outbox.Purged || got.Receipt == nil {
+		t.Errorf("undamaged item: %+v", got)
+	}
+}

@@ -46,6 +46,7 @@ type testPortal struct {
 	// faults are consumed one per submission PUT. Before the portal: "500", "429:N"
 	// (Retry-After seconds), "429date:N" (an HTTP date N s ahead), "400", "401", "403",
 	// "413". After the portal stored it: "drop" (no answer), "truncate" (half an answer).
+	// On the way in: "damage" (one ciphertext byte flipped before the portal stores it).
 	faults    []string
 	puts      map[string]int                 // submission PUTs per ID, faulted ones included
 	blobFault func(n int, sha string) string // n counts blob requests from 1: "", "drop", "tamper"
@@ -220,6 +221,16 @@ func (p *testPortal) submission(w http.ResponseWriter, r *http.Request, id strin
 		code, _ := strconv.Atoi(fault)
 		writeErr(w, code, "injected")
 		return
+	}
+	if fault == "damage" {
+		var sub protocol.Submission
+		if err := json.NewDecoder(r.Body).Decode(&sub); err != nil || len(sub.Ciphertext) == 0 {
+			p.t.Errorf("damage: %v", err)
+		} else {
+			sub.Ciphertext[len(sub.Ciphertext)-1] ^= 1
+		}
+		body, _ := json.Marshal(sub)
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	}
 	rec := httptest.NewRecorder()
 	p.real.ServeHTTP(rec, r) // the portal stores it (idempotently by ID) and answers
