@@ -52,7 +52,7 @@ type pullResult struct {
 //     interrupted pull resumes where it stopped;
 //   - the complete bundle is validated with content.Load, as any bundle is before use (or
 //     with the loader given to SetLoader, which also bounds its memory);
-//   - the store switches to it in one transaction (store.ActivateBlobs).
+//   - the store switches to it in one transaction (ContentStore.ActivateBlobs).
 //
 // now is the time for the expiry check; a client given a TrustedTime uses that instead.
 // On any failure the previous content stays active. updated reports a switch; version is
