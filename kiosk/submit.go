@@ -13,6 +13,7 @@ import (
 
 	"infomat/content"
 	"infomat/outbox"
+	"infomat/sync/protocol"
 )
 
 // Submitter files online forms into the outbox, encrypted to the municipality's key.
@@ -43,25 +44,7 @@ func (s *Submitter) Accepts(b *content.Bundle) error {
 	return nil
 }
 
-// Payload is what the portal decrypts: the answers with their questions, so the office reads
-// them without the form definition at hand.
-type Payload struct {
-	Procedure      string          `json:"procedure"`
-	ProcedureTitle string          `json:"procedure_title"`
-	ContentVersion string          `json:"content_version"`
-	Submitted      time.Time       `json:"submitted"`
-	Answers        []PayloadAnswer `json:"answers"`
-}
-
-// PayloadAnswer is one answered question.
-type PayloadAnswer struct {
-	Field    string `json:"field"`
-	Question string `json:"question"`
-	Value    string `json:"value"`
-	Display  string `json:"display,omitempty"` // option labels for choices
-}
-
-// Submit encrypts the answers and commits them; the reference it returns is durable.
+// Submit encrypts the answers (a protocol.Payload) and commits them; the reference it returns is durable.
 // Nothing personal is logged: only the reference and the procedure.
 func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.Answers) (string, time.Time, error) {
 	if p.Form == nil {
@@ -82,13 +65,13 @@ func (s *Submitter) Submit(ctx context.Context, p *content.Procedure, a content.
 		now = s.Now
 	}
 	at := now()
-	pl := Payload{Procedure: p.ID, ProcedureTitle: p.Title, ContentVersion: s.Content.Version, Submitted: at}
+	pl := protocol.Payload{Procedure: p.ID, ProcedureTitle: p.Title, ContentVersion: s.Content.Version, Submitted: at}
 	for _, f := range p.Form.Visible(a) {
 		v, ok := a[f.ID]
 		if !ok {
 			continue
 		}
-		ans := PayloadAnswer{Field: f.ID, Question: f.Label, Value: v}
+		ans := protocol.Answer{Field: f.ID, Question: f.Label, Value: v}
 		if f.Type.HasOptions() || f.Type == content.FieldCheckbox {
 			var labels []string
 			for _, part := range strings.Split(v, "\n") {

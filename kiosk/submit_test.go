@@ -19,6 +19,7 @@ import (
 	"infomat/content"
 	"infomat/outbox"
 	"infomat/store"
+	"infomat/sync/protocol"
 )
 
 // sampleIdentity is the fictional municipality's private key (testdata/), the other half of
@@ -81,11 +82,11 @@ func TestSubmitEncryptsToTheMunicipalityAndLogsNothingPersonal(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, _ := io.ReadAll(r)
-	var pl Payload
+	var pl protocol.Payload
 	if err := json.Unmarshal(plain, &pl); err != nil {
 		t.Fatal(err)
 	}
-	byField := map[string]PayloadAnswer{}
+	byField := map[string]protocol.Answer{}
 	for _, a := range pl.Answers {
 		byField[a.Field] = a
 	}

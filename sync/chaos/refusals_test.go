@@ -3,7 +3,7 @@ package chaos
 // Refusals seen through the wire. The portal-side refusals of unknown and revoked devices,
 // huge and malformed bodies are covered request by request in sync/portal (TestAuthRefusals,
 // TestRevokedRefusedEverywhere, TestSubmissionRefusedNothingStored) and the client's manifest
-// checks against a fake portal in sync/client (TestPullRefusesBadManifests,
+// checks against the real portal with scripted faults in sync/client (TestPullRefusesBadManifests,
 // TestPullRefusesTamperedBlob). Here a real kiosk meets them through the proxy, with the
 // tampering done on the wire.
 

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"infomat/content"
-	"infomat/store"
 	"infomat/sync/protocol"
 )
 
@@ -53,18 +52,18 @@ type pullResult struct {
 //     interrupted pull resumes where it stopped;
 //   - the complete bundle is validated with content.Load, as any bundle is before use (or
 //     with the loader given to SetLoader, which also bounds its memory);
-//   - the store switches to it in one transaction (store.ActivateBlobs).
+//   - the store switches to it in one transaction (ContentStore.ActivateBlobs).
 //
 // now is the time for the expiry check; a client given a TrustedTime uses that instead.
 // On any failure the previous content stays active. updated reports a switch; version is
 // the active portal version afterwards. A portal with nothing published (404) is not an
 // error. progress, if not nil, gets a few lines about the work.
-func (c *Client) Pull(ctx context.Context, st *store.Store, now time.Time, progress func(string)) (updated bool, version uint64, err error) {
+func (c *Client) Pull(ctx context.Context, st ContentStore, now time.Time, progress func(string)) (updated bool, version uint64, err error) {
 	r, err := c.pull(ctx, st, now, progress)
 	return r.updated, r.version, err
 }
 
-func (c *Client) pull(ctx context.Context, st *store.Store, now time.Time, progress func(string)) (res pullResult, err error) {
+func (c *Client) pull(ctx context.Context, st ContentStore, now time.Time, progress func(string)) (res pullResult, err error) {
 	c.pullMu.Lock()
 	defer c.pullMu.Unlock()
 	if progress == nil {
@@ -230,7 +229,7 @@ func (c *Client) manifest(ctx context.Context, active uint64) (sm protocol.Signe
 // file, so an unchanged shard is never downloaded again), checks them against the signed
 // hashes and merges their entries into m.Files. It returns the shards' hashes, which the
 // store keeps past activation, and what it downloaded.
-func (c *Client) resolveIndex(ctx context.Context, st *store.Store, m *protocol.Manifest) (keep []string, n int, nbytes int64, err error) {
+func (c *Client) resolveIndex(ctx context.Context, st ContentStore, m *protocol.Manifest) (keep []string, n int, nbytes int64, err error) {
 	if len(m.Index) == 0 {
 		return nil, 0, 0, nil
 	}
@@ -333,7 +332,7 @@ func checkLimits(m protocol.Manifest) error {
 // download fetches the missing blobs on c.workers connections and stages them in batches.
 // After the first failure no new download starts, but those under way finish and are
 // staged, so a resumed pull fetches only what never arrived.
-func (c *Client) download(ctx context.Context, st *store.Store, missing []string, sizes map[string]int64) (n int, bytes int64, err error) {
+func (c *Client) download(ctx context.Context, st ContentStore, missing []string, sizes map[string]int64) (n int, bytes int64, err error) {
 	if len(missing) == 0 {
 		return 0, 0, nil
 	}

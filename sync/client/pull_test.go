@@ -140,14 +140,14 @@ func TestPullRefusesBadManifests(t *testing.T) {
 		want error
 	}{
 		{"payload byte flipped", func() protocol.SignedManifest {
-			sm := p.publish(t, 6, other, nil)
+			sm := p.sign(t, 6, other, nil)
 			raw, _ := base64.StdEncoding.DecodeString(sm.Payload)
 			raw[len(raw)/2] ^= 1
 			sm.Payload = base64.StdEncoding.EncodeToString(raw)
 			return sm
 		}, protocol.ErrBadSignature},
 		{"wrong key", func() protocol.SignedManifest {
-			sm := p.publish(t, 6, other, nil)
+			sm := p.sign(t, 6, other, nil)
 			var m protocol.Manifest
 			raw, _ := base64.StdEncoding.DecodeString(sm.Payload)
 			_ = json.Unmarshal(raw, &m)
@@ -155,13 +155,13 @@ func TestPullRefusesBadManifests(t *testing.T) {
 			return forged
 		}, protocol.ErrBadSignature},
 		{"older version replayed", func() protocol.SignedManifest {
-			return p.publish(t, 4, other, nil)
+			return p.sign(t, 4, other, nil)
 		}, protocol.ErrRollback},
 		{"expired", func() protocol.SignedManifest {
-			return p.publish(t, 6, other, func(m *protocol.Manifest) { m.Expires = time.Now().Add(-time.Minute) })
+			return p.sign(t, 6, other, func(m *protocol.Manifest) { m.Expires = time.Now().Add(-time.Minute) })
 		}, protocol.ErrExpired},
 		{"other municipality", func() protocol.SignedManifest {
-			return p.publish(t, 6, other, func(m *protocol.Manifest) { m.Municipality = "gmina-sasiednia" })
+			return p.sign(t, 6, other, func(m *protocol.Manifest) { m.Municipality = "gmina-sasiednia" })
 		}, protocol.ErrWrongPlace},
 	}
 	for _, tc := range cases {

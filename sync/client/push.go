@@ -30,7 +30,7 @@ const holdRefused = 6 * time.Hour
 // end the pass with an error wrapping ErrRevoked. An item is never deleted here.
 //
 // progress, if not nil, gets one line per item, naming it by reference only.
-func (c *Client) Push(ctx context.Context, ob *outbox.Outbox, progress func(string)) (sent int, err error) {
+func (c *Client) Push(ctx context.Context, ob Queue, progress func(string)) (sent int, err error) {
 	c.pushMu.Lock()
 	defer c.pushMu.Unlock()
 	if progress == nil {

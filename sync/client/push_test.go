@@ -11,20 +11,24 @@ import (
 	"time"
 
 	"infomat/outbox"
+	"infomat/sync/portal"
 	"infomat/sync/protocol"
 )
 
 func TestEnrollSaveLoad(t *testing.T) {
 	p := newPortal(t)
 	ctx := context.Background()
-	if _, err := Enroll(ctx, p.srv.URL, "WRONG", ""); err == nil || !strings.Contains(err.Error(), "403") {
+	var se *StatusError
+	if _, err := Enroll(ctx, p.srv.URL, "WRONG", ""); !errors.As(err, &se) || se.Code != protocol.CodeBadToken {
 		t.Fatalf("Enroll with a bad token: %v", err)
 	}
 	c, err := Enroll(ctx, p.srv.URL+"/", p.token, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DeviceID != p.deviceID || c.Secret != p.secret || c.Municipality != p.muni || c.Enrolled.IsZero() || c.Portal != p.srv.URL {
+	dev, err := p.st.Device(ctx, c.DeviceID)
+	if err != nil || dev.Municipality != p.muni || c.DeviceID == p.cr.DeviceID || c.Secret == "" || c.Municipality != p.muni ||
+		c.SigningKey != p.cr.SigningKey || c.Enrolled.IsZero() || c.Portal != p.srv.URL {
 		t.Fatalf("credentials = %+v", c)
 	}
 	dir := filepath.Join(t.TempDir(), "etc")
@@ -302,10 +306,10 @@ func TestPushConflictIsKept(t *testing.T) {
 	c := p.client(t)
 	items := k.enqueue(t, 1)
 	// The portal already has this ID with other bytes: 409.
-	p.mu.Lock()
-	p.receipts[items[0].ID] = protocol.Receipt{ID: items[0].ID, PortalRef: "2026/999999", Received: time.Now()}
-	p.subs[items[0].ID] = protocol.Submission{ID: items[0].ID, Ref: items[0].Ref, Ciphertext: []byte("other")}
-	p.mu.Unlock()
+	if _, _, err := p.st.PutSubmission(context.Background(), portal.Record{ID: items[0].ID, Ref: items[0].Ref, Ciphertext: []byte("other"),
+		Device: p.cr.DeviceID, Municipality: p.muni, Received: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
 	if sent, err := c.Push(context.Background(), k.ob, nil); sent != 0 || err != nil {
 		t.Fatalf("Push = %d, %v", sent, err)
 	}
@@ -315,5 +319,32 @@ func TestPushConflictIsKept(t *testing.T) {
 	}
 	if _, ok := c.hold[items[0].ID]; !ok {
 		t.Error("conflicting item not held back")
+	}
+}
+
+// Bytes damaged on the way in: the portal stores them and its receipt names their hash,
+// which is not the hash of what the kiosk sent. The kiosk keeps its copy (never purged on
+// such a receipt) and holds it back like a conflict, for a technician.
+func TestPushKeepsItemOnReceiptHashMismatch(t *testing.T) {
+	p := newPortal(t)
+	k := newKiosk(t)
+	c := p.client(t)
+	items := k.enqueue(t, 2)
+	p.faults = []string{"damage"}
+	if sent, err := c.Push(context.Background(), k.ob, nil); sent != 1 || err != nil {
+		t.Fatalf("Push = %d, %v; want the other one sent", sent, err)
+	}
+	got, _ := k.ob.Get(items[0].ID)
+	if got.State != outbox.Queued || got.Ciphertext == nil || got.Receipt != nil || !strings.Contains(got.LastError, "different bytes") {
+		t.Errorf("damaged item: %+v", got)
+	}
+	if _, ok := c.hold[items[0].ID]; !ok {
+		t.Error("damaged item not held back")
+	}
+	if accepted, _, _ := p.snapshot(); len(accepted) != 2 {
+		t.Errorf("portal stored %d", len(accepted))
+	}
+	if got, _ := k.ob.Get(items[1].ID); got.State != outbox.Purged || got.Receipt == nil {
+		t.Errorf("undamaged item: %+v", got)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"infomat/outbox"
-	"infomat/store"
 	"infomat/sync/protocol"
 )
 
@@ -42,8 +40,8 @@ func (c *Client) noteSync() {
 
 // RunDeps is what Run needs from the kiosk.
 type RunDeps struct {
-	Outbox *outbox.Outbox
-	Store  *store.Store
+	Outbox Queue
+	Store  ContentStore
 	// Heartbeat returns the figures to send; nil sends none.
 	Heartbeat func() protocol.Heartbeat
 	// OnContent is called (from Run's goroutine) after new content was activated; the

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -41,7 +42,7 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 }
 
 type runHarness struct {
-	p      *fakePortal
+	p      *testPortal
 	k      *kiosk
 	c      *Client
 	clock  *fakeClock
@@ -51,7 +52,7 @@ type runHarness struct {
 	done   chan error
 }
 
-func startRun(t *testing.T, p *fakePortal, k *kiosk) *runHarness {
+func startRun(t *testing.T, p *testPortal, k *kiosk) *runHarness {
 	t.Helper()
 	h := &runHarness{p: p, k: k, c: p.client(t), clock: newFakeClock(), kick: make(chan struct{}, 1), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -97,10 +98,7 @@ func TestRunPushesPullsAndBeats(t *testing.T) {
 	if st.ContentVersion != 3 || st.LastPush.IsZero() || st.LastPull.IsZero() || st.LastSync.IsZero() || st.LastError != "" || st.Revoked {
 		t.Errorf("status %+v", st)
 	}
-	p.mu.Lock()
-	beats := len(p.heartbeats)
-	p.mu.Unlock()
-	if beats != 1 {
+	if beats := len(p.heartbeats(t)); beats != 1 {
 		t.Errorf("%d heartbeats, want 1", beats)
 	}
 	// A kick after a new submission sends it at once.
@@ -175,17 +173,19 @@ func TestRunRevokedStopsPushing(t *testing.T) {
 	p := newPortal(t)
 	k := newKiosk(t)
 	items := k.enqueue(t, 1)
-	p.revoked.Store(true)
+	p.revoke(t)
 	h := startRun(t, p, k)
 	n := h.idle(t, 0)
+	_, _, before := p.snapshot()
 	st := h.c.Status()
 	if !st.Revoked || st.NextPush.Sub(h.clock.Now()) < revokedProbe-time.Second {
 		t.Fatalf("status %+v", st)
 	}
 	h.kick <- struct{}{}
 	h.idle(t, n)
-	if _, _, puts := p.snapshot(); len(puts) != 0 {
-		t.Errorf("portal saw submissions from a revoked device: %v", puts)
+	// The first PUT met the revocation; the kick sends no other.
+	if accepted, _, puts := p.snapshot(); len(accepted) != 0 || len(puts) > 1 || !maps.Equal(puts, before) {
+		t.Errorf("portal stored %v from a revoked device, PUTs %v then %v", accepted, before, puts)
 	}
 	if got, _ := k.ob.Get(items[0].ID); got.Ciphertext == nil {
 		t.Error("ciphertext lost")

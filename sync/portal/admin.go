@@ -310,9 +310,11 @@ type Exported struct {
 	Created   time.Time `json:"created"`
 	Received  time.Time `json:"received"`
 	// ClockSuspect: the kiosk's clock was not trusted when it filed this; go by Received.
-	ClockSuspect bool            `json:"clock_suspect"`
-	Device       string          `json:"device"`
-	Payload      json.RawMessage `json:"payload"` // the decrypted kiosk.Payload
+	ClockSuspect bool   `json:"clock_suspect"`
+	Device       string `json:"device"`
+	// Payload is the decrypted protocol.Payload as the kiosk sent it, byte for byte: fields
+	// a newer kiosk adds reach the office even when this portal does not know them.
+	Payload json.RawMessage `json:"payload"`
 }
 
 // ExportResult says what Export did.
@@ -424,7 +426,7 @@ func ExportReport(ctx context.Context, st SubmissionStore, municipality string, 
 			bads = append(bads, bad{r, reason})
 			continue
 		}
-		if t := bytes.TrimLeft(plain, " \t\r\n"); len(t) == 0 || t[0] != '{' || !json.Valid(plain) {
+		if protocol.CheckPayload(plain) != nil {
 			clear(plain)
 			bads = append(bads, bad{r, reasonNotJSON})
 			continue

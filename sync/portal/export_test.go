@@ -9,7 +9,6 @@ import (
 
 	"filippo.io/age"
 
-	"infomat/kiosk"
 	"infomat/sync/protocol"
 )
 
@@ -38,8 +37,8 @@ func TestExport(t *testing.T) {
 	}
 	var subIDs []string
 	for i, name := range []string{"Jan Kowalski", "Anna Nowak"} {
-		pl := kiosk.Payload{Procedure: "zameldowanie", ProcedureTitle: "Zameldowanie", ContentVersion: "abc", Submitted: f.clock.Now(),
-			Answers: []kiosk.PayloadAnswer{{Field: "imie", Question: "Imię i nazwisko", Value: name}}}
+		pl := protocol.Payload{Procedure: "zameldowanie", ProcedureTitle: "Zameldowanie", ContentVersion: "abc", Submitted: f.clock.Now(),
+			Answers: []protocol.Answer{{Field: "imie", Question: "Imię i nazwisko", Value: name}}}
 		plain, _ := json.Marshal(pl)
 		s := protocol.Submission{ID: newID(), Ref: testRef(t, uint64(i)), Procedure: "zameldowanie", Office: "ug", Created: f.clock.Now(),
 			Ciphertext: encrypt(t, id.Recipient(), plain)}
@@ -69,15 +68,15 @@ func TestExport(t *testing.T) {
 		t.Fatalf("export: %d %v", n, err)
 	}
 	var got []struct {
-		PortalRef string        `json:"portal_ref"`
-		Ref       string        `json:"ref"`
-		ID        string        `json:"id"`
-		Procedure string        `json:"procedure"`
-		Office    string        `json:"office"`
-		Created   time.Time     `json:"created"`
-		Received  time.Time     `json:"received"`
-		Device    string        `json:"device"`
-		Payload   kiosk.Payload `json:"payload"`
+		PortalRef string           `json:"portal_ref"`
+		Ref       string           `json:"ref"`
+		ID        string           `json:"id"`
+		Procedure string           `json:"procedure"`
+		Office    string           `json:"office"`
+		Created   time.Time        `json:"created"`
+		Received  time.Time        `json:"received"`
+		Device    string           `json:"device"`
+		Payload   protocol.Payload `json:"payload"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())

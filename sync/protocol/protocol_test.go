@@ -190,6 +190,7 @@ type wire struct {
 	Receipt        Receipt
 	Heartbeat      Heartbeat
 	Error          Error
+	Payload        Payload // inside Submission.Ciphertext, once decrypted
 }
 
 func sample() wire {
@@ -211,6 +212,9 @@ func sample() wire {
 			PaperOut: true, Reader: "rdm6300", ReaderOK: true, DiskFree: 1 << 30, Uptime: 3600.5, AppVersion: "1.4.0", Sent: t0,
 			OutOfService: true, ClockSuspect: true, Salvaged: 3, Unrecoverable: 1},
 		Error: Error{Code: CodeRateLimited, Message: "too many submissions"},
+		Payload: Payload{Procedure: "zameldowanie", ProcedureTitle: "Zameldowanie na pobyt stały", ContentVersion: "v5", Submitted: t0,
+			Answers: []Answer{{Field: "imie", Question: "Imię i nazwisko", Value: "Jan Kowalski"},
+				{Field: "tytul", Question: "Tytuł prawny", Value: "najem", Display: "Wynajmuję"}}},
 	}
 }
 
@@ -259,6 +263,7 @@ func TestOptionalFieldsOmitted(t *testing.T) {
 		{Manifest{}, []string{"files", "index", "limits"}, &Manifest{}},
 		{Receipt{}, []string{"ciphertext_sha256"}, &Receipt{}},
 		{Limits{Page: 1}, []string{"attachment", "bundle"}, &Limits{}},
+		{Answer{Field: "imie"}, []string{"display"}, &Answer{}},
 	} {
 		raw, err := json.Marshal(tc.v)
 		if err != nil {
@@ -274,6 +279,46 @@ func TestOptionalFieldsOmitted(t *testing.T) {
 		}
 		if got := reflect.ValueOf(tc.decoded).Elem().Interface(); !reflect.DeepEqual(got, tc.v) {
 			t.Errorf("%T round trip: %+v, want %+v", tc.v, got, tc.v)
+		}
+	}
+}
+
+// The portal exports what is one JSON object (CheckPayload); DecodePayload reads the fields
+// too. Neither error repeats the plaintext: it is personal data.
+func TestDecodePayload(t *testing.T) {
+	raw, err := json.Marshal(sample().Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodePayload(raw)
+	if err != nil || !reflect.DeepEqual(got, sample().Payload) {
+		t.Fatalf("DecodePayload: %+v, %v", got, err)
+	}
+	// A field a newer kiosk adds is ignored, not an error.
+	if _, err := DecodePayload([]byte(`{"procedure":"x","answers":[],"signature":"new"}`)); err != nil {
+		t.Fatalf("unknown field: %v", err)
+	}
+	const secret = "Jan Kowalski 90010112345"
+	for _, tc := range []struct {
+		plain       string
+		check, want error
+	}{
+		{secret, ErrNotJSONObject, ErrNotJSONObject},
+		{"", ErrNotJSONObject, ErrNotJSONObject},
+		{`["` + secret + `"]`, ErrNotJSONObject, ErrNotJSONObject},
+		{`{"procedure":"` + secret, ErrNotJSONObject, ErrNotJSONObject},
+		{` {"answers":[1]}`, nil, ErrNotPayload}, // an object: exported; but not a Payload's fields
+		{`{"procedure":"` + secret + `","answers":"` + secret + `"}`, nil, ErrNotPayload},
+	} {
+		if err := CheckPayload([]byte(tc.plain)); !errors.Is(err, tc.check) || (tc.check == nil) != (err == nil) {
+			t.Errorf("CheckPayload(%q) = %v, want %v", tc.plain, err, tc.check)
+		}
+		_, err := DecodePayload([]byte(tc.plain))
+		if !errors.Is(err, tc.want) {
+			t.Errorf("DecodePayload(%q) = %v, want %v", tc.plain, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "Kowalski") {
+			t.Errorf("the error quotes the plaintext: %v", err)
 		}
 	}
 }
