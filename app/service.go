@@ -16,7 +16,7 @@ import (
 	"infomat/app/touch"
 	"infomat/content"
 	"infomat/kiosk"
-	"infomat/kiosk/service"
+	"infomat/kiosk/access"
 	"infomat/receipt"
 )
 
@@ -24,7 +24,7 @@ import (
 type Service interface {
 	// Card reports whether a presented card is a service card (and starts a login with it).
 	Card(id string) bool
-	// PIN completes the login started by Card; errors are service.ErrWrongPIN, ErrLocked, …
+	// PIN completes the login started by Card; errors are access.ErrWrongPIN, ErrLocked, …
 	PIN(pin string) error
 	Record(action, detail string)
 	Status(ctx context.Context) kiosk.Status
@@ -148,18 +148,18 @@ func (u *UI) pinResult(err error) {
 	case err == nil:
 		u.enterService()
 		return
-	case errors.Is(err, service.ErrLocked):
-		left := service.LockDuration
-		var l *service.LockedError
+	case errors.Is(err, access.ErrLocked):
+		left := access.LockDuration
+		var l *access.LockedError
 		if errors.As(err, &l) {
 			left = l.Left
 		}
 		u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes()+0.999))
-	case errors.Is(err, service.ErrWrongPIN):
-		var w *service.WrongPINError
+	case errors.Is(err, access.ErrWrongPIN):
+		var w *access.WrongPINError
 		if errors.As(err, &w) && w.Left == 0 {
 			// This attempt used up the last try: say so now, not on the next one.
-			u.pinErr = u.t("service.pin.locked", "Minutes", int(service.LockDuration.Minutes()))
+			u.pinErr = u.t("service.pin.locked", "Minutes", int(access.LockDuration.Minutes()))
 		} else if w != nil {
 			u.pinErr = u.t("service.pin.wrong", "Count", w.Left)
 		} else {

@@ -18,7 +18,7 @@ import (
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/serialport/ptytest"
-	"infomat/kiosk/service"
+	"infomat/kiosk/access"
 	"infomat/outbox"
 	"infomat/store"
 )
@@ -27,7 +27,7 @@ const serviceCard = "0F00A1B2C3"
 
 // withService gives the harness a real service access list (PIN 432198, one card) in a real
 // store, on the harness's fake clock.
-func withService(t *testing.T, h *harness) *service.Audit {
+func withService(t *testing.T, h *harness) *access.Audit {
 	t.Helper()
 	dir := t.TempDir()
 	st, _, err := store.Open(context.Background(), dir)
@@ -35,28 +35,28 @@ func withService(t *testing.T, h *harness) *service.Audit {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	access, err := service.Open(st.Bolt(), h.clock.Now)
+	guard, err := access.Open(st.Bolt(), h.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := service.OpenAudit(st.Bolt(), h.clock.Now)
+	audit, err := access.OpenAudit(st.Bolt(), h.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := access.SetAudit(audit); err != nil {
+	if err := guard.SetAudit(audit); err != nil {
 		t.Fatal(err)
 	}
-	if err := access.SetPIN("432198"); err != nil {
+	if err := guard.SetPIN("432198"); err != nil {
 		t.Fatal(err)
 	}
-	if err := access.AddCard(serviceCard); err != nil {
+	if err := guard.AddCard(serviceCard); err != nil {
 		t.Fatal(err)
 	}
 	ob, err := outbox.Open(st.Bolt())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.ui.d.Service = &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, DataDir: dir,
+	h.ui.d.Service = &kiosk.ServiceMode{Access: guard, Audit: audit, Outbox: ob, DataDir: dir,
 		Content: func() (string, kiosk.Source) { return "test", kiosk.FromEmbedded }}
 	return audit
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"infomat/kiosk/service"
+	"infomat/kiosk/access"
 	"infomat/outbox"
 )
 
@@ -14,8 +14,8 @@ import (
 // audit log and the status figures. It is shared by the UI, the goroutines the UI runs slow
 // checks on, and the heartbeat; set the fields before sharing it.
 type ServiceMode struct {
-	Access  *service.Access
-	Audit   *service.Audit
+	Access  *access.Guard
+	Audit   *access.Audit
 	Outbox  *outbox.Outbox
 	Devices *Devices
 	DataDir string
@@ -32,7 +32,7 @@ type ServiceMode struct {
 
 	mu      sync.Mutex
 	sync    func() (last time.Time, lastErr string)
-	session *service.Session
+	session *access.Session
 }
 
 // SetSync installs the report of the background sync (not set: the device is not
@@ -50,7 +50,7 @@ func (s *ServiceMode) syncReport() func() (time.Time, string) {
 }
 
 // login returns the current login session, starting one if needed.
-func (s *ServiceMode) login() *service.Session {
+func (s *ServiceMode) login() *access.Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.session == nil {

@@ -138,7 +138,7 @@ func runKiosk(args []string) (code int) {
 		return 1
 	}
 
-	access, audit, err := openService(st)
+	guard, audit, err := openService(st)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
 		return 1
@@ -160,7 +160,7 @@ func runKiosk(args []string) (code int) {
 	} else {
 		active.Set("", src)
 	}
-	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
+	svc := &kiosk.ServiceMode{Access: guard, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
 		Content: active.Get, OutOfService: outOfService.Load}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not

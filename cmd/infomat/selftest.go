@@ -13,7 +13,7 @@ import (
 
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
-	"infomat/kiosk/service"
+	"infomat/kiosk/access"
 	"infomat/outbox"
 	"infomat/receipt"
 	"infomat/store"
@@ -126,14 +126,14 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// A service PIN from before the 6-digit rule still works; the technician should replace it.
-	if access, _, err := openService(st); err == nil {
-		switch n, set, _ := access.PINDigits(); {
-		case n > 0 && n < service.MinPINDigits:
+	if guard, _, err := openService(st); err == nil {
+		switch n, set, _ := guard.PINDigits(); {
+		case n > 0 && n < access.MinPINDigits:
 			fmt.Fprint(progress, "PIN serwisowy… ")
-			done(checkResult{Check: "PIN serwisowy", Message: fmt.Sprintf("krótszy niż %d cyfr — ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+			done(checkResult{Check: "PIN serwisowy", Message: fmt.Sprintf("krótszy niż %d cyfr — ustaw nowy: infomat service set-pin", access.MinPINDigits)})
 		case set && n == 0:
 			fmt.Fprint(progress, "PIN serwisowy… ")
-			done(checkResult{Check: "PIN serwisowy", OK: true, Message: fmt.Sprintf("ustawiony przed wymogiem %d cyfr; jeśli jest krótszy, ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+			done(checkResult{Check: "PIN serwisowy", OK: true, Message: fmt.Sprintf("ustawiony przed wymogiem %d cyfr; jeśli jest krótszy, ustaw nowy: infomat service set-pin", access.MinPINDigits)})
 		}
 	}
 
