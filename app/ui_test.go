@@ -18,7 +18,7 @@ import (
 	"infomat/app/touch"
 	"infomat/assets"
 	"infomat/content"
-	"infomat/kiosk"
+	"infomat/kiosk/idle"
 	"infomat/l10n"
 	"infomat/search"
 )
@@ -62,7 +62,7 @@ func newHarness(t *testing.T) *harness {
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
-	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: kiosk.NewIdle(90*time.Second, clock.Now)})
+	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: idle.New(90*time.Second, clock.Now)})
 	ui.inline = true // printing finishes before tap returns: no polling, no races
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }

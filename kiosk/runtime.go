@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"infomat/buildinfo"
 )
 
 // DisplayProblem says why the kiosk cannot even try to open a window, or "" when it can:
@@ -58,5 +60,5 @@ func NewLogger(f *os.File, journalStream string) *slog.Logger {
 
 // VersionLine is what `infomat version` prints.
 func VersionLine() string {
-	return fmt.Sprintf("infomat %s (%s, %s/%s)", AppVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("infomat %s (%s, %s/%s)", buildinfo.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

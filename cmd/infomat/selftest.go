@@ -11,9 +11,10 @@ import (
 	"os"
 	"time"
 
+	"infomat/buildinfo"
 	"infomat/kiosk"
-	"infomat/kiosk/cardreader"
 	"infomat/kiosk/access"
+	"infomat/kiosk/cardreader"
 	"infomat/outbox"
 	"infomat/receipt"
 	"infomat/store"
@@ -158,7 +159,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 				name = b.Municipality.Name
 			}
 			page := receipt.TestPage(receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
-				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}, testPageText)
+				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: buildinfo.Version(), Printed: time.Now()}, testPageText)
 			if err := devices.Print(ctx, page); err != nil {
 				state, ok = "Drukarka: "+kiosk.PrinterProblem(err), false
 			} else {

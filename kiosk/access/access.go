@@ -60,12 +60,14 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"infomat/kiosk/lockout"
 )
 
-// Lockout policy.
+// Lockout policy (see package lockout).
 const (
-	MaxAttempts  = 5               // wrong PINs in a row before the lock
-	LockDuration = 5 * time.Minute // how long the lock lasts
+	MaxAttempts  = lockout.MaxAttempts  // wrong PINs in a row before the lock
+	LockDuration = lockout.LockDuration // how long the lock lasts
 )
 
 // PrefixLen is the number of hex digits of a card hash shown by Cards and
@@ -89,8 +91,8 @@ const (
 // Errors. CheckPIN's wrong-PIN and locked errors are *WrongPINError and
 // *LockedError, which match ErrWrongPIN and ErrLocked with errors.Is.
 var (
-	ErrWrongPIN    = errors.New("wrong service PIN")
-	ErrLocked      = errors.New("service PIN locked after too many wrong attempts")
+	ErrWrongPIN    = lockout.ErrWrongPIN
+	ErrLocked      = lockout.ErrLocked
 	ErrNoPIN       = errors.New("no service PIN set")
 	ErrPINFormat   = errors.New("service PIN must be 6 to 8 digits")
 	ErrCardFormat  = errors.New("service card ID must be 1 to 128 printable ASCII characters")
@@ -99,37 +101,12 @@ var (
 	ErrNoCard      = errors.New("present a service card first")
 )
 
-// WrongPINError is returned by CheckPIN for a wrong PIN.
-type WrongPINError struct {
-	// Left is how many wrong PINs remain before the lock; 0 means this
-	// attempt locked the PIN.
-	Left int
-	// LockedUntil is set when this attempt locked the PIN.
-	LockedUntil time.Time
-}
-
-func (e *WrongPINError) Error() string {
-	if e.Left == 0 {
-		return fmt.Sprintf("%v; locked until %s", ErrWrongPIN, e.LockedUntil.Format(time.TimeOnly))
-	}
-	return fmt.Sprintf("%v; %d attempt(s) left", ErrWrongPIN, e.Left)
-}
-
-// Is makes errors.Is(err, ErrWrongPIN) true.
-func (e *WrongPINError) Is(target error) bool { return target == ErrWrongPIN }
-
-// LockedError is returned by CheckPIN while the PIN is locked.
-type LockedError struct {
-	Until time.Time
-	Left  time.Duration // Until minus now
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("%v; try again in %s", ErrLocked, e.Left.Round(time.Second))
-}
-
-// Is makes errors.Is(err, ErrLocked) true.
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+// The PIN's refusals. They are package lockout's (as os's PathError is io/fs's), so the UI
+// can explain a refused PIN without importing the store.
+type (
+	WrongPINError = lockout.WrongPINError
+	LockedError   = lockout.LockedError
+)
 
 const (
 	bucketService  = "service"
