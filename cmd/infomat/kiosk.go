@@ -140,7 +140,7 @@ func runKiosk(args []string) (code int) {
 		return 1
 	}
 
-	guard, audit, err := openService(st)
+	guard, audit, err := openAccess(st)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
 		return 1

@@ -127,7 +127,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// A service PIN from before the 6-digit rule still works; the technician should replace it.
-	if guard, _, err := openService(st); err == nil {
+	if guard, _, err := openAccess(st); err == nil {
 		switch n, set, _ := guard.PINDigits(); {
 		case n > 0 && n < access.MinPINDigits:
 			fmt.Fprint(progress, "PIN serwisowy… ")

@@ -18,8 +18,8 @@ import (
 	"infomat/store"
 )
 
-// openService opens the service access list and its audit log in the store.
-func openService(st *store.Store) (*access.Guard, *access.Audit, error) {
+// openAccess opens the service-mode access guard (cards, PIN) and its audit log in the store.
+func openAccess(st *store.Store) (*access.Guard, *access.Audit, error) {
 	guard, err := access.Open(st.Bolt(), time.Now)
 	if err != nil {
 		return nil, nil, err
@@ -64,7 +64,7 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	guard, audit, err := openService(st)
+	guard, audit, err := openAccess(st)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
