@@ -24,7 +24,8 @@ import (
 type ServiceMode interface {
 	// Card reports whether a presented card is a service card (and starts a login with it).
 	Card(id string) bool
-	// PIN completes the login started by Card; errors are lockout.ErrWrongPIN, lockout.ErrLocked (see package lockout), …
+	// PIN completes the login started by Card; a refusal is lockout.ErrWrongPIN or
+	// lockout.ErrLocked (see package lockout); any other error: the check was not possible.
 	PIN(pin string) error
 	Record(action, detail string)
 	Status(ctx context.Context) health.Status
