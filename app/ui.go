@@ -1,7 +1,8 @@
 // Package app is the kiosk's Fyne user interface: screens, navigation, theme and the idle
-// warning. It does no I/O: the content bundle, the search index, the translations and the
-// idle clock come in through Deps, so every screen can be driven headless by
-// fyne.io/fyne/v2/test.
+// warning. It does no I/O: the content bundle, the search index, the translations, the
+// idle clock and the device come in through Deps, so every screen can be driven headless by
+// fyne.io/fyne/v2/test. It shares only standard-library packages with the device runtime
+// (kiosk/idle, kiosk/health, kiosk/lockout); imports_test.go enforces that.
 package app
 
 import (

@@ -33,6 +33,7 @@ import (
 
 	"infomat/assets"
 	"infomat/content"
+	"infomat/kiosk"
 )
 
 const (
@@ -283,9 +284,10 @@ func TestE2E(t *testing.T) {
 		if _, ok := k2.logs.find("store was corrupt; moved aside"); !ok {
 			t.Errorf("no log line about the corrupt store being moved aside; log:\n%s", k2.logs.String())
 		}
-		aside, _ := filepath.Glob(filepath.Join(data, "infomat.db.corrupt-*"))
-		if len(aside) != 1 {
-			t.Fatalf("want one infomat.db.corrupt-* file in %s, got %v", data, aside)
+		// kiosk.AsideFiles, not a glob: salvage leaves a ".salvaged" sidecar beside the file.
+		aside, err := kiosk.AsideFiles(data)
+		if err != nil || len(aside) != 1 {
+			t.Fatalf("want one infomat.db.corrupt-* file in %s, got %v (%v)", data, aside, err)
 		}
 		got, err := os.ReadFile(aside[0])
 		if err != nil {
