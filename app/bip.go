@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"infomat/app/markdown"
-	"infomat/app/touch"
 	"infomat/content"
 )
 
@@ -74,5 +73,5 @@ func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
 		s.bullets(names)
 	}
 	u.recordMarkdown(&s, p.Record)
-	return p.Title, touch.NewScroll(container.NewPadded(markdown.Render(s.String())))
+	return p.Title, u.tk.NewScroll(container.NewPadded(markdown.Render(s.String())))
 }

@@ -130,8 +130,8 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 			}
 		}
 	}
-	parts = append(parts, touch.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
-	return c.proc.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	parts = append(parts, u.tk.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
+	return c.proc.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 func roomSuffix(room string) string {

@@ -14,7 +14,6 @@ import (
 
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
-	"infomat/app/touch"
 	"infomat/content"
 	"infomat/validate"
 )
@@ -116,11 +115,11 @@ func (u *UI) formStart(s *formSession) fyne.CanvasObject {
 	md.p(s.proc.Form.Intro)
 	md.p(u.t("form.start.count", "Count", len(s.visible())))
 	md.p(u.t("form.start.privacy"))
-	start := touch.NewButton(u.t("form.start"), theme.NavigateNextIcon(), func() {
+	start := u.tk.NewButton(u.t("form.start"), theme.NavigateNextIcon(), func() {
 		s.step = 1
 		u.render()
 	})
-	return touch.NewScroll(container.NewPadded(markdown.NewStack(markdown.Render(md.String()), start)))
+	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(markdown.Render(md.String()), start)))
 }
 
 // questionView asks one question, GOV.UK style, with the keyboard its answer needs.
@@ -158,7 +157,7 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 		e.OnSubmitted = func(string) { u.formNext(s, f) }
 		parts = append(parts, e)
 		u.focus = e
-		kb = keyboard.New()
+		kb = keyboard.New(u.activity)
 		kb.SetMode(keyboardMode(f.Type))
 		kb.SetTarget(e)
 	}
@@ -169,9 +168,9 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 		msg.TextStyle = fyne.TextStyle{Bold: true}
 		parts = append(parts, msg)
 	}
-	next := touch.NewButton(u.t("form.next"), theme.NavigateNextIcon(), func() { u.formNext(s, f) })
+	next := u.tk.NewButton(u.t("form.next"), theme.NavigateNextIcon(), func() { u.formNext(s, f) })
 	parts = append(parts, next)
-	body := touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	body := u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 	if kb == nil {
 		return body
 	}
@@ -213,7 +212,7 @@ func (u *UI) choices(s *formSession, f *content.Field) []fyne.CanvasObject {
 		if selected[o.Value] {
 			mark = map[bool]string{true: "◉ ", false: "☑ "}[f.Type == content.FieldChoice]
 		}
-		out = append(out, touch.NewChoice(mark+o.Label, selected[o.Value], func() {
+		out = append(out, u.tk.NewChoice(mark+o.Label, selected[o.Value], func() {
 			switch {
 			case f.Type == content.FieldChoice:
 				clear(selected)
@@ -285,14 +284,14 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 		i, f := i, f
 		q := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		q.Wrapping = fyne.TextWrapWord
-		change := touch.NewButton(u.t("form.change"), nil, func() {
+		change := u.tk.NewButton(u.t("form.change"), nil, func() {
 			s.step, s.toReview = i+1, true
 			u.render()
 		})
 		parts = append(parts, widget.NewSeparator(), q,
 			container.NewBorder(nil, nil, nil, change, u.note(u.answerText(f, s.answers[f.ID]))))
 	}
-	next := touch.NewButton(u.t("form.review.next"), theme.NavigateNextIcon(), func() {
+	next := u.tk.NewButton(u.t("form.review.next"), theme.NavigateNextIcon(), func() {
 		// Conditions may have hidden or shown questions since; check them all once more.
 		for i, f := range s.visible() {
 			if err := f.Check(s.answers[f.ID]); err != nil {
@@ -305,7 +304,7 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 		u.render()
 	})
 	parts = append(parts, widget.NewSeparator(), next)
-	return touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // consentView shows the RODO information clause, filled from the municipality profile and
@@ -335,12 +334,12 @@ func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 	if s.consent {
 		tick = "☑ "
 	}
-	agree := touch.NewChoice(tick+u.t("rodo.agree"), s.consent, func() {
+	agree := u.tk.NewChoice(tick+u.t("rodo.agree"), s.consent, func() {
 		s.consent = !s.consent
 		s.saveErr = false
 		u.render()
 	})
-	submit := touch.NewButton(u.t("form.submit"), theme.ConfirmIcon(), func() { u.submit(s) })
+	submit := u.tk.NewButton(u.t("form.submit"), theme.ConfirmIcon(), func() { u.submit(s) })
 	if !s.consent {
 		submit.(fyne.Disableable).Disable()
 	}
@@ -353,7 +352,7 @@ func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 		parts = append(parts, msg)
 	}
 	parts = append(parts, submit)
-	return touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 func orDash(s string) string {

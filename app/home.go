@@ -46,7 +46,7 @@ func (u *UI) homeView() fyne.CanvasObject {
 	langs := container.NewGridWithColumns(len(l10n.Languages))
 	for _, l := range l10n.Languages {
 		l := l
-		langs.Add(touch.NewButton(l.Name(), nil, func() { u.activity(); u.d.Loc.SetLang(l) }))
+		langs.Add(u.tk.NewButton(l.Name(), nil, func() { u.activity(); u.d.Loc.SetLang(l) }))
 	}
 
 	// Home fills the screen without scrolling: the tiles share whatever height is left.
@@ -57,7 +57,7 @@ func (u *UI) homeView() fyne.CanvasObject {
 
 // tile is a home-screen button two touch targets tall.
 func (u *UI) tile(label string, icon fyne.Resource, r route) fyne.CanvasObject {
-	b := touch.NewButton(label, icon, func() { u.push(r) })
+	b := u.tk.NewButton(label, icon, func() { u.push(r) })
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, b)
 }
 

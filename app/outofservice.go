@@ -10,9 +10,21 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/markdown"
-	"infomat/app/touch"
+	"infomat/content"
 	"infomat/l10n"
 )
+
+// Office is where the out-of-service screen sends residents instead: the municipality's
+// office as the last content shown described it (the kiosk remembers it; see
+// kiosk.RememberedOffice).
+type Office struct {
+	Name       string
+	Street     string
+	PostalCode string
+	City       string
+	Phone      string
+	Hours      []content.Hours
+}
 
 // outOfServiceView is all a resident sees on a kiosk without valid content of its own: an
 // apology and where to go instead (the office remembered from the last content shown). A
@@ -44,9 +56,9 @@ func (u *UI) outOfServiceView() fyne.CanvasObject {
 	langs := container.NewGridWithColumns(len(l10n.Languages))
 	for _, l := range l10n.Languages {
 		l := l
-		langs.Add(touch.NewButton(l.Name(), nil, func() { u.activity(); u.d.Loc.SetLang(l) }))
+		langs.Add(u.tk.NewButton(l.Name(), nil, func() { u.activity(); u.d.Loc.SetLang(l) }))
 	}
 	body := container.NewVBox(append(parts, layout.NewSpacer())...)
 	return container.NewPadded(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), langs), nil, nil,
-		touch.NewScroll(body)))
+		u.tk.NewScroll(body)))
 }

@@ -11,6 +11,7 @@ import (
 	"infomat/assets"
 	"infomat/content"
 	"infomat/kiosk"
+	"infomat/kiosk/idle"
 	"infomat/l10n"
 	"infomat/outbox"
 	"infomat/store"
@@ -18,7 +19,7 @@ import (
 
 // newOutOfService builds a UI with no content, as a provisioned kiosk without content of its
 // own starts.
-func newOutOfService(t *testing.T, office *kiosk.Office) *harness {
+func newOutOfService(t *testing.T, office *Office) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	loc, err := l10n.New(assets.Translations())
@@ -28,7 +29,7 @@ func newOutOfService(t *testing.T, office *kiosk.Office) *harness {
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
-	ui := New(w, Deps{Loc: loc, Office: office, Idle: kiosk.NewIdle(90*time.Second, clock.Now)})
+	ui := New(w, Deps{Loc: loc, Office: office, Idle: idle.New(90*time.Second, clock.Now)})
 	ui.inline = true
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }
@@ -37,7 +38,7 @@ func newOutOfService(t *testing.T, office *kiosk.Office) *harness {
 // office to go to; a service card still reaches the service screen, which reports it; content
 // installed by sync replaces the screen at once.
 func TestOutOfServiceScreen(t *testing.T) {
-	office := &kiosk.Office{Name: "Gmina Testowa", Street: "ul. Rynek 1", PostalCode: "00-001", City: "Testowo",
+	office := &Office{Name: "Gmina Testowa", Street: "ul. Rynek 1", PostalCode: "00-001", City: "Testowo",
 		Phone: "12 345 67 89", Hours: []content.Hours{{Days: "poniedziałek–piątek", Open: "08:00", Close: "16:00"}}}
 	h := newOutOfService(t, office)
 	h.mustSee("Kiosk chwilowo nieczynny")
@@ -53,7 +54,7 @@ func TestOutOfServiceScreen(t *testing.T) {
 	h.tap("Polski")
 
 	withService(t, h)
-	svc := h.ui.d.Service.(*kiosk.ServiceMode)
+	svc := h.ui.d.ServiceMode.(*kiosk.ServiceMode)
 	svc.Content = func() (string, kiosk.Source) { return "", "" }
 	svc.OutOfService = func() bool { return true }
 	h.ui.CardPresented(serviceCard)

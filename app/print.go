@@ -14,10 +14,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"infomat/app/markdown"
-	"infomat/app/touch"
 
 	"infomat/content"
-	"infomat/kiosk/printer"
+	"infomat/kiosk/health"
 	"infomat/receipt"
 )
 
@@ -63,11 +62,11 @@ func (u *UI) startPrint(d receipt.Doc, done func(msg string, ok bool)) {
 // printButton is a screen's print button: disabled, and saying so, while a job runs.
 func (u *UI) printButton(label string, tapped func()) fyne.CanvasObject {
 	if u.printing {
-		b := touch.NewButton(u.t("print.busy"), theme.DocumentPrintIcon(), nil)
+		b := u.tk.NewButton(u.t("print.busy"), theme.DocumentPrintIcon(), nil)
 		b.(fyne.Disableable).Disable()
 		return b
 	}
-	return touch.NewButton(label, theme.DocumentPrintIcon(), tapped)
+	return u.tk.NewButton(label, theme.DocumentPrintIcon(), tapped)
 }
 
 // printResult phrases a print error: what is wrong and what to do.
@@ -75,11 +74,11 @@ func (u *UI) printResult(err error) string {
 	switch {
 	case err == nil:
 		return u.t("print.done")
-	case errors.Is(err, printer.ErrPaperOut):
+	case errors.Is(err, health.ErrPaperOut):
 		return u.t("print.paper_out")
-	case errors.Is(err, printer.ErrCoverOpen):
+	case errors.Is(err, health.ErrCoverOpen):
 		return u.t("print.cover_open")
-	case errors.Is(err, printer.ErrOffline), errors.Is(err, printer.ErrNoResponse):
+	case errors.Is(err, health.ErrOffline), errors.Is(err, health.ErrNoResponse):
 		return u.t("print.offline")
 	}
 	return u.t("print.failed")
@@ -166,5 +165,5 @@ func (u *UI) previewView(id string) (string, fyne.CanvasObject) {
 		top = append(top, u.note(u.printMsg))
 	}
 	paper := container.NewCenter(container.NewStack(canvas.NewRectangle(color.White), img))
-	return u.t("card.print"), touch.NewScroll(container.NewPadded(markdown.NewStack(append(top, paper)...)))
+	return u.t("card.print"), u.tk.NewScroll(container.NewPadded(markdown.NewStack(append(top, paper)...)))
 }

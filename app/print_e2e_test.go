@@ -222,7 +222,7 @@ func TestServiceScreenWhilePrinterBusy(t *testing.T) {
 	sim.SetDrainRate(100)
 	h := newHarness(t)
 	withService(t, h)
-	h.ui.d.Service.(*kiosk.ServiceMode).Devices = devices
+	h.ui.d.ServiceMode.(*kiosk.ServiceMode).Devices = devices
 	h.ui.d.Printer = devices
 	h.ui.inline = false
 	results := make(chan func(), 8)

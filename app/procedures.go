@@ -33,7 +33,7 @@ func setTwoLineRow(o fyne.CanvasObject, title, sub string) {
 
 // rowList is a touch list of two-line rows that opens a route when a row is tapped.
 func (u *UI) rowList(n int, row func(i int) (title, sub string), open func(i int)) fyne.CanvasObject {
-	l := touch.NewList(
+	l := u.tk.NewList(
 		func() int { return n },
 		twoLineRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -94,16 +94,16 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 		parts = append(parts, u.warningText(u.t("card.apply.unavailable")))
 	default:
 		// The online form goes first: it is what the resident came to the kiosk for.
-		parts = append(parts, touch.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) }),
+		parts = append(parts, u.tk.NewButton(u.t("card.apply"), theme.DocumentCreateIcon(), func() { u.startForm(p) }),
 			u.note(u.t("card.apply.note")))
 	}
 	if u.d.Printer != nil {
-		parts = append(parts, touch.NewChoice(u.t("card.print"), false, func() {
+		parts = append(parts, u.tk.NewChoice(u.t("card.print"), false, func() {
 			u.push(route{kind: previewScreen, id: p.ID})
 		}))
 	}
 	parts = append(parts, markdown.Render(u.procedureMarkdown(p)))
-	return p.Title, touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return p.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // procedureMarkdown lays a procedure card out as a GOV.UK-style start page: plain questions

@@ -10,7 +10,6 @@ import (
 
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
-	"infomat/app/touch"
 	"infomat/content"
 	"infomat/search"
 )
@@ -52,7 +51,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 	var hits []search.Hit
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
-	list := touch.NewList(
+	list := u.tk.NewList(
 		func() int { return len(hits) },
 		resultRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) { u.setResultRow(o, hits[id]) })
@@ -88,7 +87,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 	}
 	update(u.query)
 
-	kb := keyboard.New()
+	kb := keyboard.New(u.activity)
 	kb.SetTarget(entry)
 	u.focus = entry
 	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, list)

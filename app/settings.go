@@ -21,12 +21,12 @@ func (u *UI) languageView() fyne.CanvasObject {
 		if l == u.d.Loc.Lang() {
 			label = "✓ " + label
 		}
-		box.Add(touch.NewButton(label, nil, func() {
+		box.Add(u.tk.NewButton(label, nil, func() {
 			u.activity()
 			u.d.Loc.SetLang(l)
 		}))
 	}
-	return touch.NewScroll(container.NewPadded(box))
+	return u.tk.NewScroll(container.NewPadded(box))
 }
 
 func (u *UI) accessView() fyne.CanvasObject {
@@ -35,7 +35,7 @@ func (u *UI) accessView() fyne.CanvasObject {
 		if on {
 			state = u.t("access.on")
 		}
-		return touch.NewButton(fmt.Sprintf("%s: %s", label, state), nil, func() {
+		return u.tk.NewButton(fmt.Sprintf("%s: %s", label, state), nil, func() {
 			flip()
 			u.applyLook()
 			u.render()
@@ -47,7 +47,7 @@ func (u *UI) accessView() fyne.CanvasObject {
 		toggle(u.t("access.large"), u.look.LargeText, func() { u.look.LargeText = !u.look.LargeText }),
 		u.note(u.t("access.reset")),
 	)
-	return touch.NewScroll(container.NewPadded(box))
+	return u.tk.NewScroll(container.NewPadded(box))
 }
 
 // note is a wrapped paragraph of interface text.
@@ -73,11 +73,11 @@ func (u *UI) showWarning(left time.Duration) {
 	u.countdown = widget.NewLabel(text)
 	u.countdown.Wrapping = fyne.TextWrapWord
 	question := widget.NewLabelWithStyle(u.t("idle.question"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	more := touch.NewButton(u.t("idle.more"), nil, func() {
+	more := u.tk.NewButton(u.t("idle.more"), nil, func() {
 		u.activity()
 		u.hideWarning()
 	})
-	end := touch.NewButton(u.t("idle.end"), nil, u.Reset)
+	end := u.tk.NewButton(u.t("idle.end"), nil, u.Reset)
 	box := markdown.NewStack(question, u.countdown, more, end)
 	u.warning = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
 	size := u.win.Canvas().Size()

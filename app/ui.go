@@ -1,7 +1,8 @@
 // Package app is the kiosk's Fyne user interface: screens, navigation, theme and the idle
-// warning. It does no I/O: the content bundle, the search index, the translations and the
-// idle clock come in through Deps, so every screen can be driven headless by
-// fyne.io/fyne/v2/test.
+// warning. It does no I/O: the content bundle, the search index, the translations, the
+// idle clock and the device come in through Deps, so every screen can be driven headless by
+// fyne.io/fyne/v2/test. It shares only standard-library packages with the device runtime
+// (kiosk/idle, kiosk/health, kiosk/lockout); imports_test.go enforces that.
 package app
 
 import (
@@ -12,10 +13,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"infomat/app/keyboard"
 	"infomat/app/touch"
 	"infomat/content"
-	"infomat/kiosk"
+	"infomat/kiosk/health"
+	"infomat/kiosk/idle"
 	"infomat/l10n"
 	"infomat/receipt"
 	"infomat/search"
@@ -24,7 +25,7 @@ import (
 // IdleTimer is the session clock the UI feeds with interactions.
 type IdleTimer interface {
 	Touch()
-	Poll() (kiosk.IdleState, time.Duration)
+	Poll() (idle.State, time.Duration)
 }
 
 // Deps is everything the UI needs from the rest of the kiosk.
@@ -34,16 +35,16 @@ type Deps struct {
 	// until ContentUpdated brings some.
 	Content *content.Bundle
 	// Office is where residents are sent from the out-of-service screen; nil when unknown.
-	Office *kiosk.Office
+	Office *Office
 	Index  *search.Index // BuildIndex(Content) when nil
 	Loc    *l10n.Localizer
 	Idle   IdleTimer
 	Crest  fyne.Resource // the municipality's coat of arms; may be nil
 	// CrestOf loads the coat of arms of content that replaces the shown one; nil keeps Crest.
-	CrestOf func(*content.Bundle) fyne.Resource
-	Submit  Submitter // files online forms; nil hides "Złóż wniosek tutaj"
-	Printer Printer   // the receipt printer; nil hides printing
-	Service Service   // service cards, PIN and device status; nil disables service mode
+	CrestOf     func(*content.Bundle) fyne.Resource
+	Submit      Submitter   // files online forms; nil hides "Złóż wniosek tutaj"
+	Printer     Printer     // the receipt printer; nil hides printing
+	ServiceMode ServiceMode // the technician's service mode: cards, PIN, device status; nil disables it
 	// Reload reads the content again (service screen); nil hides the action.
 	Reload func() (*content.Bundle, error)
 	// Maintenance leaves kiosk mode for a technician (window, closable); nil hides it.
@@ -87,6 +88,7 @@ type UI struct {
 	d    Deps
 	t    func(string, ...any) string
 	look Look
+	tk   touch.Kit // makes the touch widgets, which report interactions to activity
 
 	stack []route
 	query string         // the search screen's text, kept while the resident moves back and forth
@@ -103,7 +105,7 @@ type UI struct {
 	pinErr       string          // why the last PIN was refused
 	pinChecking  bool            // a PIN is being checked in the background
 	serviceMsg   string          // what the last service action did
-	svcStatus    *kiosk.Status   // the service screen's figures; nil while they are gathered
+	svcStatus    *health.Status  // the service screen's figures; nil while they are gathered
 	svcGen       int             // counts status requests, so only the latest one lands
 	svcBusy      bool            // a service action (reload) runs in the background
 
@@ -117,8 +119,7 @@ func New(win fyne.Window, d Deps) *UI {
 		d.Index = BuildIndex(d.Content)
 	}
 	u := &UI{win: win, d: d, t: d.Loc.T}
-	touch.OnActivity = u.activity
-	keyboard.OnActivity = u.activity
+	u.tk = touch.Kit{Activity: u.activity}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
 	u.stack = []route{{kind: homeScreen}}
@@ -140,15 +141,15 @@ func (u *UI) Tick() {
 	}
 	state, left := u.d.Idle.Poll()
 	switch state {
-	case kiosk.Active:
+	case idle.Active:
 		u.hideWarning()
-	case kiosk.Warning:
+	case idle.Warning:
 		if u.atFreshHome() {
 			// Nothing to protect: an untouched home screen needs no warning.
 			return
 		}
 		u.showWarning(left)
-	case kiosk.Expired:
+	case idle.Expired:
 		if !u.atFreshHome() {
 			u.Reset()
 		}
@@ -281,8 +282,8 @@ func (u *UI) render() {
 
 // topBar keeps Back and Home within a finger's reach on every screen but home.
 func (u *UI) topBar(title string) fyne.CanvasObject {
-	back := touch.NewButton(u.t("nav.back"), theme.NavigateBackIcon(), u.back)
-	home := touch.NewButton(u.t("nav.home"), theme.HomeIcon(), u.home)
+	back := u.tk.NewButton(u.t("nav.back"), theme.NavigateBackIcon(), u.back)
+	home := u.tk.NewButton(u.t("nav.home"), theme.HomeIcon(), u.home)
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.Truncation = fyne.TextTruncateEllipsis
 	heading.SizeName = theme.SizeNameSubHeadingText

@@ -18,7 +18,7 @@ import (
 	"infomat/app/touch"
 	"infomat/assets"
 	"infomat/content"
-	"infomat/kiosk"
+	"infomat/kiosk/idle"
 	"infomat/l10n"
 	"infomat/search"
 )
@@ -62,7 +62,7 @@ func newHarness(t *testing.T) *harness {
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
-	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: kiosk.NewIdle(90*time.Second, clock.Now)})
+	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: idle.New(90*time.Second, clock.Now)})
 	ui.inline = true // printing finishes before tap returns: no polling, no races
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }
@@ -505,4 +505,30 @@ func findObject[T fyne.CanvasObject](o fyne.CanvasObject) T {
 		}
 	}
 	return zero
+}
+
+// Each UI passes its own activity hook to its widgets: with package-level hooks the last UI
+// built took every other UI's touches, so a resident dragging on one kept another's session
+// alive and had their own reset under their finger.
+func TestActivityReachesItsOwnUI(t *testing.T) {
+	h := newHarness(t)
+	loc, err := l10n.New(assets.Translations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherClock := &fakeClock{now: h.clock.now}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1080, 1920))
+	other := New(w, Deps{Content: bundle(t), Loc: loc, Idle: idle.New(90*time.Second, otherClock.Now)})
+
+	h.ui.push(route{kind: procedureScreen, id: "zameldowanie-pobyt-staly"}) // a long card
+	h.clock.advance(80 * time.Second)
+	otherClock.advance(80 * time.Second)
+	test.Drag(h.win.Canvas(), fyne.NewPos(400, 900), 0, -100) // read on with a finger
+	if s, _ := h.ui.d.Idle.Poll(); s != idle.Active {
+		t.Errorf("the dragged UI's session: %v, want active (the drag keeps it alive)", s)
+	}
+	if s, _ := other.d.Idle.Poll(); s != idle.Warning {
+		t.Errorf("the other UI's session: %v, want warning (nobody touched it)", s)
+	}
 }

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 )
 
-// DefaultDataDir is where the kiosk keeps its store: systemd's StateDirectory when run as a
-// service, /var/lib/infomat for root, otherwise the user's data directory (XDG).
+// DefaultDataDir is where the kiosk keeps its store: systemd's StateDirectory when run by
+// the infomat unit, /var/lib/infomat for root, otherwise the user's data directory (XDG).
 func DefaultDataDir() string {
 	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
 		return d

@@ -15,43 +15,9 @@ import (
 	"filippo.io/age"
 
 	"infomat/assets"
+	"infomat/kiosk/idle"
 	"infomat/store"
 )
-
-func TestIdleWarnsThenExpires(t *testing.T) {
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	idle := NewIdle(90*time.Second, func() time.Time { return now })
-	if s, left := idle.Poll(); s != Active || left != 90*time.Second {
-		t.Fatalf("fresh: %v %v", s, left)
-	}
-	now = now.Add(69 * time.Second)
-	if s, _ := idle.Poll(); s != Active {
-		t.Fatalf("at 69 s: %v", s)
-	}
-	now = now.Add(2 * time.Second)
-	if s, left := idle.Poll(); s != Warning || left != 19*time.Second {
-		t.Fatalf("at 71 s: %v %v", s, left)
-	}
-	idle.Touch() // "Więcej czasu"
-	if s, left := idle.Poll(); s != Active || left < MinWarning {
-		t.Fatalf("after more time: %v %v", s, left)
-	}
-	now = now.Add(90 * time.Second)
-	if s, _ := idle.Poll(); s != Expired {
-		t.Fatalf("at timeout: %v", s)
-	}
-}
-
-func TestShortIdleTimeoutStillWarnsWholeTime(t *testing.T) {
-	now := time.Now()
-	idle := NewIdle(10*time.Second, func() time.Time { return now })
-	if s, _ := idle.Poll(); s != Warning {
-		t.Fatalf("a timeout shorter than the warning warns from the start, got %v", s)
-	}
-	if NewIdle(0, time.Now).Timeout() != DefaultIdleTimeout {
-		t.Fatal("zero timeout is not the default")
-	}
-}
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
@@ -153,7 +119,7 @@ func TestDefaultDataDir(t *testing.T) {
 
 func TestIdleTimeoutSetting(t *testing.T) {
 	st := openStore(t)
-	if got := IdleTimeout(st); got != DefaultIdleTimeout {
+	if got := IdleTimeout(st); got != idle.DefaultTimeout {
 		t.Fatalf("unset: %v", got)
 	}
 	if err := st.SetSetting(SettingIdleTimeout, "2m"); err != nil {
@@ -164,7 +130,7 @@ func TestIdleTimeoutSetting(t *testing.T) {
 	}
 	// A value edited into the store by hand that is out of range is ignored, not obeyed.
 	st.SetSetting(SettingIdleTimeout, "1s")
-	if got := IdleTimeout(st); got != DefaultIdleTimeout {
+	if got := IdleTimeout(st); got != idle.DefaultTimeout {
 		t.Fatalf("out of range: %v", got)
 	}
 	s, _ := LookupSetting(SettingIdleTimeout)
@@ -175,16 +141,13 @@ func TestIdleTimeoutSetting(t *testing.T) {
 	}
 }
 
-func TestDiskStateAndVersion(t *testing.T) {
+func TestDiskState(t *testing.T) {
 	free, problem := DiskState(t.TempDir())
 	if free == 0 && problem == "" {
 		t.Fatal("no free space and no problem reported")
 	}
 	if _, problem := DiskState("/no/such/dir"); problem == "" {
 		t.Fatal("a missing directory is not reported")
-	}
-	if AppVersion() == "" {
-		t.Fatal("empty version")
 	}
 }
 

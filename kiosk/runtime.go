@@ -8,11 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"infomat/buildinfo"
 )
 
 // DisplayProblem says why the kiosk cannot even try to open a window, or "" when it can:
 // on Linux a window needs DISPLAY (X11, also under XWayland) or WAYLAND_DISPLAY. At boot
-// the service may start before the graphical session is there.
+// the systemd unit may start before the graphical session is there.
 func DisplayProblem(goos string, getenv func(string) string) string {
 	if goos != "linux" && !strings.HasSuffix(goos, "bsd") {
 		return ""
@@ -27,7 +29,7 @@ func DisplayProblem(goos string, getenv func(string) string) string {
 func HostDisplayProblem() string { return DisplayProblem(runtime.GOOS, os.Getenv) }
 
 // UnderJournal says whether f is systemd's journal stream: systemd sets JOURNAL_STREAM to
-// "DEVICE:INODE" of the service's stdout/stderr. Children started from a service inherit
+// "DEVICE:INODE" of the unit's stdout/stderr. Children started from a unit inherit
 // the variable but not necessarily the stream, hence the comparison.
 func UnderJournal(f *os.File, journalStream string) bool {
 	dev, ino, ok := strings.Cut(journalStream, ":")
@@ -58,5 +60,5 @@ func NewLogger(f *os.File, journalStream string) *slog.Logger {
 
 // VersionLine is what `infomat version` prints.
 func VersionLine() string {
-	return fmt.Sprintf("infomat %s (%s, %s/%s)", AppVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("infomat %s (%s, %s/%s)", buildinfo.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -6,7 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"infomat/kiosk/service"
+	"infomat/buildinfo"
+	"infomat/kiosk/access"
+	"infomat/kiosk/health"
 	"infomat/outbox"
 )
 
@@ -14,8 +16,8 @@ import (
 // audit log and the status figures. It is shared by the UI, the goroutines the UI runs slow
 // checks on, and the heartbeat; set the fields before sharing it.
 type ServiceMode struct {
-	Access  *service.Access
-	Audit   *service.Audit
+	Guard   *access.Guard
+	Audit   *access.Audit
 	Outbox  *outbox.Outbox
 	Devices *Devices
 	DataDir string
@@ -32,7 +34,7 @@ type ServiceMode struct {
 
 	mu      sync.Mutex
 	sync    func() (last time.Time, lastErr string)
-	session *service.Session
+	session *access.Session
 }
 
 // SetSync installs the report of the background sync (not set: the device is not
@@ -50,11 +52,11 @@ func (s *ServiceMode) syncReport() func() (time.Time, string) {
 }
 
 // login returns the current login session, starting one if needed.
-func (s *ServiceMode) login() *service.Session {
+func (s *ServiceMode) login() *access.Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.session == nil {
-		s.session = s.Access.NewSession()
+		s.session = s.Guard.NewSession()
 	}
 	return s.session
 }
@@ -78,8 +80,8 @@ func (s *ServiceMode) Record(action, detail string) {
 }
 
 // Status gathers the figures the service screen shows.
-func (s *ServiceMode) Status(ctx context.Context) Status {
-	st := Status{AppVersion: AppVersion()}
+func (s *ServiceMode) Status(ctx context.Context) health.Status {
+	st := health.Status{AppVersion: buildinfo.Version()}
 	d := s.Devices
 	if d == nil {
 		d = &Devices{} // nothing configured, and it says so
@@ -103,8 +105,8 @@ func (s *ServiceMode) Status(ctx context.Context) Status {
 		st.SyncConfigured = true
 		st.LastSync, st.SyncError = f()
 	}
-	if s.Access != nil {
-		st.ShortPIN, _ = s.Access.ShortPIN()
+	if s.Guard != nil {
+		st.ShortPIN, _ = s.Guard.ShortPIN()
 	}
 	st.DiskFree, st.DiskProblem = DiskState(s.DataDir)
 	if s.Clock != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"infomat/kiosk/idle"
 )
 
 // Device settings a technician sets once per kiosk (`infomat settings set KEY VALUE`); they
@@ -141,9 +143,9 @@ type SettingsStore interface {
 
 // IdleTimeout is the device's idle timeout: the stored setting, else the default.
 func IdleTimeout(st SettingsStore) time.Duration {
-	d, err := time.ParseDuration(setting(st, SettingIdleTimeout, DefaultIdleTimeout.String()))
+	d, err := time.ParseDuration(setting(st, SettingIdleTimeout, idle.DefaultTimeout.String()))
 	if err != nil {
-		return DefaultIdleTimeout
+		return idle.DefaultTimeout
 	}
 	return d
 }

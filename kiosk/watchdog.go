@@ -22,7 +22,7 @@ import (
 type Watchdog struct {
 	// Notify sends one sd_notify message ("READY=1", "WATCHDOG=1", "STATUS=…").
 	Notify func(state string) error
-	// Interval between pings; zero when the service manager asked for no watchdog.
+	// Interval between pings; zero when systemd asked for no watchdog.
 	Interval time.Duration
 	// RunOnUI runs f on the UI main loop later (fyne.Do). It must not wait for f.
 	RunOnUI func(f func())
@@ -40,7 +40,7 @@ type Watchdog struct {
 }
 
 // NewSystemdWatchdog reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID as systemd sets
-// them for a Type=notify service with WatchdogSec=, and pings at a third of the timeout.
+// them for a Type=notify systemd unit with WatchdogSec=, and pings at a third of the timeout.
 // Outside systemd every call is a no-op.
 func NewSystemdWatchdog(runOnUI func(func()), log *slog.Logger) *Watchdog {
 	w := &Watchdog{

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"infomat/buildinfo"
 )
 
 // fakeLoop is a UI main loop: one goroutine running queued funcs in order, like fyne.Do.
@@ -331,10 +333,7 @@ func TestLoggerIsJSONOnlyOnTheJournalStream(t *testing.T) {
 }
 
 func TestVersionLine(t *testing.T) {
-	old := Version
-	defer func() { Version = old }()
-	Version = "1.2.3"
-	if v := VersionLine(); !strings.HasPrefix(v, "infomat 1.2.3 (go1.") {
+	if v := VersionLine(); !strings.HasPrefix(v, "infomat "+buildinfo.Version()+" (go1.") {
 		t.Fatalf("version line %q", v)
 	}
 }

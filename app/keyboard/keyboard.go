@@ -49,9 +49,6 @@ type Target interface {
 	TypedKey(*fyne.KeyEvent)
 }
 
-// OnActivity, if set, is called on every key press (for the kiosk idle timer).
-var OnActivity func()
-
 // LongPressDuration is how long a key must be held to offer alternatives.
 const LongPressDuration = 500 * time.Millisecond
 
@@ -68,14 +65,18 @@ type Keyboard struct {
 	keys  map[Mode][][]*key // built lazily per mode
 	popup *widget.PopUp     // long-press alternatives, if shown
 
+	activity func() // told of every key press (the kiosk's idle timer); may be nil
+
 	// now and afterFunc are the clock used for long-press; tests replace them.
 	now       func() time.Time
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
-// New returns a keyboard in Text mode with no target.
-func New() *Keyboard {
+// New returns a keyboard in Text mode with no target. activity, if not nil, is called on
+// the Fyne UI goroutine for every key press (for the kiosk's idle timer).
+func New(activity func()) *Keyboard {
 	k := &Keyboard{
+		activity:  activity,
 		keys:      map[Mode][][]*key{},
 		now:       time.Now,
 		afterFunc: realAfterFunc,
@@ -195,15 +196,15 @@ func (k *Keyboard) refreshKeys() {
 	}
 }
 
-func activity() {
-	if f := OnActivity; f != nil {
-		f()
+func (k *Keyboard) pressed() {
+	if k.activity != nil {
+		k.activity()
 	}
 }
 
 // press performs the action of a tapped key.
 func (k *Keyboard) press(s keySpec) {
-	activity()
+	k.pressed()
 	switch s.act {
 	case actRune:
 		k.typeRune(s.r)
@@ -286,7 +287,7 @@ func (k *Keyboard) showAlternatives(kk *key) {
 		k.press(keySpec{act: actRune, r: alts[0]})
 		return
 	}
-	activity()
+	k.pressed()
 	k.hidePopup()
 	c := fyne.CurrentApp().Driver().CanvasForObject(k)
 	if c == nil {

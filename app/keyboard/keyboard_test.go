@@ -62,7 +62,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	test.NewTempApp(t)
-	f := &fixture{entry: widget.NewEntry(), kb: New(), clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}}
+	f := &fixture{entry: widget.NewEntry(), kb: New(nil), clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}}
 	f.kb.now = f.clock.now
 	f.kb.afterFunc = f.clock.afterFunc
 	f.kb.SetTarget(f.entry)
@@ -371,18 +371,17 @@ func TestSetTargetNil(t *testing.T) {
 	}
 }
 
-func TestOnActivity(t *testing.T) {
+func TestActivity(t *testing.T) {
 	f := newFixture(t)
 	n := 0
-	OnActivity = func() { n++ }
-	t.Cleanup(func() { OnActivity = nil })
+	f.kb.activity = func() { n++ } // what New(activity) sets
 	f.tap(t, "a", idShift, idSpace, idBackspace)
 	if n != 4 {
-		t.Fatalf("OnActivity called %d times, want 4", n)
+		t.Fatalf("activity called %d times, want 4", n)
 	}
 	f.longPress(t, "l", time.Second)
 	if n != 5 {
-		t.Fatalf("OnActivity called %d times after long-press, want 5", n)
+		t.Fatalf("activity called %d times after long-press, want 5", n)
 	}
 }
 
@@ -437,9 +436,9 @@ func (b bigText) Size(n fyne.ThemeSizeName) float32 {
 
 func TestLargeTextThemeMakesKeysBigger(t *testing.T) {
 	test.NewTempApp(t)
-	small := New().MinSize()
+	small := New(nil).MinSize()
 	fyne.CurrentApp().Settings().SetTheme(bigText{test.Theme()})
-	big := New().MinSize()
+	big := New(nil).MinSize()
 	if big.Height <= small.Height || big.Width <= small.Width {
 		t.Fatalf("large text %v not bigger than %v", big, small)
 	}

@@ -29,11 +29,12 @@ type arrowButton struct {
 
 	icon      fyne.Resource
 	onTapped  func()
+	activity  activity
 	highlight bool
 }
 
-func newArrowButton(icon fyne.Resource, tapped func()) *arrowButton {
-	b := &arrowButton{icon: icon, onTapped: tapped}
+func newArrowButton(icon fyne.Resource, tapped func(), act activity) *arrowButton {
+	b := &arrowButton{icon: icon, onTapped: tapped, activity: act}
 	b.ExtendBaseWidget(b)
 	return b
 }
@@ -43,7 +44,7 @@ func (b *arrowButton) Tapped(*fyne.PointEvent) {
 	if b.Disabled() {
 		return
 	}
-	activity()
+	b.activity.report()
 	if b.onTapped != nil {
 		b.onTapped()
 	}
@@ -134,10 +135,10 @@ type pager struct {
 	fade     *canvas.LinearGradient
 }
 
-func newPager(pageUp, pageDown func()) *pager {
+func newPager(pageUp, pageDown func(), act activity) *pager {
 	p := &pager{
-		up:   newArrowButton(theme.MoveUpIcon(), pageUp),
-		down: newArrowButton(theme.MoveDownIcon(), pageDown),
+		up:   newArrowButton(theme.MoveUpIcon(), pageUp, act),
+		down: newArrowButton(theme.MoveDownIcon(), pageDown, act),
 		fade: canvas.NewVerticalGradient(color.Transparent, color.Transparent),
 	}
 	p.up.Disable()

@@ -33,7 +33,7 @@ func newListRow(owner *List, content fyne.CanvasObject) *listRow {
 // Dragged scrolls the list. The list may recycle this row while the finger
 // moves, which is harmless: only the delta is used.
 func (r *listRow) Dragged(e *fyne.DragEvent) {
-	activity()
+	r.owner.activity.report()
 	r.owner.scrollTo(r.owner.list.GetScrollOffset() - e.Dragged.DY)
 }
 
@@ -51,7 +51,7 @@ func (r *listRow) Tapped(*fyne.PointEvent) {
 // Scrolled handles the mouse wheel here, rather than in the list's internal
 // scroller, so the arrows stay in step (widget.List has no scroll callback).
 func (r *listRow) Scrolled(e *fyne.ScrollEvent) {
-	activity()
+	r.owner.activity.report()
 	r.owner.scrollTo(r.owner.list.GetScrollOffset() - e.Scrolled.DY)
 }
 
@@ -75,12 +75,13 @@ type List struct {
 	create      func() fyne.CanvasObject
 	itemMin     fyne.Size
 	itemHeights map[widget.ListItemID]float32
+	activity    activity
 }
 
 // NewList returns a List; the callbacks have the same meaning as for
 // widget.NewList and update receives the object returned by create.
-func NewList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *List {
-	l := &List{length: length, create: create}
+func (k Kit) NewList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *List {
+	l := &List{length: length, create: create, activity: k.Activity}
 	l.list = widget.NewList(length,
 		func() fyne.CanvasObject { return newListRow(l, create()) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -98,6 +99,7 @@ func NewList(length func() int, create func() fyne.CanvasObject, update func(wid
 	l.pager = newPager(
 		func() { l.scrollTo(l.list.GetScrollOffset() - l.pageStep()) },
 		func() { l.scrollTo(l.list.GetScrollOffset() + l.pageStep()) },
+		l.activity,
 	)
 	l.ExtendBaseWidget(l)
 	return l
@@ -135,7 +137,7 @@ func (l *List) rowTapped(id widget.ListItemID) {
 }
 
 func (l *List) notifySelected(id widget.ListItemID) {
-	activity()
+	l.activity.report()
 	if f := l.OnSelected; f != nil {
 		f(id)
 	}

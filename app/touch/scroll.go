@@ -20,17 +20,18 @@ type dragSurface struct {
 	content   fyne.CanvasObject
 	onDragged func(dy float32)
 	onResized func()
+	activity  activity
 }
 
-func newDragSurface(content fyne.CanvasObject, dragged func(dy float32), resized func()) *dragSurface {
-	d := &dragSurface{content: content, onDragged: dragged, onResized: resized}
+func newDragSurface(content fyne.CanvasObject, dragged func(dy float32), resized func(), act activity) *dragSurface {
+	d := &dragSurface{content: content, onDragged: dragged, onResized: resized, activity: act}
 	d.ExtendBaseWidget(d)
 	return d
 }
 
 // Dragged scrolls by the finger's vertical movement.
 func (d *dragSurface) Dragged(e *fyne.DragEvent) {
-	activity()
+	d.activity.report()
 	if d.onDragged != nil {
 		d.onDragged(e.Dragged.DY)
 	}
@@ -94,15 +95,16 @@ type Scroll struct {
 }
 
 // NewScroll returns a vertical, finger-draggable scroll view of content.
-func NewScroll(content fyne.CanvasObject) *Scroll {
+func (k Kit) NewScroll(content fyne.CanvasObject) *Scroll {
 	s := &Scroll{}
-	s.surface = newDragSurface(content, func(dy float32) { s.scrollTo(s.Offset() - dy) }, s.updateArrows)
+	s.surface = newDragSurface(content, func(dy float32) { s.scrollTo(s.Offset() - dy) }, s.updateArrows, k.Activity)
 	s.scroll = container.NewVScroll(s.surface)
 	// Mouse wheel and scroll-bar drags move the offset without us; keep the arrows in step.
 	s.scroll.OnScrolled = func(fyne.Position) { s.updateArrows() }
 	s.pager = newPager(
 		func() { s.scrollTo(s.Offset() - s.pageStep()) },
 		func() { s.scrollTo(s.Offset() + s.pageStep()) },
+		k.Activity,
 	)
 	s.ExtendBaseWidget(s)
 	return s

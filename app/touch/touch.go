@@ -30,16 +30,21 @@ import (
 // setting adapts it to other screens.
 var TargetSize float32 = 80
 
-// OnActivity is called on every user interaction handled by this package
-// (drag events, arrow presses, list row taps and NewButton taps) so the kiosk
-// can reset its idle timer. Set it once at start-up, before any window is
-// shown; it is always called on the Fyne UI goroutine and may be nil.
-// Drags call it for every drag event, so keep it cheap.
-var OnActivity func()
+// Kit makes this package's widgets. Each reports every user interaction it handles (drag
+// events, arrow presses, list row taps and button taps) to Activity, so the kiosk can reset
+// its idle timer: the widgets take the hook as a value, and two UIs in one process (tests)
+// do not share one.
+type Kit struct {
+	// Activity is called on the Fyne UI goroutine; nil: nobody is told. Drags call it for
+	// every drag event, so keep it cheap.
+	Activity func()
+}
 
-// activity reports a user interaction to OnActivity, if set.
-func activity() {
-	if f := OnActivity; f != nil {
+// activity reports a user interaction to f, if set.
+type activity func()
+
+func (f activity) report() {
+	if f != nil {
 		f()
 	}
 }
@@ -52,14 +57,14 @@ type bigButton struct {
 
 // NewButton returns a high-importance button at least TargetSize units high
 // and wide. Its text uses the theme's text size, so a large-text theme scales
-// it. Taps are reported to OnActivity before tapped runs.
-func NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+// it. Taps are reported to Activity before tapped runs.
+func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
 	b := &bigButton{}
 	b.Text = label
 	b.Icon = icon
 	b.Importance = widget.HighImportance
 	b.OnTapped = func() {
-		activity()
+		activity(k.Activity).report()
 		if tapped != nil {
 			tapped()
 		}
@@ -70,8 +75,8 @@ func NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObjec
 
 // NewChoice is NewButton for one answer among several: the chosen one stands out in the
 // primary colour, the others are plain, so the state is clear without reading the mark.
-func NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObject {
-	b := NewButton(label, nil, tapped).(*bigButton)
+func (k Kit) NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObject {
+	b := k.NewButton(label, nil, tapped).(*bigButton)
 	if !chosen {
 		b.Importance = widget.MediumImportance
 	}

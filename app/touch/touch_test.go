@@ -29,16 +29,19 @@ func tallContent(lines int, tapped func()) (*fyne.Container, *widget.Label, *wid
 	return box, first, btn
 }
 
-func countActivity(t *testing.T) *int {
+// countingKit is a Kit whose Activity counts calls into *n.
+func countingKit() (Kit, *int) {
 	n := 0
-	OnActivity = func() { n++ }
-	t.Cleanup(func() { OnActivity = nil })
-	return &n
+	return Kit{Activity: func() { n++ }}, &n
 }
 
 func newScrollWindow(t *testing.T, content fyne.CanvasObject) (*Scroll, fyne.Window) {
+	return newKitScrollWindow(t, Kit{}, content)
+}
+
+func newKitScrollWindow(t *testing.T, k Kit, content fyne.CanvasObject) (*Scroll, fyne.Window) {
 	test.NewTempApp(t)
-	s := NewScroll(content)
+	s := k.NewScroll(content)
 	w := test.NewTempWindow(t, s)
 	w.Resize(fyne.NewSize(400, 400))
 	return s, w
@@ -187,9 +190,13 @@ func TestScrollArrowsFollowResizeAndContent(t *testing.T) {
 }
 
 func newTestList(t *testing.T, n int) (*List, fyne.Window, *[]widget.ListItemID) {
+	return newKitTestList(t, Kit{}, n)
+}
+
+func newKitTestList(t *testing.T, k Kit, n int) (*List, fyne.Window, *[]widget.ListItemID) {
 	test.NewTempApp(t)
 	var selected []widget.ListItemID
-	l := NewList(
+	l := k.NewList(
 		func() int { return n },
 		func() fyne.CanvasObject { return widget.NewLabel("template") },
 		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(fmt.Sprintf("row %d", id)) },
@@ -317,7 +324,7 @@ func TestListArrows(t *testing.T) {
 func TestListRefreshUpdatesArrows(t *testing.T) {
 	test.NewTempApp(t)
 	n := 2
-	l := NewList(func() int { return n },
+	l := Kit{}.NewList(func() int { return n },
 		func() fyne.CanvasObject { return widget.NewLabel("x") },
 		func(widget.ListItemID, fyne.CanvasObject) {})
 	w := test.NewTempWindow(t, l)
@@ -333,9 +340,9 @@ func TestListRefreshUpdatesArrows(t *testing.T) {
 }
 
 func TestActivity(t *testing.T) {
-	n := countActivity(t)
+	k, n := countingKit()
 	box, label, btn := tallContent(60, nil)
-	s, w := newScrollWindow(t, box)
+	s, w := newKitScrollWindow(t, k, box)
 
 	test.Drag(w.Canvas(), absCentre(label), 0, -10)
 	if *n != 1 {
@@ -351,15 +358,15 @@ func TestActivity(t *testing.T) {
 	}
 	_ = btn
 
-	nb := NewButton("Dalej", nil, nil)
+	nb := k.NewButton("Dalej", nil, nil)
 	w.SetContent(nb)
 	test.Tap(nb.(fyne.Tappable))
 	if *n != 4 {
 		t.Fatalf("button: %d activity calls, want 4", *n)
 	}
 
-	l, lw, _ := newTestList(t, 100)
-	n = countActivity(t)
+	k, n = countingKit()
+	l, lw, _ := newKitTestList(t, k, 100)
 	test.TapCanvas(lw.Canvas(), absCentre(rowAt(t, lw, 1)))
 	test.Drag(lw.Canvas(), absCentre(rowAt(t, lw, 1)), 0, -10)
 	test.Tap(l.pager.down)
@@ -367,14 +374,22 @@ func TestActivity(t *testing.T) {
 		t.Fatalf("list tap+drag+arrow: %d activity calls, want 3", *n)
 	}
 
-	OnActivity = nil // nil must be safe
-	test.Tap(l.pager.down)
+	// Each UI passes its own hook: another kit's widgets do not report to this one.
+	other, m := countingKit()
+	o := other.NewButton("Inny", nil, nil)
+	test.Tap(o.(fyne.Tappable))
+	if *n != 3 || *m != 1 {
+		t.Fatalf("another kit's button: this kit %d, want 3; that kit %d, want 1", *n, *m)
+	}
+
+	nl, _, _ := newTestList(t, 100) // a nil Activity must be safe
+	test.Tap(nl.pager.down)
 }
 
 func TestNewButton(t *testing.T) {
 	test.NewTempApp(t)
 	tapped := 0
-	b := NewButton("Sprawy", nil, func() { tapped++ })
+	b := Kit{}.NewButton("Sprawy", nil, func() { tapped++ })
 	w := test.NewTempWindow(t, container.NewVBox(b))
 	w.Resize(fyne.NewSize(400, 400))
 	if b.MinSize().Height < TargetSize || b.MinSize().Width < TargetSize {
@@ -394,8 +409,8 @@ func TestNewButton(t *testing.T) {
 
 func TestNewChoiceShowsItsState(t *testing.T) {
 	test.NewTempApp(t)
-	chosen := NewChoice("Tak", true, nil).(*bigButton)
-	other := NewChoice("Nie", false, nil).(*bigButton)
+	chosen := Kit{}.NewChoice("Tak", true, nil).(*bigButton)
+	other := Kit{}.NewChoice("Nie", false, nil).(*bigButton)
 	if chosen.Importance != widget.HighImportance || other.Importance == widget.HighImportance {
 		t.Fatalf("importance chosen=%v other=%v", chosen.Importance, other.Importance)
 	}

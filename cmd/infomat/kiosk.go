@@ -19,9 +19,11 @@ import (
 
 	"infomat/app"
 	"infomat/assets"
+	"infomat/buildinfo"
 	"infomat/content"
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
+	"infomat/kiosk/idle"
 	"infomat/l10n"
 	"infomat/outbox"
 	"infomat/receipt"
@@ -56,7 +58,7 @@ func runKiosk(args []string) (code int) {
 	windowed := fl.Bool("windowed", false, "run in a window instead of full screen (development)")
 	dataDir := fl.String("data", kiosk.DefaultDataDir(), "data directory holding the store")
 	contentDir := fl.String("content", "", "content folder to validate and activate")
-	idle := fl.Duration("idle", 0, "idle time before a session resets (default: the device setting idle_timeout, else 90s)")
+	idleTimeout := fl.Duration("idle", 0, "idle time before a session resets (default: the device setting idle_timeout, else 90s)")
 	demo := fl.Bool("demo", false, "demo mode: allow forms on the sample content, whose key is published (never for residents)")
 	fl.Usage = usage
 	if err := fl.Parse(args); err != nil {
@@ -115,8 +117,8 @@ func runKiosk(args []string) (code int) {
 		log.Warn("device clock not trusted", "problem", p)
 	}
 
-	if *idle == 0 {
-		*idle = kiosk.IdleTimeout(st)
+	if *idleTimeout == 0 {
+		*idleTimeout = kiosk.IdleTimeout(st)
 	}
 	policy := kiosk.Policy{Provisioned: provisioned(*dataDir), MemoryBudget: kiosk.ContentMemoryBudget(st)}
 	var outOfService atomic.Bool
@@ -138,7 +140,7 @@ func runKiosk(args []string) (code int) {
 		return 1
 	}
 
-	access, audit, err := openService(st)
+	guard, audit, err := openAccess(st)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
 		return 1
@@ -160,7 +162,7 @@ func runKiosk(args []string) (code int) {
 	} else {
 		active.Set("", src)
 	}
-	svc := &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
+	svc := &kiosk.ServiceMode{Guard: guard, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
 		Content: active.Get, OutOfService: outOfService.Load}
 
 	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
@@ -186,13 +188,13 @@ func runKiosk(args []string) (code int) {
 	}
 	w := a.NewWindow(title)
 	deps := app.Deps{
-		Content: bundle,
-		Loc:     loc,
-		Idle:    kiosk.NewIdle(*idle, time.Now),
-		Crest:   crest(bundle, log),
-		CrestOf: func(b *content.Bundle) fyne.Resource { return crest(b, log) },
-		Submit:  submitter,
-		Service: svc,
+		Content:     bundle,
+		Loc:         loc,
+		Idle:        idle.New(*idleTimeout, time.Now),
+		Crest:       crest(bundle, log),
+		CrestOf:     func(b *content.Bundle) fyne.Resource { return crest(b, log) },
+		Submit:      submitter,
+		ServiceMode: svc,
 		// Reload runs off the UI goroutine (loading takes a while); the submitter, like the
 		// UI, switches on the UI goroutine.
 		Reload: func() (*content.Bundle, error) {
@@ -217,14 +219,14 @@ func runKiosk(args []string) (code int) {
 				name = b.Municipality.Name
 			}
 			return receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
-				Profile: paper.Name + qrMode(paper.NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}
+				Profile: paper.Name + qrMode(paper.NativeQR), Version: buildinfo.Version(), Printed: time.Now()}
 		},
 	}
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
 	if o, ok := kiosk.RememberedOffice(contentStore); ok {
-		deps.Office = &o
+		deps.Office = &app.Office{Name: o.Name, Street: o.Street, PostalCode: o.PostalCode, City: o.City, Phone: o.Phone, Hours: o.Hours}
 	}
 
 	var ui *app.UI

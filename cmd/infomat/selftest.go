@@ -11,9 +11,10 @@ import (
 	"os"
 	"time"
 
+	"infomat/buildinfo"
 	"infomat/kiosk"
+	"infomat/kiosk/access"
 	"infomat/kiosk/cardreader"
-	"infomat/kiosk/service"
 	"infomat/outbox"
 	"infomat/receipt"
 	"infomat/store"
@@ -126,14 +127,14 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// A service PIN from before the 6-digit rule still works; the technician should replace it.
-	if access, _, err := openService(st); err == nil {
-		switch n, set, _ := access.PINDigits(); {
-		case n > 0 && n < service.MinPINDigits:
+	if guard, _, err := openAccess(st); err == nil {
+		switch n, set, _ := guard.PINDigits(); {
+		case n > 0 && n < access.MinPINDigits:
 			fmt.Fprint(progress, "PIN serwisowy… ")
-			done(checkResult{Check: "PIN serwisowy", Message: fmt.Sprintf("krótszy niż %d cyfr — ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+			done(checkResult{Check: "PIN serwisowy", Message: fmt.Sprintf("krótszy niż %d cyfr — ustaw nowy: infomat service set-pin", access.MinPINDigits)})
 		case set && n == 0:
 			fmt.Fprint(progress, "PIN serwisowy… ")
-			done(checkResult{Check: "PIN serwisowy", OK: true, Message: fmt.Sprintf("ustawiony przed wymogiem %d cyfr; jeśli jest krótszy, ustaw nowy: infomat service set-pin", service.MinPINDigits)})
+			done(checkResult{Check: "PIN serwisowy", OK: true, Message: fmt.Sprintf("ustawiony przed wymogiem %d cyfr; jeśli jest krótszy, ustaw nowy: infomat service set-pin", access.MinPINDigits)})
 		}
 	}
 
@@ -158,7 +159,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 				name = b.Municipality.Name
 			}
 			page := receipt.TestPage(receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
-				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: kiosk.AppVersion(), Printed: time.Now()}, testPageText)
+				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: buildinfo.Version(), Printed: time.Now()}, testPageText)
 			if err := devices.Print(ctx, page); err != nil {
 				state, ok = "Drukarka: "+kiosk.PrinterProblem(err), false
 			} else {

@@ -14,24 +14,24 @@ import (
 	"golang.org/x/term"
 
 	"infomat/kiosk"
-	"infomat/kiosk/service"
+	"infomat/kiosk/access"
 	"infomat/store"
 )
 
-// openService opens the service access list and its audit log in the store.
-func openService(st *store.Store) (*service.Access, *service.Audit, error) {
-	access, err := service.Open(st.Bolt(), time.Now)
+// openAccess opens the service-mode access guard (cards, PIN) and its audit log in the store.
+func openAccess(st *store.Store) (*access.Guard, *access.Audit, error) {
+	guard, err := access.Open(st.Bolt(), time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
-	audit, err := service.OpenAudit(st.Bolt(), time.Now)
+	audit, err := access.OpenAudit(st.Bolt(), time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := access.SetAudit(audit); err != nil {
+	if err := guard.SetAudit(audit); err != nil {
 		return nil, nil, err
 	}
-	return access, audit, nil
+	return guard, audit, nil
 }
 
 const serviceUsage = `użycie: infomat service [--data KATALOG] POLECENIE
@@ -64,7 +64,7 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	access, audit, err := openService(st)
+	guard, audit, err := openAccess(st)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -76,31 +76,31 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := access.SetPIN(pin); errors.Is(err, service.ErrPINFormat) {
-			if len(pin) < service.MinPINDigits {
-				return fail(fmt.Errorf("PIN za krótki: co najmniej %d cyfr (najwyżej %d) — krótszy łatwo odgadnąć", service.MinPINDigits, service.MaxPINDigits))
+		if err := guard.SetPIN(pin); errors.Is(err, access.ErrPINFormat) {
+			if len(pin) < access.MinPINDigits {
+				return fail(fmt.Errorf("PIN za krótki: co najmniej %d cyfr (najwyżej %d) — krótszy łatwo odgadnąć", access.MinPINDigits, access.MaxPINDigits))
 			}
-			return fail(fmt.Errorf("PIN: od %d do %d cyfr, bez innych znaków", service.MinPINDigits, service.MaxPINDigits))
+			return fail(fmt.Errorf("PIN: od %d do %d cyfr, bez innych znaków", access.MinPINDigits, access.MaxPINDigits))
 		} else if err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, "PIN serwisowy ustawiony.")
 	case cmd == "add-card" && len(rest) == 1:
-		if err := access.AddCard(rest[0]); err != nil {
+		if err := guard.AddCard(rest[0]); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "Karta dodana (%s).\n", access.CardPrefix(rest[0]))
+		fmt.Fprintf(stdout, "Karta dodana (%s).\n", guard.CardPrefix(rest[0]))
 	case cmd == "remove-card" && len(rest) == 1:
-		err := access.RemoveCard(rest[0])
+		err := guard.RemoveCard(rest[0])
 		if err != nil {
-			err = access.RemoveCardPrefix(rest[0])
+			err = guard.RemoveCardPrefix(rest[0])
 		}
 		if err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, "Karta usunięta.")
 	case cmd == "cards" && len(rest) == 0:
-		cards, err := access.Cards()
+		cards, err := guard.Cards()
 		if err != nil {
 			return fail(err)
 		}

@@ -1,18 +1,19 @@
 package printer
 
-import "errors"
+import "infomat/kiosk/health"
 
 // Why a printer cannot print. Status.Problem returns the first four; Printer.Status and
 // Printer.Print return ErrNoResponse when the printer does not answer a status query, and
 // ErrBusy when another job holds the printer until their context ends. All of them reach
-// the caller wrapped, so test with errors.Is.
+// the caller wrapped, so test with errors.Is. They are package health's values (as os's
+// ErrNotExist is io/fs's), so the UI can tell them apart without importing this driver.
 var (
-	ErrPaperOut   = errors.New("out of paper")
-	ErrCoverOpen  = errors.New("cover open")
-	ErrOffline    = errors.New("offline")
-	ErrGarbled    = errors.New("garbled status answer")
-	ErrNoResponse = errors.New("no answer to the status query")
-	ErrBusy       = errors.New("printer busy with another job")
+	ErrPaperOut   = health.ErrPaperOut
+	ErrCoverOpen  = health.ErrCoverOpen
+	ErrOffline    = health.ErrOffline
+	ErrGarbled    = health.ErrGarbled
+	ErrNoResponse = health.ErrNoResponse
+	ErrBusy       = health.ErrBusy
 )
 
 // Status is the printer's real-time status, from its answers to DLE EOT 1, 2 and 4.

@@ -3,7 +3,8 @@
 //	cd packaging && go run ./build --version 0.5.0 --out ../dist
 //
 // builds the binaries (infomat with cgo for Fyne's GL driver; infomat-portal and infomat-sim
-// without), each with -trimpath and -ldflags "-X infomat/kiosk.Version=V", and writes
+// without), each with -trimpath and -ldflags "-X infomat/buildinfo.version=V
+// -X infomat/buildinfo.built=T" (the one place that sets them; T is the commit time), and writes
 // dist/infomat_V_amd64.deb and dist/infomat-portal_V_amd64.deb. Without --version the
 // version comes from the VERSION file at the repository root, else from git describe.
 // --bin DIR packages binaries already built in DIR instead of building them (the tests use
@@ -162,12 +163,12 @@ func buildBinary(root, dir string, b binary, version string) error {
 	if b.cgo {
 		cgo = "1"
 	}
-	ldflags := "-s -w -X infomat/kiosk.Version=" + version
+	ldflags := "-s -w -X infomat/buildinfo.version=" + version
 	// The kiosk distrusts a clock earlier than its build (dead RTC battery); the commit time
 	// keeps the build reproducible.
 	if out, err := exec.Command("git", "-C", root, "log", "-1", "--format=%cI").Output(); err == nil {
 		if t := strings.TrimSpace(string(out)); t != "" {
-			ldflags += " -X infomat/kiosk.buildTime=" + t
+			ldflags += " -X infomat/buildinfo.built=" + t
 		}
 	}
 	cmd := exec.Command("go", "build", "-trimpath",

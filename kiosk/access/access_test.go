@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"bytes"
@@ -48,12 +48,12 @@ func (c *clock) Add(d time.Duration) {
 type fixture struct {
 	dir   string
 	st    *store.Store
-	acc   *Access
+	acc   *Guard
 	audit *Audit
 	clk   *clock
 }
 
-// open opens (or reopens) the store in f.dir with Access and Audit attached.
+// open opens (or reopens) the store in f.dir with Guard and Audit attached.
 func (f *fixture) open(t *testing.T) {
 	t.Helper()
 	st, rec, err := store.Open(context.Background(), f.dir)

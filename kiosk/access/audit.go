@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"encoding/binary"
@@ -29,7 +29,7 @@ const (
 //
 // Entries must not carry personal data or secrets: callers pass an action
 // such as "service.login" or "print.test" and a detail such as
-// "card a1b2c3d4" (a card's hash prefix, see Access.Cards), never a card ID
+// "card a1b2c3d4" (a card's hash prefix, see Guard.Cards), never a card ID
 // or a PIN. As a safety net Record replaces control characters with spaces
 // and cuts action to 64 and detail to 200 bytes.
 //

@@ -16,9 +16,10 @@ import (
 
 	"infomat/content"
 	"infomat/kiosk"
+	"infomat/kiosk/access"
 	"infomat/kiosk/cardreader"
+	"infomat/kiosk/health"
 	"infomat/kiosk/serialport/ptytest"
-	"infomat/kiosk/service"
 	"infomat/outbox"
 	"infomat/store"
 )
@@ -27,7 +28,7 @@ const serviceCard = "0F00A1B2C3"
 
 // withService gives the harness a real service access list (PIN 432198, one card) in a real
 // store, on the harness's fake clock.
-func withService(t *testing.T, h *harness) *service.Audit {
+func withService(t *testing.T, h *harness) *access.Audit {
 	t.Helper()
 	dir := t.TempDir()
 	st, _, err := store.Open(context.Background(), dir)
@@ -35,28 +36,28 @@ func withService(t *testing.T, h *harness) *service.Audit {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	access, err := service.Open(st.Bolt(), h.clock.Now)
+	guard, err := access.Open(st.Bolt(), h.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := service.OpenAudit(st.Bolt(), h.clock.Now)
+	audit, err := access.OpenAudit(st.Bolt(), h.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := access.SetAudit(audit); err != nil {
+	if err := guard.SetAudit(audit); err != nil {
 		t.Fatal(err)
 	}
-	if err := access.SetPIN("432198"); err != nil {
+	if err := guard.SetPIN("432198"); err != nil {
 		t.Fatal(err)
 	}
-	if err := access.AddCard(serviceCard); err != nil {
+	if err := guard.AddCard(serviceCard); err != nil {
 		t.Fatal(err)
 	}
 	ob, err := outbox.Open(st.Bolt())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.ui.d.Service = &kiosk.ServiceMode{Access: access, Audit: audit, Outbox: ob, DataDir: dir,
+	h.ui.d.ServiceMode = &kiosk.ServiceMode{Guard: guard, Audit: audit, Outbox: ob, DataDir: dir,
 		Content: func() (string, kiosk.Source) { return "test", kiosk.FromEmbedded }}
 	return audit
 }
@@ -168,18 +169,18 @@ func TestReaderNoiseNeverOpensServiceMode(t *testing.T) {
 }
 
 // fakeService lets any card and PIN in and reports st.
-type fakeService struct{ st kiosk.Status }
+type fakeService struct{ st health.Status }
 
-func (f *fakeService) Card(string) bool                    { return true }
-func (f *fakeService) PIN(string) error                    { return nil }
-func (f *fakeService) Record(string, string)               {}
-func (f *fakeService) Status(context.Context) kiosk.Status { return f.st }
+func (f *fakeService) Card(string) bool                     { return true }
+func (f *fakeService) PIN(string) error                     { return nil }
+func (f *fakeService) Record(string, string)                {}
+func (f *fakeService) Status(context.Context) health.Status { return f.st }
 
 // A PIN shorter than 6 digits (set before the rule) still logs in; the service screen says
 // to replace it.
 func TestServiceScreenAsksToReplaceShortPIN(t *testing.T) {
 	h := newHarness(t)
-	h.ui.d.Service = &fakeService{st: kiosk.Status{ShortPIN: true}}
+	h.ui.d.ServiceMode = &fakeService{st: health.Status{ShortPIN: true}}
 	h.ui.CardPresented(serviceCard)
 	h.typePIN("1234")
 	h.mustSee("Tryb serwisowy")
@@ -190,7 +191,7 @@ func TestServiceScreenAsksToReplaceShortPIN(t *testing.T) {
 // the UI's content on the UI goroutine when it is done.
 func TestServiceReloadRunsInTheBackground(t *testing.T) {
 	h := newHarness(t)
-	h.ui.d.Service = &fakeService{}
+	h.ui.d.ServiceMode = &fakeService{}
 	calls := 0
 	h.ui.d.Reload = func() (*content.Bundle, error) { calls++; return bundle(t), nil }
 	h.ui.inline = false
@@ -228,7 +229,7 @@ func (c clockStub) Problem() string { return c.problem }
 func TestServiceScreenClockAndSalvage(t *testing.T) {
 	h := newHarness(t)
 	withService(t, h)
-	svc := h.ui.d.Service.(*kiosk.ServiceMode)
+	svc := h.ui.d.ServiceMode.(*kiosk.ServiceMode)
 	svc.Clock = clockStub{problem: "zegar urządzenia (1970-01-01 00:00) jest wcześniejszy niż czas zbudowania programu"}
 
 	// A store with two queued submissions, set aside as corrupt, salvaged into this one.

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"fmt"
@@ -20,11 +20,11 @@ const CardWindow = 2 * time.Minute
 // card (or more than CardWindow after it) returns ErrNoCard and is not
 // counted either, so only someone holding a listed card can use up the
 // attempts. Wrong PINs may be retried within the window; a correct PIN logs
-// in and consumes the card. Each step is recorded in the Access's audit log.
+// in and consumes the card. Each step is recorded in the Guard's audit log.
 //
 // A Session is safe for concurrent use.
 type Session struct {
-	a *Access
+	a *Guard
 
 	mu       sync.Mutex
 	card     []byte    // hash of the accepted card, nil if none
@@ -33,7 +33,7 @@ type Session struct {
 }
 
 // NewSession starts a logged-out session.
-func (a *Access) NewSession() *Session { return &Session{a: a} }
+func (a *Guard) NewSession() *Session { return &Session{a: a} }
 
 // Card handles a card read. It returns nil when the card is on the
 // allowlist (the UI then asks for the PIN), an error wrapping

@@ -13,31 +13,32 @@ import (
 
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
-	"infomat/app/touch"
 	"infomat/content"
-	"infomat/kiosk"
-	"infomat/kiosk/service"
+	"infomat/kiosk/health"
+	"infomat/kiosk/lockout"
 	"infomat/receipt"
 )
 
-// Service is the technician's side of the kiosk: who may enter, what to show, what to log.
-type Service interface {
+// ServiceMode is the technician's side of the kiosk (service mode, behind a service card and
+// the PIN): who may enter, what to show, what to log.
+type ServiceMode interface {
 	// Card reports whether a presented card is a service card (and starts a login with it).
 	Card(id string) bool
-	// PIN completes the login started by Card; errors are service.ErrWrongPIN, ErrLocked, …
+	// PIN completes the login started by Card; a refusal is lockout.ErrWrongPIN or
+	// lockout.ErrLocked (see package lockout); any other error: the check was not possible.
 	PIN(pin string) error
 	Record(action, detail string)
-	Status(ctx context.Context) kiosk.Status
+	Status(ctx context.Context) health.Status
 }
 
 // CardPresented is called (on the UI goroutine) for every card the reader reads. Only a card
 // on the service list leads anywhere — to the PIN; anything else is ignored, so a resident's
 // card or reader noise never opens service mode.
 func (u *UI) CardPresented(id string) {
-	if u.d.Service == nil {
+	if u.d.ServiceMode == nil {
 		return
 	}
-	if !u.d.Service.Card(id) {
+	if !u.d.ServiceMode.Card(id) {
 		return
 	}
 	u.activity()
@@ -73,8 +74,8 @@ func (u *UI) background(work, done func()) {
 func (u *UI) refreshStatus() {
 	u.svcGen++
 	gen := u.svcGen
-	var st kiosk.Status
-	svc := u.d.Service // u is the UI goroutine's; the work gets only what it needs
+	var st health.Status
+	svc := u.d.ServiceMode // u is the UI goroutine's; the work gets only what it needs
 	u.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -113,7 +114,7 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 		u.pinChecking = true
 		u.render()
 		var err error
-		svc := u.d.Service
+		svc := u.d.ServiceMode
 		u.background(func() { err = svc.PIN(pin) }, func() {
 			u.pinChecking = false
 			if u.current().kind != pinScreen {
@@ -129,17 +130,17 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 		parts = append(parts, u.warningText(u.pinErr))
 	}
 	if u.pinChecking {
-		b := touch.NewButton(u.t("service.checking"), theme.ConfirmIcon(), nil)
+		b := u.tk.NewButton(u.t("service.checking"), theme.ConfirmIcon(), nil)
 		b.(fyne.Disableable).Disable()
 		parts = append(parts, b)
 	} else {
-		parts = append(parts, touch.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
+		parts = append(parts, u.tk.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
 	}
-	kb := keyboard.New()
+	kb := keyboard.New(u.activity)
 	kb.SetMode(keyboard.Digits)
 	kb.SetTarget(e)
 	return u.t("service.title"), container.NewBorder(nil, kb, nil, nil,
-		touch.NewScroll(container.NewPadded(markdown.NewStack(parts...))))
+		u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...))))
 }
 
 // pinResult shows what the PIN check said: the service screen, or why not.
@@ -148,18 +149,18 @@ func (u *UI) pinResult(err error) {
 	case err == nil:
 		u.enterService()
 		return
-	case errors.Is(err, service.ErrLocked):
-		left := service.LockDuration
-		var l *service.LockedError
+	case errors.Is(err, lockout.ErrLocked):
+		left := lockout.LockDuration
+		var l *lockout.LockedError
 		if errors.As(err, &l) {
 			left = l.Left
 		}
 		u.pinErr = u.t("service.pin.locked", "Minutes", int(left.Minutes()+0.999))
-	case errors.Is(err, service.ErrWrongPIN):
-		var w *service.WrongPINError
+	case errors.Is(err, lockout.ErrWrongPIN):
+		var w *lockout.WrongPINError
 		if errors.As(err, &w) && w.Left == 0 {
 			// This attempt used up the last try: say so now, not on the next one.
-			u.pinErr = u.t("service.pin.locked", "Minutes", int(service.LockDuration.Minutes()))
+			u.pinErr = u.t("service.pin.locked", "Minutes", int(lockout.LockDuration.Minutes()))
 		} else if w != nil {
 			u.pinErr = u.t("service.pin.wrong", "Count", w.Left)
 		} else {
@@ -191,15 +192,15 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 		parts = append(parts, u.note(u.serviceMsg))
 	}
 	action := func(label string, icon fyne.Resource, audit string, f func() string) fyne.CanvasObject {
-		return touch.NewButton(label, icon, func() {
-			u.d.Service.Record(audit, "")
+		return u.tk.NewButton(label, icon, func() {
+			u.d.ServiceMode.Record(audit, "")
 			u.serviceMsg = f()
 			u.render()
 		})
 	}
 	printAction := func(label, audit string, doc receipt.Doc) fyne.CanvasObject {
 		return u.printButton(label, func() {
-			u.d.Service.Record(audit, "")
+			u.d.ServiceMode.Record(audit, "")
 			u.startPrint(doc, func(msg string, _ bool) { u.serviceMsg = msg })
 		})
 	}
@@ -254,11 +255,11 @@ func (u *UI) serviceView() (string, fyne.CanvasObject) {
 			return u.t("service.maintenance.done")
 		}))
 	}
-	return u.t("service.title"), touch.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return u.t("service.title"), u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // statusTable is the service screen's figures.
-func (u *UI) statusTable(st kiosk.Status) []fyne.CanvasObject {
+func (u *UI) statusTable(st health.Status) []fyne.CanvasObject {
 	ok := func(good bool, s string) string {
 		if good {
 			return "✓ " + s
@@ -347,7 +348,7 @@ func (u *UI) setContent(b *content.Bundle) {
 }
 
 // contentState is the service screen's content line; out of service comes first.
-func (u *UI) contentState(st kiosk.Status) string {
+func (u *UI) contentState(st health.Status) string {
 	if st.OutOfService {
 		return "⚠ " + u.t("service.out_of_service")
 	}

@@ -1,0 +1,55 @@
+package buildinfo
+
+import (
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTime(t *testing.T) {
+	old := built
+	defer func() { built = old }()
+	built = "2026-12-04T17:56:58+00:00" // as packaging sets it from git log --format=%cI
+	if got := Time(); !got.Equal(time.Date(2026, 12, 4, 17, 56, 58, 0, time.UTC)) {
+		t.Fatalf("Time = %s", got)
+	}
+	built = ""
+	if Time().IsZero() {
+		t.Fatal("no fallback build time")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	old := version
+	defer func() { version = old }()
+	version = "1.2.3"
+	if got := Version(); got != "1.2.3" {
+		t.Fatalf("Version = %q, want the one set at build time", got)
+	}
+	version = ""
+	if got := Version(); !strings.HasPrefix(got, "dev") {
+		t.Fatalf("Version of a development build = %q, want dev…", got)
+	}
+}
+
+// The linker ignores -X for a variable that does not exist, so a rename here would silently
+// ship packages that say "dev". packaging/build is the one place that sets the version: its
+// -X flags must name exactly this package's two variables.
+func TestPackagingSetsTheseVariables(t *testing.T) {
+	src, err := os.ReadFile("../packaging/build/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range regexp.MustCompile(`-X ([^ ="]+)=`).FindAllStringSubmatch(string(src), -1) {
+		got[m[1]] = true
+	}
+	want := map[string]bool{"infomat/buildinfo.version": true, "infomat/buildinfo.built": true}
+	if !maps.Equal(got, want) {
+		t.Fatalf("packaging/build sets %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+}
