@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"infomat/buildinfo"
 	"infomat/content"
 	"infomat/kiosk"
 	"infomat/outbox"
@@ -120,7 +119,6 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]")
 		return 2
 	}
-	client.AppVersion = buildinfo.Version()
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -189,7 +187,6 @@ func startSync(ctx context.Context, dataDir string, load func(fs.FS) (*content.B
 		}
 		return nil, nil
 	}
-	client.AppVersion = buildinfo.Version()
 	c, err := client.New(creds)
 	if err != nil {
 		log.Error("sync client", "err", err)

@@ -13,33 +13,16 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"infomat/buildinfo"
 	"infomat/sync/protocol"
 )
 
 // CredentialsFile is the name of the credentials file in the directory given to
 // SaveCredentials and LoadCredentials.
 const CredentialsFile = "credentials.json"
-
-// AppVersion is sent with the enrolment request. The command sets it to the kiosk's
-// version; by default it is the module version or VCS revision of the binary.
-var AppVersion = buildVersion()
-
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return s.Value[:12]
-		}
-	}
-	return bi.Main.Version
-}
 
 // Credentials are what a kiosk keeps after enrolment: where the portal is, how to trust
 // it, who the kiosk is and which key signs its content. Secret is a bearer secret: the
@@ -135,7 +118,7 @@ func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, 
 	}
 	defer hc.CloseIdleConnections()
 	host, _ := os.Hostname()
-	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: AppVersion})
+	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: buildinfo.Version()})
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
 	}
