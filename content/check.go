@@ -342,6 +342,9 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 	if strings.TrimSpace(pg.Body) == "" {
 		l.add(f, "", "strona nie ma treści pod nagłówkiem")
 	}
+	if rows, line := longestTable(pg.Body); rows > MaxTableRows {
+		l.add(f, "", "tabela w treści (od wiersza %d pod nagłówkiem YAML) ma %d wierszy, a na kiosku może mieć najwyżej %d — podziel ją na kilka stron albo dołącz pełną wersję jako plik w pliki/", line, rows, MaxTableRows)
+	}
 	for i, a := range pg.Attachments {
 		ff := fmt.Sprintf("zalaczniki[%d]", i)
 		l.required(f, ff+".nazwa", a.Name)

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"strings"
@@ -435,5 +436,26 @@ func TestScalesWithTheme(t *testing.T) {
 	a.Settings().SetTheme(bigText{a.Settings().Theme()})
 	if big := height(); big < normal*1.5 {
 		t.Errorf("large-text theme height %v, normal %v: content does not scale", big, normal)
+	}
+}
+
+// A table longer than the screen can draw in time shows its first maxTableRows rows and says
+// how many are left out, instead of freezing the kiosk past its watchdog.
+func TestLongTableIsCut(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| Lp. | Kwota |\n|---|---:|\n")
+	for i := range maxTableRows + 500 {
+		fmt.Fprintf(&b, "| %d | %d,00 |\n", i+1, i)
+	}
+	obj, _ := show(t, b.String(), 800)
+	_, tl := findTable(t, obj)
+	if got := len(tl.cells); got != maxTableRows+2 { // header, rows, the note
+		t.Fatalf("%d rows drawn, want %d", got, maxTableRows+2)
+	}
+	if got := tl.cells[maxTableRows][0].String(); got != fmt.Sprint(maxTableRows) {
+		t.Errorf("last row drawn starts %q", got)
+	}
+	if got := tl.cells[maxTableRows+1][0].String(); got != "… (+500)" {
+		t.Errorf("note = %q", got)
 	}
 }

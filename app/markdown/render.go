@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -179,8 +180,18 @@ func newBox(fill, stroke fyne.ThemeColorName, content fyne.CanvasObject) fyne.Ca
 	return container.New(&boxLayout{}, newThemedRect(fill, stroke), content)
 }
 
+// maxTableRows caps the rows drawn of one table (each cell is a widget): content check
+// refuses longer tables (content.MaxTableRows), this keeps a bundle stored before that rule
+// from freezing the screen past the watchdog. The last row drawn says how many are left out.
+const maxTableRows = 1000
+
 func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 	rows := b.tableRows(t)
+	left := 0
+	if len(rows) > maxTableRows+1 { // +1: the header
+		left = len(rows) - maxTableRows - 1
+		rows = rows[:maxTableRows+1]
+	}
 	cols := 0
 	for _, r := range rows {
 		cols = max(cols, len(r))
@@ -212,6 +223,19 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 			objs = append(objs, cells[c])
 		}
 		l.cells = append(l.cells, cells)
+	}
+	if left > 0 {
+		cells := make([]*widget.RichText, cols)
+		for c := range cols {
+			text := ""
+			if c == 0 {
+				text = fmt.Sprintf("… (+%d)", left)
+			}
+			cells[c] = newText([]span{{text: text}}, widget.RichTextStyleParagraph)
+			objs = append(objs, cells[c])
+		}
+		l.cells = append(l.cells, cells)
+		rows = append(rows, nil)
 	}
 	for range len(rows) + 1 {
 		line := newThemedRect(theme.ColorNameSeparator, "")
