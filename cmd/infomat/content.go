@@ -7,12 +7,13 @@ import (
 	"os"
 
 	"infomat/content"
+	"infomat/kiosk"
 )
 
 // contentCmd handles `infomat content check [--max-page N] [--max-attachment N] [--max-bundle N] DIR`.
 func contentCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 1 || args[0] != "check" {
-		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG")
+		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 512MiB] KATALOG")
 		return 2
 	}
 	fl := flag.NewFlagSet("content check", flag.ContinueOnError)
@@ -23,7 +24,7 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG")
+		fmt.Fprintln(stderr, "użycie: infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 512MiB] KATALOG")
 		return 2
 	}
 	dir := fl.Arg(0)
@@ -51,6 +52,10 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, w := range b.Warnings {
 		fmt.Fprintln(stdout, "uwaga:", w)
+	}
+	if kiosk.IsSampleKey(b.Municipality.SubmissionKey) {
+		// Its private half is published: kiosks refuse forms on it outside --demo.
+		fmt.Fprintf(stdout, "uwaga: %s: klucz_wnioskow: to publiczny klucz przykładowej gminy (jego klucz prywatny jest w repozytorium) — kiosk nie przyjmie wniosków poza trybem --demo; wpisz klucz publiczny age swojej gminy\n", content.MunicipalityFile)
 	}
 	if len(b.FormProblems) > 0 {
 		// The kiosk would still show the cards, without these forms; the clerk must fix them.
