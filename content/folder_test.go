@@ -207,3 +207,64 @@ func TestReadFolderSkipsHiddenFiles(t *testing.T) {
 		}
 	}
 }
+
+// A writer of the clerk's folder swaps a listed subfolder (and a listed file) for symlinks
+// out of the folder between the listing and the open: nothing outside may be read.
+func TestReadFolderSwappedForSymlinkAfterListing(t *testing.T) {
+	dir, secret := t.TempDir(), t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(secret, "x.md"), []byte("TOP-SECRET"), 0o600))
+	must(os.Mkdir(filepath.Join(dir, "a"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "a", "x.md"), []byte("harmless"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "y.md"), []byte("harmless"), 0o644))
+	defer content.SetAfterList(func(d string) {
+		if d != "." {
+			return
+		}
+		must(os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, ".a.real")))
+		must(os.Symlink(secret, filepath.Join(dir, "a")))
+		must(os.Remove(filepath.Join(dir, "y.md")))
+		must(os.Symlink(filepath.Join(secret, "x.md"), filepath.Join(dir, "y.md")))
+	})()
+	f, err := readFolder(t, dir, content.Limits{})
+	for p, data := range f {
+		if strings.Contains(string(data), "TOP-SECRET") {
+			t.Fatalf("read %s from outside the folder: %q", p, data)
+		}
+	}
+	got := folderProblems(t, err)
+	for _, want := range []string{"a: dowiązanie symboliczne (symlink)", "y.md: dowiązanie symboliczne (symlink)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q lack %q", got, want)
+		}
+	}
+}
+
+// A subfolder swapped for a symlink to another folder inside the folder is refused too: the
+// opened directory is not the one listed.
+func TestReadFolderSwappedForInnerSymlink(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "x.md"), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer content.SetAfterList(func(d string) {
+		if d == "." {
+			os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, ".a"))
+			os.Symlink("b", filepath.Join(dir, "a"))
+		}
+	})()
+	_, err := readFolder(t, dir, content.Limits{})
+	if got := folderProblems(t, err); !strings.Contains(got, "a: dowiązanie symboliczne (symlink)") {
+		t.Errorf("problems %q, want a refused as a symlink", got)
+	}
+}
