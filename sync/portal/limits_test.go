@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -332,5 +333,59 @@ func TestNoBodyDeadlineWithoutBody(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound { // nothing published: 404, not a cancelled 500
 		t.Fatalf("status %d: the handler's context was cancelled by a read deadline", resp.StatusCode)
+	}
+}
+
+// rawRequest sends head (and nothing more of the declared body) and returns the response
+// and whether the portal then closed the connection. A portal that waits for the body fails
+// the test after 10 s: the body never comes.
+func rawRequest(t *testing.T, f *fixture, head string) (*http.Response, bool) {
+	t.Helper()
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(conn, head)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer before the body came: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	_, err = br.ReadByte()
+	return resp, err == io.EOF
+}
+
+// A GET declaring a body the client trickles held a connection with no deadline at all
+// (net/http reads a small unread body before answering): review finding 4. Now it is
+// refused at once, and the connection closed, without reading the body.
+func TestGetWithBodyRefusedUnread(t *testing.T) {
+	f := newFixture(t)
+	resp, closed := rawRequest(t, f, "GET "+protocol.PathManifest+" HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\nx")
+	if resp.StatusCode != http.StatusBadRequest || !closed {
+		t.Fatalf("status %d, closed %v; want 400 and the connection closed", resp.StatusCode, closed)
+	}
+}
+
+// An unauthenticated chunked PUT got the deadline of an 8 MiB body (8.5 min) while net/http
+// drained it after the 401: now the refusal closes the connection without reading on.
+func TestUnauthenticatedPutClosedUnread(t *testing.T) {
+	f := newFixture(t)
+	resp, closed := rawRequest(t, f, "PUT "+protocol.PathSubmission+"0123456789abcdef0123456789abcdef HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n")
+	if resp.StatusCode != http.StatusUnauthorized || !closed {
+		t.Fatalf("status %d, closed %v; want 401 and the connection closed", resp.StatusCode, closed)
+	}
+}
+
+// A submission read in full keeps its connection for the next one.
+func TestAcceptedSubmissionKeepsConnection(t *testing.T) {
+	f := newFixture(t)
+	c := f.enroll("przykladowa")
+	resp, data := putSub(f, c, protocol.Submission{ID: newID(), Ref: testRef(t, 1), Created: f.clock.Now(), Procedure: "p", Ciphertext: []byte("x")})
+	if resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("status %d, Connection: close %v: %s", resp.StatusCode, resp.Close, data)
 	}
 }
