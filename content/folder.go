@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,8 +189,15 @@ func ReadFolder(dir string, l Limits) (Folder, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("read content folder: %s is not a directory", dir)
 	}
-	r := folderReader{root: dir, lim: l, files: Folder{}}
-	if err := r.walk("."); err != nil {
+	// Every open goes through a directory handle of the folder: os.Root never resolves a name
+	// outside it, so a subfolder swapped for a symlink after listing cannot lead out.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read content folder: %w", err)
+	}
+	defer root.Close()
+	r := folderReader{lim: l, files: Folder{}}
+	if err := r.walk(root, "."); err != nil {
 		return nil, fmt.Errorf("read content folder: %w", err)
 	}
 	if r.total > l.Bundle {
@@ -204,38 +210,45 @@ func ReadFolder(dir string, l Limits) (Folder, error) {
 }
 
 type folderReader struct {
-	root     string
 	lim      Limits
 	files    Folder
 	problems Problems
 	total    int64
 }
 
+// afterList, when set by a test, runs after a directory is listed and before its entries
+// are opened: the window in which a writer of the folder can swap an entry.
+var afterList func(dir string)
+
 func (r *folderReader) add(p, reason string) {
 	r.problems = append(r.problems, Problem{File: p, Reason: reason})
 }
 
-// walk reads the directory at bundle path dir. Entry types come from the directory listing
-// (lstat), so a symlink is seen as one and never followed.
-func (r *folderReader) walk(dir string) error {
-	flags := os.O_RDONLY | syscall.O_DIRECTORY | syscall.O_CLOEXEC
-	if dir != "." { // the folder itself may be a symlink the technician chose
-		flags |= syscall.O_NOFOLLOW
+// swapped is the reason for an entry that changed between its lstat and its open.
+func swapped(d *os.Root, name string) string {
+	if fi, err := d.Lstat(name); err == nil && irregular(fi.Mode()) != "" {
+		return irregular(fi.Mode())
 	}
-	d, err := os.OpenFile(filepath.Join(r.root, filepath.FromSlash(dir)), flags, 0)
-	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
-		r.add(dir, irregular(fs.ModeSymlink)) // swapped for a symlink since it was listed
-		return nil
-	}
+	return irregular(fs.ModeSymlink)
+}
+
+// walk reads the directory d at bundle path dir. Entry types come from the directory listing
+// (lstat), so a symlink is seen as one and never followed; every name is opened relative to
+// d, and what was opened must be the very file lstat saw.
+func (r *folderReader) walk(d *os.Root, dir string) error {
+	f, err := d.Open(".")
 	if err != nil {
 		return err
 	}
-	entries, err := d.ReadDir(-1)
-	d.Close()
+	entries, err := f.ReadDir(-1)
+	f.Close()
 	if err != nil {
 		return err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	if afterList != nil {
+		afterList(dir)
+	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue // .git, editors' swap files, .DS_Store: not content, never published
@@ -246,25 +259,21 @@ func (r *folderReader) walk(dir string) error {
 			continue
 		}
 		if e.IsDir() {
-			if err := r.walk(p); err != nil {
+			if err := r.sub(d, e.Name(), p); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := r.read(p); err != nil {
-			return err
-		}
+		r.read(d, e.Name(), p)
 	}
 	return nil
 }
 
-// read reads one regular file. Between the listing and the open the file may have been
-// replaced (by a symlink or a FIFO): O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO
-// from blocking the open, and fstat on the open file decides.
-func (r *folderReader) read(p string) error {
-	limit := r.lim.File(p)
-	name := filepath.Join(r.root, filepath.FromSlash(p))
-	fi, err := os.Lstat(name)
+// sub walks the subfolder name of d. A symlink swapped in since the listing is refused: one
+// leading outside the folder cannot be opened through d at all, and one leading inside it
+// opens a different directory than lstat saw.
+func (r *folderReader) sub(d *os.Root, name, p string) error {
+	fi, err := d.Lstat(name)
 	if err != nil {
 		r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
 		return nil
@@ -273,51 +282,85 @@ func (r *folderReader) read(p string) error {
 		r.add(p, reason)
 		return nil
 	}
+	if !fi.IsDir() {
+		r.add(p, "folder zmienił się w plik w trakcie czytania — sprawdź jeszcze raz")
+		return nil
+	}
+	s, err := d.OpenRoot(name)
+	if err != nil {
+		r.add(p, swapped(d, name))
+		return nil
+	}
+	defer s.Close()
+	if st, err := s.Stat("."); err != nil || !os.SameFile(fi, st) {
+		r.add(p, swapped(d, name))
+		return nil
+	}
+	return r.walk(s, p)
+}
+
+// read reads one regular file of d. Between the listing and the open the file may have been
+// replaced (by a symlink or a FIFO): O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO
+// from blocking the open, and fstat on the open file decides.
+func (r *folderReader) read(d *os.Root, name, p string) {
+	limit := r.lim.File(p)
+	fi, err := d.Lstat(name)
+	if err != nil {
+		r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
+		return
+	}
+	if reason := irregular(fi.Mode()); reason != "" {
+		r.add(p, reason)
+		return
+	}
 	if fi.Size() > limit {
 		r.add(p, r.lim.tooLarge(p, fi.Size()))
 		r.total += fi.Size()
-		return nil
+		return
 	}
 	if r.total+fi.Size() > r.lim.Bundle {
 		r.total += fi.Size() // counted, not read: the bundle is refused anyway
-		return nil
+		return
 	}
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	f, err := d.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			r.add(p, irregular(fs.ModeSymlink))
+		if now, lerr := d.Lstat(name); errors.Is(err, syscall.ELOOP) || (lerr == nil && irregular(now.Mode()) != "") {
+			r.add(p, swapped(d, name)) // swapped for a symlink (inside or outside the folder)
 		} else {
 			r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
 		}
-		return nil
+		return
 	}
 	defer f.Close()
-	fi, err = f.Stat()
+	ofi, err := f.Stat()
 	if err != nil {
 		r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
-		return nil
+		return
 	}
-	if !fi.Mode().IsRegular() { // replaced since it was listed
-		reason := irregular(fi.Mode())
+	if !ofi.Mode().IsRegular() { // replaced since it was listed
+		reason := irregular(ofi.Mode())
 		if reason == "" {
 			reason = "plik zmienił się w folder w trakcie czytania — sprawdź jeszcze raz"
 		}
 		r.add(p, reason)
-		return nil
+		return
+	}
+	if !os.SameFile(fi, ofi) { // swapped for a symlink to another file of the folder
+		r.add(p, irregular(fs.ModeSymlink))
+		return
 	}
 	// The file may grow while being read: read one byte past the limit to notice.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		r.add(p, fmt.Sprintf("nie można odczytać: %v", err))
-		return nil
+		return
 	}
 	r.total += int64(len(data))
 	if int64(len(data)) > limit {
 		r.add(p, r.lim.tooLarge(p, int64(len(data))))
-		return nil
+		return
 	}
 	r.files[p] = data
-	return nil
 }
 
 // Size formats a byte count for a clerk: "2 MiB", "60,0 MiB", "512 B".

@@ -207,3 +207,77 @@ func TestReadFolderSkipsHiddenFiles(t *testing.T) {
 		}
 	}
 }
+
+// A writer of the clerk's folder swaps a listed subfolder for a symlink out of the folder
+// between the listing and the reading of its files (review finding 3: publish shipped
+// /etc/shadow): the walk keeps reading the folder it listed, nothing outside.
+func TestReadFolderSubfolderSwappedAfterListing(t *testing.T) {
+	dir, secret := t.TempDir(), t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(secret, "x.md"), []byte("TOP-SECRET"), 0o600))
+	must(os.Mkdir(filepath.Join(dir, "a"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "a", "x.md"), []byte("harmless"), 0o644))
+	defer content.SetAfterList(func(d string) {
+		if d == "a" {
+			must(os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, ".a.real")))
+			must(os.Symlink(secret, filepath.Join(dir, "a")))
+		}
+	})()
+	f, err := readFolder(t, dir, content.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(f["a/x.md"]); got != "harmless" {
+		t.Fatalf("a/x.md = %q, want the listed folder's file", got)
+	}
+}
+
+// A listed file swapped for a symlink out of the folder is refused.
+func TestReadFolderFileSwappedAfterListing(t *testing.T) {
+	dir, secret := t.TempDir(), t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(secret, "x.md"), []byte("TOP-SECRET"), 0o600))
+	must(os.WriteFile(filepath.Join(dir, "y.md"), []byte("harmless"), 0o644))
+	defer content.SetAfterList(func(d string) {
+		must(os.Remove(filepath.Join(dir, "y.md")))
+		must(os.Symlink(filepath.Join(secret, "x.md"), filepath.Join(dir, "y.md")))
+	})()
+	_, err := readFolder(t, dir, content.Limits{})
+	if got, want := folderProblems(t, err), "y.md: dowiązanie symboliczne (symlink)"; !strings.Contains(got, want) || strings.Contains(got, "TOP-SECRET") {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+}
+
+// A subfolder swapped for a symlink to another folder inside the folder is refused too: the
+// opened directory is not the one listed.
+func TestReadFolderSwappedForInnerSymlink(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "x.md"), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer content.SetAfterList(func(d string) {
+		if d == "." {
+			os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, ".a"))
+			os.Symlink("b", filepath.Join(dir, "a"))
+		}
+	})()
+	_, err := readFolder(t, dir, content.Limits{})
+	if got := folderProblems(t, err); !strings.Contains(got, "a: dowiązanie symboliczne (symlink)") {
+		t.Errorf("problems %q, want a refused as a symlink", got)
+	}
+}

@@ -38,7 +38,7 @@ const FileName = "portal.db"
 //	counters    municipality 0x00 year -> last portal reference number (8 bytes BE)
 //	heartbeats  device ID -> JSON []Beat (the last HeartbeatHistory)
 //	quarantine  municipality 0x00 arrival seq (8 bytes BE) -> submission ID   (set aside by an export)
-//	usage       device ID -> ciphertext bytes not yet exported (8 bytes BE), for the quota
+//	usage       device ID -> ciphertext bytes neither exported nor quarantined (8 bytes BE), for the quota
 //
 // A submission's arrival key is in at most one of pending and quarantine.
 //
@@ -72,18 +72,22 @@ var allBuckets = []string{bMeta, bTokens, bDevices, bKeys, bBlobs, bBlobRefs, bM
 
 const schemaVersion = 1
 
+// usageCounted marks a store whose quota was counted the current way: "1" counted
+// quarantined submissions too, so such a store is counted again.
+const usageCounted = "2"
+
 // schema is set up on every read-write OpenBolt; its migration counts the quota of a store
-// from before the quota.
+// from before the quota, or from before quarantined submissions stopped counting.
 var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVersion,
 	Migrate: func(tx *bolt.Tx, _ int) error {
 		meta := tx.Bucket([]byte(bMeta))
-		if meta.Get([]byte("usage_counted")) != nil {
+		if string(meta.Get([]byte("usage_counted"))) == usageCounted {
 			return nil
 		}
 		if err := countUsage(tx); err != nil {
 			return err
 		}
-		return meta.Put([]byte("usage_counted"), []byte("1"))
+		return meta.Put([]byte("usage_counted"), []byte(usageCounted))
 	}}
 
 // BoltOptions tune OpenBolt.
@@ -145,14 +149,22 @@ func OpenBolt(ctx context.Context, dir string, opts BoltOptions) (*Bolt, error) 
 	return b, nil
 }
 
+// countUsage counts every device's quota afresh: the ciphertext bytes of its submissions
+// neither exported nor in quarantine.
 func countUsage(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket([]byte(bUsage)); err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucket([]byte(bUsage)); err != nil {
+		return err
+	}
 	usage := map[string]int64{}
 	err := tx.Bucket([]byte(bSubmissions)).ForEach(func(k, v []byte) error {
 		var r Record
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode submission %s: %w", k, err)
 		}
-		if r.Exported.IsZero() {
+		if r.Exported.IsZero() && r.Quarantined.IsZero() {
 			usage[r.Device] += int64(len(r.Ciphertext))
 		}
 		return nil
@@ -605,8 +617,10 @@ func (b *Bolt) MarkExported(ctx context.Context, ids []string, at time.Time) err
 				if err := putJSON(subs, []byte(id), r); err != nil {
 					return err
 				}
-				if err := addUsage(tx, r.Device, -int64(len(r.Ciphertext))); err != nil {
-					return err
+				if r.Quarantined.IsZero() { // a quarantined one no longer counts
+					if err := addUsage(tx, r.Device, -int64(len(r.Ciphertext))); err != nil {
+						return err
+					}
 				}
 			}
 			munis[r.Municipality] = true
@@ -708,6 +722,15 @@ func (b *Bolt) moveSubmission(ctx context.Context, id, from, to string, change f
 			return err
 		}
 		change(&r)
+		// A submission in quarantine waits for the operator, not for the device: it does not
+		// count toward the device's quota, or one poisoned submission would end in 429s.
+		delta := int64(len(r.Ciphertext))
+		if to == bQuarantine {
+			delta = -delta
+		}
+		if err := addUsage(tx, r.Device, delta); err != nil {
+			return err
+		}
 		return putJSON(subs, []byte(id), r)
 	})
 }

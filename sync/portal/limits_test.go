@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +20,8 @@ import (
 
 	"infomat/outbox"
 	"infomat/sync/protocol"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // testRef is a well-formed kiosk reference (outbox's scheme), seeded per call site.
@@ -332,5 +336,126 @@ func TestNoBodyDeadlineWithoutBody(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound { // nothing published: 404, not a cancelled 500
 		t.Fatalf("status %d: the handler's context was cancelled by a read deadline", resp.StatusCode)
+	}
+}
+
+// rawRequest sends head (and nothing more of the declared body) and returns the response
+// and whether the portal then closed the connection. A portal that waits for the body fails
+// the test after 10 s: the body never comes.
+func rawRequest(t *testing.T, f *fixture, head string) (*http.Response, bool) {
+	t.Helper()
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(conn, head)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer before the body came: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	_, err = br.ReadByte()
+	return resp, err == io.EOF
+}
+
+// A GET declaring a body the client trickles held a connection with no deadline at all
+// (net/http reads a small unread body before answering): review finding 4. Now it is
+// refused at once, and the connection closed, without reading the body.
+func TestGetWithBodyRefusedUnread(t *testing.T) {
+	f := newFixture(t)
+	resp, closed := rawRequest(t, f, "GET "+protocol.PathManifest+" HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\nx")
+	if resp.StatusCode != http.StatusBadRequest || !closed {
+		t.Fatalf("status %d, closed %v; want 400 and the connection closed", resp.StatusCode, closed)
+	}
+}
+
+// An unauthenticated chunked PUT got the deadline of an 8 MiB body (8.5 min) while net/http
+// drained it after the 401: now the refusal closes the connection without reading on.
+func TestUnauthenticatedPutClosedUnread(t *testing.T) {
+	f := newFixture(t)
+	resp, closed := rawRequest(t, f, "PUT "+protocol.PathSubmission+"0123456789abcdef0123456789abcdef HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n")
+	if resp.StatusCode != http.StatusUnauthorized || !closed {
+		t.Fatalf("status %d, closed %v; want 401 and the connection closed", resp.StatusCode, closed)
+	}
+}
+
+// A submission read in full keeps its connection for the next one.
+func TestAcceptedSubmissionKeepsConnection(t *testing.T) {
+	f := newFixture(t)
+	c := f.enroll("przykladowa")
+	resp, data := putSub(f, c, protocol.Submission{ID: newID(), Ref: testRef(t, 1), Created: f.clock.Now(), Procedure: "p", Ciphertext: []byte("x")})
+	if resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("status %d, Connection: close %v: %s", resp.StatusCode, resp.Close, data)
+	}
+}
+
+// A quarantined submission waits for the operator, not for the device: it no longer holds
+// the device's quota (review finding 8: one poisoned device got 429 on everything).
+func TestQuarantinedSubmissionFreesQuota(t *testing.T) {
+	f := newLimitedFixture(t, Limits{DeviceQuota: 100})
+	c := f.enroll("przykladowa")
+	put := func(seed uint64) (*http.Response, []byte) {
+		return putSub(f, c, protocol.Submission{ID: newID(), Ref: testRef(t, seed), Created: f.clock.Now(), Procedure: "p", Ciphertext: bytes.Repeat([]byte{'c'}, 60)})
+	}
+	if resp, data := put(1); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, data)
+	}
+	recs, _ := f.st.Submissions(f.ctx, "przykladowa", false)
+	if err := f.st.Quarantine(f.ctx, recs[0].ID, "nie odszyfrowuje się", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, data := put(2); resp.StatusCode != 200 {
+		t.Fatalf("with the first one in quarantine: %d %s", resp.StatusCode, data)
+	}
+	// Released, it counts again; exported, it frees its bytes once.
+	if err := f.st.Release(f.ctx, recs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.st.PendingBytes(f.ctx, c.DeviceID); n != 120 {
+		t.Fatalf("pending bytes %d after the release, want 120", n)
+	}
+	resp, data := put(3)
+	wantErr(t, resp, data, 429, protocol.CodeQuotaExceeded)
+}
+
+// A store whose quota was counted with quarantined submissions in it is counted again on
+// open: otherwise a release would count them twice.
+func TestQuotaRecountedWithoutQuarantine(t *testing.T) {
+	f := newFixture(t)
+	c := f.enroll("przykladowa")
+	for i := range 2 {
+		if resp, data := putSub(f, c, protocol.Submission{ID: newID(), Ref: testRef(t, uint64(i)), Created: f.clock.Now(), Procedure: "p", Ciphertext: bytes.Repeat([]byte{'c'}, 60)}); resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, data)
+		}
+	}
+	recs, _ := f.st.Submissions(f.ctx, "przykladowa", false)
+	if err := f.st.Quarantine(f.ctx, recs[0].ID, "uszkodzony", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// As the old code left it: the quarantined one counted, marked counted the old way.
+	if err := f.st.update(f.ctx, func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte(bUsage)).Put([]byte(c.DeviceID), u64(120)); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte(bMeta)).Put([]byte("usage_counted"), []byte("1"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(f.st.Path())
+	f.srv.Close()
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := OpenBolt(f.ctx, dir, BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, _ := st.PendingBytes(f.ctx, c.DeviceID); n != 60 {
+		t.Fatalf("pending bytes %d after reopening, want 60 (the quarantined one not counted)", n)
 	}
 }

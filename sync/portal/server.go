@@ -217,19 +217,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// A request without a body gets no read deadline: net/http reads ahead on its connection
+	// at once, and a deadline passing there would cancel a long download's context.
+	if r.ContentLength == 0 {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// Until the body is read in full, every refusal closes the connection: net/http would
+	// otherwise read (drain) up to 256 KiB of the unread body, at the client's pace, before
+	// answering or closing. decodeBody removes the header once the body is in.
+	w.Header().Set("Connection", "close")
+	defer func() {
+		if w.Header().Get("Connection") == "close" {
+			// Answered with the body unread: a deadline already passed makes net/http's
+			// drain after the handler fail at once, so the connection closes now.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
+	}()
 	// The body must come at a minimum rate: a client trickling it (or sending none after
 	// its headers) is cut off, not held for minutes. Real time, not s.now: this is about
-	// the connection. decodeBody lifts the deadline once the body is in: net/http cancels
-	// the request's context when a read deadline passes while the handler still runs.
-	limit := int64(-1)
-	switch {
-	case r.Method == http.MethodPut:
-		limit = protocol.MaxBody
-	case r.Method == http.MethodPost:
-		limit = maxSmallBody
-	}
-	if limit >= 0 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, limit)))
+	// the connection. Before authentication a body gets only the deadline of a small one;
+	// authed extends it for a submission. decodeBody lifts the deadline once the body is in:
+	// net/http cancels the request's context when a read deadline passes while the handler
+	// still runs.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, maxSmallBody)))
+	if r.Method != http.MethodPut && r.Method != http.MethodPost {
+		// No GET or HEAD of the API takes a body; reading one would only hold the connection.
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, r.Method+" request must not have a body")
+		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -308,6 +323,10 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			s.refuse(w, r, id, http.StatusForbidden, protocol.CodeRevoked, "device was revoked at "+dev.Revoked.UTC().Format(time.RFC3339))
 			return
 		}
+		if r.Method == http.MethodPut && r.ContentLength != 0 {
+			// Only an authenticated device gets the time a large submission takes.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.bodyDeadline(r.ContentLength, protocol.MaxBody)))
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, dev)))
 	}
 }
@@ -342,6 +361,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, device strin
 	switch {
 	case err == nil:
 		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+		w.Header().Del("Connection") // the body is in: the connection can be kept
 		return true
 	case errors.As(err, &ne) && ne.Timeout():
 		s.refuse(w, r, device, http.StatusRequestTimeout, protocol.CodeTimeout, "request body came too slowly")

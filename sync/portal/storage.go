@@ -204,8 +204,8 @@ type SubmissionStore interface {
 	// MarkExported marks submissions exported at the given time (ErrNotFound for an unknown
 	// ID, and then none is marked). Marking again keeps the first time.
 	MarkExported(ctx context.Context, ids []string, at time.Time) error
-	// PendingBytes is the ciphertext size of a device's submissions not yet exported
-	// (pending or in quarantine): what its storage quota counts.
+	// PendingBytes is the ciphertext size of a device's submissions pending export, not
+	// those in quarantine: what its storage quota counts.
 	PendingBytes(ctx context.Context, device string) (int64, error)
 
 	// Quarantine takes a pending submission out of the export, keeping it with its reason
