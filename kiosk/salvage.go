@@ -80,6 +80,9 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 	// counted and retried at the next start.
 	failed := 0
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return outbox.SalvageResult{}, fmt.Errorf("salvage moved-aside stores: %w", err)
+		}
 		if AsideSalvaged(f) {
 			continue
 		}
