@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -51,16 +53,51 @@ func OpenReadOnly(path string) (db *bolt.DB, done func(), err error) {
 	if !errors.Is(err, bolt.ErrTimeout) {
 		return nil, nil, fmt.Errorf("open read-only: %w", err)
 	}
-	tmp, err := copyFile(path, path+".salvage-tmp")
+	tmp, err := copyFile(path, path+TempSuffix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open read-only: file is locked; copy: %w", err)
 	}
-	db, err = bolt.Open(tmp, 0o400, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
+	// The copy holds everything the store did (ciphertexts, PIN and card hashes): it must
+	// go also when bolt.Open fails or panics (Guard recovers further up).
+	opened := false
+	defer func() {
+		if !opened {
+			_ = os.Remove(tmp)
+		}
+	}()
+	db, err = openCopy(tmp)
 	if err != nil {
-		_ = os.Remove(tmp)
 		return nil, nil, fmt.Errorf("open read-only copy: %w", err)
 	}
+	opened = true
 	return db, func() { _ = db.Close(); _ = os.Remove(tmp) }, nil
+}
+
+// TempSuffix ends the name of the temporary copy OpenReadOnly makes of a locked file.
+const TempSuffix = ".salvage-tmp"
+
+// openCopy opens OpenReadOnly's temporary copy; a variable so a test can make it panic.
+var openCopy = func(path string) (*bolt.DB, error) {
+	return bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
+}
+
+// SweepTemp removes the temporary copies OpenReadOnly left in dir (a process killed while
+// one was open): they hold a whole store. Call it before salvaging, when none is in use.
+func SweepTemp(dir string) error {
+	m, err := filepath.Glob(filepath.Join(dir, "*"+TempSuffix))
+	if err != nil {
+		return fmt.Errorf("sweep salvage copies: %w", err)
+	}
+	var errs []error
+	for _, f := range m {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sweep salvage copies: %w", err)
+	}
+	return nil
 }
 
 func copyFile(src, dst string) (string, error) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"infomat/boltfile"
 	"infomat/outbox"
 	"infomat/store"
 )
@@ -72,13 +73,26 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 	if err != nil {
 		return outbox.SalvageResult{}, err
 	}
+	if err := boltfile.SweepTemp(dir); err != nil && log != nil {
+		log.Warn("moved-aside store: temporary copy not removed", "err", err)
+	}
+	// One file that cannot be salvaged must not keep the later ones from it: it is logged,
+	// counted and retried at the next start.
+	failed := 0
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return outbox.SalvageResult{}, fmt.Errorf("salvage moved-aside stores: %w", err)
+		}
 		if AsideSalvaged(f) {
 			continue
 		}
 		done, err := ob.WasSalvaged(filepath.Base(f))
 		if err != nil {
-			return outbox.SalvageResult{}, err
+			failed++
+			if log != nil {
+				log.Error("moved-aside store not salvaged", "aside", f, "err", err)
+			}
+			continue
 		}
 		if done {
 			// Salvaged into this store; the sidecar was not written (crash, full disk).
@@ -94,7 +108,11 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 		}
 		r, err := ob.Salvage(ctx, f)
 		if err != nil {
-			return outbox.SalvageResult{}, err
+			failed++
+			if log != nil {
+				log.Error("moved-aside store not salvaged", "aside", f, "err", err)
+			}
+			continue
 		}
 		if err := markSalvaged(f, r); err != nil && log != nil {
 			log.Warn("moved-aside store: salvage marker not written", "aside", f, "err", err)
@@ -104,5 +122,12 @@ func SalvageAside(ctx context.Context, dir string, st *store.Store, ob *outbox.O
 				"unrecoverable", r.Unrecoverable, "page_scan", r.PageScan, "content", took)
 		}
 	}
-	return ob.SalvageTotals()
+	tot, err := ob.SalvageTotals()
+	if err != nil {
+		return tot, err
+	}
+	if failed > 0 {
+		return tot, fmt.Errorf("salvage moved-aside stores: %d of %d not salvaged (see the log)", failed, len(files))
+	}
+	return tot, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -373,6 +374,9 @@ const (
 	metaPageFlag    = 0x04
 	bucketLeafFlag  = 0x01
 	defaultPageSize = 4096
+	// maxScanSpan bounds a leaf page with its overflow that scanPages reads: larger ones
+	// hold content blobs, not submissions (the portal takes bodies up to 8 MiB).
+	maxScanSpan = 64 << 20
 )
 
 // scanPages reads the file's leaf pages directly, for when bbolt cannot open or walk it.
@@ -380,12 +384,26 @@ const (
 // age binary). Freed pages may still hold older copies of a record: the most advanced one
 // wins, so a submission delivered before the damage is not sent again. Queued records
 // without a readable ciphertext are counted as lost.
+//
+// The file is read page by page (it also holds content blobs, hundreds of MiB): memory
+// stays within one leaf page and its overflow, at most maxScanSpan, plus what is kept.
 func scanPages(path string) (items []salvaged, lost int, err error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	psize := scanPageSize(data)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := fi.Size()
+	head := make([]byte, 2*defaultPageSize)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, err
+	}
+	psize := scanPageSize(head[:n])
 	recs := map[string]record{}
 	recKey := map[string][]byte{}
 	bodies := map[string][]byte{}
@@ -411,10 +429,31 @@ func scanPages(path string) (items []salvaged, lost int, err error) {
 		recs[sk] = r
 		recKey[sk] = bytes.Clone(k)
 	}
-	for off := 0; off+pageHeaderSize <= len(data); off += psize {
-		p := data[off:]
-		overflow := int(binary.LittleEndian.Uint32(p[12:]))
-		scanLeaf(p[:min(len(p), (overflow+1)*psize)], visit, 0)
+	buf := make([]byte, psize)
+	for off := int64(0); off+pageHeaderSize <= size; off += int64(psize) {
+		n, err := f.ReadAt(buf[:min(int64(psize), size-off)], off)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, fmt.Errorf("read page at %d: %w", off, err)
+		}
+		p := buf[:n]
+		if n < pageHeaderSize || binary.LittleEndian.Uint16(p[8:]) != leafPageFlag {
+			continue
+		}
+		span := (int64(binary.LittleEndian.Uint32(p[12:])) + 1) * int64(psize)
+		span = min(span, size-off)
+		if span > maxScanSpan {
+			continue // a content blob, or garbage: no outbox value is that large
+		}
+		if span > int64(n) {
+			if int64(cap(buf)) < span {
+				buf = make([]byte, span)
+			}
+			if n, err = f.ReadAt(buf[:span], off); err != nil && !errors.Is(err, io.EOF) {
+				return nil, 0, fmt.Errorf("read page at %d: %w", off, err)
+			}
+			p = buf[:n]
+		}
+		scanLeaf(p, visit, 0)
 	}
 	for ks, r := range recs {
 		if r.State != Queued && r.State != Sending {

@@ -62,6 +62,9 @@ type StartCheck struct {
 	// bundle; the store has no active content now.
 	Dropped bool
 	Failed  ContentInfo
+	// FailedPortalVersion is the portal version of the bundle given up (0: it came from a
+	// technician's folder). The sync client skips that version from now on.
+	FailedPortalVersion uint64
 }
 
 // BeginContentStart is called by the kiosk once per start, before it shows the active
@@ -93,12 +96,41 @@ func (s *Store) BeginContentStart() (StartCheck, error) {
 			return content.Put([]byte(keyActive), raw)
 		}
 		res.Failed = ContentInfo{Version: m.Version, Label: m.Label, ActivatedAt: m.ActivatedAt, Files: len(m.Files)}
+		if m.Portal {
+			// Remember the version given up, so the sync client does not install exactly
+			// that bundle again (a loop of failed starts) and it stays in the rollback floor.
+			res.FailedPortalVersion = m.PortalVersion
+			failed, err := readVersion(content, keyFailedPortalVersion)
+			if err != nil {
+				return err
+			}
+			if err := putVersion(content, keyFailedPortalVersion, max(failed, m.PortalVersion)); err != nil {
+				return err
+			}
+		}
 		prev := content.Get([]byte(keyPrevious))
 		if prev == nil {
 			res.Dropped = true
+			if m.Portal {
+				// No portal bundle is active now: report none, so fleet sees the kiosk
+				// behind and the next published version is installed.
+				if err := putVersion(content, keyPortalVersion, 0); err != nil {
+					return err
+				}
+			}
 			return content.Delete([]byte(keyActive))
 		}
 		res.RolledBack = true
+		// The heartbeat reports the version shown again, not the failed one. A technician's
+		// folder left the portal version alone, so its failure changes nothing. (A previous
+		// manifest stored before versions were kept gives 0, unknown; the failed version
+		// still holds the rollback floor.)
+		var pm manifest
+		if err := json.Unmarshal(prev, &pm); err == nil && m.Portal {
+			if err := putVersion(content, keyPortalVersion, pm.PortalVersion); err != nil {
+				return err
+			}
+		}
 		if err := content.Put([]byte(keyActive), prev); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"sort"
@@ -183,5 +184,110 @@ func TestOfficeRoundTrip(t *testing.T) {
 	s = openT(t, dir)
 	if raw, err := s.Office(); err != nil || string(raw) != `{"name":"Gmina"}` {
 		t.Errorf("office after reopen = %q, %v", raw, err)
+	}
+}
+
+// portalBundle stages and activates files as portal version v.
+func portalBundle(t *testing.T, s *Store, v uint64, files map[string]string) {
+	t.Helper()
+	blobs := map[string][]byte{}
+	for _, data := range files {
+		blobs[sha(data)] = []byte(data)
+	}
+	if err := s.StageBlobs(blobs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ActivateBlobs(fmt.Sprintf("portal-%d", v), "", v, hashes(files)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func versions(t *testing.T, s *Store) (active, failed uint64) {
+	t.Helper()
+	active, err := s.PortalVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed, err = s.FailedPortalVersion(); err != nil {
+		t.Fatal(err)
+	}
+	return active, failed
+}
+
+// failStart runs the two starts that give up the active unconfirmed bundle.
+func failStart(t *testing.T, s *Store) StartCheck {
+	t.Helper()
+	if _, err := s.BeginContentStart(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.BeginContentStart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A rollback restores the portal version of the bundle shown again (the heartbeat reports
+// it, so fleet sees the kiosk behind) and remembers the failed one, which keeps the floor.
+func TestRollbackRestoresPortalVersion(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	portalBundle(t, s, 4, map[string]string{"a.md": "four"})
+	if err := s.ConfirmContent(); err != nil {
+		t.Fatal(err)
+	}
+	portalBundle(t, s, 5, map[string]string{"a.md": "five"})
+	c := failStart(t, s)
+	if !c.RolledBack || c.FailedPortalVersion != 5 {
+		t.Fatalf("start check = %+v, want a rollback from portal version 5", c)
+	}
+	s.Close()
+	s = openT(t, dir)
+	if a, f := versions(t, s); a != 4 || f != 5 {
+		t.Fatalf("after the rollback: portal version %d, failed %d; want 4, 5", a, f)
+	}
+	// Versions between the restored and the failed one stay refused (replays).
+	if err := s.ActivateBlobs("portal-3", "", 3, hashes(map[string]string{"a.md": "four"})); !errors.Is(err, ErrPortalRollback) {
+		t.Errorf("activating version 3 after the rollback: %v, want ErrPortalRollback", err)
+	}
+	// A newer version is accepted and the failed record is done with.
+	portalBundle(t, s, 6, map[string]string{"a.md": "six"})
+	if a, f := versions(t, s); a != 6 || f != 0 {
+		t.Fatalf("after version 6: portal version %d, failed %d; want 6, 0", a, f)
+	}
+}
+
+// A dropped portal bundle leaves no portal version (nothing from the portal is shown), and
+// the failed version as the floor.
+func TestDropClearsPortalVersion(t *testing.T) {
+	s := openT(t, t.TempDir())
+	portalBundle(t, s, 5, map[string]string{"a.md": "five"})
+	c := failStart(t, s)
+	if !c.Dropped || c.FailedPortalVersion != 5 {
+		t.Fatalf("start check = %+v, want a drop of portal version 5", c)
+	}
+	if a, f := versions(t, s); a != 0 || f != 5 {
+		t.Fatalf("after the drop: portal version %d, failed %d; want 0, 5", a, f)
+	}
+	if err := s.ActivateBlobs("portal-4", "", 4, hashes(map[string]string{"a.md": "five"})); !errors.Is(err, ErrPortalRollback) {
+		t.Errorf("activating version 4 after the drop: %v, want ErrPortalRollback", err)
+	}
+}
+
+// A technician's folder that fails leaves the portal version alone.
+func TestFailedFolderKeepsPortalVersion(t *testing.T) {
+	s := openT(t, t.TempDir())
+	portalBundle(t, s, 4, map[string]string{"a.md": "four"})
+	if err := s.ConfirmContent(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutContent("folder", "", bundle(map[string]string{"a.md": "folder"})); err != nil {
+		t.Fatal(err)
+	}
+	if c := failStart(t, s); !c.RolledBack || c.FailedPortalVersion != 0 {
+		t.Fatalf("start check = %+v, want a rollback from a folder", c)
+	}
+	if a, f := versions(t, s); a != 4 || f != 0 {
+		t.Fatalf("after the folder's rollback: portal version %d, failed %d; want 4, 0", a, f)
 	}
 }

@@ -51,6 +51,12 @@ type manifest struct {
 	// counts the starts that tried to show it (BeginContentStart).
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
 	Attempts    int  `json:"attempts,omitempty"`
+	// PortalVersion is the content bucket's portal version while this bundle is active, so
+	// a rollback to it restores the version the heartbeat reports. Portal: the bundle came
+	// from the portal (ActivateBlobs), not from a technician's folder (PutContent), which
+	// carries the portal version it found.
+	PortalVersion uint64 `json:"portal_version,omitempty"`
+	Portal        bool   `json:"portal,omitempty"`
 }
 
 // PutContent makes files the active content bundle. Paths are slash-separated
@@ -111,6 +117,9 @@ func (s *Store) PutContent(version, label string, files map[string][]byte) error
 			if err := blobs.Put([]byte(h), byHash[h]); err != nil {
 				return fmt.Errorf("write blob %s: %w", h, err)
 			}
+		}
+		if m.PortalVersion, err = readPortalVersion(content); err != nil {
+			return err
 		}
 		prev, err := switchManifest(content, &m)
 		if err != nil {

@@ -32,6 +32,12 @@ import (
 // technician's folder does not reset the rollback protection.
 const keyPortalVersion = "portal_version"
 
+// keyFailedPortalVersion is the content bucket key of the highest portal version that was
+// given up because a kiosk start never showed its first frame (BeginContentStart;
+// uint64 big-endian). The sync client skips exactly that version, and it stays part of
+// the rollback floor after the portal version goes back to the restored bundle's.
+const keyFailedPortalVersion = "failed_portal_version"
+
 // ErrMissingBlob is wrapped by BlobFS and ActivateBlobs when a blob the bundle
 // needs is neither stored nor staged.
 var ErrMissingBlob = errors.New("content blob missing")
@@ -59,15 +65,49 @@ func (s *Store) PortalVersion() (uint64, error) {
 	return v, nil
 }
 
+// FailedPortalVersion returns the highest portal version given up after a failed start
+// (see BeginContentStart), or 0 when none was, or a newer version was activated since. The
+// sync client skips exactly that version and refuses anything older (rollback floor).
+func (s *Store) FailedPortalVersion() (uint64, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		content, err := bucket(tx, bucketContent)
+		if err != nil {
+			return err
+		}
+		v, err = readVersion(content, keyFailedPortalVersion)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("failed portal content version: %w", err)
+	}
+	return v, nil
+}
+
 func readPortalVersion(content *bolt.Bucket) (uint64, error) {
-	raw := content.Get([]byte(keyPortalVersion))
+	return readVersion(content, keyPortalVersion)
+}
+
+func readVersion(content *bolt.Bucket, key string) (uint64, error) {
+	raw := content.Get([]byte(key))
 	if raw == nil {
 		return 0, nil
 	}
 	if len(raw) != 8 {
-		return 0, fmt.Errorf("bad portal version record (%d bytes)", len(raw))
+		return 0, fmt.Errorf("bad %s record (%d bytes)", key, len(raw))
 	}
 	return binary.BigEndian.Uint64(raw), nil
+}
+
+// putVersion writes a version record; 0 deletes it.
+func putVersion(content *bolt.Bucket, key string, v uint64) error {
+	if v == 0 {
+		return content.Delete([]byte(key))
+	}
+	if err := content.Put([]byte(key), binary.BigEndian.AppendUint64(nil, v)); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
 }
 
 // ActiveFiles returns the active bundle's manifest (path → sha256 hex) without
@@ -234,7 +274,9 @@ func (s *Store) BlobFS(files map[string]string) (fs.FS, error) {
 // it replaces as the previous bundle), records portalVersion, deletes blobs
 // neither the new nor the previous manifest references and empties staging. On any
 // error nothing changes and the previous bundle stays active. A portalVersion
-// lower than the recorded one wraps ErrPortalRollback.
+// lower than the recorded one, or than a version given up after a failed start
+// (FailedPortalVersion), wraps ErrPortalRollback: going back to the bundle a
+// rollback restored must not reopen the versions in between.
 //
 // Staged blobs were hash-checked by StageBlobs and the caller is expected to
 // have validated the bundle through BlobFS; the transaction does not re-hash
@@ -255,10 +297,12 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 		return fmt.Errorf("activate content %s: %w", version, err)
 	}
 	m := manifest{
-		Version:     version,
-		Label:       label,
-		ActivatedAt: time.Now().UTC(),
-		Files:       make(map[string]string, len(files)),
+		Version:       version,
+		Label:         label,
+		ActivatedAt:   time.Now().UTC(),
+		Files:         make(map[string]string, len(files)),
+		PortalVersion: portalVersion,
+		Portal:        true,
 	}
 	want := make(map[string]bool, len(files)+len(keep))
 	for p, h := range files {
@@ -291,8 +335,12 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 		if err != nil {
 			return err
 		}
-		if portalVersion < cur {
-			return fmt.Errorf("%w: %d < %d", ErrPortalRollback, portalVersion, cur)
+		failed, err := readVersion(content, keyFailedPortalVersion)
+		if err != nil {
+			return err
+		}
+		if floor := max(cur, failed); portalVersion < floor {
+			return fmt.Errorf("%w: %d < %d", ErrPortalRollback, portalVersion, floor)
 		}
 		for _, h := range hashes {
 			if stored.Get([]byte(h)) != nil {
@@ -312,8 +360,15 @@ func (s *Store) ActivateBlobs(version, label string, portalVersion uint64, files
 		if err != nil {
 			return err
 		}
-		if err := content.Put([]byte(keyPortalVersion), binary.BigEndian.AppendUint64(nil, portalVersion)); err != nil {
-			return fmt.Errorf("write portal version: %w", err)
+		if err := putVersion(content, keyPortalVersion, portalVersion); err != nil {
+			return err
+		}
+		if failed != 0 && portalVersion > failed {
+			// A newer version replaces the failed one, which is no longer worth reporting;
+			// the new version is the floor now.
+			if err := putVersion(content, keyFailedPortalVersion, 0); err != nil {
+				return err
+			}
 		}
 		if err := deleteAllBut(stored, func(k []byte) bool { return want[string(k)] || prev[string(k)] }); err != nil {
 			return err

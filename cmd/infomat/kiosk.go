@@ -447,10 +447,10 @@ func startContent(st *store.Store, cs kiosk.ContentStore, dir string, p kiosk.Po
 		log.Error("content start check failed", "err", err)
 	case check.RolledBack:
 		log.Error("new content never showed a frame; back to the previous bundle",
-			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label)
+			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label, "failed_portal_version", check.FailedPortalVersion)
 	case check.Dropped:
 		log.Error("new content never showed a frame and there is no previous bundle; dropped",
-			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label)
+			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label, "failed_portal_version", check.FailedPortalVersion)
 	}
 	return kiosk.LoadContent(cs, dir, p, log)
 }

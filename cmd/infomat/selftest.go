@@ -125,6 +125,12 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	default:
 		done(checkResult{Check: "Treść", OK: true, Message: fmt.Sprintf("%s, wersja %s (%s)", b.Municipality.Name, b.Version, src)})
 	}
+	// A portal version given up after a start without a first frame is skipped by sync
+	// until a newer one is published: the technician should know.
+	if v, err := st.FailedPortalVersion(); err == nil && v > 0 {
+		fmt.Fprint(progress, "      Treść z portalu… ")
+		done(checkResult{Check: "Treść z portalu", Message: fmt.Sprintf("wersja %d nie wyświetliła się przy starcie i została wycofana; synchronizacja ją pomija do czasu nowszej wersji", v)})
+	}
 
 	// A service PIN from before the 6-digit rule still works; the technician should replace it.
 	if guard, _, err := openAccess(st); err == nil {

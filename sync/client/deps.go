@@ -23,6 +23,7 @@ type Queue interface {
 // new bundle in one step.
 type ContentStore interface {
 	PortalVersion() (uint64, error)
+	FailedPortalVersion() (uint64, error)
 	MissingBlobs(shas []string) ([]string, error)
 	StageBlobs(blobs map[string][]byte) error
 	BlobFS(files map[string]string) (fs.FS, error)

@@ -34,6 +34,10 @@ var ErrBadBlob = errors.New("content blob does not match the manifest")
 // ErrBadBundle is wrapped by Pull when the bundle the portal published fails validation.
 var ErrBadBundle = errors.New("published content bundle is invalid")
 
+// ErrFailedBundle is wrapped by Pull when the portal still publishes the version this
+// kiosk gave up after a start that never showed its first frame (store.BeginContentStart).
+var ErrFailedBundle = errors.New("published content version failed to start on this kiosk")
+
 // pullResult is what one pull did; Pull reports part of it.
 type pullResult struct {
 	updated bool
@@ -74,6 +78,12 @@ func (c *Client) pull(ctx context.Context, st ContentStore, now time.Time, progr
 		return pullResult{}, fmt.Errorf("pull: %w", err)
 	}
 	res = pullResult{version: active}
+	// A version given up after a failed kiosk start is skipped, and nothing older is
+	// accepted: the rollback floor stays where it was before the rollback or drop.
+	failed, err := st.FailedPortalVersion()
+	if err != nil {
+		return res, fmt.Errorf("pull: %w", err)
+	}
 
 	sm, etag, found, err := c.manifest(ctx, active)
 	if err != nil {
@@ -96,7 +106,7 @@ func (c *Client) pull(ctx context.Context, st ContentStore, now time.Time, progr
 	}
 	// With a trusted time source, its estimate after the manifest's own Date header: a
 	// device clock years ahead must not see every manifest as expired.
-	m, err := sm.Verify(c.key, c.creds.Municipality, active, c.expiryNow(now))
+	m, err := sm.Verify(c.key, c.creds.Municipality, max(active, failed), c.expiryNow(now))
 	if err != nil {
 		return res, fmt.Errorf("pull: manifest refused: %w", err)
 	}
@@ -105,6 +115,10 @@ func (c *Client) pull(ctx context.Context, st ContentStore, now time.Time, progr
 	}
 	if m.Version == active && active != 0 {
 		return res, nil
+	}
+	if m.Version == failed {
+		// Installing it again would fail the same start again: wait for a newer one.
+		return res, fmt.Errorf("pull: content version %d: %w (it never showed a frame on this kiosk; waiting for a newer version)", m.Version, ErrFailedBundle)
 	}
 	if sm.Payload == c.rejected {
 		return res, fmt.Errorf("pull: content version %d: %w (refused before)", m.Version, ErrBadBundle)
