@@ -9,8 +9,9 @@ import (
 )
 
 // keyTrustedTime is the meta bucket key of the latest time the kiosk has reason to trust
-// (a signed manifest's creation, the portal's Date header): int64 Unix nanoseconds,
-// big-endian. It only ever grows. See package trustedtime.
+// (a signed manifest's creation, the portal's signed time): int64 Unix nanoseconds,
+// big-endian. It grows, except when a signed time proves it to be in the future (see
+// SetTrustedTime and package trustedtime).
 const keyTrustedTime = "trusted_time"
 
 // TrustedTime returns the latest trusted time recorded, or the zero time.
@@ -48,6 +49,25 @@ func (s *Store) RaiseTrustedTime(t time.Time) error {
 		cur, err := decodeTrusted(meta.Get([]byte(keyTrustedTime)))
 		if err == nil && !t.After(cur) {
 			return nil
+		}
+		return meta.Put([]byte(keyTrustedTime), binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())))
+	})
+	if err != nil {
+		return fmt.Errorf("record trusted time: %w", err)
+	}
+	return nil
+}
+
+// SetTrustedTime records t as the latest trusted time even when it is earlier than the
+// recorded one: for a bound that a portal-signed time showed to be in the future.
+func (s *Store) SetTrustedTime(t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
 		}
 		return meta.Put([]byte(keyTrustedTime), binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())))
 	})

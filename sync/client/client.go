@@ -182,16 +182,23 @@ type Client struct {
 	status Status
 
 	trusted TrustedTime // nil: the device clock is trusted as it is
+
+	timeMu   sync.Mutex
+	timeSync time.Time // when a signed time was last asked for after a disagreeing Date
 }
 
 // TrustedTime is the kiosk's defended time (package trustedtime): the client feeds it the
-// portal's Date and the accepted manifests' creation times, and uses it for the manifest
-// expiry check and the TLS certificate check, so a wrong device clock neither locks out
-// content updates nor the portal.
+// portal's Date, the portal's signed time and the accepted manifests' creation times, and
+// uses it for the manifest expiry check and the TLS certificate check, so a wrong device
+// clock neither locks out content updates nor the portal.
 type TrustedTime interface {
 	Now() time.Time
-	ObservePortal(date time.Time)
+	// ObservePortal takes an unsigned Date and reports whether it disagrees with Now by
+	// more than the tolerance: then the client asks for a signed time.
+	ObservePortal(date time.Time) bool
 	ObserveSigned(created time.Time)
+	// ObserveSignedTime takes a portal time whose signature and nonce the client verified.
+	ObserveSignedTime(t time.Time)
 }
 
 // UseTrustedTime makes the client use tt; call it before the first request.
@@ -298,7 +305,7 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 	resp, err := c.http.Do(req)
 	if err != nil && c.trusted != nil && isValidityErr(err) {
 		// The device clock may be what is wrong, not the certificate: learn the portal's
-		// time (see probeTime) and try once more.
+		// signed time without credentials (see probeTime) and try once more, under it.
 		if ok, perr := c.probeTime(ctx); ok {
 			if req, err = c.newRequest(ctx, method, path, body, hdr); err != nil {
 				return nil, err
@@ -311,11 +318,11 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 	if err != nil {
 		return nil, err
 	}
-	// The portal's Date, from the server the TLS handshake authenticated: a time source
-	// for a kiosk whose own clock is wrong.
+	// The portal's Date: it may move a clock that is behind forward; when it disagrees
+	// with the trusted time, the portal's signed time decides (see syncTime).
 	if c.trusted != nil {
-		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-			c.trusted.ObservePortal(d)
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil && c.trusted.ObservePortal(d) {
+			c.syncTime(ctx)
 		}
 	}
 	// Revoked follows what the portal says about the credentials.

@@ -159,6 +159,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket // device → its submission rate
+	times   bucket             // signed-time answers, all callers together (see signedTime)
 }
 
 // ServerOptions configure NewServer. Zero values are fine.
@@ -189,6 +190,7 @@ func NewServer(st KioskStore, opts ServerOptions) *Server {
 	s.mux.HandleFunc(protocol.PathBlob+"{sha}", s.method(http.MethodGet, s.authed(s.blob)))
 	s.mux.HandleFunc(protocol.PathSubmission+"{id}", s.method(http.MethodPut, s.authed(s.submission)))
 	s.mux.HandleFunc(protocol.PathHeartbeat, s.method(http.MethodPost, s.authed(s.heartbeat)))
+	s.mux.HandleFunc(protocol.PathTime, s.method(http.MethodGet, s.signedTime))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no such endpoint")
 	})
@@ -432,6 +434,65 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		Municipality: dev.Municipality,
 		SigningKey:   PublicKeyString(key),
 	})
+}
+
+// Signed-time answers are cheap (one read, one ed25519 signature) but need no credentials:
+// a token bucket for all callers together keeps a flood from costing more than that, and
+// kiosks ask only when their clock disagrees with the portal's.
+const (
+	timeRate  = 20  // answers a second in the long run
+	timeBurst = 200 // a fleet starting at once after a power cut
+)
+
+var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+// signedTime answers GET /api/v1/time: the portal's time signed with the municipality's
+// content key over the kiosk's nonce (protocol.SignedTime). No credentials: a kiosk whose
+// clock is wrong asks before it trusts the connection with its secret. Only municipalities
+// with published content are answered, so a caller cannot make the store create keys.
+func (s *Server) signedTime(w http.ResponseWriter, r *http.Request) {
+	if ok, wait := s.allowTime(); !ok {
+		s.tooMany(w, r, "", wait, protocol.CodeRateLimited, "too many time requests")
+		return
+	}
+	muni, nonce := r.URL.Query().Get("municipality"), r.URL.Query().Get("nonce")
+	if ValidMunicipality(muni) != nil || !nonceRE.MatchString(nonce) {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "municipality or nonce malformed")
+		return
+	}
+	if _, err := s.store.LatestManifest(r.Context(), muni); errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no content published for this municipality")
+		return
+	} else if err != nil {
+		s.internal(w, r, "", err)
+		return
+	}
+	key, err := s.store.SigningKey(r.Context(), muni)
+	if err != nil {
+		s.internal(w, r, "", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.SignTime(key, muni, nonce, s.now()))
+}
+
+// allowTime takes a token from the signed-time bucket, or says how long until one is there.
+func (s *Server) allowTime() (bool, time.Duration) {
+	now := time.Now() // real time: this is about load, not the portal's notion of time
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := &s.times
+	if b.at.IsZero() {
+		b.tokens, b.at = timeBurst, now
+	}
+	if el := now.Sub(b.at).Seconds(); el > 0 {
+		b.tokens = min(timeBurst, b.tokens+el*timeRate)
+		b.at = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / timeRate * float64(time.Second))
 }
 
 // PublicKeyString is the base64 public half of a signing key, as enrolment returns it.

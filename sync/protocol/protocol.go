@@ -23,6 +23,7 @@ const (
 	PathBlob        = "/api/v1/content/blobs/"   // GET {sha} → raw bytes (content-addressed)
 	PathSubmission  = "/api/v1/submissions/"     // PUT {id} Submission → Receipt (idempotent by id)
 	PathHeartbeat   = "/api/v1/heartbeat"        // POST Heartbeat → 204
+	PathTime        = "/api/v1/time"             // GET ?municipality=M&nonce=N → SignedTime (no auth: the signature is the proof)
 	HeaderDevice    = "Authorization"            // "Bearer <device id>:<device secret>"
 	MaxBody         = 8 << 20                    // the largest request body a portal accepts
 	MaxCiphertext   = 4 << 20                    // the largest submission ciphertext
@@ -146,6 +147,50 @@ func (s SignedManifest) Verify(key ed25519.PublicKey, municipality string, activ
 		return m, fmt.Errorf("%w: %s", ErrExpired, m.Expires.Format(time.RFC3339))
 	}
 	return m, nil
+}
+
+// SignedTime is the portal's time, signed with the municipality's content signing key over
+// a nonce the kiosk chose: the one time source a kiosk lets move its clock backwards or raise
+// its stored trusted time. An unsigned Date header, even over TLS, is not enough: a kiosk
+// whose clock is wrong cannot check a certificate's dates, so the connection may be to a
+// server holding an old, expired certificate's key.
+type SignedTime struct {
+	Time      string `json:"time"`      // RFC 3339, UTC, exactly as signed
+	Nonce     string `json:"nonce"`     // the kiosk's nonce, echoed
+	Signature string `json:"signature"` // base64 ed25519 signature of TimeMessage
+}
+
+// ErrBadTimeSignature: a signed time that does not verify, or answers another nonce.
+var ErrBadTimeSignature = errors.New("signed time does not verify")
+
+// TimeMessage is what a SignedTime's signature covers. The domain prefix keeps it from ever
+// being taken for a manifest payload (JSON) signed with the same key, or the reverse.
+func TimeMessage(municipality, nonce, t string) []byte {
+	return []byte("infomat-time-v1\n" + municipality + "\n" + nonce + "\n" + t)
+}
+
+// SignTime signs t (to the second, UTC) for a kiosk's nonce.
+func SignTime(key ed25519.PrivateKey, municipality, nonce string, t time.Time) SignedTime {
+	ts := t.UTC().Truncate(time.Second).Format(time.RFC3339)
+	return SignedTime{Time: ts, Nonce: nonce,
+		Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(key, TimeMessage(municipality, nonce, ts)))}
+}
+
+// Verify checks the signature against the pinned key, for the kiosk's municipality and the
+// nonce it sent, and returns the time.
+func (s SignedTime) Verify(key ed25519.PublicKey, municipality, nonce string) (time.Time, error) {
+	if nonce == "" || s.Nonce != nonce {
+		return time.Time{}, fmt.Errorf("%w: another nonce", ErrBadTimeSignature)
+	}
+	sig, err := base64.StdEncoding.DecodeString(s.Signature)
+	if err != nil || len(key) != ed25519.PublicKeySize || !ed25519.Verify(key, TimeMessage(municipality, nonce, s.Time), sig) {
+		return time.Time{}, ErrBadTimeSignature
+	}
+	t, err := time.Parse(time.RFC3339, s.Time)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %v", ErrBadTimeSignature, err)
+	}
+	return t.UTC(), nil
 }
 
 // Submission is one queued form, as the kiosk uploads it with PUT /api/v1/submissions/{id}.

@@ -186,6 +186,7 @@ type wire struct {
 	EnrollResponse EnrollResponse
 	Manifest       Manifest
 	SignedManifest SignedManifest
+	SignedTime     SignedTime
 	Submission     Submission
 	Receipt        Receipt
 	Heartbeat      Heartbeat
@@ -198,13 +199,14 @@ func sample() wire {
 	m.Files = map[string]File{"gmina.yaml": {SHA256: strings.Repeat("cd", 32), Size: 1234}}
 	return wire{
 		Paths: map[string]string{"enroll": PathEnroll, "manifest": PathManifest, "blob": PathBlob,
-			"submission": PathSubmission, "heartbeat": PathHeartbeat, "auth_header": HeaderDevice},
+			"submission": PathSubmission, "heartbeat": PathHeartbeat, "time": PathTime, "auth_header": HeaderDevice},
 		Codes: []string{CodeBadRequest, CodeUnauthorized, CodeRevoked, CodeBadToken, CodeNotFound, CodeTooLarge,
 			CodeConflict, CodeInternal, CodeRateLimited, CodeQuotaExceeded, CodeTimeout},
 		EnrollRequest:  EnrollRequest{Token: "t0k3n", Hostname: "infomat-01", AppVersion: "1.4.0"},
 		EnrollResponse: EnrollResponse{DeviceID: "k-0123456789abcdef", Secret: "s3cr3t", Municipality: "przykladowa", SigningKey: "a2V5"},
 		Manifest:       m,
 		SignedManifest: SignedManifest{Payload: "cGF5bG9hZA==", Signature: "c2lnbmF0dXJl"},
+		SignedTime:     SignedTime{Time: "2026-03-10T09:00:00Z", Nonce: "0123456789abcdef0123456789abcdef", Signature: "c2lnbmF0dXJl"},
 		Submission: Submission{ID: strings.Repeat("0f", 16), Ref: "UG-2026-ABCD", Procedure: "zameldowanie", Office: "ug",
 			ContentVersion: "v5", Created: t0, Ciphertext: []byte("age-encryption.org/v1\n"), ClockSuspect: true},
 		Receipt: Receipt{ID: strings.Repeat("0f", 16), PortalRef: "2026/000123", Received: t0.Add(time.Second), CiphertextSHA256: strings.Repeat("ef", 32)},
@@ -340,4 +342,50 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+func TestSignedTime(t *testing.T) {
+	k := key(1)
+	pub := k.Public().(ed25519.PublicKey)
+	const nonce = "0123456789abcdef0123456789abcdef"
+	st := SignTime(k, "przykladowa", nonce, t0.Add(1500*time.Millisecond))
+	got, err := st.Verify(pub, "przykladowa", nonce)
+	if err != nil || !got.Equal(t0.Add(time.Second)) {
+		t.Fatalf("Verify: %s, %v; want %s", got, err, t0.Add(time.Second))
+	}
+	if want := "infomat-time-v1\nprzykladowa\n" + nonce + "\n2026-03-10T09:00:01Z"; string(TimeMessage("przykladowa", nonce, st.Time)) != want {
+		t.Fatalf("signed message %q, want %q", TimeMessage("przykladowa", nonce, st.Time), want)
+	}
+	later := st
+	later.Time = "2026-03-10T09:00:02Z"
+	other := SignTime(k, "przykladowa", "ffffffffffffffffffffffffffffffff", t0)
+	manifestSig, _ := Sign(manifest(), k)
+	for _, tc := range []struct {
+		name  string
+		s     SignedTime
+		pub   ed25519.PublicKey
+		muni  string
+		nonce string
+	}{
+		{"another key", st, key(2).Public().(ed25519.PublicKey), "przykladowa", nonce},
+		{"another nonce (a replay)", other, pub, "przykladowa", nonce},
+		{"nonce echoed but signed for another", SignedTime{Time: other.Time, Nonce: nonce, Signature: other.Signature}, pub, "przykladowa", nonce},
+		{"another municipality", st, pub, "inna", nonce},
+		{"time changed", later, pub, "przykladowa", nonce},
+		{"a manifest signature", SignedTime{Time: st.Time, Nonce: nonce, Signature: manifestSig.Signature}, pub, "przykladowa", nonce},
+		{"no nonce", SignTime(k, "przykladowa", "", t0), pub, "przykladowa", ""},
+		{"no key", st, nil, "przykladowa", nonce},
+		{"signature not base64", SignedTime{Time: st.Time, Nonce: nonce, Signature: "***"}, pub, "przykladowa", nonce},
+		{"empty", SignedTime{}, pub, "przykladowa", nonce},
+	} {
+		if _, err := tc.s.Verify(tc.pub, tc.muni, tc.nonce); !errors.Is(err, ErrBadTimeSignature) {
+			t.Errorf("%s: %v, want ErrBadTimeSignature", tc.name, err)
+		}
+	}
+	// A time not in RFC 3339, even signed, is refused.
+	bad := SignedTime{Time: "yesterday", Nonce: nonce,
+		Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(k, TimeMessage("przykladowa", nonce, "yesterday")))}
+	if _, err := bad.Verify(pub, "przykladowa", nonce); !errors.Is(err, ErrBadTimeSignature) {
+		t.Errorf("malformed time: %v", err)
+	}
 }
