@@ -114,3 +114,16 @@ func BenchmarkSearchQuality(b *testing.B) {
 	}
 	b.ReportMetric(100*rate, "top3-%")
 }
+
+// "meldunek" typed on the on-screen keyboard used to find only a waste-fee
+// card; now the registration cards come first.
+func TestSearchMeldunekByOnScreenKeyboard(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	for _, k := range []string{"m", "e", "l", "d", "u", "n", "e", "k"} {
+		h.tapKey(k)
+	}
+	h.mustSee("Zameldowanie na pobyt stały")
+	h.mustSee("Wymeldowanie")
+	h.screenshot("search-meldunek")
+}
