@@ -25,7 +25,11 @@ func BuildIndex(b *content.Bundle) *search.Index {
 	docs := make([]search.Doc, 0, len(b.Procedures)+len(b.BIPPages))
 	for i := range b.Procedures {
 		p := &b.Procedures[i]
-		body := []string{p.Symbol, p.Summary}
+		body := []string{p.Summary}
+		kw := append([]string{p.Symbol}, p.Keywords...)
+		if c, ok := b.Category(p.Category); ok {
+			kw = append(kw, c.Name)
+		}
 		body = append(body, p.Audience...)
 		body = append(body, p.Steps...)
 		for _, d := range p.Documents {
@@ -35,7 +39,7 @@ func BuildIndex(b *content.Bundle) *search.Index {
 			body = append(body, f.Title)
 		}
 		body = append(body, p.Duration, p.Notes)
-		docs = append(docs, search.Doc{ID: procedureDoc + "/" + p.ID, Kind: procedureDoc, Title: p.Title, Body: strings.Join(body, "\n")})
+		docs = append(docs, search.Doc{ID: procedureDoc + "/" + p.ID, Kind: procedureDoc, Title: p.Title, Body: strings.Join(body, "\n"), Keywords: strings.Join(kw, "\n")})
 	}
 	for i := range b.BIPPages {
 		p := &b.BIPPages[i]

@@ -278,6 +278,11 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 			l.add(f, "kategoria", "nieznana kategoria %q (zob. %s)", p.Category, CategoriesFile)
 		}
 	}
+	for i, k := range p.Keywords {
+		if strings.TrimSpace(k) == "" {
+			l.add(f, fmt.Sprintf("slowa_kluczowe[%d]", i), "puste słowo kluczowe — usuń je")
+		}
+	}
 	if len(p.Audience) == 0 {
 		l.add(f, "kogo_dotyczy", "pole wymagane jest puste")
 	}

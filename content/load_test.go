@@ -123,6 +123,8 @@ func TestProblemsNameFileFieldAndReason(t *testing.T) {
 			card, "", "RRRR-MM-DD"},
 		{"bad channel", func(m fstest.MapFS) { replaceIn(t, m, card, "[osobiscie, epuap]", "[osobiscie, fax]") },
 			card, "forma_zlozenia[1]", "nieznana forma"},
+		{"empty keyword", func(m fstest.MapFS) { replaceIn(t, m, card, `slowa_kluczowe: ["meldunek"`, `slowa_kluczowe: [""`) },
+			card, "slowa_kluczowe[0]", "puste słowo"},
 		{"bad account", func(m fstest.MapFS) {
 			replaceIn(t, m, "gmina.yaml", "25 1240 1239 2000 0000 0000 0101", "26 1240 1239 2000 0000 0000 0101")
 		}, "gmina.yaml", "rachunek", "błędny"},
@@ -282,5 +284,19 @@ func TestFutureDatesAndWrongExtension(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
+	}
+}
+
+// Residents' words for a card load from slowa_kluczowe (the field used to be unknown).
+func TestKeywordsLoad(t *testing.T) {
+	m := sample(t)
+	replaceIn(t, m, card, "slowa_kluczowe: [", `slowa_kluczowe: ["prописка test", `)
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := b.Procedure("zameldowanie-pobyt-staly")
+	if len(p.Keywords) < 2 || p.Keywords[0] != "prописка test" || p.Keywords[1] != "meldunek" {
+		t.Errorf("keywords = %q", p.Keywords)
 	}
 }

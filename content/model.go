@@ -99,11 +99,14 @@ type Category struct {
 
 // Procedure is a procedure card ("karta usługi"), one file in procedures/.
 type Procedure struct {
-	ID        string     `yaml:"-"` // file name without extension
-	File      string     `yaml:"-"`
-	Title     string     `yaml:"nazwa"`
-	Symbol    string     `yaml:"symbol"`
-	Category  string     `yaml:"kategoria"`
+	ID       string `yaml:"-"` // file name without extension
+	File     string `yaml:"-"`
+	Title    string `yaml:"nazwa"`
+	Symbol   string `yaml:"symbol"`
+	Category string `yaml:"kategoria"`
+	// Keywords are residents' own words for the matter ("meldunek",
+	// "becikowe", also English and Ukrainian ones); searched, never shown.
+	Keywords  []string   `yaml:"slowa_kluczowe"`
 	Summary   string     `yaml:"w_skrocie"`
 	Audience  []string   `yaml:"kogo_dotyczy"`
 	Steps     []string   `yaml:"kroki"`

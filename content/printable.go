@@ -48,7 +48,8 @@ func (l *loader) printable(file, field string, v reflect.Value) {
 		t := v.Type()
 		for i := range t.NumField() {
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if name == "" || name == "-" || !t.Field(i).IsExported() {
+			// Keywords are searched, never printed.
+			if name == "" || name == "-" || name == "slowa_kluczowe" || !t.Field(i).IsExported() {
 				continue
 			}
 			if field != "" {

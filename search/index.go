@@ -15,6 +15,9 @@ type Doc struct {
 	Kind  string // opaque to search, e.g. "procedure" or "bip"
 	Title string
 	Body  string // plain text; markdown already stripped by the caller
+	// Keywords are words the document should be found by without showing
+	// them: synonyms, category names, symbols. They weigh as the title.
+	Keywords string
 }
 
 // Field weights. A title occurrence always outweighs a body one, however
@@ -85,6 +88,7 @@ type builder struct {
 
 func (b *builder) addDoc(d uint32, doc *Doc) {
 	b.addText(d, doc.Title, true)
+	b.addText(d, doc.Keywords, true)
 	b.addText(d, doc.Body, false)
 }
 

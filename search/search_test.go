@@ -300,3 +300,18 @@ func TestConcurrentSearch(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A card is found by a resident's word that only its keywords contain, and
+// that word ranks it above a page mentioning the word in passing.
+func TestKeywordsFindAndRank(t *testing.T) {
+	ix := NewIndex([]Doc{
+		{ID: "bip/1", Title: "Harmonogram odbioru odpadów", Body: "Opłata za meldunek nie istnieje; zobacz kartę."},
+		{ID: "procedure/zameldowanie", Title: "Zameldowanie na pobyt stały", Body: "Masz 30 dni.", Keywords: "meldunek\nприписка\nregistration"},
+	})
+	for _, q := range []string{"meldunek", "registration", "meldun"} {
+		hits := ix.Search(q, 5)
+		if len(hits) == 0 || hits[0].Doc.ID != "procedure/zameldowanie" {
+			t.Errorf("%q: first hit is not the card: %v", q, hits)
+		}
+	}
+}
