@@ -52,9 +52,9 @@ type (
 		Place     struct {
 			Note string `yaml:"uwagi"`
 		} `yaml:"miejsce"`
-		Appeal string    `yaml:"tryb_odwolawczy"`
+		Appeal string     `yaml:"tryb_odwolawczy"`
 		Forms  []nameText `yaml:"formularze"`
-		Notes  string    `yaml:"uwagi"`
+		Notes  string     `yaml:"uwagi"`
 	}
 	feeText struct {
 		Title string `yaml:"tytul"`
