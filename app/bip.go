@@ -14,7 +14,7 @@ import (
 // lists the top-level sections. Drilling down a level at a time keeps every row a big target,
 // which a tree widget's expanders are not.
 func (u *UI) bipView(id string) (string, fyne.CanvasObject) {
-	b := u.d.Content
+	b := u.bundle()
 	title := u.t("bip.title")
 	items := b.BIPMenu
 	var pages []*content.Page
@@ -32,10 +32,10 @@ func (u *UI) bipView(id string) (string, fyne.CanvasObject) {
 	return title, u.rowList(n,
 		func(i int) (string, string) {
 			if i < len(items) {
-				return items[i].Title, u.t("bip.section", "Count", u.countUnder(&items[i]))
+				return items[i].Title, u.polishTag(items[i].Lang, u.t("bip.section", "Count", u.countUnder(&items[i])))
 			}
 			p := pages[i-len(items)]
-			return p.Title, u.t("bip.published", "Date", p.Record.PublishedOn.String())
+			return p.Title, u.polishTag(p.Lang, u.t("bip.published", "Date", p.Record.PublishedOn.String()))
 		},
 		func(i int) {
 			if i < len(items) {
@@ -56,7 +56,7 @@ func (u *UI) countUnder(m *content.MenuItem) int {
 }
 
 func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
-	p, ok := u.d.Content.Page(id)
+	p, ok := u.bundle().Page(id)
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
@@ -73,5 +73,6 @@ func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
 		s.bullets(names)
 	}
 	u.recordMarkdown(&s, p.Record)
-	return p.Title, u.tk.NewScroll(container.NewPadded(markdown.Render(s.String())))
+	parts := u.withPolishNote(p.Lang, p.Partial, []fyne.CanvasObject{markdown.Render(s.String())})
+	return p.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }

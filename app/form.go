@@ -59,6 +59,10 @@ func (u *UI) startForm(p *content.Procedure) {
 	if !u.formsAccepted() {
 		return
 	}
+	// The session keeps the Polish card whatever the language (see formProc).
+	if pl, ok := u.d.Content.Procedure(p.ID); ok {
+		p = pl
+	}
 	u.form = &formSession{proc: p, answers: content.Answers{}}
 	u.push(route{kind: formScreen, id: p.ID})
 }
@@ -92,11 +96,12 @@ func (u *UI) formView() (string, fyne.CanvasObject) {
 	if s == nil || s.proc.Form == nil {
 		return u.t("error.missing"), u.missing()
 	}
-	title := s.proc.Form.Title
+	lp := u.formProc(s)
+	title := lp.Form.Title
 	if title == "" {
-		title = s.proc.Title
+		title = lp.Title
 	}
-	fields := s.visible()
+	fields := lp.Form.Visible(s.answers)
 	switch {
 	case s.step == 0:
 		return title, u.formStart(s)
@@ -110,16 +115,18 @@ func (u *UI) formView() (string, fyne.CanvasObject) {
 }
 
 func (u *UI) formStart(s *formSession) fyne.CanvasObject {
+	lp := u.formProc(s)
 	var md mdBuilder
-	md.h(1, s.proc.Title)
-	md.p(s.proc.Form.Intro)
+	md.h(1, lp.Title)
+	md.p(lp.Form.Intro)
 	md.p(u.t("form.start.count", "Count", len(s.visible())))
 	md.p(u.t("form.start.privacy"))
 	start := u.tk.NewButton(u.t("form.start"), theme.NavigateNextIcon(), func() {
 		s.step = 1
 		u.render()
 	})
-	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(markdown.Render(md.String()), start)))
+	parts := u.withPolishNote(lp.Form.Lang, lp.Form.Partial, []fyne.CanvasObject{markdown.Render(md.String()), start})
+	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // questionView asks one question, GOV.UK style, with the keyboard its answer needs.
@@ -130,6 +137,10 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 	q.SizeName = theme.SizeNameSubHeadingText
 	q.Wrapping = fyne.TextWrapWord
 	parts := []fyne.CanvasObject{step, q}
+	if form := u.formProc(s).Form; form.Lang == "" {
+		// Not only on the start page: a resident who changed language mid-form must know why.
+		parts = u.withPolishNote(form.Lang, form.Partial, parts)
+	}
 	if f.Help != "" {
 		parts = append(parts, u.note(f.Help))
 	}
@@ -311,7 +322,7 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 // the form, and submits only after the resident ticks that they have read it.
 func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 	m := u.d.Content.Municipality
-	f := s.proc.Form
+	f := u.formProc(s).Form
 	var md mdBuilder
 	md.h(2, u.t("rodo.title"))
 	md.p(u.t("rodo.intro"))
