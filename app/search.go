@@ -11,6 +11,7 @@ import (
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
 	"infomat/content"
+	"infomat/l10n"
 	"infomat/search"
 )
 
@@ -125,6 +126,9 @@ func (u *UI) searchView() fyne.CanvasObject {
 	update(u.query)
 
 	kb := keyboard.New(u.activity)
+	if u.d.Loc.Lang() == l10n.UK {
+		kb.SetMode(keyboard.Ukrainian) // with a key to the Latin letters for Polish words
+	}
 	kb.SetTarget(entry)
 	u.focus = entry
 	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, list)

@@ -315,6 +315,35 @@ func TestSearchByOnScreenKeyboard(t *testing.T) {
 	h.mustSee("Dowód osobisty")
 }
 
+func TestSearchUkrainianKeyboard(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Українська")
+	h.tap("Пошук")
+	h.mustSee("й")
+	h.mustSee("ї")
+	for _, k := range []string{"с", "м", "і", "т", "т", "я"} {
+		h.tapKey(k)
+	}
+	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "сміття" {
+		t.Fatalf("typed %q", e.Text)
+	}
+	h.screenshot("search-uk")
+	hits := h.ui.d.Index.Search(h.ui.query, 1)
+	if len(hits) == 0 || hits[0].Doc.ID != procedureDoc+"/deklaracja-oplata-za-odpady" {
+		t.Fatalf("first hit for %q: %+v", h.ui.query, hits)
+	}
+	h.tap("Адміністративна справа") // the first result row (its long title is cut short)
+	if r := h.ui.stack[len(h.ui.stack)-1]; r.kind != procedureScreen || r.id != "deklaracja-oplata-za-odpady" {
+		t.Fatalf("first result opened %+v", r)
+	}
+	// Back to the search in a Polish interface: the Polish layout again.
+	h.tap("Назад")
+	h.loc.SetLang(l10n.PL)
+	h.mustSee("Znaleziono 1 wynik")
+	h.mustSee("q")
+	h.mustNotSee("й")
+}
+
 func TestSearchHighlightsMatchedWords(t *testing.T) {
 	segs := highlight("Zaświadczenie o zameldowaniu", []search.Span{{Start: 0, End: 14}}, widget.RichTextStyleInline)
 	if len(segs) != 2 {
