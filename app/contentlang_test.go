@@ -198,3 +198,13 @@ func (h *harness) answerWith(text, next string) {
 	test.Type(e, text)
 	h.tap(next)
 }
+
+// enResidenceTitle is the sample's English title of zameldowanie-pobyt-staly.
+var enResidenceTitle = func() string {
+	b, err := content.Load(assets.DefaultContent())
+	if err != nil {
+		return ""
+	}
+	p, _ := b.In("en").Procedure("zameldowanie-pobyt-staly")
+	return p.Title
+}()

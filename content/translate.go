@@ -441,6 +441,9 @@ func (l *loader) translations(b *Bundle) {
 			continue
 		}
 		p, ok := b.Procedure(id)
+		if _, err := fs.Stat(l.fsys, FormsDir+"/"+id+".yaml"); ok && p.Form == nil && err == nil {
+			continue // the Polish form is switched off, and its problems reported
+		}
 		if !ok || p.Form == nil {
 			tl.add(f, "", "nie ma działającego formularza %s/%s.yaml — tłumaczenie pominięte", FormsDir, id)
 			continue
