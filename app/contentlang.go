@@ -2,6 +2,8 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/content"
@@ -43,9 +45,10 @@ func (u *UI) polishNote(lang string, partial bool) fyne.CanvasObject {
 	if id == "" {
 		return nil
 	}
-	l := widget.NewLabelWithStyle("ⓘ "+u.t(id), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	l := widget.NewLabelWithStyle(u.t(id), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.Wrapping = fyne.TextWrapWord
-	return l
+	// An icon, not a symbol character: the kiosk's font has no ⓘ.
+	return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(theme.InfoIcon())), nil, l)
 }
 
 // withPolishNote puts the note, when due, before parts.
