@@ -68,6 +68,17 @@ func TestHomeShowsTodaysHours(t *testing.T) {
 	h.mustNotSee("otwarte do")
 }
 
+// Home left on screen through closing time says so without a touch.
+func TestHomeHoursFollowTheClock(t *testing.T) {
+	h := newHarness(t)
+	h.clock.now = time.Date(2026, 11, 23, 16, 59, 0, 0, time.UTC)
+	h.ui.render()
+	h.mustSee("otwarte do 17:00")
+	h.clock.advance(2 * time.Minute)
+	h.ui.Tick()
+	h.mustSee("Dziś: 8:00–17:00, zamknięte, otwieramy jutro o 7:30")
+}
+
 func TestTodayHoursInEveryLanguage(t *testing.T) {
 	h := newHarness(t)
 	hours := bundle(t).Municipality.Hours

@@ -71,15 +71,28 @@ func (u *UI) hoursTile() fyne.CanvasObject {
 	heading := widget.NewLabel(u.t("home.hours"))
 	heading.Wrapping = fyne.TextWrapWord
 	box := markdown.NewStack(heading)
+	u.hoursToday = nil
 	if today := todayHours(u.t, hours, u.d.Now()); today != "" {
 		l := widget.NewLabelWithStyle(today, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
+		u.hoursToday = l
 	}
 	week := widget.NewLabel(weekHours(u.t, hours))
 	week.Wrapping = fyne.TextWrapWord
 	box.Add(week)
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, box)
+}
+
+// refreshHours keeps home's "open until" true while home stays on screen for hours: the
+// office closes, a new day begins. The label changes in place, nothing moves under a finger.
+func (u *UI) refreshHours() {
+	if u.hoursToday == nil || u.attract != nil || u.d.Content == nil || u.current().kind != homeScreen {
+		return
+	}
+	if today := todayHours(u.t, u.d.Content.Municipality.Hours, u.d.Now()); today != "" && today != u.hoursToday.Text {
+		u.hoursToday.SetText(today)
+	}
 }
 
 // todayHours says today's hours and whether the office is open at now, in tr's language:

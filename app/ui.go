@@ -124,6 +124,7 @@ type UI struct {
 
 	quietSince time.Duration // Uptime at the last touch or reset
 	attract    *attract      // the attract loop on screen; nil when not shown
+	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
 }
 
 // New builds the UI into win and shows the home screen.
@@ -162,6 +163,7 @@ func (u *UI) activity() {
 func (u *UI) Tick() {
 	u.tickIdle()
 	u.tickAttract()
+	u.refreshHours()
 }
 
 func (u *UI) tickIdle() {
