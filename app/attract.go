@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,6 +31,7 @@ type attract struct {
 	frame int
 
 	hoursHead, hours, newsHead, newsDate, newsTitle *widget.Label
+	box                                             *fyne.Container
 }
 
 // showingAttract puts the attract loop on screen if it is due; it ends the loop once the
@@ -56,6 +56,9 @@ func (u *UI) tickAttract() {
 		if a.ticks%attractFrame == 0 {
 			a.frame++
 			u.fillAttract()
+			if a.box != nil {
+				a.box.Refresh() // the block drifts to its next place
+			}
 		}
 		return
 	}
@@ -110,9 +113,32 @@ func (u *UI) attractView() fyne.CanvasObject {
 	parts = append(parts, widget.NewSeparator(), a.hoursHead, a.hours, widget.NewSeparator(),
 		a.newsHead, a.newsDate, a.newsTitle)
 	u.fillAttract()
-	body := container.NewPadded(markdown.NewStack(parts...))
-	return newWakeSurface(container.NewBorder(nil, nil, nil, nil,
-		container.NewVBox(layout.NewSpacer(), body, layout.NewSpacer())), u.wake)
+	a.box = container.New(&driftLayout{a: a}, container.NewPadded(markdown.NewStack(parts...)))
+	return newWakeSurface(a.box, u.wake)
+}
+
+// drift is where the loop's block sits in the free height, frame by frame: a kiosk in its
+// loop all night must not hold one still picture (LCD image retention), and a slow drift is
+// calm.
+var drift = []float32{0.5, 0.4, 0.3, 0.4, 0.5, 0.6, 0.7, 0.6}
+
+// driftLayout places its one object at its natural height, moved up or down by the frame.
+type driftLayout struct{ a *attract }
+
+func (d *driftLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		h := min(o.MinSize().Height, size.Height)
+		o.Resize(fyne.NewSize(size.Width, h))
+		o.Move(fyne.NewPos(0, (size.Height-h)*drift[d.a.frame%len(drift)]))
+	}
+}
+
+func (d *driftLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
 }
 
 // fillAttract writes the current frame: the hours in the frame's language (the loop goes

@@ -155,7 +155,9 @@ func TestAttractAfterIdleResetAndQuiet(t *testing.T) {
 	}
 	h.mustNotSee("Sprawy urzędowe")
 
-	// Frames change every few seconds: the next announcement, the hours in the next language.
+	// Frames change every few seconds: the next announcement, the hours in the next language,
+	// the block a little higher or lower (no still picture all night).
+	y0 := h.posOf("Touch the screen to start").Y
 	for range attractFrame - 1 {
 		h.clock.advance(time.Second)
 		h.ui.Tick()
@@ -166,6 +168,9 @@ func TestAttractAfterIdleResetAndQuiet(t *testing.T) {
 	h.mustSee("Today: 8:00–17:00, open until 17:00")
 	h.mustSee("Zamknięcie drogi gminnej w Żółkiewce Dolnej")
 	h.mustNotSee("Zawiadomienie o XXVIII sesji")
+	if y1 := h.posOf("Touch the screen to start").Y; y1 == y0 {
+		t.Errorf("the loop's block stayed at y=%v from one frame to the next", y0)
+	}
 	for range 2 * attractFrame {
 		h.ui.Tick()
 	}
