@@ -275,6 +275,7 @@ func (h *harness) tapNth(label string, n int) {
 			continue
 		}
 		if n--; n == 0 {
+			h.clock.advance(tapGap)
 			test.TapCanvas(h.win.Canvas(), f.pos)
 			return
 		}
