@@ -183,7 +183,7 @@ func TestFormBackKeepsAnswersAndConditionsCount(t *testing.T) {
 	h.mustSee("Użyczenie od rodziny")
 	h.tapNth("Zmień", 7)
 	h.mustSee("Na jakiej podstawie")
-	h.tap("○ Jestem właścicielem")
+	h.tap("○ Mieszkanie jest moją własnością")
 	h.tap("Dalej")
 	h.mustSee("Sprawdź, czy wszystko się zgadza")
 	h.mustNotSee("Użyczenie od rodziny")
