@@ -506,11 +506,13 @@ func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 	// Never disabled (a greyed-out button is hard to see and says nothing): without the tick
 	// it explains what is missing, next to the box, GOV.UK style.
 	submit := u.tk.NewButton(u.t("form.submit"), theme.ConfirmIcon(), func() { u.submit(s) })
-	parts := []fyne.CanvasObject{markdown.Render(md.String())}
-	if s.consentErr && !s.consent {
-		parts = append(parts, u.errorLabel(u.t("form.consent.missing")))
+	// The line for that error is always there, so "Wyślij wniosek" does not move under the
+	// finger when it appears.
+	missing := u.errorLabel(u.t("form.consent.missing"))
+	if !s.consentErr || s.consent {
+		missing.SetText(" ")
 	}
-	parts = append(parts, agree)
+	parts := []fyne.CanvasObject{markdown.Render(md.String()), missing, agree}
 	if s.saveErr {
 		parts = append(parts, u.errorLabel(u.t("form.save_failed")))
 	}

@@ -202,11 +202,15 @@ func TestFormSubmitWithoutConsentExplains(t *testing.T) {
 	h.openForm()
 	h.fillHappyPath()
 	h.tap("Wszystko się zgadza — dalej")
+	before := h.where("Wyślij wniosek")
 	h.tap("Wyślij wniosek")
 	if len(sub.got) != 0 {
 		t.Fatal("sent without consent")
 	}
 	h.mustSee("Zaznacz pole poniżej, aby wysłać wniosek.")
+	if after := h.where("Wyślij wniosek"); after != before {
+		t.Fatalf("Wyślij wniosek moved from %v to %v when the error appeared", before, after)
+	}
 	h.tap("☐ Znam informację o ochronie danych i chcę wysłać wniosek")
 	h.mustNotSee("Zaznacz pole poniżej")
 	h.tap("Wyślij wniosek")
