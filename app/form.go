@@ -175,7 +175,13 @@ func (u *UI) formStart(s *formSession) fyne.CanvasObject {
 	var md mdBuilder
 	md.h(1, s.proc.Title)
 	md.p(s.proc.Form.Intro)
-	md.p(u.t("form.start.count", "Count", len(s.visible())))
+	if n := len(s.proc.Form.Fields); n > len(s.visible()) {
+		// Some questions appear only after certain answers: promise no exact number that the
+		// step count would later contradict.
+		md.p(u.t("form.start.count.upto", "Count", n))
+	} else {
+		md.p(u.t("form.start.count", "Count", n))
+	}
 	md.p(u.t("form.start.privacy"))
 	start := u.tk.NewButton(u.t("form.start"), theme.NavigateNextIcon(), func() {
 		s.step = 1
