@@ -233,6 +233,10 @@ func (u *UI) Reset() {
 
 func (u *UI) push(r route) {
 	u.activity()
+	if r.kind == languageScreen && u.form.halfFilled() {
+		u.leaveForm(func() { u.dropForm(); u.push(r) })
+		return
+	}
 	u.printMsg, u.serviceMsg = "", ""
 	u.stack = append(u.stack, r)
 	u.render()
@@ -244,6 +248,15 @@ func (u *UI) back() {
 		u.render()
 		return
 	}
+	if u.current().kind == formScreen {
+		u.leaveForm(u.pop) // asks first when answers would be lost
+		return
+	}
+	u.pop()
+}
+
+// pop leaves the current screen for the one below it.
+func (u *UI) pop() {
 	if len(u.stack) > 1 {
 		switch u.current().kind {
 		case searchScreen:
@@ -262,6 +275,10 @@ func (u *UI) back() {
 // half-filled form, a confirmation. (Language and look stay until the session ends.)
 func (u *UI) home() {
 	u.activity()
+	u.leaveForm(u.goHome) // asks first when a half-filled form would be lost
+}
+
+func (u *UI) goHome() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
