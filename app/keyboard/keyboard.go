@@ -29,6 +29,8 @@ const (
 	Digits
 	// Email is the text layout with @ . - _ .pl .com keys.
 	Email
+	// DateDigits is the numeric pad with "." for dates (DD.MM.RRRR).
+	DateDigits
 	// Ukrainian is the Cyrillic ЙЦУКЕН layout, with a key to the Latin letters.
 	Ukrainian
 	// ukrainianLatin is the Text layout reached from Ukrainian, with a key back.
@@ -44,6 +46,8 @@ func (m Mode) String() string {
 		return "digits"
 	case Email:
 		return "email"
+	case DateDigits:
+		return "date"
 	case Ukrainian:
 		return "ukrainian"
 	case ukrainianLatin:
@@ -114,10 +118,10 @@ func (k *Keyboard) Hide() {
 
 // SetMode switches the layout. Shift is cleared; Caps Lock is kept.
 func (k *Keyboard) SetMode(m Mode) {
-	if m != Text && m != Digits && m != Email && m != Ukrainian {
+	if m != Text && m != Digits && m != Email && m != DateDigits && m != Ukrainian {
 		m = Text
 	}
-	if m != Digits {
+	if m != Digits && m != DateDigits {
 		k.letterMode = m
 	}
 	k.setMode(m)
@@ -163,6 +167,8 @@ func (k *Keyboard) layoutFor(m Mode) [][]*key {
 		specs = digitsLayout
 	case Email:
 		specs = emailLayout
+	case DateDigits:
+		specs = dateLayout
 	}
 	rows := make([][]*key, len(specs))
 	for i, r := range specs {

@@ -38,6 +38,10 @@ type Kit struct {
 	// Activity is called on the Fyne UI goroutine; nil: nobody is told. Drags call it for
 	// every drag event, so keep it cheap.
 	Activity func()
+	// Guard holds back button and list-row taps that come too soon after a screen change
+	// (a double tap); nil: none. Arrows and drags are not held back: they move within a
+	// screen, and a resident paging quickly means every tap.
+	Guard *TapGuard
 }
 
 // activity reports a user interaction to f, if set.
@@ -64,7 +68,11 @@ func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.Can
 	b.Icon = icon
 	b.Importance = widget.HighImportance
 	b.OnTapped = func() {
+		// Even a held-back tap is a touch: it keeps the session alive.
 		activity(k.Activity).report()
+		if !k.Guard.Allow() {
+			return
+		}
 		if tapped != nil {
 			tapped()
 		}
