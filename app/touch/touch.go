@@ -20,7 +20,10 @@
 package touch
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -38,6 +41,9 @@ type Kit struct {
 	// Activity is called on the Fyne UI goroutine; nil: nobody is told. Drags call it for
 	// every drag event, so keep it cheap.
 	Activity func()
+	// Width says how wide a button may get, in Fyne units: a longer label is broken into
+	// lines, so large text never pushes a button off a portrait screen. nil or 0: no limit.
+	Width func() float32
 }
 
 // activity reports a user interaction to f, if set.
@@ -70,7 +76,37 @@ func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.Can
 		}
 	}
 	b.ExtendBaseWidget(b)
+	k.fit(b)
 	return b
+}
+
+// fit breaks the button's label into lines that keep the button within k.Width. Fyne's
+// button does not wrap; its label does keep line breaks.
+func (k Kit) fit(b *bigButton) {
+	if k.Width == nil {
+		return
+	}
+	limit := k.Width()
+	full := b.MinSize().Width
+	if limit <= 0 || full <= limit {
+		return
+	}
+	size := b.Theme().Size(theme.SizeNameText)
+	style := fyne.TextStyle{Bold: true}
+	// Whatever is not the label (icon, padding) stays; the label gets the rest.
+	room := limit - (full - fyne.MeasureText(b.Text, size, style).Width)
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(b.Text) {
+		if line != "" && fyne.MeasureText(line+" "+word, size, style).Width > room {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		line = strings.TrimPrefix(line+" "+word, " ")
+	}
+	b.Text = strings.Join(append(lines, line), "\n")
+	b.Refresh()
 }
 
 // NewChoice is NewButton for one answer among several: the chosen one stands out in the

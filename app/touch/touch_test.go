@@ -2,6 +2,7 @@ package touch
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -416,5 +417,28 @@ func TestNewChoiceShowsItsState(t *testing.T) {
 	}
 	if other.MinSize().Height < TargetSize {
 		t.Fatal("an unchosen answer is smaller than a fingertip")
+	}
+}
+
+// A label too long for the kit's width breaks into lines instead of widening the button
+// past the screen (large text on a portrait kiosk).
+func TestButtonLabelWrapsToKitWidth(t *testing.T) {
+	test.NewTempApp(t)
+	k := Kit{Width: func() float32 { return 150 }}
+	long := "Przeczytałam lub przeczytałem informację o ochronie danych"
+	b := k.NewButton(long, nil, nil).(*bigButton)
+	if w := b.MinSize().Width; w > 150 {
+		t.Fatalf("button is %v wide, want at most 150", w)
+	}
+	if !strings.Contains(b.Text, "\n") || strings.Join(strings.Fields(b.Text), " ") != long {
+		t.Fatalf("label %q, want %q in lines", b.Text, long)
+	}
+	one := Kit{}.NewButton("Tak", nil, nil).(*bigButton)
+	if b.MinSize().Height <= one.MinSize().Height {
+		t.Fatalf("wrapped button %v not taller than a one-line one %v", b.MinSize(), one.MinSize())
+	}
+	short := k.NewButton("Tak", nil, nil).(*bigButton)
+	if short.Text != "Tak" {
+		t.Fatalf("short label changed to %q", short.Text)
 	}
 }
