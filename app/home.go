@@ -33,13 +33,15 @@ func (u *UI) homeView() fyne.CanvasObject {
 	welcome.Wrapping = fyne.TextWrapWord
 	header := container.NewBorder(nil, nil, crest, nil, markdown.NewStack(name, addr, welcome))
 
+	search := u.tile(u.t("home.search"), theme.SearchIcon(), route{kind: searchScreen})
+	hours := u.hoursTile()
 	tiles := container.NewGridWithColumns(2,
 		u.tile(u.t("home.procedures"), theme.DocumentIcon(), route{kind: categoriesScreen}),
 		u.tile(u.t("home.bip"), theme.ListIcon(), route{kind: bipScreen}),
-		u.tile(u.t("home.search"), theme.SearchIcon(), route{kind: searchScreen}),
+		search,
 		u.tile(u.t("home.language"), theme.SettingsIcon(), route{kind: languageScreen}),
 		u.tile(u.t("home.access"), theme.VisibilityIcon(), route{kind: accessScreen}),
-		u.hoursTile(),
+		hours,
 	)
 
 	// Every language is one tap away from home, labelled in that language.
@@ -52,6 +54,15 @@ func (u *UI) homeView() fyne.CanvasObject {
 	// Home fills the screen without scrolling: the tiles share whatever height is left.
 	top := container.NewVBox(header, widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), langs)
+	if u.look.Lower {
+		// Within reach from a wheelchair: the buttons keep their height at the bottom, search
+		// on top of them across the width; the hours, only to be read, go up to the header.
+		tiles.Remove(search)
+		tiles.Remove(hours)
+		top.Objects = []fyne.CanvasObject{header, widget.NewSeparator(), hours}
+		return container.NewPadded(container.NewBorder(top, bottom, nil, nil,
+			container.NewVBox(layout.NewSpacer(), search, tiles)))
+	}
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, tiles))
 }
 

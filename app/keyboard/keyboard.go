@@ -421,5 +421,5 @@ func keyTextSize(th fyne.Theme) float32 {
 
 // maxKeyText caps the key labels: at twice the kiosk's normal text size an uncapped
 // keyboard would fill two thirds of a portrait screen, leaving no room for the field it types
-// into, while a 56-unit label is still larger than any body text.
-const maxKeyText float32 = 56
+// into, while a 50-unit label is still larger than any body text.
+const maxKeyText float32 = 50
