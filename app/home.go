@@ -66,9 +66,15 @@ func (u *UI) homeView() fyne.CanvasObject {
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, tiles))
 }
 
-// tile is a home-screen button two touch targets tall.
+// tile is a home-screen button two touch targets tall. Its label breaks into lines where
+// half the screen is too narrow for it (large text, long Ukrainian words).
 func (u *UI) tile(label string, icon fyne.Resource, r route) fyne.CanvasObject {
-	b := u.tk.NewButton(label, icon, func() { u.push(r) })
+	k := u.tk
+	k.Width = func() float32 {
+		w := u.win.Canvas().Size().Width
+		return max(w-3*theme.Padding(), 0) / 2 // two columns on the padded screen
+	}
+	b := k.NewButton(label, icon, func() { u.push(r) })
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, b)
 }
 

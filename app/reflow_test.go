@@ -16,6 +16,7 @@ import (
 	"infomat/app/keyboard"
 	"infomat/content"
 	"infomat/kiosk/health"
+	"infomat/l10n"
 	"infomat/receipt"
 )
 
@@ -293,20 +294,29 @@ func TestEveryScreenFitsAtEveryTextSize(t *testing.T) {
 	h.ui.d.Printer = nopPrinter{}
 	h.ui.d.Submit = &fakeSubmitter{}
 	withService(t, h)
-	for _, look := range reflowLooks() {
+	looks := reflowLooks()
+	for _, look := range looks {
 		h.ui.look = look
 		h.ui.applyLook()
-		all := look == reflowLooks()[len(reflowLooks())-1]
-		seen := map[string]bool{}
-		h.screens(all, func(name string) {
-			for _, p := range h.overflow() {
-				if !seen[p] { // the same widget on every card is reported once
-					seen[p] = true
-					t.Errorf("look %+v, %s: %s", look, name, p)
-				}
+		largest := look.Text == TextSize(len(textScales)-1)
+		for _, lang := range l10n.Languages {
+			if lang != l10n.PL && !largest {
+				continue // the other languages at the largest size, where they are widest
 			}
-		})
+			h.ui.d.Loc.SetLang(lang)
+			all := look == looks[len(looks)-1] && lang == l10n.PL
+			seen := map[string]bool{}
+			h.screens(all, func(name string) {
+				for _, p := range h.overflow() {
+					if !seen[p] { // the same widget on every card is reported once
+						seen[p] = true
+						t.Errorf("look %+v, %s, %s: %s", look, lang, name, p)
+					}
+				}
+			})
+		}
 	}
+	h.ui.d.Loc.SetLang(l10n.PL)
 }
 
 // reflowLooks is every text size in both layouts, the largest in the usual layout (where the

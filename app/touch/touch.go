@@ -65,10 +65,14 @@ type bigButton struct {
 // and wide. Its text uses the theme's text size, so a large-text theme scales
 // it. Taps are reported to Activity before tapped runs.
 func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+	return k.newButton(label, icon, widget.HighImportance, tapped)
+}
+
+func (k Kit) newButton(label string, icon fyne.Resource, imp widget.Importance, tapped func()) *bigButton {
 	b := &bigButton{}
 	b.Text = label
 	b.Icon = icon
-	b.Importance = widget.HighImportance
+	b.Importance = imp
 	b.OnTapped = func() {
 		activity(k.Activity).report()
 		if tapped != nil {
@@ -112,11 +116,12 @@ func (k Kit) fit(b *bigButton) {
 // NewChoice is NewButton for one answer among several: the chosen one stands out in the
 // primary colour, the others are plain, so the state is clear without reading the mark.
 func (k Kit) NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObject {
-	b := k.NewButton(label, nil, tapped).(*bigButton)
+	imp := widget.HighImportance
 	if !chosen {
-		b.Importance = widget.MediumImportance
+		imp = widget.MediumImportance
 	}
-	return b
+	// Set before the button is measured: fit builds its renderer.
+	return k.newButton(label, nil, imp, tapped)
 }
 
 // MinSize grows the button's natural size to the touch target size.

@@ -2,10 +2,12 @@ package touch
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -410,10 +412,18 @@ func TestNewButton(t *testing.T) {
 
 func TestNewChoiceShowsItsState(t *testing.T) {
 	test.NewTempApp(t)
-	chosen := Kit{}.NewChoice("Tak", true, nil).(*bigButton)
-	other := Kit{}.NewChoice("Nie", false, nil).(*bigButton)
+	// A kit with a width measures its buttons as it makes them; the state must still show.
+	k := Kit{Width: func() float32 { return 1000 }}
+	chosen := k.NewChoice("Tak", true, nil).(*bigButton)
+	other := k.NewChoice("Nie", false, nil).(*bigButton)
 	if chosen.Importance != widget.HighImportance || other.Importance == widget.HighImportance {
 		t.Fatalf("importance chosen=%v other=%v", chosen.Importance, other.Importance)
+	}
+	bg := func(b *bigButton) color.Color {
+		return test.WidgetRenderer(b).Objects()[0].(*canvas.Rectangle).FillColor
+	}
+	if bg(chosen) == bg(other) {
+		t.Fatalf("chosen and other answers look the same: %v", bg(chosen))
 	}
 	if other.MinSize().Height < TargetSize {
 		t.Fatal("an unchosen answer is smaller than a fingertip")
