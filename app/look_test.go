@@ -47,7 +47,7 @@ func TestLowerLayoutKeepsControlsLow(t *testing.T) {
 			h.ui.applyLook()
 			h.show()
 			h.mustSee("Niższy układ: włączony")
-			h.mustBeLow("accessibility", "Wstecz", "Start", "PL", "EN", "УКР")
+			h.mustBeLow("accessibility", "Wstecz", "Start", "PL", "EN", "УКР", "Niższy układ: włączony")
 
 			h.screenshot(fmt.Sprintf("lower-access-%d", size))
 			h.tap("Start")
@@ -68,7 +68,7 @@ func TestLowerLayoutKeepsControlsLow(t *testing.T) {
 			h.ui.home()
 			h.openForm()
 			h.screenshot(fmt.Sprintf("lower-form-%d", size))
-			h.mustBeLow("form", "Wstecz", "Start", "УКР", "⌫", "↵")
+			h.mustBeLow("form", "Wstecz", "Start", "УКР", "⌫", "↵", h.ui.t("form.next"))
 			if len(h.overflow()) > 0 {
 				t.Errorf("form overflows: %v", h.overflow())
 			}

@@ -121,7 +121,7 @@ func New(win fyne.Window, d Deps) *UI {
 		d.Index = BuildIndex(d.Content)
 	}
 	u := &UI{win: win, d: d, t: d.Loc.T}
-	u.tk = touch.Kit{Activity: u.activity, Width: u.buttonWidth}
+	u.tk = touch.Kit{Activity: u.activity, Width: u.buttonWidth, Bottom: func() bool { return u.look.Lower }}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
 	u.stack = []route{{kind: homeScreen}}

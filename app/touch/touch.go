@@ -44,6 +44,9 @@ type Kit struct {
 	// Width says how wide a button may get, in Fyne units: a longer label is broken into
 	// lines, so large text never pushes a button off a portrait screen. nil or 0: no limit.
 	Width func() float32
+	// Bottom says whether scroll views put content shorter than the view at its bottom,
+	// within reach from a wheelchair (the kiosk's lower layout). nil: at the top.
+	Bottom func() bool
 }
 
 // activity reports a user interaction to f, if set.

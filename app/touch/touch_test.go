@@ -452,3 +452,24 @@ func TestButtonLabelWrapsToKitWidth(t *testing.T) {
 		t.Fatalf("short label changed to %q", short.Text)
 	}
 }
+
+// In the lower layout a short page sits at the bottom of its view, within reach; a long one
+// scrolls as usual from its top.
+func TestScrollBottomPlacesShortContentLow(t *testing.T) {
+	test.NewTempApp(t)
+	k := Kit{Bottom: func() bool { return true }}
+	btn := widget.NewButton("Dalej", nil)
+	s := k.NewScroll(container.NewVBox(widget.NewLabel("Pytanie"), btn))
+	w := test.NewTempWindow(t, s)
+	w.Resize(fyne.NewSize(400, 800))
+	if c := absCentre(btn); c.Y < 600 {
+		t.Fatalf("short content's button centred at y %v, want near the bottom of 800", c.Y)
+	}
+	box, first, _ := tallContent(80, nil)
+	long := k.NewScroll(box)
+	w.SetContent(long)
+	w.Resize(fyne.NewSize(400, 800))
+	if c := absCentre(first); c.Y > 100 {
+		t.Fatalf("long content's first line at y %v, want at the top", c.Y)
+	}
+}
