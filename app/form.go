@@ -14,6 +14,7 @@ import (
 
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
+	"infomat/app/touch"
 	"infomat/content"
 	"infomat/validate"
 )
@@ -42,11 +43,17 @@ type formSession struct {
 	proc    *content.Procedure
 	answers content.Answers
 	// step: 0 the start page, 1…n the visible questions, n+1 the review, n+2 the consent.
-	step     int
-	toReview bool   // came from the review's "Zmień": Next goes back to the review
-	consent  bool   // the information clause was accepted
-	fieldErr string // the current question's problem, in the resident's language
-	saveErr  bool   // the last submit failed
+	step       int
+	toReview   bool   // came from the review's "Zmień": Next goes back to the review
+	consent    bool   // the information clause was accepted
+	fieldErr   string // the current question's problem, in the resident's language
+	saveErr    bool   // the last submit failed
+	consentErr bool   // "Wyślij wniosek" was tapped without the consent tick
+
+	// shown lists the identifiers the resident chose to unmask on the review; a lobby is
+	// public, so they start masked.
+	shown map[string]bool
+	leave *widget.PopUp // the "Przerwać wniosek?" question, while it is open
 }
 
 func (s *formSession) visible() []*content.Field { return s.proc.Form.Visible(s.answers) }
@@ -59,16 +66,71 @@ func (u *UI) startForm(p *content.Procedure) {
 	if !u.formsAccepted() {
 		return
 	}
-	u.form = &formSession{proc: p, answers: content.Answers{}}
+	u.form = &formSession{proc: p, answers: content.Answers{}, shown: map[string]bool{}}
 	u.push(route{kind: formScreen, id: p.ID})
 }
 
 // dropForm forgets every answer typed so far.
 func (u *UI) dropForm() {
 	if u.form != nil {
+		if u.form.leave != nil {
+			u.form.leave.Hide()
+		}
 		clear(u.form.answers)
+		clear(u.form.shown)
 		u.form = nil
 	}
+}
+
+// halfFilled says whether leaving now would lose something the resident typed or chose.
+func (s *formSession) halfFilled() bool {
+	if s == nil {
+		return false
+	}
+	for _, v := range s.answers {
+		if strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// leaveForm runs leave at once when no form is half-filled, else first asks "Przerwać
+// wniosek?": Start, Back from the first step and the language screen would drop the answers.
+// The idle reset does not come here; it has its own warning.
+func (u *UI) leaveForm(leave func()) {
+	s := u.form
+	if !s.halfFilled() || u.current().kind != formScreen {
+		leave()
+		return
+	}
+	if s.leave != nil {
+		return
+	}
+	q := widget.NewLabelWithStyle(u.t("form.leave.question"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	q.SizeName = theme.SizeNameSubHeadingText
+	q.Wrapping = fyne.TextWrapWord
+	body := widget.NewLabel(u.t("form.leave.body"))
+	body.Wrapping = fyne.TextWrapWord
+	stay := u.tk.NewButton(u.t("form.leave.stay"), nil, func() {
+		u.activity()
+		if s.leave != nil {
+			s.leave.Hide()
+			s.leave = nil
+		}
+	})
+	drop := u.tk.NewButton(u.t("form.leave.drop"), nil, func() {
+		if s.leave != nil {
+			s.leave.Hide()
+			s.leave = nil
+		}
+		leave()
+	})
+	box := markdown.NewStack(q, body, stay, drop)
+	s.leave = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
+	size := u.win.Canvas().Size()
+	s.leave.Resize(fyne.NewSize(size.Width*0.8, box.MinSize().Height+touch.TargetSize))
+	s.leave.Show()
 }
 
 // formBack steps back inside the wizard, keeping the answers; false when at its start.
@@ -101,7 +163,7 @@ func (u *UI) formView() (string, fyne.CanvasObject) {
 	case s.step == 0:
 		return title, u.formStart(s)
 	case s.step <= len(fields):
-		return title, u.questionView(s, fields[s.step-1], s.step, len(fields))
+		return title, u.questionView(s, fields[s.step-1])
 	case s.step == len(fields)+1:
 		return u.t("form.review.title"), u.reviewView(s, fields)
 	default:
@@ -113,7 +175,13 @@ func (u *UI) formStart(s *formSession) fyne.CanvasObject {
 	var md mdBuilder
 	md.h(1, s.proc.Title)
 	md.p(s.proc.Form.Intro)
-	md.p(u.t("form.start.count", "Count", len(s.visible())))
+	if n := len(s.proc.Form.Fields); n > len(s.visible()) {
+		// Some questions appear only after certain answers: promise no exact number that the
+		// step count would later contradict.
+		md.p(u.t("form.start.count.upto", "Count", n))
+	} else {
+		md.p(u.t("form.start.count", "Count", n))
+	}
 	md.p(u.t("form.start.privacy"))
 	start := u.tk.NewButton(u.t("form.start"), theme.NavigateNextIcon(), func() {
 		s.step = 1
@@ -122,9 +190,30 @@ func (u *UI) formStart(s *formSession) fyne.CanvasObject {
 	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(markdown.Render(md.String()), start)))
 }
 
-// questionView asks one question, GOV.UK style, with the keyboard its answer needs.
-func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.CanvasObject {
-	step := widget.NewLabel(u.t("form.step", "Step", n, "Total", total))
+// stepText numbers the question. The total is given only once the answers settle it: while
+// a question that shows or hides others is this one or still unanswered ahead, the count
+// could change, so it reads "Krok 2" rather than "Krok 2 z 6" that later becomes "z 7".
+func (u *UI) stepText(s *formSession) string {
+	controls := map[string]bool{}
+	for _, f := range s.proc.Form.Fields {
+		if f.ShowIf != nil {
+			controls[f.ShowIf.Field] = true
+		}
+	}
+	fields := s.visible()
+	for i, f := range fields {
+		if at := i + 1; controls[f.ID] && (at == s.step || at > s.step && strings.TrimSpace(s.answers[f.ID]) == "") {
+			return u.t("form.step.open", "Step", s.step)
+		}
+	}
+	return u.t("form.step", "Step", s.step, "Total", len(fields))
+}
+
+// questionView asks one question, GOV.UK style, with the keyboard its answer needs. "Dalej"
+// sits at a fixed place above the keyboard: an error appearing never moves it from under
+// the finger.
+func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
+	step := widget.NewLabel(u.stepText(s))
 	step.SizeName = theme.SizeNameCaptionText
 	q := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	q.SizeName = theme.SizeNameSubHeadingText
@@ -135,6 +224,10 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 	}
 	if !f.Required {
 		parts = append(parts, u.note(u.t("form.optional")))
+	}
+	if s.fieldErr != "" {
+		// Above the answer, as GOV.UK does, so it is read before the field.
+		parts = append(parts, u.errorLabel(s.fieldErr))
 	}
 	var kb *keyboard.Keyboard
 	switch f.Type {
@@ -150,6 +243,9 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 			e = widget.NewEntry()
 		}
 		e.SetText(s.answers[f.ID])
+		// The caret goes after the answer (SetText leaves it at the start): after an error or
+		// "Zmień" the on-screen ⌫ removes the last character and digits go on the end.
+		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
 		e.OnChanged = func(v string) {
 			u.activity()
 			s.answers[f.ID] = v
@@ -161,28 +257,33 @@ func (u *UI) questionView(s *formSession, f *content.Field, n, total int) fyne.C
 		kb.SetMode(keyboardMode(f.Type))
 		kb.SetTarget(e)
 	}
-	if s.fieldErr != "" {
-		msg := widget.NewLabel("⚠ " + s.fieldErr)
-		msg.Importance = widget.DangerImportance
-		msg.Wrapping = fyne.TextWrapWord
-		msg.TextStyle = fyne.TextStyle{Bold: true}
-		parts = append(parts, msg)
-	}
 	next := u.tk.NewButton(u.t("form.next"), theme.NavigateNextIcon(), func() { u.formNext(s, f) })
-	parts = append(parts, next)
 	body := u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
-	if kb == nil {
-		return body
+	bottom := container.NewVBox(container.NewPadded(next))
+	if kb != nil {
+		bottom.Add(kb)
 	}
-	return container.NewBorder(nil, kb, nil, nil, body)
+	return container.NewBorder(nil, bottom, nil, nil, body)
+}
+
+// errorLabel shows a problem in bold error colour, marked with ⚠ so it is not told by colour
+// alone.
+func (u *UI) errorLabel(text string) *widget.Label {
+	msg := widget.NewLabel("⚠ " + text)
+	msg.Importance = widget.DangerImportance
+	msg.Wrapping = fyne.TextWrapWord
+	msg.TextStyle = fyne.TextStyle{Bold: true}
+	return msg
 }
 
 // keyboardMode picks the on-screen keyboard layout for a field.
 func keyboardMode(t content.FieldType) keyboard.Mode {
 	switch t {
 	case content.FieldPESEL, content.FieldNIP, content.FieldREGON, content.FieldPostalCode,
-		content.FieldPhone, content.FieldDate, content.FieldAccount:
+		content.FieldPhone, content.FieldAccount:
 		return keyboard.Digits
+	case content.FieldDate:
+		return keyboard.DateDigits
 	case content.FieldEmail:
 		return keyboard.Email
 	}
@@ -244,6 +345,10 @@ func (u *UI) formNext(s *formSession, f *content.Field) {
 		u.render()
 		return
 	}
+	// Keep what the office reads: 14051944 is stored as 14.05.1944, 00950 as 00-950.
+	if v, ok := s.answers[f.ID]; ok {
+		s.answers[f.ID] = f.Normalize(v)
+	}
 	s.fieldErr = ""
 	if s.toReview {
 		s.toReview = false
@@ -278,8 +383,55 @@ func (u *UI) answerText(f *content.Field, v string) string {
 	return v
 }
 
+// identifier reports whether a field holds a number that identifies a person or their
+// money; the review masks it in the public lobby.
+func identifier(t content.FieldType) bool {
+	switch t {
+	case content.FieldPESEL, content.FieldNIP, content.FieldREGON, content.FieldIDCard, content.FieldAccount:
+		return true
+	}
+	return false
+}
+
+// mask hides all but the last four letters and digits of an identifier, keeping the spaces
+// between groups: 44051401359 → *******1359.
+func mask(v string) string {
+	r := []rune(strings.TrimSpace(v))
+	keep := 4
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == ' ' || r[i] == '-' {
+			continue
+		}
+		if keep > 0 {
+			keep--
+			continue
+		}
+		r[i] = '*'
+	}
+	return string(r)
+}
+
 func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObject {
-	parts := []fyne.CanvasObject{u.note(u.t("form.review.body"))}
+	parts := []fyne.CanvasObject{}
+	// An error summary first, GOV.UK style: each problem leads to its question.
+	var problems []fyne.CanvasObject
+	errs := map[string]string{}
+	for i, f := range fields {
+		i, f := i, f
+		if err := f.Check(s.answers[f.ID]); err != nil {
+			errs[f.ID] = u.errorText(err)
+			problems = append(problems, u.tk.NewButton(f.Label+": "+errs[f.ID], nil, func() {
+				s.step, s.toReview, s.fieldErr = i+1, true, errs[f.ID]
+				u.render()
+			}))
+		}
+	}
+	if len(problems) > 0 {
+		parts = append(parts, u.errorLabel(u.t("form.review.problems", "Count", len(problems))))
+		parts = append(parts, problems...)
+		parts = append(parts, widget.NewSeparator())
+	}
+	parts = append(parts, u.note(u.t("form.review.body")))
 	for i, f := range fields {
 		i, f := i, f
 		q := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -288,8 +440,26 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 			s.step, s.toReview = i+1, true
 			u.render()
 		})
+		answer := u.answerText(f, s.answers[f.ID])
+		actions := container.NewHBox(change)
+		if identifier(f.Type) && strings.TrimSpace(s.answers[f.ID]) != "" {
+			label := u.t("form.show")
+			if s.shown[f.ID] {
+				label = u.t("form.hide")
+			} else {
+				answer = mask(answer)
+			}
+			actions = container.NewHBox(u.tk.NewButton(label, nil, func() {
+				u.activity()
+				s.shown[f.ID] = !s.shown[f.ID]
+				u.render()
+			}), change)
+		}
 		parts = append(parts, widget.NewSeparator(), q,
-			container.NewBorder(nil, nil, nil, change, u.note(u.answerText(f, s.answers[f.ID]))))
+			container.NewBorder(nil, nil, nil, actions, u.note(answer)))
+		if msg, bad := errs[f.ID]; bad {
+			parts = append(parts, u.errorLabel(msg))
+		}
 	}
 	next := u.tk.NewButton(u.t("form.review.next"), theme.NavigateNextIcon(), func() {
 		// Conditions may have hidden or shown questions since; check them all once more.
@@ -336,20 +506,21 @@ func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 	}
 	agree := u.tk.NewChoice(tick+u.t("rodo.agree"), s.consent, func() {
 		s.consent = !s.consent
-		s.saveErr = false
+		s.saveErr, s.consentErr = false, false
 		u.render()
 	})
+	// Never disabled (a greyed-out button is hard to see and says nothing): without the tick
+	// it explains what is missing, next to the box, GOV.UK style.
 	submit := u.tk.NewButton(u.t("form.submit"), theme.ConfirmIcon(), func() { u.submit(s) })
-	if !s.consent {
-		submit.(fyne.Disableable).Disable()
+	// The line for that error is always there, so "Wyślij wniosek" does not move under the
+	// finger when it appears.
+	missing := u.errorLabel(u.t("form.consent.missing"))
+	if !s.consentErr || s.consent {
+		missing.SetText(" ")
 	}
-	parts := []fyne.CanvasObject{markdown.Render(md.String()), agree}
+	parts := []fyne.CanvasObject{markdown.Render(md.String()), missing, agree}
 	if s.saveErr {
-		msg := widget.NewLabel("⚠ " + u.t("form.save_failed"))
-		msg.Importance = widget.DangerImportance
-		msg.Wrapping = fyne.TextWrapWord
-		msg.TextStyle = fyne.TextStyle{Bold: true}
-		parts = append(parts, msg)
+		parts = append(parts, u.errorLabel(u.t("form.save_failed")))
 	}
 	parts = append(parts, submit)
 	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
@@ -366,7 +537,12 @@ func orDash(s string) string {
 // the answers stay so the resident can try again.
 func (u *UI) submit(s *formSession) {
 	u.activity()
-	if !s.consent || u.d.Submit == nil {
+	if !s.consent {
+		s.consentErr = true
+		u.render()
+		return
+	}
+	if u.d.Submit == nil {
 		return
 	}
 	if errs := s.proc.Form.Check(s.answers); len(errs) > 0 {

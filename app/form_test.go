@@ -62,14 +62,14 @@ func (h *harness) answer(text string) {
 
 func (h *harness) fillHappyPath() {
 	h.t.Helper()
-	h.mustSee("Krok 1 z 8")
+	h.mustSee("Krok 1")
 	h.answer("Zażółć")
 	h.answer("Gęślą")
 	h.answer("44051401359")
 	h.answer("ul. Polna 5 m. 2")
 	h.answer("99-150")
 	h.answer("01.11.2026")
-	h.mustSee("Krok 7 z 8")
+	h.mustSee("Krok 7")
 	h.tap("○ Wynajmuję")
 	h.tap("Dalej")
 	h.mustSee("Krok 8 z 8")
@@ -81,7 +81,13 @@ func TestFormHappyPath(t *testing.T) {
 	h, sub := newFormHarness(t)
 	h.openForm()
 	h.fillHappyPath()
+	// Identifiers are masked in the lobby until the resident asks to see them.
+	h.mustSee("*******1359")
+	h.mustNotSee("44051401359")
+	h.tap("Pokaż")
 	h.mustSee("44051401359")
+	h.tap("Ukryj")
+	h.mustSee("*******1359")
 	h.mustSee("Wynajmuję")
 	h.screenshot("form-review")
 	h.tap("Wszystko się zgadza — dalej")
@@ -97,7 +103,7 @@ func TestFormHappyPath(t *testing.T) {
 	if len(sub.got) != 0 {
 		t.Fatal("submitted without consent")
 	}
-	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
+	h.tap("☐ Znam informację o ochronie danych i chcę wysłać wniosek")
 	h.tap("Wyślij wniosek")
 	if len(sub.got) != 1 {
 		t.Fatalf("submitted %d times", len(sub.got))
@@ -127,35 +133,35 @@ func TestFormFieldErrors(t *testing.T) {
 	h.openForm()
 	h.tap("Dalej") // empty required name
 	h.mustSee("⚠")
-	h.mustSee("Krok 1 z 8")
+	h.mustSee("Krok 1")
 	h.answer("Jan")
 	h.answer("Kowalski")
 	h.answer("4405140135") // 10 digits
 	h.mustSee("11 cyfr")
-	h.mustSee("Krok 3 z 8")
+	h.mustSee("Krok 3")
 	h.answer("44051401358") // bad check digit
 	h.mustSee("⚠")
 	h.answer("44051401359")
 	h.answer("ul. Polna 5")
-	h.answer("99150")
+	h.answer("9915")
 	h.mustSee("00-000")
-	h.answer("99-150")
+	h.answer("99150") // five digits become 99-150
 	h.answer("31.02.2026")
 	h.mustSee("⚠")
-	h.mustSee("Krok 6 z 8")
+	h.mustSee("Krok 6")
 	h.answer("28.02.2026")
 	h.tap("Dalej") // no choice made
 	h.mustSee("⚠")
-	h.mustSee("Krok 7 z 8")
+	h.mustSee("Krok 7")
 }
 
 func TestFormBackKeepsAnswersAndConditionsCount(t *testing.T) {
 	h, _ := newFormHarness(t)
 	h.openForm()
 	h.answer("Jan")
-	h.mustSee("Krok 2 z 8")
+	h.mustSee("Krok 2")
 	h.tap("Wstecz")
-	h.mustSee("Krok 1 z 8")
+	h.mustSee("Krok 1")
 	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "Jan" {
 		t.Fatalf("answer after Back = %q", e.Text)
 	}
@@ -167,7 +173,7 @@ func TestFormBackKeepsAnswersAndConditionsCount(t *testing.T) {
 	h.answer("01.11.2026")
 	// Choosing "Inna podstawa" adds the question that depends on it.
 	h.tap("○ Inna podstawa")
-	h.mustSee("Krok 7 z 9")
+	h.mustSee("Krok 7")
 	h.tap("Dalej")
 	h.mustSee("Opisz krótko")
 	h.answer("Użyczenie od rodziny")
@@ -177,7 +183,7 @@ func TestFormBackKeepsAnswersAndConditionsCount(t *testing.T) {
 	h.mustSee("Użyczenie od rodziny")
 	h.tapNth("Zmień", 7)
 	h.mustSee("Na jakiej podstawie")
-	h.tap("○ Jestem właścicielem")
+	h.tap("○ Mieszkanie jest moją własnością")
 	h.tap("Dalej")
 	h.mustSee("Sprawdź, czy wszystko się zgadza")
 	h.mustNotSee("Użyczenie od rodziny")
@@ -199,7 +205,7 @@ func TestFormSaveFailureShowsMessageAndNoReference(t *testing.T) {
 	h.openForm()
 	h.fillHappyPath()
 	h.tap("Wszystko się zgadza — dalej")
-	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
+	h.tap("☐ Znam informację o ochronie danych i chcę wysłać wniosek")
 	sub.fail = true
 	h.tap("Wyślij wniosek")
 	h.mustSee("Nie udało się zapisać wniosku — prosimy spróbować ponownie lub zgłosić się do urzędu")
@@ -242,6 +248,7 @@ func TestHomeWipesForm(t *testing.T) {
 	h.openForm()
 	h.answer("Zażółć")
 	h.tap("Start")
+	h.tap("Tak, przerwij i usuń odpowiedzi")
 	if h.ui.form != nil {
 		t.Fatal("Home kept the form")
 	}
@@ -260,7 +267,7 @@ func TestFormTypingThroughOnScreenKeyboard(t *testing.T) {
 		h.tapKey(k)
 	}
 	h.tap("Dalej")
-	h.mustSee("Krok 4 z 8")
+	h.mustSee("Krok 4")
 	if got := h.ui.form.answers["imie"] + "/" + h.ui.form.answers["pesel"]; got != "zółw/44051401359" {
 		t.Fatalf("typed %q", got)
 	}
@@ -275,6 +282,7 @@ func (h *harness) tapNth(label string, n int) {
 			continue
 		}
 		if n--; n == 0 {
+			h.clock.advance(tapGap)
 			test.TapCanvas(h.win.Canvas(), f.pos)
 			return
 		}

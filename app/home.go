@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -12,6 +14,7 @@ import (
 
 	"infomat/app/markdown"
 	"infomat/app/touch"
+	"infomat/content"
 	"infomat/l10n"
 )
 
@@ -78,17 +81,97 @@ func (u *UI) tile(label string, icon fyne.Resource, r route) fyne.CanvasObject {
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, b)
 }
 
-// hoursTile shows today's opening hours: the question residents ask most at the door.
+// hoursTile shows today's opening hours and whether the office is open now (the question
+// residents ask most at the door), then the whole week.
 func (u *UI) hoursTile() fyne.CanvasObject {
 	hours := u.d.Content.Municipality.Hours
-	text := u.t("home.hours")
-	for _, h := range hours {
-		text += fmt.Sprintf("\n%s: %s–%s", h.Days, h.Open, h.Close)
+	heading := widget.NewLabel(u.t("home.hours"))
+	heading.Wrapping = fyne.TextWrapWord
+	box := markdown.NewStack(heading)
+	u.hoursToday = nil
+	if today := todayHours(u.t, hours, u.d.Now()); today != "" {
+		l := widget.NewLabelWithStyle(today, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+		u.hoursToday = l
 	}
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return container.New(&minHeight{h: 2 * touch.TargetSize}, l)
+	week := widget.NewLabel(weekHours(u.t, hours))
+	week.Wrapping = fyne.TextWrapWord
+	box.Add(week)
+	return container.New(&minHeight{h: 2 * touch.TargetSize}, box)
 }
+
+// refreshHours keeps home's "open until" true while home stays on screen for hours: the
+// office closes, a new day begins. The label changes in place, nothing moves under a finger.
+func (u *UI) refreshHours() {
+	if u.hoursToday == nil || u.attract != nil || u.d.Content == nil || u.current().kind != homeScreen {
+		return
+	}
+	if today := todayHours(u.t, u.d.Content.Municipality.Hours, u.d.Now()); today != "" && today != u.hoursToday.Text {
+		u.hoursToday.SetText(today)
+	}
+}
+
+// todayHours says today's hours and whether the office is open at now, in tr's language:
+// "Dziś: 8:00–16:00, otwarte do 16:00", "Dziś zamknięte, otwieramy w poniedziałek o 8:00".
+// It is "" when no line of hs can be placed on the calendar.
+func todayHours(tr func(string, ...any) string, hs []content.Hours, now time.Time) string {
+	st := content.HoursAt(hs, now)
+	if !st.Known {
+		return ""
+	}
+	periods := make([]string, len(st.Today))
+	for i, p := range st.Today {
+		periods[i] = p.Open + "–" + p.Close
+	}
+	today := strings.Join(periods, ", ")
+	var when string
+	switch {
+	case st.OpenNow:
+		return tr("lobby.today.open", "Hours", today, "Until", st.Closes)
+	case st.NextIn < 0:
+		return tr("lobby.today.shut_unknown")
+	case st.NextIn == 0:
+		when = tr("lobby.when.later", "Time", st.Opens)
+	case st.NextIn == 1:
+		when = tr("lobby.when.tomorrow", "Time", st.Opens)
+	default:
+		when = tr("lobby.when.day", "Day", tr("lobby.on."+weekdayKey(st.NextDay)), "Time", st.Opens)
+	}
+	if today == "" {
+		return tr("lobby.today.shut", "When", when)
+	}
+	return tr("lobby.today.closed", "Hours", today, "When", when)
+}
+
+// weekHours lists every line of hs, its days in tr's language where they can be read.
+func weekHours(tr func(string, ...any) string, hs []content.Hours) string {
+	lines := make([]string, len(hs))
+	for i, h := range hs {
+		lines[i] = fmt.Sprintf("%s: %s–%s", dayNames(tr, h.Days), content.ShortClock(h.Open), content.ShortClock(h.Close))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// dayNames writes the days of an hours line in tr's language ("Monday–Friday"); a line that
+// cannot be read stays as the municipality wrote it.
+func dayNames(tr func(string, ...any) string, days string) string {
+	rs, err := content.ParseDays(days)
+	if err != nil {
+		return days
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = tr("lobby.day." + weekdayKey(r.From))
+		if r.To != r.From {
+			parts[i] += "–" + tr("lobby.day."+weekdayKey(r.To))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// weekdayKey is the English day name that ends the lobby.day.* and lobby.on.* message IDs.
+func weekdayKey(d time.Weekday) string { return strings.ToLower(d.String()) }
 
 // minHeight lays out its objects on top of each other, at least h tall.
 type minHeight struct{ h float32 }

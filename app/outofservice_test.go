@@ -26,10 +26,11 @@ func newOutOfService(t *testing.T, office *Office) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: fakeEpoch}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
-	ui := New(w, Deps{Loc: loc, Office: office, Idle: idle.New(90*time.Second, clock.Now)})
+	ui := New(w, Deps{Loc: loc, Office: office, Idle: idle.New(90*time.Second, clock.Now),
+		Now: clock.Now, Uptime: clock.Uptime})
 	ui.inline = true
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }

@@ -44,7 +44,7 @@ func (h *harness) submitSampleForm() {
 	h.openForm()
 	h.fillHappyPath()
 	h.tap("Wszystko się zgadza — dalej")
-	h.tap("☐ Przeczytałem informację o ochronie danych i chcę wysłać wniosek")
+	h.tap("☐ Znam informację o ochronie danych i chcę wysłać wniosek")
 	h.tap("Wyślij wniosek")
 	h.mustSee("Twój numer zgłoszenia")
 }

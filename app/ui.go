@@ -55,6 +55,14 @@ type Deps struct {
 	TestPage func() receipt.TestPageInfo
 	// SyncNow asks the background sync to run at once; nil when not provisioned.
 	SyncNow func()
+	// Now is the wall clock, for today's opening hours; nil: time.Now.
+	Now func() time.Time
+	// Uptime is a monotonic clock (time since any fixed start) for the tap guard and the
+	// attract screen's quiet period; nil: time since New.
+	Uptime func() time.Duration
+	// AttractAfter is how long an untouched home screen waits (after an idle reset, or the
+	// last touch) before the attract loop; 0: never.
+	AttractAfter time.Duration
 }
 
 // screen kinds a route can show.
@@ -91,6 +99,8 @@ type UI struct {
 	t    func(string, ...any) string
 	look Look
 	tk   touch.Kit // makes the touch widgets, which report interactions to activity
+	// guard holds back taps that arrive right after a screen change (a double tap).
+	guard *touch.TapGuard
 
 	stack []route
 	query string         // the search screen's text, kept while the resident moves back and forth
@@ -113,6 +123,10 @@ type UI struct {
 
 	warning   *widget.PopUp
 	countdown *widget.Label
+
+	quietSince time.Duration // Uptime at the last touch or reset
+	attract    *attract      // the attract loop on screen; nil when not shown
+	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
 }
 
 // New builds the UI into win and shows the home screen.
@@ -120,8 +134,18 @@ func New(win fyne.Window, d Deps) *UI {
 	if d.Index == nil && d.Content != nil {
 		d.Index = BuildIndex(d.Content)
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Uptime == nil {
+		start := time.Now()
+		d.Uptime = func() time.Duration { return time.Since(start) }
+	}
 	u := &UI{win: win, d: d, t: d.Loc.T}
-	u.tk = touch.Kit{Activity: u.activity, Width: u.buttonWidth, Bottom: func() bool { return u.look.Lower }}
+	u.guard = touch.NewTapGuard(d.Uptime)
+	u.quietSince = d.Uptime()
+	u.tk = touch.Kit{Activity: u.activity, Guard: u.guard, Width: u.buttonWidth,
+		Bottom: func() bool { return u.look.Lower }}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
 	u.stack = []route{{kind: homeScreen}}
@@ -141,13 +165,21 @@ func (u *UI) buttonWidth() float32 {
 
 // activity is called on every touch; it keeps the session alive.
 func (u *UI) activity() {
+	u.quietSince = u.d.Uptime()
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
 }
 
-// Tick advances the idle warning; the kiosk calls it once a second on the UI goroutine.
+// Tick advances the idle warning and the attract loop; the kiosk calls it once a second on
+// the UI goroutine.
 func (u *UI) Tick() {
+	u.tickIdle()
+	u.tickAttract()
+	u.refreshHours()
+}
+
+func (u *UI) tickIdle() {
 	if u.d.Idle == nil {
 		return
 	}
@@ -160,7 +192,12 @@ func (u *UI) Tick() {
 			// Nothing to protect: an untouched home screen needs no warning.
 			return
 		}
+		fresh := u.warning == nil
 		u.showWarning(left)
+		if fresh {
+			// The popup lands under a finger that may be about to tap "Dalej".
+			u.guard.ScreenChanged()
+		}
 	case idle.Expired:
 		if !u.atFreshHome() {
 			u.Reset()
@@ -193,6 +230,8 @@ func (u *UI) Reset() {
 	u.svcGen++ // a status still being gathered is not shown to the next person
 	u.applyPending()
 	u.stack = []route{{kind: homeScreen}}
+	u.attract = nil
+	u.quietSince = u.d.Uptime() // the attract loop counts its quiet period from here
 	u.look = Look{}
 	u.applyLook()
 	if u.d.Loc.Lang() != l10n.PL {
@@ -207,6 +246,10 @@ func (u *UI) Reset() {
 
 func (u *UI) push(r route) {
 	u.activity()
+	if r.kind == languageScreen && u.form.halfFilled() {
+		u.leaveForm(func() { u.dropForm(); u.push(r) })
+		return
+	}
 	u.printMsg, u.serviceMsg = "", ""
 	u.stack = append(u.stack, r)
 	u.render()
@@ -218,6 +261,15 @@ func (u *UI) back() {
 		u.render()
 		return
 	}
+	if u.current().kind == formScreen {
+		u.leaveForm(u.pop) // asks first when answers would be lost
+		return
+	}
+	u.pop()
+}
+
+// pop leaves the current screen for the one below it.
+func (u *UI) pop() {
 	if len(u.stack) > 1 {
 		switch u.current().kind {
 		case searchScreen:
@@ -236,6 +288,10 @@ func (u *UI) back() {
 // half-filled form, a confirmation. (Language and look stay until the session ends.)
 func (u *UI) home() {
 	u.activity()
+	u.leaveForm(u.goHome) // asks first when a half-filled form would be lost
+}
+
+func (u *UI) goHome() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
@@ -247,6 +303,12 @@ func (u *UI) current() route { return u.stack[len(u.stack)-1] }
 
 // render rebuilds the current screen from its route.
 func (u *UI) render() {
+	// Whatever is under the finger now is new: the second tap of a double tap must not act
+	// on it.
+	defer u.guard.ScreenChanged()
+	if u.showingAttract() {
+		return
+	}
 	r := u.current()
 	if u.d.Content == nil && r.kind != pinScreen && r.kind != serviceScreen {
 		u.win.SetContent(u.outOfServiceView())

@@ -29,6 +29,17 @@ type fakeClock struct{ now time.Time }
 func (c *fakeClock) Now() time.Time          { return c.now }
 func (c *fakeClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
+// Uptime is the monotonic clock on the same fake time.
+func (c *fakeClock) Uptime() time.Duration { return c.now.Sub(fakeEpoch) }
+
+// fakeEpoch is where the harness's clock starts: Monday 23 November 2026, 10:00, when the
+// sample municipality's office is open (8:00–17:00).
+var fakeEpoch = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// tapGap is the time a person takes between two taps in the harness: past the tap guard
+// that holds back a double tap's second tap.
+const tapGap = 500 * time.Millisecond
+
 type harness struct {
 	t     *testing.T
 	ui    *UI
@@ -59,10 +70,11 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: fakeEpoch}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1080, 1920))
-	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: idle.New(90*time.Second, clock.Now)})
+	ui := New(w, Deps{Content: bundle(t), Loc: loc, Idle: idle.New(90*time.Second, clock.Now),
+		Now: clock.Now, Uptime: clock.Uptime})
 	ui.inline = true // printing finishes before tap returns: no polling, no races
 	return &harness{t: t, ui: ui, win: w, clock: clock, loc: loc}
 }
@@ -173,6 +185,7 @@ func (h *harness) tapWithin(label string, within func(fyne.CanvasObject) bool) {
 			joined = norm(joined + " " + fs[j].text)
 		}
 		if joined == label {
+			h.clock.advance(tapGap)
 			test.TapCanvas(h.win.Canvas(), f.pos)
 			return
 		}

@@ -128,7 +128,12 @@ func (l *loader) checkAddress(file, field string, a Address) {
 func (l *loader) checkHours(file, field string, hs []Hours) {
 	for i, h := range hs {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		l.required(file, f+".dni", h.Days)
+		if l.required(file, f+".dni", h.Days) {
+			if _, err := ParseDays(h.Days); err != nil {
+				// A warning: the line still shows as written, only "open now" cannot use it.
+				l.warn(file, f+".dni", "nie rozpoznaję dni %q — wpisz np. poniedziałek, wtorek–czwartek, pon.–pt.; kiosk pokaże ten wiersz, ale nie powie, czy urząd jest teraz otwarty", h.Days)
+			}
+		}
 		okOpen, okClose := clock.MatchString(h.Open), clock.MatchString(h.Close)
 		if !okOpen {
 			l.add(file, f+".od", "godzina %q: wpisz w formacie GG:MM", h.Open)

@@ -240,7 +240,7 @@ func (l *loader) checkForm(form *Form) {
 // Check validates one answer. The error, when not nil, is a *validate.Error the interface
 // can phrase in the resident's language; it never contains the value.
 func (f *Field) Check(value string) error {
-	v := strings.TrimSpace(value)
+	v := strings.TrimSpace(f.Normalize(value))
 	if v == "" {
 		if f.Required {
 			return validate.Required()
@@ -286,6 +286,24 @@ func (f *Field) Check(value string) error {
 		}
 	}
 	return nil
+}
+
+// Normalize rewrites an answer the way the office reads it: a date typed 14051944 or
+// 14/05/1944 becomes 14.05.1944, a postal code 00950 becomes 00-950, a NIP loses "PL" and
+// dashes. Check validates the normalised value and the wizard stores it, so what the resident
+// sees on the review is what is sent. A value it does not recognise is returned unchanged.
+func (f *Field) Normalize(value string) string {
+	switch f.Type {
+	case FieldDate:
+		return validate.NormalDate(value)
+	case FieldPostalCode:
+		return validate.NormalPostalCode(value)
+	case FieldNIP:
+		return validate.NormalNIP(value)
+	case FieldPESEL, FieldREGON:
+		return validate.NormalDigits(value)
+	}
+	return value
 }
 
 func defaultMaxLength(t FieldType) int {

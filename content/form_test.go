@@ -523,3 +523,27 @@ func FuzzFormLoader(f *testing.F) {
 		}
 	})
 }
+
+// Answers typed the way people type them pass the check and are stored normalised.
+func TestFieldNormalize(t *testing.T) {
+	for _, c := range []struct {
+		typ      content.FieldType
+		in, want string
+	}{
+		{content.FieldDate, "14051944", "14.05.1944"},
+		{content.FieldDate, "14/05/1944", "14.05.1944"},
+		{content.FieldDate, "14 05 1944", "14.05.1944"},
+		{content.FieldPostalCode, "00 950", "00-950"},
+		{content.FieldNIP, "PL8567346215", "8567346215"},
+		{content.FieldPESEL, "44051401359 ", "44051401359"},
+		{content.FieldText, " Jan ", " Jan "},
+	} {
+		f := &content.Field{ID: "x", Type: c.typ, Required: true}
+		if got := f.Normalize(c.in); got != c.want {
+			t.Errorf("%s: Normalize(%q) = %q, want %q", c.typ, c.in, got, c.want)
+		}
+		if err := f.Check(c.in); err != nil {
+			t.Errorf("%s: Check(%q): %v", c.typ, c.in, err)
+		}
+	}
+}

@@ -24,7 +24,13 @@ const (
 	// SettingContentMemory is the memory budget (MiB) a new content bundle must load within
 	// before it becomes active.
 	SettingContentMemory = "content_memory_mb"
+	// SettingAttractAfter is how long the home screen stays untouched after an idle reset
+	// before the attract loop for passers-by; 0 turns the loop off.
+	SettingAttractAfter = "attract_after"
 )
+
+// DefaultAttractAfter is the quiet time before the attract loop when none is set.
+const DefaultAttractAfter = 60 * time.Second
 
 // Setting describes one device setting.
 type Setting struct {
@@ -43,6 +49,7 @@ var Settings = []Setting{
 	{Key: SettingReaderPort, Help: "port czytnika kart serwisowych, np. /dev/infomat-reader; pusty = bez czytnika", Check: checkPort},
 	{Key: SettingReaderBaud, Help: "prędkość portu czytnika (domyślnie 9600)", Check: checkBaud},
 	{Key: SettingReaderKind, Help: "rodzaj czytnika: rdm6300, magstripe albo line (domyślnie rdm6300)", Check: oneOf("rdm6300", "magstripe", "line")},
+	{Key: SettingAttractAfter, Help: "po ilu sekundach bez dotyku ekran startowy ustępuje pętli dla przechodniów (\"Dotknij ekranu, aby zacząć\", godziny pracy, ogłoszenia), np. 60s, 5m; 0 = wyłączona; domyślnie 60s", Check: checkAttract},
 	{Key: SettingContentMemory, Help: "ile pamięci (MiB) może zająć wczytana nowa treść, zanim zostanie włączona (domyślnie 512); większa zostaje odrzucona, a kiosk pokazuje dotychczasową", Check: checkMemory},
 }
 
@@ -71,6 +78,17 @@ func checkIdle(v string) error {
 	}
 	if d < 30*time.Second || d > time.Hour {
 		return fmt.Errorf("%s: dozwolone od 30s do 1h", d)
+	}
+	return nil
+}
+
+func checkAttract(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q to nie jest czas (np. 60s, 5m; 0 wyłącza)", v)
+	}
+	if d != 0 && (d < 10*time.Second || d > time.Hour) {
+		return fmt.Errorf("%s: dozwolone 0 (wyłączona) albo od 10s do 1h", d)
 	}
 	return nil
 }
@@ -146,6 +164,16 @@ func IdleTimeout(st SettingsStore) time.Duration {
 	d, err := time.ParseDuration(setting(st, SettingIdleTimeout, idle.DefaultTimeout.String()))
 	if err != nil {
 		return idle.DefaultTimeout
+	}
+	return d
+}
+
+// AttractAfter is the device's quiet time before the attract loop (0: off): the stored
+// setting, else DefaultAttractAfter.
+func AttractAfter(st SettingsStore) time.Duration {
+	d, err := time.ParseDuration(setting(st, SettingAttractAfter, DefaultAttractAfter.String()))
+	if err != nil {
+		return DefaultAttractAfter
 	}
 	return d
 }

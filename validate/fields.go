@@ -167,3 +167,26 @@ func Text(s string, max int) error {
 	}
 	return nil
 }
+
+// NormalDate rewrites a date the way people type it — 14.05.1944, 14-05-1944, 14/05/1944,
+// "14 05 1944", 14051944, 4.5.1944 — as DD.MM.RRRR, the one form Date accepts and the office
+// reads. Anything it does not recognise comes back trimmed, for Date to explain.
+func NormalDate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) == 8 && allDigits(s) {
+		return s[:2] + "." + s[2:4] + "." + s[4:]
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		return r == '.' || r == '-' || r == '/' || r == ' ' || r == '\u00a0' || r == ','
+	})
+	if len(parts) != 3 || !dateNumber(parts[0], 1, 2) || !dateNumber(parts[1], 1, 2) || !dateNumber(parts[2], 4, 4) {
+		return s
+	}
+	pad := func(p string) string {
+		if len(p) == 1 {
+			return "0" + p
+		}
+		return p
+	}
+	return pad(parts[0]) + "." + pad(parts[1]) + "." + parts[2]
+}

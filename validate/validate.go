@@ -303,3 +303,36 @@ func IDCard(s string) error {
 	}
 	return nil
 }
+
+// NormalPostalCode rewrites five digits typed with or without a space or dash ("00950",
+// "00 950") as NN-NNN. Anything else comes back trimmed, for PostalCode to explain.
+func NormalPostalCode(s string) string {
+	s = strings.TrimSpace(s)
+	if d := clean(s); len(d) == 5 && allDigits(d) {
+		return d[:2] + "-" + d[2:]
+	}
+	return s
+}
+
+// NormalNIP drops the spaces and dashes between groups and the EU VAT prefix "PL"
+// ("PL 856-734-62-15" → "8567346215"), so NIP checks the ten digits.
+func NormalNIP(s string) string {
+	d := clean(s)
+	if len(d) > 2 && (d[:2] == "PL" || d[:2] == "pl" || d[:2] == "Pl" || d[:2] == "pL") {
+		d = d[2:]
+	}
+	if allDigits(d) && d != "" {
+		return d
+	}
+	return strings.TrimSpace(s)
+}
+
+// NormalDigits drops the spaces and dashes people type between groups of a number that is
+// stored as bare digits (PESEL, REGON). Anything that is not then all digits comes back
+// trimmed, for the check to explain.
+func NormalDigits(s string) string {
+	if d := clean(s); d != "" && allDigits(d) {
+		return d
+	}
+	return strings.TrimSpace(s)
+}

@@ -28,6 +28,8 @@ const (
 	Digits
 	// Email is the text layout with @ . - _ .pl .com keys.
 	Email
+	// DateDigits is the numeric pad with "." for dates (DD.MM.RRRR).
+	DateDigits
 )
 
 // String returns the mode name (used in tests and logs).
@@ -39,6 +41,8 @@ func (m Mode) String() string {
 		return "digits"
 	case Email:
 		return "email"
+	case DateDigits:
+		return "date"
 	}
 	return "unknown"
 }
@@ -105,10 +109,10 @@ func (k *Keyboard) Hide() {
 
 // SetMode switches the layout. Shift is cleared; Caps Lock is kept.
 func (k *Keyboard) SetMode(m Mode) {
-	if m != Text && m != Digits && m != Email {
+	if m != Text && m != Digits && m != Email && m != DateDigits {
 		m = Text
 	}
-	if m != Digits {
+	if m != Digits && m != DateDigits {
 		k.letterMode = m
 	}
 	k.setMode(m)
@@ -150,6 +154,8 @@ func (k *Keyboard) layoutFor(m Mode) [][]*key {
 		specs = digitsLayout
 	case Email:
 		specs = emailLayout
+	case DateDigits:
+		specs = dateLayout
 	}
 	rows := make([][]*key, len(specs))
 	for i, r := range specs {

@@ -528,3 +528,24 @@ func TestCapture(t *testing.T) {
 		})
 	}
 }
+
+// A date pad offers the "." dates are written with, not "-".
+func TestDateDigits(t *testing.T) {
+	f := newFixture(t)
+	f.kb.SetMode(DateDigits)
+	for _, id := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", ".", idBackspace, idEnter, idLetters} {
+		f.key(t, id)
+	}
+	if f.kb.keyFor("-") != nil {
+		t.Error(`"-" on the date pad`)
+	}
+	f.typeText(t, "14.05.19444")
+	f.tap(t, idBackspace)
+	if f.entry.Text != "14.05.1944" {
+		t.Fatalf("date typed as %q", f.entry.Text)
+	}
+	f.tap(t, idLetters)
+	if f.kb.Mode() != Text {
+		t.Fatalf("ABC from the date pad gave %v", f.kb.Mode())
+	}
+}

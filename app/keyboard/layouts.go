@@ -158,13 +158,21 @@ var (
 		row(char('-'), char('0'), withWidth(keyBackspace, 1)),
 		row(fn(idLetters, "ABC", actLetters, 1.5), keyEnter),
 	}
+	// dateLayout is the numeric pad with the "." dates are written with instead of "-".
+	dateLayout = [][]keySpec{
+		row(chars("123")),
+		row(chars("456")),
+		row(chars("789")),
+		row(char('.'), char('0'), withWidth(keyBackspace, 1)),
+		row(fn(idLetters, "ABC", actLetters, 1.5), keyEnter),
+	}
 )
 
 // maxRows is the largest row count of all layouts; the keyboard reserves
 // that height in every mode so switching modes does not resize it.
 func maxRows() int {
 	n := 0
-	for _, l := range [][][]keySpec{textLayout, emailLayout, digitsLayout} {
+	for _, l := range [][][]keySpec{textLayout, emailLayout, digitsLayout, dateLayout} {
 		n = max(n, len(l))
 	}
 	return n

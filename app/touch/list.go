@@ -76,12 +76,13 @@ type List struct {
 	itemMin     fyne.Size
 	itemHeights map[widget.ListItemID]float32
 	activity    activity
+	guard       *TapGuard
 }
 
 // NewList returns a List; the callbacks have the same meaning as for
 // widget.NewList and update receives the object returned by create.
 func (k Kit) NewList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *List {
-	l := &List{length: length, create: create, activity: k.Activity}
+	l := &List{length: length, create: create, activity: k.Activity, guard: k.Guard}
 	l.list = widget.NewList(length,
 		func() fyne.CanvasObject { return newListRow(l, create()) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -132,6 +133,10 @@ func (l *List) SetItemHeight(id widget.ListItemID, height float32) {
 // rowTapped bypasses widget.List.Select, which would first scroll a partly
 // visible row into view, moving the page under the user's finger.
 func (l *List) rowTapped(id widget.ListItemID) {
+	if !l.guard.Allow() {
+		l.activity.report()
+		return
+	}
 	l.notifySelected(id)
 	l.list.UnselectAll()
 }

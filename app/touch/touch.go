@@ -47,6 +47,10 @@ type Kit struct {
 	// Bottom says whether scroll views put content shorter than the view at its bottom,
 	// within reach from a wheelchair (the kiosk's lower layout). nil: at the top.
 	Bottom func() bool
+	// Guard holds back button and list-row taps that come too soon after a screen change
+	// (a double tap); nil: none. Arrows and drags are not held back: they move within a
+	// screen, and a resident paging quickly means every tap.
+	Guard *TapGuard
 }
 
 // activity reports a user interaction to f, if set.
@@ -77,7 +81,11 @@ func (k Kit) newButton(label string, icon fyne.Resource, imp widget.Importance, 
 	b.Icon = icon
 	b.Importance = imp
 	b.OnTapped = func() {
+		// Even a held-back tap is a touch: it keeps the session alive.
 		activity(k.Activity).report()
+		if !k.Guard.Allow() {
+			return
+		}
 		if tapped != nil {
 			tapped()
 		}

@@ -225,6 +225,9 @@ func runKiosk(args []string) (code int) {
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
+	// Today's opening hours go by the trusted clock, in the kiosk's own time zone.
+	deps.Now = func() time.Time { return clock.Now().Local() }
+	deps.AttractAfter = kiosk.AttractAfter(st)
 	if o, ok := kiosk.RememberedOffice(contentStore); ok {
 		deps.Office = &app.Office{Name: o.Name, Street: o.Street, PostalCode: o.PostalCode, City: o.City, Phone: o.Phone, Hours: o.Hours}
 	}
