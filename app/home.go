@@ -57,14 +57,20 @@ func (u *UI) homeView() fyne.CanvasObject {
 	// Home fills the screen without scrolling: the tiles share whatever height is left.
 	top := container.NewVBox(header, widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), langs)
-	if u.look.Lower {
-		// Within reach from a wheelchair: the buttons keep their height at the bottom, search
-		// on top of them across the width; the hours, only to be read, go up to the header.
+	if u.look.Lower || u.look.Text != 0 {
+		// The hours, only to be read, go up under the header across the width: in a tile
+		// larger text makes them taller than a grid row can be on a portrait screen. Search
+		// spans the width above the other tiles.
 		tiles.Remove(search)
 		tiles.Remove(hours)
 		top.Objects = []fyne.CanvasObject{header, widget.NewSeparator(), hours}
+		if u.look.Lower {
+			// Within reach from a wheelchair: the buttons keep their height at the bottom.
+			return container.NewPadded(container.NewBorder(top, bottom, nil, nil,
+				container.NewVBox(layout.NewSpacer(), search, tiles)))
+		}
 		return container.NewPadded(container.NewBorder(top, bottom, nil, nil,
-			container.NewVBox(layout.NewSpacer(), search, tiles)))
+			container.NewBorder(search, nil, nil, nil, tiles)))
 	}
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, tiles))
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/keyboard"
@@ -38,6 +39,12 @@ func (h *harness) overflow() []string {
 	c := h.win.Canvas()
 	if s := c.Size(); s.Width > kioskScreen.Width+eps || s.Height > kioskScreen.Height+eps {
 		bad = append(bad, fmt.Sprintf("window grew to %v", s))
+	}
+	// The test canvas grows only when content is set; a real window also grows when wrapped
+	// text, laid out, asks for more.
+	pad := 2 * theme.Padding()
+	if m := c.Content().MinSize(); m.Width+pad > kioskScreen.Width+eps || m.Height+pad > kioskScreen.Height+eps {
+		bad = append(bad, fmt.Sprintf("the screen needs %v", m.AddWidthHeight(pad, pad)))
 	}
 	// Inside a scroller what sticks out is clipped (truncated rich text lays its runs out
 	// past the row's end), and the scroller itself is checked; so only minimum widths count
@@ -173,6 +180,12 @@ func (h *harness) screens(all bool, visit func(name string)) {
 	u.stack = []route{{kind: homeScreen}}
 	h.show()
 	visit("home")
+	// On a closed day home says when the office opens next: its longest hours text.
+	weekday := h.clock.now
+	h.clock.now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) // a Saturday
+	h.show()
+	visit("home on a Saturday")
+	h.clock.now = weekday
 
 	for _, r := range []route{{kind: categoriesScreen}, {kind: bipScreen}, {kind: languageScreen}, {kind: accessScreen}} {
 		at(r)
@@ -295,6 +308,8 @@ func TestEveryScreenFitsAtEveryTextSize(t *testing.T) {
 	h.ui.d.Submit = &fakeSubmitter{}
 	withService(t, h)
 	looks := reflowLooks()
+	visits := 0
+	defer func() { t.Logf("%d screens checked", visits) }()
 	for _, look := range looks {
 		h.ui.look = look
 		h.ui.applyLook()
@@ -307,6 +322,7 @@ func TestEveryScreenFitsAtEveryTextSize(t *testing.T) {
 			all := look == looks[len(looks)-1] && lang == l10n.PL
 			seen := map[string]bool{}
 			h.screens(all, func(name string) {
+				visits++
 				for _, p := range h.overflow() {
 					if !seen[p] { // the same widget on every card is reported once
 						seen[p] = true
