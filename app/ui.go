@@ -6,10 +6,12 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -142,12 +144,23 @@ func New(win fyne.Window, d Deps) *UI {
 	u := &UI{win: win, d: d, t: d.Loc.T}
 	u.guard = touch.NewTapGuard(d.Uptime)
 	u.quietSince = d.Uptime()
-	u.tk = touch.Kit{Activity: u.activity, Guard: u.guard}
+	u.tk = touch.Kit{Activity: u.activity, Guard: u.guard, Width: u.buttonWidth,
+		Bottom: func() bool { return u.look.Lower }}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
 	u.stack = []route{{kind: homeScreen}}
 	u.render()
 	return u
+}
+
+// buttonWidth is the widest a button may get: the window less the margins and the scroll
+// arrows beside a screen's body; 0 (no limit) before the window has a size.
+func (u *UI) buttonWidth() float32 {
+	w := u.win.Canvas().Size().Width
+	if w <= 0 {
+		return 0
+	}
+	return w - touch.TargetSize - 6*theme.Padding()
 }
 
 // activity is called on every touch; it keeps the session alive.
@@ -334,22 +347,98 @@ func (u *UI) render() {
 	case previewScreen:
 		title, body = u.previewView(r.id)
 	}
-	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
+	u.win.SetContent(u.frame(title, body))
 	if u.focus != nil {
 		u.win.Canvas().Focus(u.focus)
 		u.focus = nil
 	}
 }
 
-// topBar keeps Back and Home within a finger's reach on every screen but home.
-func (u *UI) topBar(title string) fyne.CanvasObject {
+// frame puts a screen's body under its title, with Back, Start and the language switch
+// one tap away: in a bar above the body, or below it in the lower layout.
+func (u *UI) frame(title string, body fyne.CanvasObject) fyne.CanvasObject {
 	back := u.tk.NewButton(u.t("nav.back"), theme.NavigateBackIcon(), u.back)
 	home := u.tk.NewButton(u.t("nav.home"), theme.HomeIcon(), u.home)
+	nav := container.NewHBox(back, home)
+	langs := u.langSwitch()
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.Truncation = fyne.TextTruncateEllipsis
 	heading.SizeName = theme.SizeNameSubHeadingText
-	bar := container.NewBorder(nil, nil, container.NewHBox(back, home), nil, heading)
-	return container.NewVBox(bar, widget.NewSeparator())
+	width := u.win.Canvas().Size().Width
+	if u.look.Lower {
+		// Reading stays at the top; everything a finger needs is at the bottom.
+		top := container.NewVBox(heading, widget.NewSeparator())
+		bottom := container.NewVBox(widget.NewSeparator())
+		for _, row := range barRows(width, nav, langs, nil) {
+			bottom.Add(row)
+		}
+		return container.NewBorder(top, bottom, nil, nil, body)
+	}
+	bar := container.NewVBox()
+	for _, row := range barRows(width, nav, langs, heading) {
+		bar.Add(row)
+	}
+	bar.Add(widget.NewSeparator())
+	return container.NewBorder(bar, nil, nil, nil, body)
+}
+
+// barRows arranges the navigation buttons, the language switch and the title (nil: none) in
+// as few rows as fit the width: all in one while the title keeps a third of the width, else
+// the title in a row of its own under the buttons, and the language switch in its own row
+// too when it no longer fits beside Back and Start (large text). Nothing gets wider than
+// the window, so no button leaves the screen.
+func barRows(width float32, nav, langs, title fyne.CanvasObject) []fyne.CanvasObject {
+	pad := theme.Padding()
+	buttons := nav.MinSize().Width + pad + langs.MinSize().Width
+	switch {
+	case width <= 0 || buttons+pad+width/3 <= width:
+		center := title
+		if center == nil {
+			center = layout.NewSpacer()
+		}
+		return []fyne.CanvasObject{container.NewBorder(nil, nil, nav, langs, center)}
+	case buttons <= width:
+		rows := []fyne.CanvasObject{container.NewBorder(nil, nil, nav, langs)}
+		if title != nil {
+			rows = append(rows, title)
+		}
+		return rows
+	default:
+		rows := []fyne.CanvasObject{nav, langs}
+		if title != nil {
+			rows = append(rows, title)
+		}
+		return rows
+	}
+}
+
+// langSwitch is the compact language choice of every screen's bar: one button a language,
+// the current one marked. Switching re-renders the same screen in the new language and keeps
+// everything else, a half-filled form included.
+func (u *UI) langSwitch() fyne.CanvasObject {
+	row := container.NewGridWithColumns(len(l10n.Languages))
+	for _, l := range l10n.Languages {
+		l := l
+		row.Add(u.tk.NewChoice(shortName(l), l == u.d.Loc.Lang(), func() {
+			if l != u.d.Loc.Lang() {
+				u.d.Loc.SetLang(l) // renders through the listener
+			}
+		}))
+	}
+	return row
+}
+
+// shortName is a language's short label in its own script, as language switches show it.
+func shortName(l l10n.Lang) string {
+	switch l {
+	case l10n.PL:
+		return "PL"
+	case l10n.EN:
+		return "EN"
+	case l10n.UK:
+		return "УКР"
+	}
+	return strings.ToUpper(string(l))
 }
 
 // applyLook installs the theme for the current look.
