@@ -269,6 +269,7 @@ func runKiosk(args []string) (code int) {
 		})
 	}
 	ui = app.New(w, deps)
+	debugTargets(ctx, w, log)
 	go func() {
 		for {
 			select {
