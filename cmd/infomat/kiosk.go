@@ -272,6 +272,7 @@ func runKiosk(args []string) (code int) {
 		})
 	}
 	ui = app.New(w, deps)
+	debugTargets(ctx, w, log)
 	go func() {
 		for {
 			select {
