@@ -100,7 +100,11 @@ func screenTargets(c fyne.Canvas) []target {
 		}
 		_, tappable := o.(fyne.Tappable)
 		_, focusable := o.(fyne.Focusable)
-		_, label := o.(*widget.Label)
+		label := false
+		switch o.(type) {
+		case *widget.Label, *canvas.Text:
+			label = true
+		}
 		if tappable || focusable || label {
 			pos := drv.AbsolutePositionForObject(o)
 			sz := o.Size()

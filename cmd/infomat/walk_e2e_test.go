@@ -132,6 +132,30 @@ func (w *walker) still(t *testing.T) image.Image {
 	return nil
 }
 
+// tapBelow is tap for a target that may lie further down a long screen: it pages down with
+// the ▼ arrow, as a resident who does not know the drag gesture does, until it shows.
+func (w *walker) tapBelow(t *testing.T, what string, match func(string) bool) []target {
+	t.Helper()
+	for range 10 {
+		ts := tappable(w.targets(t))
+		if _, ok := find(ts, match); ok {
+			return w.tap(t, what, match)
+		}
+		var down target
+		for _, tg := range ts {
+			if tg.Kind == "*touch.arrowButton" && tg.Y > down.Y {
+				down = tg
+			}
+		}
+		if down.W == 0 {
+			break
+		}
+		w.tapTarget(t, "▼ looking for "+what, down)
+	}
+	t.Fatalf("%s: not on the screen even after paging down; targets: %s", what, describe(w.targets(t)))
+	return nil
+}
+
 // press taps an on-screen key; keys change the field, not the whole screen, so this waits
 // for the field's text to change instead.
 func (w *walker) press(t *testing.T, label string) {
@@ -240,14 +264,14 @@ func TestE2EResidentWalk(t *testing.T) {
 func tappable(ts []target) []target {
 	var out []target
 	for _, tg := range ts {
-		if tg.Kind != "*widget.Label" {
+		if tg.Kind != "*widget.Label" && tg.Kind != "*canvas.Text" {
 			out = append(out, tg)
 		}
 	}
 	return out
 }
 
-// walkResident is the walk: start → Ukrainian → larger text → a card → its form,
+// walkResident is the walk: start → Ukrainian → 2× text → a card → its form,
 // with a typo corrected on the on-screen keyboard → confirmation.
 func walkResident(t *testing.T, w *walker) {
 	loc, err := l10n.New(assets.Translations())
@@ -273,14 +297,16 @@ func walkResident(t *testing.T, w *walker) {
 	card := form.Title
 
 	w.shot(t, "home")
+	// Home's own language row; every other screen has the switch in its bar.
 	ts := w.tap(t, "Українська", is(l10n.UK.Name()))
 	w.shot(t, "home-uk")
 	requireInside(t, ts, "home in Ukrainian")
 
-	w.tap(t, "accessibility", has(uk("access.title")))
-	ts = w.tap(t, "larger text", has(uk("access.large")))
-	w.shot(t, "larger-text")
-	requireInside(t, ts, "accessibility at larger text")
+	// The largest text size: twice the normal.
+	w.tap(t, "accessibility", has(uk("home.access")))
+	ts = w.tap(t, "text 2×", is("A+++"))
+	w.shot(t, "text-2x")
+	requireInside(t, ts, "accessibility at 2× text")
 
 	ts = w.tap(t, "home", is(uk("nav.home")))
 	requireInside(t, ts, "home at larger text")
@@ -333,13 +359,20 @@ func walkResident(t *testing.T, w *walker) {
 	ts = w.tap(t, "skip the phone", next) // optional
 	w.shot(t, "review")
 	requireInside(t, ts, "review")
-	w.tap(t, "review ok", has(uk("form.review.next")))
-	ts = w.tap(t, "consent", has(uk("rodo.agree")))
+	// A public lobby: the review shows the PESEL masked.
+	if _, ok := find(ts, has("*******1359")); !ok {
+		t.Errorf("review: PESEL not shown masked as *******1359: %s", describe(ts))
+	}
+	if _, ok := find(ts, has("44051401359")); ok {
+		t.Errorf("review shows the whole PESEL before anyone asked for it")
+	}
+	w.tapBelow(t, "review ok", has(uk("form.review.next")))
+	ts = w.tapBelow(t, "consent", has(uk("rodo.agree")))
 	w.shot(t, "consent")
-	ts = w.tap(t, "submit", has(uk("form.submit")))
+	ts = w.tapBelow(t, "submit", has(uk("form.submit")))
 	w.shot(t, "confirmation")
 	requireInside(t, ts, "confirmation")
-	if _, ok := find(ts, has(uk("confirm.finish"))); !ok {
+	if _, ok := find(ts, is(uk("confirm.done"))); !ok {
 		t.Fatalf("no confirmation after submitting; screen: %s", describe(ts))
 	}
 	var texts []string
@@ -352,5 +385,11 @@ func walkResident(t *testing.T, w *walker) {
 	// The reference number is on screen: the submission is in the outbox.
 	if _, ok := find(ts, has(b.Municipality.RefPrefix+"-")); !ok {
 		t.Errorf("confirmation shows no %s-… reference: %s", b.Municipality.RefPrefix, describe(ts))
+	}
+	// "Finish and clear the screen": the next resident finds home in Polish.
+	ts = w.tapBelow(t, "finish", is(uk("confirm.finish")))
+	w.shot(t, "after-finish")
+	if _, ok := find(ts, is("Sprawy urzędowe")); !ok {
+		t.Errorf("after finishing: not the Polish home screen: %s", describe(ts))
 	}
 }
