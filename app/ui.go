@@ -53,6 +53,8 @@ type Deps struct {
 	TestPage func() receipt.TestPageInfo
 	// SyncNow asks the background sync to run at once; nil when not provisioned.
 	SyncNow func()
+	// PDF shows PDF attachments as page images; nil: attachments offer only their QR code.
+	PDF PDFPages
 }
 
 // screen kinds a route can show.
@@ -68,11 +70,12 @@ const (
 	searchScreen
 	languageScreen
 	accessScreen
-	formScreen    // the wizard; its step lives in UI.form
-	confirmScreen // after submitting; its content lives in UI.confirmation
-	pinScreen     // a service card was presented
-	serviceScreen // the technician's status and actions
-	previewScreen // a card's information sheet as it will print
+	formScreen       // the wizard; its step lives in UI.form
+	confirmScreen    // after submitting; its content lives in UI.confirmation
+	pinScreen        // a service card was presented
+	serviceScreen    // the technician's status and actions
+	previewScreen    // a card's information sheet as it will print
+	attachmentScreen // a BIP page's attachment: PDF pages or its QR code; UI.pdf holds the viewer
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -108,6 +111,7 @@ type UI struct {
 	svcStatus    *health.Status  // the service screen's figures; nil while they are gathered
 	svcGen       int             // counts status requests, so only the latest one lands
 	svcBusy      bool            // a service action (reload) runs in the background
+	pdf          *pdfState       // the PDF viewer's page and zoom, nil when none is open
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -176,6 +180,7 @@ func (u *UI) Reset() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
+	u.pdf = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
 	u.svcStatus = nil
 	u.svcGen++ // a status still being gathered is not shown to the next person
@@ -272,6 +277,8 @@ func (u *UI) render() {
 		title, body = u.serviceView()
 	case previewScreen:
 		title, body = u.previewView(r.id)
+	case attachmentScreen:
+		title, body = u.attachmentView(r.id)
 	}
 	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
 	if u.focus != nil {
