@@ -87,7 +87,9 @@ func wrapRow() fyne.CanvasObject {
 	sub := widget.NewLabel("")
 	sub.Wrapping = fyne.TextWrapWord
 	sub.SizeName = theme.SizeNameCaptionText
-	return container.New(&minHeight{h: touch.TargetSize}, container.NewVBox(title, sub))
+	// markdown.NewStack, not a VBox: a VBox sizes a wrapped label by its height at its old
+	// width, which leaves a recycled row's title cut off or overlapping the caption.
+	return container.New(&minHeight{h: touch.TargetSize}, markdown.NewStack(title, sub))
 }
 
 // wrapList is rowList with wrapped titles. widget.List gives every row the template's

@@ -79,6 +79,9 @@ func (u *UI) attachmentView(id string) (string, fyne.CanvasObject) {
 	}
 	if st.img == nil || st.imgFor != [2]int{st.page, st.zoom} {
 		u.renderPage(a)
+		if st.err != nil { // failed at once (tests run the work inline)
+			return a.Name, u.takeHomeOnly(a.Name, u.pdfErrorText(st.err), url)
+		}
 	}
 	return a.Name, u.pdfViewer(st, a, url)
 }
@@ -186,7 +189,7 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 	if st.page >= st.shown {
 		next.(fyne.Disableable).Disable()
 	}
-	pageLabel := widget.NewLabelWithStyle(u.t("pdf.page", "Page", st.page, "Count", st.shown), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	pageLabel := widget.NewLabelWithStyle(u.t("pdf.page", "Page", st.page, "Total", st.shown), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	out := u.tk.NewButton("", theme.ZoomOutIcon(), go2(st.page, st.zoom-1))
 	in := u.tk.NewButton("", theme.ZoomInIcon(), go2(st.page, st.zoom+1))
 	if st.zoom == 0 {
@@ -202,7 +205,7 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 	lower := container.NewBorder(nil, nil, zoomBar, u.takeHomeButton(url))
 	top = append(top, lower)
 	if st.shown < st.total {
-		top = append(top, u.note(u.t("pdf.capped", "Shown", st.shown, "Count", st.total)))
+		top = append(top, u.note(u.t("pdf.capped", "Shown", st.shown, "Total", st.total)))
 	}
 	var page fyne.CanvasObject
 	if st.img == nil {
