@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -186,10 +187,19 @@ func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
 		h.h(2, u.t("bip.attachments"))
 		parts = append(parts, markdown.Render(h.String()))
 		for i, a := range p.Attachments {
-			name := a.Name + " (" + a.File[strings.LastIndex(a.File, "/")+1:] + ")"
-			parts = append(parts, u.tk.NewChoice(name, false, func() {
+			// A wrapped row, not a button: a button's label does not wrap, and a long
+			// attachment name would push the page wider than the screen.
+			hint := u.t("bip.attachment.qr")
+			if isPDF(a.File) && u.d.PDF != nil {
+				hint = u.t("bip.attachment.open")
+			}
+			sub := a.File[strings.LastIndex(a.File, "/")+1:] + " · " + hint
+			row := u.tapRow(a.Name, sub, func() {
 				u.push(route{kind: attachmentScreen, id: attachmentID(p.ID, i)})
-			}))
+			})
+			bg := canvas.NewRectangle(theme.Color(theme.ColorNameButton))
+			bg.CornerRadius = theme.InputRadiusSize()
+			parts = append(parts, container.NewStack(bg, row))
 		}
 	}
 	var rec mdBuilder

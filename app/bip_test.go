@@ -156,7 +156,7 @@ func openRegulationPDF(t *testing.T, f *fakePDF) *harness {
 	h := newHarness(t)
 	h.ui.d.PDF = f
 	h.ui.push(route{kind: pageScreen, id: "prawo-lokalne/regulamin-utrzymania-czystosci"})
-	h.tap("Regulamin utrzymania czystości i porządku (PDF, 3 strony) (regulamin-utrzymania-czystosci.pdf)")
+	h.tap("Regulamin utrzymania czystości i porządku (PDF, 3 strony)")
 	return h
 }
 
@@ -259,8 +259,8 @@ func TestPDFErrorsOfferQR(t *testing.T) {
 func TestOtherAttachmentTakenHomeByQR(t *testing.T) {
 	h := newHarness(t)
 	h.ui.d.PDF = &fakePDF{}
-	h.ui.push(route{kind: pageScreen, id: "prawo-lokalne/regulamin-utrzymania-czystosci"})
-	h.tap("Regulamin utrzymania czystości i porządku — tekst (regulamin-utrzymania-czystosci.txt)")
+	// The second attachment lies below the fold; open it as its row does.
+	h.ui.push(route{kind: attachmentScreen, id: attachmentID("prawo-lokalne/regulamin-utrzymania-czystosci", 1)})
 	h.mustSee("Tego pliku nie da się wyświetlić na kiosku")
 	if got := h.qrCodes(); len(got) != 1 || got[0] != "https://bip.przykladowa.example.pl/pliki/bip/regulamin-utrzymania-czystosci.txt" {
 		t.Errorf("QR codes %q", got)
