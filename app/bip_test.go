@@ -186,7 +186,7 @@ func TestPDFAttachmentPagesAndZoom(t *testing.T) {
 	}
 	// Zoom: a sharper render, and the page grows wider than the screen.
 	before := f.dpis[len(f.dpis)-1]
-	h.ui.pdf.zoom = 2
+	h.ui.pdf.zoom = 2 // 200%
 	h.ui.render()
 	h.mustSee("200%")
 	if after := f.dpis[len(f.dpis)-1]; after != 2*before {

@@ -38,7 +38,9 @@ var (
 const pdfTimeout = 30 * time.Second
 
 // zoomLevels are the viewer's magnifications; 1 fits the page to the screen's width.
-var zoomLevels = []float32{1, 1.5, 2, 3}
+// Up to 2: at 3 an A4 page is 13 Mpx, which a kiosk's GPU (or Xvfb's software GL) takes
+// seconds to upload, and taps wait behind it.
+var zoomLevels = []float32{1, 1.5, 2}
 
 // baseDPI renders an A4 page about as wide as the portrait screen at zoom 1 (8.27″ × 125).
 const baseDPI = 125
@@ -54,7 +56,8 @@ type pdfState struct {
 	imgFor       [2]int // page and zoom of img
 	busy         bool   // counting or rendering
 	err          error
-	gen          int // counts requests, so only the latest result lands
+	gen          int      // counts requests, so only the latest result lands
+	view         *panView // the page on screen, updated in place when a render lands
 }
 
 func (u *UI) attachmentView(id string) (string, fyne.CanvasObject) {
@@ -165,8 +168,15 @@ func (u *UI) renderPage(a *content.Attachment) {
 		st.busy = false
 		if err != nil {
 			st.err = err
-		} else {
-			st.img, st.imgFor = img, [2]int{page, zoom}
+			u.renderViewer(st)
+			return
+		}
+		st.img, st.imgFor = img, [2]int{page, zoom}
+		if r := u.current(); st.view != nil && r.kind == attachmentScreen && r.id == st.id && st.page == page && st.zoom == zoom {
+			// Only the picture changes: rebuilding the screen would drop a tap in progress
+			// and the place the resident dragged to.
+			st.view.setImage(img)
+			return
 		}
 		u.renderViewer(st)
 	})
@@ -208,10 +218,13 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 		top = append(top, u.note(u.t("pdf.capped", "Shown", st.shown, "Total", st.total)))
 	}
 	var page fyne.CanvasObject
+	st.view = nil
 	if st.img == nil {
 		page = u.notice(u.t("pdf.opening"))
 	} else {
-		page = newPanView(st.img, zoomLevels[st.zoom], u.activity)
+		// Until the new render lands, the old picture stands in, stretched to the new zoom.
+		st.view = newPanView(st.img, zoomLevels[st.zoom], u.activity)
+		page = st.view
 	}
 	return container.NewBorder(container.NewPadded(markdown.NewStack(top...)), nil, nil, nil, page)
 }
@@ -242,6 +255,15 @@ func newPanView(img image.Image, zoom float32, activity func()) *panView {
 	return v
 }
 
+// setImage shows a new rendering of the page, keeping the place dragged to.
+func (v *panView) setImage(img image.Image) {
+	b := img.Bounds()
+	v.img.Image = img
+	v.aspect = float32(b.Dy()) / float32(max(1, b.Dx()))
+	v.img.Refresh()
+	v.Refresh()
+}
+
 // pan moves the page by the finger's movement, within the page's edges.
 func (v *panView) pan(d fyne.Delta) {
 	if v.activity != nil {
@@ -267,7 +289,7 @@ func (r *panRenderer) Layout(size fyne.Size) {
 }
 
 func (r *panRenderer) MinSize() fyne.Size                { return fyne.NewSquareSize(100) }
-func (r *panRenderer) Refresh()                          { r.v.scroll.Refresh() }
+func (r *panRenderer) Refresh()                          { r.Layout(r.v.Size()) }
 func (r *panRenderer) Objects() []fyne.CanvasObject      { return []fyne.CanvasObject{r.v.scroll} }
 func (r *panRenderer) Destroy()                          {}
 func (l *panLayer) Dragged(e *fyne.DragEvent)            { l.view.pan(e.Dragged) }
