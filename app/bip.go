@@ -176,7 +176,7 @@ func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
 	head.h(1, p.Title)
 	head.p(u.t("bip.dates", "Published", p.Record.PublishedOn.String(), "Changed", p.Record.LastChange().String()))
 	parts := []fyne.CanvasObject{markdown.Render(head.String())}
-	if b := u.takeHomeButton(u.d.Content.Municipality.Public.PageURL(p.ID)); b != nil {
+	if b := u.takeHomeButton(u.d.Content.Municipality.Public.PageURL(p.ID), u.t("takehome.scan")); b != nil {
 		parts = append(parts, b)
 	}
 	var s mdBuilder

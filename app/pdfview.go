@@ -104,7 +104,7 @@ func (u *UI) takeHomeOnly(name, why, url string) fyne.CanvasObject {
 	md.p(why)
 	parts := []fyne.CanvasObject{markdown.Render(md.String())}
 	if url != "" {
-		parts = append(parts, u.takeHomeQR(url, u.t("takehome.scan")))
+		parts = append(parts, u.takeHomeQR(url, u.t("takehome.scan_file")))
 	} else {
 		parts = append(parts, u.note(u.t("pdf.ask_office")))
 	}
@@ -212,7 +212,7 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 	bar := container.NewBorder(nil, nil, prev, next, pageLabel)
 	zoomBar := container.NewHBox(out, zoomLabel, in)
 	top := []fyne.CanvasObject{bar}
-	lower := container.NewBorder(nil, nil, zoomBar, u.takeHomeButton(url))
+	lower := container.NewBorder(nil, nil, zoomBar, u.takeHomeButton(url, u.t("takehome.scan_file")))
 	top = append(top, lower)
 	if st.shown < st.total {
 		top = append(top, u.note(u.t("pdf.capped", "Shown", st.shown, "Total", st.total)))

@@ -11,19 +11,19 @@ import (
 	"infomat/receipt"
 )
 
-// takeHomeButton is "Zabierz na telefon": it shows a QR code of url, the public address of
+// takeHomeButton is "Zabierz na telefon": it shows a QR code of url, with caption under it, the public address of
 // what is on screen, so a resident without a printer takes it home on a phone. nil when the
 // municipality's profile gives no address for it (adresy_www), so callers simply skip it.
-func (u *UI) takeHomeButton(url string) fyne.CanvasObject {
+func (u *UI) takeHomeButton(url, caption string) fyne.CanvasObject {
 	if url == "" {
 		return nil
 	}
-	return u.tk.NewChoice(u.t("takehome.button"), false, func() { u.showTakeHome(url) })
+	return u.tk.NewChoice(u.t("takehome.button"), false, func() { u.showTakeHome(url, caption) })
 }
 
 // showTakeHome opens the QR code over the screen; "Zamknij" or any reset removes it (Reset
 // clears every overlay).
-func (u *UI) showTakeHome(url string) {
+func (u *UI) showTakeHome(url, caption string) {
 	var pop *widget.PopUp
 	closeBtn := u.tk.NewButton(u.t("takehome.close"), theme.CancelIcon(), func() { pop.Hide() })
 	title := widget.NewLabelWithStyle(u.t("takehome.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -31,7 +31,7 @@ func (u *UI) showTakeHome(url string) {
 	title.Wrapping = fyne.TextWrapWord
 	addr := widget.NewLabelWithStyle(url, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	addr.Wrapping = fyne.TextWrapBreak
-	box := container.NewVBox(title, u.takeHomeQR(url, u.t("takehome.scan")), addr, closeBtn)
+	box := container.NewVBox(title, u.takeHomeQR(url, caption), addr, closeBtn)
 	// Wide enough for the QR code and the caption to read at arm's length, narrower than
 	// the portrait screen so the page behind shows what the code is of.
 	w := fyne.Min(u.win.Canvas().Size().Width*0.9, 9*touch.TargetSize)
