@@ -195,6 +195,7 @@ func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
 			}
 			sub := a.File[strings.LastIndex(a.File, "/")+1:] + " · " + hint
 			row := u.tapRow(a.Name, sub, func() {
+				u.pdf = nil // from its first page, and a failure of last time is tried again
 				u.push(route{kind: attachmentScreen, id: attachmentID(p.ID, i)})
 			})
 			bg := canvas.NewRectangle(theme.Color(theme.ColorNameButton))

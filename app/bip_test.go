@@ -352,3 +352,14 @@ func eachText(o fyne.CanvasObject, parent fyne.Position, f func(*canvas.Text, fy
 		}
 	}
 }
+
+// A failure is not kept: opening the attachment again tries again.
+func TestPDFRetriedWhenOpenedAgain(t *testing.T) {
+	f := &fakePDF{err: ErrPDFTimeout}
+	h := openRegulationPDF(t, f)
+	h.mustSee("Ten dokument otwiera się zbyt długo")
+	f.err, f.total, f.shown = nil, 3, 3
+	h.tap("Wstecz")
+	h.tap("Regulamin utrzymania czystości i porządku (PDF, 3 strony)")
+	h.mustSee("Strona 1 z 3")
+}
