@@ -218,10 +218,16 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 		top = append(top, u.note(u.t("pdf.capped", "Shown", st.shown, "Total", st.total)))
 	}
 	var page fyne.CanvasObject
-	st.view = nil
-	if st.img == nil {
+	switch {
+	case st.img == nil:
+		st.view = nil
 		page = u.notice(u.t("pdf.opening"))
-	} else {
+	case st.view != nil && st.view.src == st.img:
+		// The same picture, perhaps at a new zoom: reusing the widget keeps its texture, which
+		// for a large page takes the GPU a while to upload again.
+		st.view.setZoom(zoomLevels[st.zoom])
+		page = st.view
+	default:
 		// Until the new render lands, the old picture stands in, stretched to the new zoom.
 		st.view = newPanView(st.img, zoomLevels[st.zoom], u.activity)
 		page = st.view
@@ -236,7 +242,8 @@ func (u *UI) pdfViewer(st *pdfState, a *content.Attachment, url string) fyne.Can
 type panView struct {
 	widget.BaseWidget
 	img      *canvas.Image
-	aspect   float32 // height / width
+	src      image.Image // what img shows
+	aspect   float32     // height / width
 	zoom     float32
 	scroll   *container.Scroll
 	layer    *panLayer
@@ -247,7 +254,7 @@ func newPanView(img image.Image, zoom float32, activity func()) *panView {
 	b := img.Bounds()
 	ci := canvas.NewImageFromImage(img)
 	ci.FillMode = canvas.ImageFillStretch
-	v := &panView{img: ci, aspect: float32(b.Dy()) / float32(max(1, b.Dx())), zoom: zoom, activity: activity}
+	v := &panView{img: ci, src: img, aspect: float32(b.Dy()) / float32(max(1, b.Dx())), zoom: zoom, activity: activity}
 	v.layer = &panLayer{view: v, content: ci}
 	v.layer.ExtendBaseWidget(v.layer)
 	v.scroll = container.NewScroll(v.layer)
@@ -258,9 +265,19 @@ func newPanView(img image.Image, zoom float32, activity func()) *panView {
 // setImage shows a new rendering of the page, keeping the place dragged to.
 func (v *panView) setImage(img image.Image) {
 	b := img.Bounds()
-	v.img.Image = img
+	v.img.Image, v.src = img, img
 	v.aspect = float32(b.Dy()) / float32(max(1, b.Dx()))
 	v.img.Refresh()
+	v.Refresh()
+}
+
+// setZoom shows the page at another magnification, from its top left corner.
+func (v *panView) setZoom(zoom float32) {
+	if zoom == v.zoom {
+		return
+	}
+	v.zoom = zoom
+	v.scroll.Offset = fyne.Position{}
 	v.Refresh()
 }
 
