@@ -63,6 +63,8 @@ type Deps struct {
 	// AttractAfter is how long an untouched home screen waits (after an idle reset, or the
 	// last touch) before the attract loop; 0: never.
 	AttractAfter time.Duration
+	// PDF shows PDF attachments as page images; nil: attachments offer only their QR code.
+	PDF PDFPages
 }
 
 // screen kinds a route can show.
@@ -78,11 +80,12 @@ const (
 	searchScreen
 	languageScreen
 	accessScreen
-	formScreen    // the wizard; its step lives in UI.form
-	confirmScreen // after submitting; its content lives in UI.confirmation
-	pinScreen     // a service card was presented
-	serviceScreen // the technician's status and actions
-	previewScreen // a card's information sheet as it will print
+	formScreen       // the wizard; its step lives in UI.form
+	confirmScreen    // after submitting; its content lives in UI.confirmation
+	pinScreen        // a service card was presented
+	serviceScreen    // the technician's status and actions
+	previewScreen    // a card's information sheet as it will print
+	attachmentScreen // a BIP page's attachment: PDF pages or its QR code; UI.pdf holds the viewer
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -120,6 +123,7 @@ type UI struct {
 	svcStatus    *health.Status  // the service screen's figures; nil while they are gathered
 	svcGen       int             // counts status requests, so only the latest one lands
 	svcBusy      bool            // a service action (reload) runs in the background
+	pdf          *pdfState       // the PDF viewer's page and zoom, nil when none is open
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -225,6 +229,7 @@ func (u *UI) Reset() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
+	u.pdf = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
 	u.svcStatus = nil
 	u.svcGen++ // a status still being gathered is not shown to the next person
@@ -346,6 +351,8 @@ func (u *UI) render() {
 		title, body = u.serviceView()
 	case previewScreen:
 		title, body = u.previewView(r.id)
+	case attachmentScreen:
+		title, body = u.attachmentView(r.id)
 	}
 	u.win.SetContent(u.frame(title, body))
 	if u.focus != nil {
