@@ -36,13 +36,15 @@ func (u *UI) homeView() fyne.CanvasObject {
 	welcome.Wrapping = fyne.TextWrapWord
 	header := container.NewBorder(nil, nil, crest, nil, markdown.NewStack(name, addr, welcome))
 
+	search := u.tile(u.t("home.search"), theme.SearchIcon(), route{kind: searchScreen})
+	hours := u.hoursTile()
 	tiles := container.NewGridWithColumns(2,
 		u.tile(u.t("home.procedures"), theme.DocumentIcon(), route{kind: categoriesScreen}),
 		u.tile(u.t("home.bip"), theme.ListIcon(), route{kind: bipScreen}),
-		u.tile(u.t("home.search"), theme.SearchIcon(), route{kind: searchScreen}),
+		search,
 		u.tile(u.t("home.language"), theme.SettingsIcon(), route{kind: languageScreen}),
 		u.tile(u.t("home.access"), theme.VisibilityIcon(), route{kind: accessScreen}),
-		u.hoursTile(),
+		hours,
 	)
 
 	// Every language is one tap away from home, labelled in that language.
@@ -55,12 +57,33 @@ func (u *UI) homeView() fyne.CanvasObject {
 	// Home fills the screen without scrolling: the tiles share whatever height is left.
 	top := container.NewVBox(header, widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), langs)
+	if u.look.Lower || u.look.Text != 0 {
+		// The hours, only to be read, go up under the header across the width: in a tile
+		// larger text makes them taller than a grid row can be on a portrait screen. Search
+		// spans the width above the other tiles.
+		tiles.Remove(search)
+		tiles.Remove(hours)
+		top.Objects = []fyne.CanvasObject{header, widget.NewSeparator(), hours}
+		if u.look.Lower {
+			// Within reach from a wheelchair: the buttons keep their height at the bottom.
+			return container.NewPadded(container.NewBorder(top, bottom, nil, nil,
+				container.NewVBox(layout.NewSpacer(), search, tiles)))
+		}
+		return container.NewPadded(container.NewBorder(top, bottom, nil, nil,
+			container.NewBorder(search, nil, nil, nil, tiles)))
+	}
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, tiles))
 }
 
-// tile is a home-screen button two touch targets tall.
+// tile is a home-screen button two touch targets tall. Its label breaks into lines where
+// half the screen is too narrow for it (large text, long Ukrainian words).
 func (u *UI) tile(label string, icon fyne.Resource, r route) fyne.CanvasObject {
-	b := u.tk.NewButton(label, icon, func() { u.push(r) })
+	k := u.tk
+	k.Width = func() float32 {
+		w := u.win.Canvas().Size().Width
+		return max(w-3*theme.Padding(), 0) / 2 // two columns on the padded screen
+	}
+	b := k.NewButton(label, icon, func() { u.push(r) })
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, b)
 }
 

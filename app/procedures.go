@@ -108,6 +108,9 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 			u.push(route{kind: previewScreen, id: p.ID})
 		}))
 	}
+	if b := u.takeHomeButton(u.d.Content.Municipality.Public.CardURL(p.ID), u.t("takehome.scan")); b != nil {
+		parts = append(parts, b)
+	}
 	parts = append(parts, markdown.Render(u.procedureMarkdown(p)))
 	return p.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }

@@ -131,6 +131,10 @@ func (u *UI) searchView() fyne.CanvasObject {
 	}
 	kb.SetTarget(entry)
 	u.focus = entry
+	if u.look.Lower {
+		// The field sits on the keyboard, within reach from a wheelchair; results above.
+		return container.NewBorder(status, container.NewVBox(entry, kb), nil, nil, list)
+	}
 	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, list)
 }
 

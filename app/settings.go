@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -30,21 +31,38 @@ func (u *UI) languageView() fyne.CanvasObject {
 }
 
 func (u *UI) accessView() fyne.CanvasObject {
+	set := func(change func()) func() {
+		return func() {
+			change()
+			u.applyLook()
+			u.render()
+		}
+	}
 	toggle := func(label string, on bool, flip func()) fyne.CanvasObject {
 		state := u.t("access.off")
 		if on {
 			state = u.t("access.on")
 		}
-		return u.tk.NewButton(fmt.Sprintf("%s: %s", label, state), nil, func() {
-			flip()
-			u.applyLook()
-			u.render()
-		})
+		return u.tk.NewButton(fmt.Sprintf("%s: %s", label, state), nil, set(flip))
 	}
+	// One button a size, the chosen one marked: a single tap reaches any size, and one tap
+	// undoes it.
+	sizes := container.NewGridWithColumns(len(textScales))
+	for i := range textScales {
+		size := TextSize(i)
+		label := "A" + strings.Repeat("+", i)
+		sizes.Add(u.tk.NewChoice(label, u.look.Text == size, set(func() { u.look.Text = size })))
+	}
+	sizeLabel := widget.NewLabelWithStyle(u.t("access.size", "Percent", int(u.look.Text.scale()*100+0.5)),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	sizeLabel.Wrapping = fyne.TextWrapWord
 	box := markdown.NewStack(
 		u.note(u.t("access.body")),
+		sizeLabel,
+		sizes,
 		toggle(u.t("access.contrast"), u.look.HighContrast, func() { u.look.HighContrast = !u.look.HighContrast }),
-		toggle(u.t("access.large"), u.look.LargeText, func() { u.look.LargeText = !u.look.LargeText }),
+		toggle(u.t("access.lower"), u.look.Lower, func() { u.look.Lower = !u.look.Lower }),
+		u.note(u.t("access.lower.body")),
 		u.note(u.t("access.reset")),
 	)
 	return u.tk.NewScroll(container.NewPadded(box))

@@ -8,10 +8,29 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-// Look is the resident's choice of presentation, reset with every session.
+// Look is the resident's choice of presentation, reset with every session. Its zero value
+// is the default look.
 type Look struct {
 	HighContrast bool
-	LargeText    bool
+	Text         TextSize // how large text is
+	// Lower moves the controls (Back, Start, language, the search field) into the lower part
+	// of the portrait screen, within reach from a wheelchair.
+	Lower bool
+}
+
+// TextSize is a step of textScales; the zero value is the normal size.
+type TextSize int
+
+// textScales are the text sizes a resident can choose, up to twice the normal size: a person
+// with low vision reads the screen from a standing distance.
+var textScales = []float32{1, 1.4, 1.7, 2}
+
+// scale is the text size's factor; an unknown step is the normal size.
+func (s TextSize) scale() float32 {
+	if s < 0 || int(s) >= len(textScales) {
+		return 1
+	}
+	return textScales[s]
 }
 
 // kioskTheme sizes everything for fingertips and reading at arm's length, in Fyne units so
@@ -106,10 +125,7 @@ func (t *kioskTheme) Font(s fyne.TextStyle) fyne.Resource     { return theme.Def
 func (t *kioskTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
 func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
-	k := float32(1)
-	if t.look.LargeText {
-		k = 1.4
-	}
+	k := t.look.Text.scale()
 	switch n {
 	case theme.SizeNameText:
 		return 22 * k

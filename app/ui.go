@@ -6,10 +6,12 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,6 +63,8 @@ type Deps struct {
 	// AttractAfter is how long an untouched home screen waits (after an idle reset, or the
 	// last touch) before the attract loop; 0: never.
 	AttractAfter time.Duration
+	// PDF shows PDF attachments as page images; nil: attachments offer only their QR code.
+	PDF PDFPages
 }
 
 // screen kinds a route can show.
@@ -76,11 +80,12 @@ const (
 	searchScreen
 	languageScreen
 	accessScreen
-	formScreen    // the wizard; its step lives in UI.form
-	confirmScreen // after submitting; its content lives in UI.confirmation
-	pinScreen     // a service card was presented
-	serviceScreen // the technician's status and actions
-	previewScreen // a card's information sheet as it will print
+	formScreen       // the wizard; its step lives in UI.form
+	confirmScreen    // after submitting; its content lives in UI.confirmation
+	pinScreen        // a service card was presented
+	serviceScreen    // the technician's status and actions
+	previewScreen    // a card's information sheet as it will print
+	attachmentScreen // a BIP page's attachment: PDF pages or its QR code; UI.pdf holds the viewer
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -118,6 +123,7 @@ type UI struct {
 	svcStatus    *health.Status  // the service screen's figures; nil while they are gathered
 	svcGen       int             // counts status requests, so only the latest one lands
 	svcBusy      bool            // a service action (reload) runs in the background
+	pdf          *pdfState       // the PDF viewer's page and zoom, nil when none is open
 
 	warning   *widget.PopUp
 	countdown *widget.Label
@@ -142,12 +148,23 @@ func New(win fyne.Window, d Deps) *UI {
 	u := &UI{win: win, d: d, t: d.Loc.T}
 	u.guard = touch.NewTapGuard(d.Uptime)
 	u.quietSince = d.Uptime()
-	u.tk = touch.Kit{Activity: u.activity, Guard: u.guard}
+	u.tk = touch.Kit{Activity: u.activity, Guard: u.guard, Width: u.buttonWidth,
+		Bottom: func() bool { return u.look.Lower }}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
 	u.stack = []route{{kind: homeScreen}}
 	u.render()
 	return u
+}
+
+// buttonWidth is the widest a button may get: the window less the margins and the scroll
+// arrows beside a screen's body; 0 (no limit) before the window has a size.
+func (u *UI) buttonWidth() float32 {
+	w := u.win.Canvas().Size().Width
+	if w <= 0 {
+		return 0
+	}
+	return w - touch.TargetSize - 6*theme.Padding()
 }
 
 // activity is called on every touch; it keeps the session alive.
@@ -212,6 +229,7 @@ func (u *UI) Reset() {
 	u.query = ""
 	u.dropForm()
 	u.confirmation = nil
+	u.pdf = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
 	u.svcStatus = nil
 	u.svcGen++ // a status still being gathered is not shown to the next person
@@ -333,23 +351,101 @@ func (u *UI) render() {
 		title, body = u.serviceView()
 	case previewScreen:
 		title, body = u.previewView(r.id)
+	case attachmentScreen:
+		title, body = u.attachmentView(r.id)
 	}
-	u.win.SetContent(container.NewBorder(u.topBar(title), nil, nil, nil, body))
+	u.win.SetContent(u.frame(title, body))
 	if u.focus != nil {
 		u.win.Canvas().Focus(u.focus)
 		u.focus = nil
 	}
 }
 
-// topBar keeps Back and Home within a finger's reach on every screen but home.
-func (u *UI) topBar(title string) fyne.CanvasObject {
+// frame puts a screen's body under its title, with Back, Start and the language switch
+// one tap away: in a bar above the body, or below it in the lower layout.
+func (u *UI) frame(title string, body fyne.CanvasObject) fyne.CanvasObject {
 	back := u.tk.NewButton(u.t("nav.back"), theme.NavigateBackIcon(), u.back)
 	home := u.tk.NewButton(u.t("nav.home"), theme.HomeIcon(), u.home)
+	nav := container.NewHBox(back, home)
+	langs := u.langSwitch()
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.Truncation = fyne.TextTruncateEllipsis
 	heading.SizeName = theme.SizeNameSubHeadingText
-	bar := container.NewBorder(nil, nil, container.NewHBox(back, home), nil, heading)
-	return container.NewVBox(bar, widget.NewSeparator())
+	width := u.win.Canvas().Size().Width
+	if u.look.Lower {
+		// Reading stays at the top; everything a finger needs is at the bottom.
+		top := container.NewVBox(heading, widget.NewSeparator())
+		bottom := container.NewVBox(widget.NewSeparator())
+		for _, row := range barRows(width, nav, langs, nil) {
+			bottom.Add(row)
+		}
+		return container.NewBorder(top, bottom, nil, nil, body)
+	}
+	bar := container.NewVBox()
+	for _, row := range barRows(width, nav, langs, heading) {
+		bar.Add(row)
+	}
+	bar.Add(widget.NewSeparator())
+	return container.NewBorder(bar, nil, nil, nil, body)
+}
+
+// barRows arranges the navigation buttons, the language switch and the title (nil: none) in
+// as few rows as fit the width: all in one while the title keeps a third of the width, else
+// the title in a row of its own under the buttons, and the language switch in its own row
+// too when it no longer fits beside Back and Start (large text). Nothing gets wider than
+// the window, so no button leaves the screen.
+func barRows(width float32, nav, langs, title fyne.CanvasObject) []fyne.CanvasObject {
+	pad := theme.Padding()
+	buttons := nav.MinSize().Width + pad + langs.MinSize().Width
+	switch {
+	case width <= 0 || buttons+pad+width/3 <= width:
+		center := title
+		if center == nil {
+			center = layout.NewSpacer()
+		}
+		return []fyne.CanvasObject{container.NewBorder(nil, nil, nav, langs, center)}
+	case buttons <= width:
+		rows := []fyne.CanvasObject{container.NewBorder(nil, nil, nav, langs)}
+		if title != nil {
+			rows = append(rows, title)
+		}
+		return rows
+	default:
+		rows := []fyne.CanvasObject{nav, langs}
+		if title != nil {
+			rows = append(rows, title)
+		}
+		return rows
+	}
+}
+
+// langSwitch is the compact language choice of every screen's bar: one button a language,
+// the current one marked. Switching re-renders the same screen in the new language and keeps
+// everything else, a half-filled form included.
+func (u *UI) langSwitch() fyne.CanvasObject {
+	row := container.NewGridWithColumns(len(l10n.Languages))
+	for _, l := range l10n.Languages {
+		l := l
+		row.Add(u.tk.NewChoice(shortName(l), l == u.d.Loc.Lang(), func() {
+			if l != u.d.Loc.Lang() {
+				u.d.Loc.SetLang(l) // renders through the listener
+			}
+		}))
+	}
+	return row
+}
+
+// shortName is a language's short label in its own script, as language switches show it.
+func shortName(l l10n.Lang) string {
+	switch l {
+	case l10n.PL:
+		return "PL"
+	case l10n.EN:
+		return "EN"
+	case l10n.UK:
+		return "УКР"
+	}
+	return strings.ToUpper(string(l))
 }
 
 // applyLook installs the theme for the current look.

@@ -439,7 +439,9 @@ func TestIdleResetForgetsSearchAndLook(t *testing.T) {
 	h := newHarness(t)
 	h.tap("Dostępność")
 	h.tap("Wysoki kontrast: wyłączony")
-	h.tap("Większy tekst: wyłączony")
+	h.tap("A+++")
+	h.mustSee("Rozmiar tekstu: 200%")
+	h.tap("Niższy układ: wyłączony")
 	h.mustSee("Wysoki kontrast: włączony")
 	h.screenshot("high-contrast")
 	bg := fyne.CurrentApp().Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight)
@@ -479,11 +481,18 @@ func TestUntouchedHomeNeverWarns(t *testing.T) {
 	h.mustNotSee("Czy nadal korzystasz z kiosku?")
 }
 
-func TestLargeTextGrowsTargets(t *testing.T) {
-	normal := newTheme(Look{}, "")
-	large := newTheme(Look{LargeText: true}, "")
-	if large.Size(theme.SizeNameText) <= normal.Size(theme.SizeNameText)*1.3 {
-		t.Fatalf("large text %v vs %v", large.Size(theme.SizeNameText), normal.Size(theme.SizeNameText))
+func TestTextSizesUpToTwice(t *testing.T) {
+	normal := newTheme(Look{}, "").Size(theme.SizeNameText)
+	prev := normal
+	for i := 1; i < len(textScales); i++ {
+		size := newTheme(Look{Text: TextSize(i)}, "").Size(theme.SizeNameText)
+		if size <= prev {
+			t.Errorf("text size %d: %v, not larger than the step before (%v)", i, size, prev)
+		}
+		prev = size
+	}
+	if prev != 2*normal {
+		t.Errorf("largest text %v, want twice the normal %v", prev, normal)
 	}
 }
 

@@ -199,6 +199,28 @@ func (l *loader) checkMunicipality(m *Municipality) {
 			l.add(f, "portal", "adres %q: podaj pełny adres https://…", m.Portal)
 		}
 	}
+	l.checkPublicURL(f, "adresy_www.karta", m.Public.Card, "{id}", m.Public.CardURL("przyklad"))
+	l.checkPublicURL(f, "adresy_www.strona_bip", m.Public.Page, "{id}", m.Public.PageURL("dzial/przyklad"))
+	l.checkPublicURL(f, "adresy_www.zalacznik", m.Public.Attachment, "{plik}", m.Public.AttachmentURL("pliki/bip/przyklad.pdf"))
+}
+
+// checkPublicURL checks an address template of adresy_www: an https URL that names the
+// item by key, since a QR code of one address for every item would send residents astray.
+func (l *loader) checkPublicURL(f, field, tmpl, key, example string) {
+	if tmpl == "" {
+		return
+	}
+	if !strings.Contains(tmpl, key) {
+		l.add(f, field, "adres %q: wstaw %s w miejsce, gdzie adres podaje daną pozycję", tmpl, key)
+		return
+	}
+	if rest := strings.ReplaceAll(tmpl, key, ""); strings.ContainsAny(rest, "{}") {
+		l.add(f, field, "adres %q: znana wstawka to tylko %s", tmpl, key)
+		return
+	}
+	if u, err := url.Parse(example); err != nil || u.Scheme != "https" || u.Host == "" {
+		l.add(f, field, "adres %q: podaj pełny adres https://…", tmpl)
+	}
 }
 
 func (l *loader) checkOffices(os []Office, seen map[string]bool) {

@@ -7,6 +7,8 @@ package content
 
 import (
 	"io/fs"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -62,6 +64,42 @@ type Municipality struct {
 	SubmissionKey string `yaml:"klucz_wnioskow"`
 	// Portal is the base URL where residents track a submission by its reference.
 	Portal string `yaml:"portal"`
+	// Public are the addresses of the content on the municipality's website, for the
+	// "Zabierz na telefon" QR codes; optional.
+	Public PublicURLs `yaml:"adresy_www"`
+}
+
+// PublicURLs are https URL templates of where the kiosk's content is published online.
+// {id} is a card's or BIP page's ID (a BIP page's ID may hold slashes), {plik} an
+// attachment's path in the bundle; each segment is escaped. An empty template: no QR code.
+type PublicURLs struct {
+	Card       string `yaml:"karta"`
+	Page       string `yaml:"strona_bip"`
+	Attachment string `yaml:"zalacznik"`
+}
+
+// CardURL is the public address of procedure card id, "" when the profile gives none.
+func (u PublicURLs) CardURL(id string) string { return expandURL(u.Card, "{id}", id) }
+
+// PageURL is the public address of BIP page id, "" when the profile gives none.
+func (u PublicURLs) PageURL(id string) string { return expandURL(u.Page, "{id}", id) }
+
+// AttachmentURL is the public address of the attachment at file in the bundle, "" when the
+// profile gives none.
+func (u PublicURLs) AttachmentURL(file string) string {
+	return expandURL(u.Attachment, "{plik}", file)
+}
+
+// expandURL puts value, a slash-separated path, into tmpl in place of key.
+func expandURL(tmpl, key, value string) string {
+	if tmpl == "" {
+		return ""
+	}
+	segs := strings.Split(value, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.ReplaceAll(tmpl, key, strings.Join(segs, "/"))
 }
 
 // Address is a Polish postal address.
@@ -205,7 +243,11 @@ type MenuItem struct {
 	ID       string     `yaml:"id"`
 	Title    string     `yaml:"tytul"`
 	Children []MenuItem `yaml:"podmenu"`
-	Lang     string     `yaml:"-"` // language of Title, "" for Polish
+	// NewestFirst lists the item's pages newest first (true) or by kolejnosc (false); nil
+	// inherits it from the parent item, and at the top it is true for the usual dated
+	// sections (Bundle.NewestFirst).
+	NewestFirst *bool  `yaml:"najnowsze_najpierw"`
+	Lang        string `yaml:"-"` // language of Title, "" for Polish
 }
 
 // Page is a BIP page: a Markdown file in bip/ with a YAML front matter.

@@ -3,12 +3,13 @@
 # work on a fresh Debian machine with Go. Usage: scripts/deps.sh run|test
 set -euo pipefail
 
-# gcc: Fyne's driver is cgo, and so is the race detector.
+# gcc: Fyne's driver is cgo, and so is the race detector. poppler-utils: pdftoppm and pdfinfo
+# show BIP attachments (PDF) as page images on the kiosk.
 case "${1:-}" in
-  run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev) ;;
+  run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils) ;;
   # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
   # x11-utils for xdpyinfo (is the screen up yet?).
-  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool imagemagick x11-utils) ;;
+  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils xvfb xdotool imagemagick x11-utils) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -214,7 +214,8 @@ func (r *keyRenderer) Layout(size fyne.Size) {
 	case actShift, actCaps, actBackspace, actEnter:
 		ts *= 1.3
 	}
-	inner := size.Width - 2*th.Size(theme.SizeNameInnerPadding)
+	// A narrow key (large text on a portrait screen) gives up padding before the label shrinks.
+	inner := size.Width - 2*min(th.Size(theme.SizeNameInnerPadding), size.Width/10)
 	if w := fyne.MeasureText(r.text.Text, ts, r.text.TextStyle).Width; w > inner && w > 0 && inner > 0 {
 		ts *= inner / w
 	}

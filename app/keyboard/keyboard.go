@@ -382,15 +382,21 @@ func (r *keyboardRenderer) Refresh() {
 	r.bg.Refresh()
 }
 
-// metrics returns the gap between keys and the minimum key size, all
-// derived from the theme so a larger text size gives larger keys.
+// metrics returns the gap between keys and the minimum key size. The height follows the
+// theme's text size, so larger text gives taller keys with larger labels; the width does
+// not: keys share the keyboard's width equally, and a row of minKeyWidth keys fits a
+// portrait screen at any text size (the label shrinks to fit its key instead).
 func (r *keyboardRenderer) metrics() (gap float32, minKey fyne.Size) {
 	th := r.kb.Theme()
 	gap = th.Size(theme.SizeNamePadding)
 	ts := keyTextSize(th)
 	h := fyne.MeasureText("Ąg", ts, fyne.TextStyle{}).Height + 2*th.Size(theme.SizeNameInnerPadding) + 2*gap
-	return gap, fyne.NewSize(ts*1.5, max(h, ts*2.25))
+	return gap, fyne.NewSize(minKeyWidth, max(h, ts*2.25))
 }
+
+// minKeyWidth is the narrowest a one-unit key gets, in Fyne units: still a fingertip wide
+// (about 1.6 cm on a kiosk's portrait screen), and 14 of them fit across 1,080 units.
+const minKeyWidth float32 = 64
 
 func (r *keyboardRenderer) MinSize() fyne.Size {
 	gap, mk := r.metrics()
@@ -430,7 +436,12 @@ func (r *keyboardRenderer) Layout(size fyne.Size) {
 	}
 }
 
-// keyTextSize is the label size: twice the theme text size.
+// keyTextSize is the label size: twice the theme's text size, up to maxKeyText.
 func keyTextSize(th fyne.Theme) float32 {
-	return 2 * th.Size(theme.SizeNameText)
+	return min(2*th.Size(theme.SizeNameText), maxKeyText)
 }
+
+// maxKeyText caps the key labels: at twice the kiosk's normal text size an uncapped
+// keyboard would fill two thirds of a portrait screen, leaving no room for the field it types
+// into, while a 50-unit label is still larger than any body text.
+const maxKeyText float32 = 50

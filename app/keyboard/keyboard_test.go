@@ -1,6 +1,7 @@
 package keyboard
 
 import (
+	"fmt"
 	"image/color"
 	"image/png"
 	"os"
@@ -425,11 +426,14 @@ func TestKeySizes(t *testing.T) {
 	}
 }
 
-type bigText struct{ fyne.Theme }
+type bigText struct {
+	fyne.Theme
+	size float32
+}
 
 func (b bigText) Size(n fyne.ThemeSizeName) float32 {
 	if n == theme.SizeNameText {
-		return 20
+		return b.size
 	}
 	return b.Theme.Size(n)
 }
@@ -437,13 +441,53 @@ func (b bigText) Size(n fyne.ThemeSizeName) float32 {
 func TestLargeTextThemeMakesKeysBigger(t *testing.T) {
 	test.NewTempApp(t)
 	small := New(nil).MinSize()
-	fyne.CurrentApp().Settings().SetTheme(bigText{test.Theme()})
+	fyne.CurrentApp().Settings().SetTheme(bigText{test.Theme(), 20})
 	big := New(nil).MinSize()
-	if big.Height <= small.Height || big.Width <= small.Width {
-		t.Fatalf("large text %v not bigger than %v", big, small)
+	if big.Height <= small.Height {
+		t.Fatalf("large text %v not taller than %v", big, small)
 	}
 	if big.Width > 1080 {
 		t.Errorf("large-text keyboard %v does not fit 1080", big)
+	}
+}
+
+// At twice the kiosk's text size (44) the keyboard still fits a portrait screen: the keys
+// share its width, ⌫ and ↵ stay on it, and the labels stay large. (It was 1,636 wide.)
+func TestKeyboardFitsPortraitAtDoubleText(t *testing.T) {
+	for _, size := range []float32{22, 30.8, 37.4, 44} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			for _, m := range []Mode{Text, Email, Digits} {
+				f := newFixture(t) // a new app, with the test theme
+				fyne.CurrentApp().Settings().SetTheme(bigText{test.Theme(), size})
+				f.kb.SetMode(m)
+				if w := f.kb.MinSize().Width; w > 1080 {
+					t.Fatalf("%v keyboard at least %v wide", m, w)
+				}
+				f.win.Resize(fyne.NewSize(1080, f.entry.MinSize().Height+f.kb.MinSize().Height+40))
+				if w := f.win.Canvas().Size().Width; w > 1080 {
+					t.Fatalf("%v: window grew to %v", m, w)
+				}
+				for _, id := range []string{idBackspace, idEnter} {
+					k := f.key(t, id)
+					p := fyne.CurrentApp().Driver().AbsolutePositionForObject(k)
+					if p.X < 0 || p.X+k.Size().Width > 1080 {
+						t.Errorf("%v: %s spans x %v–%v, off the screen", m, id, p.X, p.X+k.Size().Width)
+					}
+				}
+				for _, row := range f.kb.layoutFor(m) {
+					for _, k := range row {
+						ts := test.WidgetRenderer(k).(*keyRenderer).text.TextSize
+						if k.spec.label != "" && ts < min(2*size, maxKeyText)*0.75 {
+							t.Errorf("%v: key %q label %v, shrunk too far", m, k.spec.id, ts)
+						}
+					}
+				}
+				f.tap(t, "1", "2", idBackspace)
+				if f.entry.Text != "1" {
+					t.Errorf("%v: 1, 2, ⌫ typed %q", m, f.entry.Text)
+				}
+			}
+		})
 	}
 }
 

@@ -92,11 +92,45 @@ type Scroll struct {
 	scroll  *container.Scroll
 	surface *dragSurface
 	pager   *pager
+	bottom  bool // short content sits at the bottom
+}
+
+// place puts content at the bottom of the view when it is shorter and s.bottom is set (the
+// scroller stretches its content to the view).
+func (s *Scroll) place(content fyne.CanvasObject) fyne.CanvasObject {
+	if !s.bottom {
+		return content
+	}
+	return container.New(bottomLayout{}, content)
+}
+
+// bottomLayout puts its objects at the bottom of the space, as tall as they need. It asks
+// their height again once their width is set: wrapped text is only as tall as its width
+// makes it, so a height asked earlier would push the last lines out of sight.
+type bottomLayout struct{}
+
+func (bottomLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		h := o.MinSize().Height
+		o.Resize(fyne.NewSize(size.Width, h))
+		o.Move(fyne.NewPos(0, max(size.Height-h, 0)))
+	}
+}
+
+func (bottomLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
 }
 
 // NewScroll returns a vertical, finger-draggable scroll view of content.
+// With k.Bottom saying so, content shorter than the view sits at its bottom.
 func (k Kit) NewScroll(content fyne.CanvasObject) *Scroll {
-	s := &Scroll{}
+	s := &Scroll{bottom: k.Bottom != nil && k.Bottom()}
+	content = s.place(content)
 	s.surface = newDragSurface(content, func(dy float32) { s.scrollTo(s.Offset() - dy) }, s.updateArrows, k.Activity)
 	s.scroll = container.NewVScroll(s.surface)
 	// Mouse wheel and scroll-bar drags move the offset without us; keep the arrows in step.
@@ -123,7 +157,7 @@ func (s *Scroll) ScrollToTop() {
 // SetContent replaces the content and scrolls to the top, as a new page
 // should be read from its beginning.
 func (s *Scroll) SetContent(content fyne.CanvasObject) {
-	s.surface.content = content
+	s.surface.content = s.place(content)
 	s.surface.Refresh()
 	s.scroll.Offset = fyne.Position{}
 	s.scroll.Refresh() // re-lays out the new content at offset 0

@@ -20,7 +20,10 @@
 package touch
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -38,6 +41,12 @@ type Kit struct {
 	// Activity is called on the Fyne UI goroutine; nil: nobody is told. Drags call it for
 	// every drag event, so keep it cheap.
 	Activity func()
+	// Width says how wide a button may get, in Fyne units: a longer label is broken into
+	// lines, so large text never pushes a button off a portrait screen. nil or 0: no limit.
+	Width func() float32
+	// Bottom says whether scroll views put content shorter than the view at its bottom,
+	// within reach from a wheelchair (the kiosk's lower layout). nil: at the top.
+	Bottom func() bool
 	// Guard holds back button and list-row taps that come too soon after a screen change
 	// (a double tap); nil: none. Arrows and drags are not held back: they move within a
 	// screen, and a resident paging quickly means every tap.
@@ -63,10 +72,14 @@ type bigButton struct {
 // and wide. Its text uses the theme's text size, so a large-text theme scales
 // it. Taps are reported to Activity before tapped runs.
 func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+	return k.newButton(label, icon, widget.HighImportance, tapped)
+}
+
+func (k Kit) newButton(label string, icon fyne.Resource, imp widget.Importance, tapped func()) *bigButton {
 	b := &bigButton{}
 	b.Text = label
 	b.Icon = icon
-	b.Importance = widget.HighImportance
+	b.Importance = imp
 	b.OnTapped = func() {
 		// Even a held-back tap is a touch: it keeps the session alive.
 		activity(k.Activity).report()
@@ -78,17 +91,48 @@ func (k Kit) NewButton(label string, icon fyne.Resource, tapped func()) fyne.Can
 		}
 	}
 	b.ExtendBaseWidget(b)
+	k.fit(b)
 	return b
+}
+
+// fit breaks the button's label into lines that keep the button within k.Width. Fyne's
+// button does not wrap; its label does keep line breaks.
+func (k Kit) fit(b *bigButton) {
+	if k.Width == nil {
+		return
+	}
+	limit := k.Width()
+	full := b.MinSize().Width
+	if limit <= 0 || full <= limit {
+		return
+	}
+	size := b.Theme().Size(theme.SizeNameText)
+	style := fyne.TextStyle{Bold: true}
+	// Whatever is not the label (icon, padding) stays; the label gets the rest.
+	room := limit - (full - fyne.MeasureText(b.Text, size, style).Width)
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(b.Text) {
+		if line != "" && fyne.MeasureText(line+" "+word, size, style).Width > room {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		line = strings.TrimPrefix(line+" "+word, " ")
+	}
+	b.Text = strings.Join(append(lines, line), "\n")
+	b.Refresh()
 }
 
 // NewChoice is NewButton for one answer among several: the chosen one stands out in the
 // primary colour, the others are plain, so the state is clear without reading the mark.
 func (k Kit) NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObject {
-	b := k.NewButton(label, nil, tapped).(*bigButton)
+	imp := widget.HighImportance
 	if !chosen {
-		b.Importance = widget.MediumImportance
+		imp = widget.MediumImportance
 	}
-	return b
+	// Set before the button is measured: fit builds its renderer.
+	return k.newButton(label, nil, imp, tapped)
 }
 
 // MinSize grows the button's natural size to the touch target size.

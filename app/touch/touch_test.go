@@ -2,9 +2,12 @@ package touch
 
 import (
 	"fmt"
+	"image/color"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -409,12 +412,64 @@ func TestNewButton(t *testing.T) {
 
 func TestNewChoiceShowsItsState(t *testing.T) {
 	test.NewTempApp(t)
-	chosen := Kit{}.NewChoice("Tak", true, nil).(*bigButton)
-	other := Kit{}.NewChoice("Nie", false, nil).(*bigButton)
+	// A kit with a width measures its buttons as it makes them; the state must still show.
+	k := Kit{Width: func() float32 { return 1000 }}
+	chosen := k.NewChoice("Tak", true, nil).(*bigButton)
+	other := k.NewChoice("Nie", false, nil).(*bigButton)
 	if chosen.Importance != widget.HighImportance || other.Importance == widget.HighImportance {
 		t.Fatalf("importance chosen=%v other=%v", chosen.Importance, other.Importance)
 	}
+	bg := func(b *bigButton) color.Color {
+		return test.WidgetRenderer(b).Objects()[0].(*canvas.Rectangle).FillColor
+	}
+	if bg(chosen) == bg(other) {
+		t.Fatalf("chosen and other answers look the same: %v", bg(chosen))
+	}
 	if other.MinSize().Height < TargetSize {
 		t.Fatal("an unchosen answer is smaller than a fingertip")
+	}
+}
+
+// A label too long for the kit's width breaks into lines instead of widening the button
+// past the screen (large text on a portrait kiosk).
+func TestButtonLabelWrapsToKitWidth(t *testing.T) {
+	test.NewTempApp(t)
+	k := Kit{Width: func() float32 { return 150 }}
+	long := "Przeczytałam lub przeczytałem informację o ochronie danych"
+	b := k.NewButton(long, nil, nil).(*bigButton)
+	if w := b.MinSize().Width; w > 150 {
+		t.Fatalf("button is %v wide, want at most 150", w)
+	}
+	if !strings.Contains(b.Text, "\n") || strings.Join(strings.Fields(b.Text), " ") != long {
+		t.Fatalf("label %q, want %q in lines", b.Text, long)
+	}
+	one := Kit{}.NewButton("Tak", nil, nil).(*bigButton)
+	if b.MinSize().Height <= one.MinSize().Height {
+		t.Fatalf("wrapped button %v not taller than a one-line one %v", b.MinSize(), one.MinSize())
+	}
+	short := k.NewButton("Tak", nil, nil).(*bigButton)
+	if short.Text != "Tak" {
+		t.Fatalf("short label changed to %q", short.Text)
+	}
+}
+
+// In the lower layout a short page sits at the bottom of its view, within reach; a long one
+// scrolls as usual from its top.
+func TestScrollBottomPlacesShortContentLow(t *testing.T) {
+	test.NewTempApp(t)
+	k := Kit{Bottom: func() bool { return true }}
+	btn := widget.NewButton("Dalej", nil)
+	s := k.NewScroll(container.NewVBox(widget.NewLabel("Pytanie"), btn))
+	w := test.NewTempWindow(t, s)
+	w.Resize(fyne.NewSize(400, 800))
+	if c := absCentre(btn); c.Y < 600 {
+		t.Fatalf("short content's button centred at y %v, want near the bottom of 800", c.Y)
+	}
+	box, first, _ := tallContent(80, nil)
+	long := k.NewScroll(box)
+	w.SetContent(long)
+	w.Resize(fyne.NewSize(400, 800))
+	if c := absCentre(first); c.Y > 100 {
+		t.Fatalf("long content's first line at y %v, want at the top", c.Y)
 	}
 }

@@ -100,22 +100,7 @@ func kioskBinary(t *testing.T) string {
 }
 
 func TestE2E(t *testing.T) {
-	if os.Getenv("INFOMAT_E2E") != "1" {
-		t.Skip("end-to-end test of the real kiosk under Xvfb; run it with " +
-			"INFOMAT_E2E=1 go test ./cmd/infomat/ -run E2E -v -count=1 " +
-			"(needs Xvfb, xdpyinfo, xdotool, ImageMagick)")
-	}
-	var missing []string
-	for _, tool := range e2eTools {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) > 0 {
-		t.Fatalf("INFOMAT_E2E=1 but %s not found in PATH; install them "+
-			"(Debian/Ubuntu: apt-get install xvfb x11-utils xdotool imagemagick)", strings.Join(missing, ", "))
-	}
-
+	requireE2E(t)
 	bin := kioskBinary(t)
 	out := outputDir(t)
 	figs := &figures{path: filepath.Join(out, "figures.txt")}
@@ -340,6 +325,27 @@ func TestE2E(t *testing.T) {
 	})
 }
 
+// requireE2E skips unless INFOMAT_E2E=1 and fails when a tool the test needs is missing.
+func requireE2E(t *testing.T) {
+	t.Helper()
+	if os.Getenv("INFOMAT_E2E") != "1" {
+		t.Skip("end-to-end test of the real kiosk under Xvfb; run it with " +
+			"INFOMAT_E2E=1 go test ./cmd/infomat/ -run E2E -v -count=1 " +
+			"(needs Xvfb, xdpyinfo, xdotool, ImageMagick)")
+	}
+	var missing []string
+	for _, tool := range e2eTools {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("INFOMAT_E2E=1 but %s not found in PATH; install them "+
+			"(Debian/Ubuntu: apt-get install xvfb x11-utils xdotool imagemagick)", strings.Join(missing, ", "))
+	}
+
+}
+
 // ---- processes ----
 
 // startXvfb starts a portrait Xvfb on a free display from :100 up and returns ":N".
@@ -409,9 +415,15 @@ var startupRE = regexp.MustCompile(`startup_ms=(\d+)`)
 // startKiosk starts the binary full screen on display and waits for "kiosk ready".
 func startKiosk(t *testing.T, bin, display string, args ...string) *kioskProc {
 	t.Helper()
+	return startKioskEnv(t, bin, display, nil, args...)
+}
+
+// startKioskEnv is startKiosk with extra environment variables.
+func startKioskEnv(t *testing.T, bin, display string, env []string, args ...string) *kioskProc {
+	t.Helper()
 	k := &kioskProc{logs: newLogBuf(), done: make(chan struct{})}
 	k.cmd = exec.Command(bin, args...)
-	k.cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	k.cmd.Env = append(append(os.Environ(), "DISPLAY="+display), env...)
 	k.cmd.Stdout, k.cmd.Stderr = k.logs, k.logs
 	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	start := time.Now()

@@ -24,6 +24,7 @@ import (
 	"infomat/kiosk"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/idle"
+	"infomat/kiosk/pdfpages"
 	"infomat/l10n"
 	"infomat/outbox"
 	"infomat/receipt"
@@ -195,6 +196,7 @@ func runKiosk(args []string) (code int) {
 		CrestOf:     func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:      submitter,
 		ServiceMode: svc,
+		PDF:         bundlePDF{r: pdfpages.New(), log: log},
 		// Reload runs off the UI goroutine (loading takes a while); the submitter, like the
 		// UI, switches on the UI goroutine.
 		Reload: func() (*content.Bundle, error) {
@@ -272,6 +274,7 @@ func runKiosk(args []string) (code int) {
 		})
 	}
 	ui = app.New(w, deps)
+	debugTargets(ctx, w, log)
 	go func() {
 		for {
 			select {

@@ -113,7 +113,7 @@ func TestControlFields(t *testing.T) {
 	packaged(t)
 	for name, wantDeps := range map[string][]string{
 		"infomat": {"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
-			"libxi6", "libxxf86vm1", "adduser"},
+			"libxi6", "libxxf86vm1", "adduser", "poppler-utils"},
 		"infomat-portal": {"adduser"},
 	} {
 		info := output(t, "dpkg-deb", "-I", debs[name])

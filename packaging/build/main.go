@@ -223,8 +223,9 @@ func packages(root, binDir, version string) []*nfpm.Info {
 			"forms, with a receipt printer and card reader over serial. Runs in the cage\n" +
 			"kiosk compositor on tty1 as the system user infomat.",
 		Overridables: nfpm.Overridables{
+			// poppler-utils: pdftoppm and pdfinfo show BIP attachments (PDF) as page images.
 			Depends: []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2",
-				"libxinerama1", "libxi6", "libxxf86vm1", "adduser"},
+				"libxinerama1", "libxi6", "libxxf86vm1", "adduser", "poppler-utils"},
 			// cage runs the kiosk; xwayland because Fyne's GLFW driver speaks X11.
 			Recommends: []string{"cage", "xwayland", "fonts-dejavu-core"},
 			Contents: files.Contents{
