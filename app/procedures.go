@@ -44,6 +44,8 @@ func (u *UI) rowList(n int, row func(i int) (title, sub string), open func(i int
 	return l
 }
 
+// Category and card lists wrap their titles (wrapList): translated names run longer than
+// Polish ones, and at larger text a cut title could not be told from its neighbour.
 func (u *UI) categoriesView() fyne.CanvasObject {
 	// A category with no cards yet is only a warning in the bundle; a resident never sees it.
 	b := u.bundle()
@@ -53,7 +55,7 @@ func (u *UI) categoriesView() fyne.CanvasObject {
 			cats = append(cats, c)
 		}
 	}
-	return u.rowList(len(cats),
+	return u.wrapList(len(cats),
 		func(i int) (string, string) { return cats[i].Name, u.polishTag(cats[i].Lang, cats[i].Description) },
 		func(i int) { u.push(route{kind: categoryScreen, id: cats[i].ID}) })
 }
@@ -65,7 +67,7 @@ func (u *UI) categoryView(id string) (string, fyne.CanvasObject) {
 		return u.t("error.missing"), u.missing()
 	}
 	ps := b.ProceduresIn(id)
-	list := u.rowList(len(ps),
+	list := u.wrapList(len(ps),
 		func(i int) (string, string) {
 			sub := ps[i].Duration
 			if ps[i].Symbol != "" {
