@@ -227,6 +227,7 @@ func TestPDFArrows(t *testing.T) {
 		if hit == nil {
 			t.Fatalf("no enabled %s button", name)
 		}
+		h.clock.advance(tapGap) // a person's pause: past the tap guard
 		hit.Tapped(&fyne.PointEvent{})
 	}
 	tapIcon("arrow-forward")

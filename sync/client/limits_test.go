@@ -36,7 +36,8 @@ func TestPullRefusesOversizedFilesBeforeDownload(t *testing.T) {
 		want   string
 	}{
 		{"over the default page limit", 3 << 20, nil, page},
-		{"over the manifest's attachment limit", 2 << 10, &protocol.Limits{Attachment: 1 << 10}, "pliki/duzy.pdf"},
+		// The limit stays above the sample's own attachments (a few KiB).
+		{"over the manifest's attachment limit", 2 << 20, &protocol.Limits{Attachment: 1 << 20}, "pliki/duzy.pdf"},
 		{"over the hard page maximum although the manifest allows it", 20 << 20, &protocol.Limits{Page: 1 << 30}, page},
 	}
 	for i, tc := range cases {
