@@ -22,7 +22,7 @@ const latestCount = 5
 // lists the top-level sections and "Najnowsze", the pages changed last. Drilling down a level
 // at a time keeps every row a big target, which a tree widget's expanders are not.
 func (u *UI) bipView(id string) (string, fyne.CanvasObject) {
-	b := u.d.Content
+	b := u.bundle()
 	if id == "" {
 		return u.t("bip.title"), u.bipHome()
 	}
@@ -52,7 +52,7 @@ func (u *UI) bipView(id string) (string, fyne.CanvasObject) {
 // bipHome is the BIP start screen: the sections, then "Najnowsze" — what residents come
 // back for. A handful of rows, so a plain column in a scroll view.
 func (u *UI) bipHome() fyne.CanvasObject {
-	b := u.d.Content
+	b := u.bundle()
 	var rows []fyne.CanvasObject
 	for i := range b.BIPMenu {
 		m := &b.BIPMenu[i]
@@ -64,7 +64,7 @@ func (u *UI) bipHome() fyne.CanvasObject {
 		h.SizeName = theme.SizeNameSubHeadingText
 		rows = append(rows, widget.NewSeparator(), h)
 		for _, p := range latest {
-			rows = append(rows, u.tapRow(p.Title, u.t("bip.changed", "Date", p.Record.LastChange().String()),
+			rows = append(rows, u.tapRow(p.Title, u.polishTag(p.Lang, u.t("bip.changed", "Date", p.Record.LastChange().String())),
 				func() { u.push(route{kind: pageScreen, id: p.ID}) }))
 		}
 	}
@@ -72,11 +72,11 @@ func (u *UI) bipHome() fyne.CanvasObject {
 }
 
 func (u *UI) menuRow(m *content.MenuItem) (string, string) {
-	return m.Title, u.t("bip.section", "Count", u.countUnder(m))
+	return m.Title, u.polishTag(m.Lang, u.t("bip.section", "Count", u.countUnder(m)))
 }
 
 func (u *UI) pageRow(p *content.Page) (string, string) {
-	return p.Title, u.t("bip.published", "Date", p.Record.PublishedOn.String())
+	return p.Title, u.polishTag(p.Lang, u.t("bip.published", "Date", p.Record.PublishedOn.String()))
 }
 
 // wrapRow is a BIP list row: the full title, wrapped over as many lines as it needs (BIP
@@ -168,14 +168,14 @@ func (u *UI) countUnder(m *content.MenuItem) int {
 }
 
 func (u *UI) pageView(id string) (string, fyne.CanvasObject) {
-	p, ok := u.d.Content.Page(id)
+	p, ok := u.bundle().Page(id)
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
 	var head mdBuilder
 	head.h(1, p.Title)
 	head.p(u.t("bip.dates", "Published", p.Record.PublishedOn.String(), "Changed", p.Record.LastChange().String()))
-	parts := []fyne.CanvasObject{markdown.Render(head.String())}
+	parts := u.withPolishNote(p.Lang, p.Partial, []fyne.CanvasObject{markdown.Render(head.String())})
 	if b := u.takeHomeButton(u.d.Content.Municipality.Public.PageURL(p.ID), u.t("takehome.scan")); b != nil {
 		parts = append(parts, b)
 	}
@@ -219,7 +219,7 @@ func (u *UI) attachment(id string) (*content.Page, *content.Attachment, bool) {
 		return nil, nil, false
 	}
 	i, err := strconv.Atoi(id[k+1:])
-	p, ok := u.d.Content.Page(id[:k])
+	p, ok := u.bundle().Page(id[:k])
 	if err != nil || !ok || i < 0 || i >= len(p.Attachments) {
 		return nil, nil, false
 	}

@@ -14,6 +14,7 @@ import (
 	"infomat/app/markdown"
 	"infomat/app/touch"
 	"infomat/content"
+	"infomat/l10n"
 	"infomat/receipt"
 )
 
@@ -27,6 +28,7 @@ type confirmation struct {
 	fee      *content.Fee
 	payQR    string // ZBP "Standard 2D" payment string; empty without a fee
 	doc      receipt.Doc
+	lang     l10n.Lang // of doc and fee: the language the resident had when they were made
 
 	printMsg    string // how the last print went; empty before the first
 	printFailed bool
@@ -45,21 +47,22 @@ func (u *UI) newConfirmation(p *content.Procedure, ref string, at time.Time) *co
 	m := b.Municipality
 	office, _ := b.Office(p.Place.Office)
 	addr := b.OfficeAddress(office)
-	c := &confirmation{proc: p, ref: ref, at: at, trackURL: TrackURL(m.Portal, ref)}
+	c := &confirmation{proc: p, ref: ref, at: at, trackURL: TrackURL(m.Portal, ref), lang: u.d.Loc.Lang()}
+	lp := u.formProcOf(p) // the receipt is in the resident's language; p stays Polish
 	info := receipt.SubmissionInfo{
 		Municipality:  m.Name,
-		Procedure:     p.Title,
+		Procedure:     lp.Title,
 		Ref:           ref,
 		Created:       at,
-		NextSteps:     p.Form.NextSteps,
+		NextSteps:     lp.Form.NextSteps,
 		TrackURL:      c.trackURL,
 		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
 	}
 	if office != nil {
 		info.Office = office.Name
 	}
-	if len(p.Fees) > 0 {
-		fee := p.Fees[0]
+	if len(lp.Fees) > 0 {
+		fee := lp.Fees[0]
 		pay := u.payment(p, fee, p.Symbol+" "+ref)
 		if s, err := receipt.PaymentQR(pay); err == nil {
 			c.fee, c.payQR = &fee, s
@@ -78,6 +81,13 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 	if c == nil {
 		return u.t("error.missing"), u.missing()
 	}
+	if c.lang != u.d.Loc.Lang() {
+		// The resident switched language here: the screen and the receipt follow.
+		fresh := u.newConfirmation(c.proc, c.ref, c.at)
+		fresh.printMsg, fresh.printFailed = c.printMsg, c.printFailed
+		u.confirmation, c = fresh, fresh
+	}
+	lp := u.formProcOf(c.proc)
 	done := widget.NewLabelWithStyle(u.t("confirm.done"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	done.SizeName = theme.SizeNameSubHeadingText
 	done.Wrapping = fyne.TextWrapWord
@@ -90,12 +100,12 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 	office, _ := u.d.Content.Office(c.proc.Place.Office)
 	var md mdBuilder
 	md.p(u.t("confirm.when", "Date", c.at.Format("02.01.2006"), "Time", c.at.Format("15:04")))
-	md.p(c.proc.Title)
+	md.p(lp.Title)
 	if office != nil {
 		md.raw("**" + esc(office.Name) + "**" + roomSuffix(c.proc.Place.Room))
 	}
 	md.h(2, u.t("confirm.next"))
-	md.p(c.proc.Form.NextSteps)
+	md.p(lp.Form.NextSteps)
 	md.p(u.t("confirm.keep_ref"))
 	parts := []fyne.CanvasObject{done, refLabel, ref, markdown.Render(md.String())}
 
@@ -131,7 +141,7 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 		}
 	}
 	parts = append(parts, u.tk.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
-	return c.proc.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
+	return lp.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 func roomSuffix(room string) string {

@@ -66,6 +66,10 @@ func (u *UI) startForm(p *content.Procedure) {
 	if !u.formsAccepted() {
 		return
 	}
+	// The session keeps the Polish card whatever the language (see formProc).
+	if pl, ok := u.d.Content.Procedure(p.ID); ok {
+		p = pl
+	}
 	u.form = &formSession{proc: p, answers: content.Answers{}, shown: map[string]bool{}}
 	u.push(route{kind: formScreen, id: p.ID})
 }
@@ -154,11 +158,12 @@ func (u *UI) formView() (string, fyne.CanvasObject) {
 	if s == nil || s.proc.Form == nil {
 		return u.t("error.missing"), u.missing()
 	}
-	title := s.proc.Form.Title
+	lp := u.formProc(s)
+	title := lp.Form.Title
 	if title == "" {
-		title = s.proc.Title
+		title = lp.Title
 	}
-	fields := s.visible()
+	fields := lp.Form.Visible(s.answers)
 	switch {
 	case s.step == 0:
 		return title, u.formStart(s)
@@ -172,9 +177,10 @@ func (u *UI) formView() (string, fyne.CanvasObject) {
 }
 
 func (u *UI) formStart(s *formSession) fyne.CanvasObject {
+	lp := u.formProc(s)
 	var md mdBuilder
-	md.h(1, s.proc.Title)
-	md.p(s.proc.Form.Intro)
+	md.h(1, lp.Title)
+	md.p(lp.Form.Intro)
 	if n := len(s.proc.Form.Fields); n > len(s.visible()) {
 		// Some questions appear only after certain answers: promise no exact number that the
 		// step count would later contradict.
@@ -187,7 +193,8 @@ func (u *UI) formStart(s *formSession) fyne.CanvasObject {
 		s.step = 1
 		u.render()
 	})
-	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(markdown.Render(md.String()), start)))
+	parts := u.withPolishNote(lp.Form.Lang, lp.Form.Partial, []fyne.CanvasObject{markdown.Render(md.String()), start})
+	return u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 
 // stepText numbers the question. The total is given only once the answers settle it: while
@@ -219,6 +226,10 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 	q.SizeName = theme.SizeNameSubHeadingText
 	q.Wrapping = fyne.TextWrapWord
 	parts := []fyne.CanvasObject{step, q}
+	if form := u.formProc(s).Form; form.Lang == "" {
+		// Not only on the start page: a resident who changed language mid-form must know why.
+		parts = u.withPolishNote(form.Lang, form.Partial, parts)
+	}
 	if f.Help != "" {
 		parts = append(parts, u.note(f.Help))
 	}
@@ -481,7 +492,7 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 // the form, and submits only after the resident ticks that they have read it.
 func (u *UI) consentView(s *formSession) fyne.CanvasObject {
 	m := u.d.Content.Municipality
-	f := s.proc.Form
+	f := u.formProc(s).Form
 	var md mdBuilder
 	md.h(2, u.t("rodo.title"))
 	md.p(u.t("rodo.intro"))

@@ -130,7 +130,12 @@ func TestLanguageSwitchMidFormKeepsAnswers(t *testing.T) {
 	for _, a := range []string{"44051401359", "ul. Polna 5 m. 2", "99-150", "01.11.2026"} {
 		next(a)
 	}
-	h.tap("○ Wynajmuję")
+	// The options are in the chosen language where the form is translated.
+	for _, f := range h.ui.formProc(h.ui.form).Form.Fields {
+		if f.ID == "tytul" {
+			h.tap("○ " + f.OptionLabel("najem"))
+		}
+	}
 	next("")
 	next("") // the phone is optional
 	h.tap(h.ui.t("form.review.next"))

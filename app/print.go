@@ -141,7 +141,7 @@ func ProcedureURL(site, id string) string {
 // previewView shows a card's information sheet exactly as the printer will lay it out, with
 // the button that prints it: the resident sees what they will take home first.
 func (u *UI) previewView(id string) (string, fyne.CanvasObject) {
-	p, ok := u.d.Content.Procedure(id)
+	p, ok := u.bundle().Procedure(id)
 	if !ok || u.d.Printer == nil {
 		return u.t("error.missing"), u.missing()
 	}

@@ -44,34 +44,42 @@ func (u *UI) rowList(n int, row func(i int) (title, sub string), open func(i int
 	return l
 }
 
+// Category and card lists wrap their titles (wrapList): translated names run longer than
+// Polish ones, and at larger text a cut title could not be told from its neighbour.
 func (u *UI) categoriesView() fyne.CanvasObject {
 	// A category with no cards yet is only a warning in the bundle; a resident never sees it.
+	b := u.bundle()
 	var cats []content.Category
-	for _, c := range u.d.Content.Categories {
-		if len(u.d.Content.ProceduresIn(c.ID)) > 0 {
+	for _, c := range b.Categories {
+		if len(b.ProceduresIn(c.ID)) > 0 {
 			cats = append(cats, c)
 		}
 	}
-	return u.rowList(len(cats),
-		func(i int) (string, string) { return cats[i].Name, cats[i].Description },
+	return u.wrapList(len(cats),
+		func(i int) (string, string) { return cats[i].Name, u.polishTag(cats[i].Lang, cats[i].Description) },
 		func(i int) { u.push(route{kind: categoryScreen, id: cats[i].ID}) })
 }
 
 func (u *UI) categoryView(id string) (string, fyne.CanvasObject) {
-	c, ok := u.d.Content.Category(id)
+	b := u.bundle()
+	c, ok := b.Category(id)
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
-	ps := u.d.Content.ProceduresIn(id)
-	return c.Name, u.rowList(len(ps),
+	ps := b.ProceduresIn(id)
+	list := u.wrapList(len(ps),
 		func(i int) (string, string) {
 			sub := ps[i].Duration
 			if ps[i].Symbol != "" {
 				sub = ps[i].Symbol + " · " + sub
 			}
-			return ps[i].Title, sub
+			return ps[i].Title, u.polishTag(ps[i].Lang, sub)
 		},
 		func(i int) { u.push(route{kind: procedureScreen, id: ps[i].ID}) })
+	if n := u.polishNote(c.Lang, c.Partial); n != nil {
+		return c.Name, container.NewBorder(container.NewPadded(n), nil, nil, nil, list)
+	}
+	return c.Name, list
 }
 
 // missing is shown if a route points at content that is gone (e.g. after a content update).
@@ -82,11 +90,11 @@ func (u *UI) missing() fyne.CanvasObject {
 }
 
 func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
-	p, ok := u.d.Content.Procedure(id)
+	p, ok := u.bundle().Procedure(id)
 	if !ok {
 		return u.t("error.missing"), u.missing()
 	}
-	var parts []fyne.CanvasObject
+	parts := u.withPolishNote(p.Lang, p.Partial, nil)
 	switch {
 	case p.Form == nil || u.d.Submit == nil:
 	case !u.formsAccepted():
@@ -112,7 +120,7 @@ func (u *UI) procedureView(id string) (string, fyne.CanvasObject) {
 // procedureMarkdown lays a procedure card out as a GOV.UK-style start page: plain questions
 // addressed to the resident, the most asked first (what to bring, what it costs, how long).
 func (u *UI) procedureMarkdown(p *content.Procedure) string {
-	b := u.d.Content
+	b := u.bundle()
 	var s mdBuilder
 	s.h(1, p.Title)
 	if p.Symbol != "" {

@@ -11,6 +11,7 @@ import (
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
 	"infomat/content"
+	"infomat/l10n"
 	"infomat/search"
 )
 
@@ -20,32 +21,65 @@ const (
 	pageDoc      = "bip"
 )
 
-// BuildIndex indexes every procedure card and BIP page of a bundle.
+// BuildIndex indexes every procedure card and BIP page of a bundle, with their translations
+// as variants: a word in any language finds a card, shown in the resident's language.
 func BuildIndex(b *content.Bundle) *search.Index {
+	b = b.Polish()
+	views := make([]*content.Bundle, 0, len(content.TranslationLangs))
+	for _, lang := range content.TranslationLangs {
+		if v := b.In(lang); v != b {
+			views = append(views, v)
+		}
+	}
 	docs := make([]search.Doc, 0, len(b.Procedures)+len(b.BIPPages))
 	for i := range b.Procedures {
 		p := &b.Procedures[i]
-		body := []string{p.Summary}
 		kw := append([]string{p.Symbol}, p.Keywords...)
 		if c, ok := b.Category(p.Category); ok {
 			kw = append(kw, c.Name)
 		}
-		body = append(body, p.Audience...)
-		body = append(body, p.Steps...)
-		for _, d := range p.Documents {
-			body = append(body, d.Name, d.Note)
+		d := search.Doc{ID: procedureDoc + "/" + p.ID, Kind: procedureDoc, Title: p.Title, Body: procedureText(p)}
+		for _, v := range views {
+			tp := &v.Procedures[i] // views keep the bundle's order
+			if tp.Lang == "" {
+				continue
+			}
+			// Translated keywords come after the Polish ones.
+			kw = append(kw, tp.Keywords[len(p.Keywords):]...)
+			if c, ok := v.Category(tp.Category); ok && c.Lang != "" {
+				kw = append(kw, c.Name)
+			}
+			d.Variants = append(d.Variants, search.Variant{Lang: v.Lang, Title: tp.Title, Body: procedureText(tp)})
 		}
-		for _, f := range p.Fees {
-			body = append(body, f.Title)
-		}
-		body = append(body, p.Duration, p.Notes)
-		docs = append(docs, search.Doc{ID: procedureDoc + "/" + p.ID, Kind: procedureDoc, Title: p.Title, Body: strings.Join(body, "\n"), Keywords: strings.Join(kw, "\n")})
+		d.Keywords = strings.Join(kw, "\n")
+		docs = append(docs, d)
 	}
 	for i := range b.BIPPages {
 		p := &b.BIPPages[i]
-		docs = append(docs, search.Doc{ID: pageDoc + "/" + p.ID, Kind: pageDoc, Title: p.Title, Body: markdown.PlainText(p.Body)})
+		d := search.Doc{ID: pageDoc + "/" + p.ID, Kind: pageDoc, Title: p.Title, Body: markdown.PlainText(p.Body)}
+		for _, v := range views {
+			if tp := &v.BIPPages[i]; tp.Lang != "" {
+				d.Variants = append(d.Variants, search.Variant{Lang: v.Lang, Title: tp.Title, Body: markdown.PlainText(tp.Body)})
+			}
+		}
+		docs = append(docs, d)
 	}
 	return search.NewIndex(docs)
+}
+
+// procedureText is the searched body of a card.
+func procedureText(p *content.Procedure) string {
+	body := []string{p.Summary}
+	body = append(body, p.Audience...)
+	body = append(body, p.Steps...)
+	for _, d := range p.Documents {
+		body = append(body, d.Name, d.Note)
+	}
+	for _, f := range p.Fees {
+		body = append(body, f.Title)
+	}
+	body = append(body, p.Duration, p.Notes)
+	return strings.Join(body, "\n")
 }
 
 // maxHits is as many results as a resident will scroll through.
@@ -72,7 +106,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 	entry.SetPlaceHolder(u.t("search.placeholder"))
 	update := func(q string) {
 		u.query = q
-		hits = u.d.Index.Search(q, maxHits)
+		hits = u.d.Index.SearchIn(q, maxHits, string(u.d.Loc.Lang()))
 		switch {
 		case strings.TrimSpace(q) == "":
 			status.SetText(u.t("search.hint"))
@@ -92,6 +126,9 @@ func (u *UI) searchView() fyne.CanvasObject {
 	update(u.query)
 
 	kb := keyboard.New(u.activity)
+	if u.d.Loc.Lang() == l10n.UK {
+		kb.SetMode(keyboard.Ukrainian) // with a key to the Latin letters for Polish words
+	}
 	kb.SetTarget(entry)
 	u.focus = entry
 	if u.look.Lower {
@@ -118,9 +155,9 @@ func (u *UI) setResultRow(o fyne.CanvasObject, h search.Hit) {
 	if h.Doc.Kind == procedureDoc {
 		kind = u.t("search.kind.procedure")
 	}
-	box.Objects[0].(*widget.Label).SetText(kind)
+	box.Objects[0].(*widget.Label).SetText(u.polishTag(h.Lang, kind))
 	title := box.Objects[1].(*widget.RichText)
-	title.Segments = highlight(h.Doc.Title, h.TitleSpans, widget.RichTextStyleSubHeading)
+	title.Segments = highlight(h.Title, h.TitleSpans, widget.RichTextStyleSubHeading)
 	title.Refresh()
 	snippet := box.Objects[2].(*widget.RichText)
 	snippet.Segments = highlight(h.Snippet, h.SnippetSpans, widget.RichTextStyleInline)

@@ -71,6 +71,34 @@ var residentQueries = []struct{ q, card string }{
 	{"zmiana nazwiska", "zmiana-imienia-lub-nazwiska"},
 	{"opiekunka", "uslugi-opiekuncze"},
 	{"SO-1", "zameldowanie-pobyt-staly"},
+
+	// English and Ukrainian queries for cards the sample translates: their
+	// translated titles, keywords and texts are indexed as variants.
+	{"register my address", "zameldowanie-pobyt-staly"},
+	{"temporary stay registration", "zameldowanie-pobyt-czasowy"},
+	{"deregister address", "wymeldowanie"},
+	{"proof of address certificate", "zaswiadczenie-o-zameldowaniu"},
+	{"lost ID card", "zgloszenie-utraty-dowodu"},
+	{"ID card for my child", "dowod-osobisty-dla-dziecka"},
+	{"register a birth", "rejestracja-urodzenia"},
+	{"copy of marriage certificate", "odpis-aktu-stanu-cywilnego"},
+	{"rubbish not collected", "zgloszenie-nieodebrania-odpadow"},
+	{"waste fee declaration", "deklaracja-oplata-za-odpady"},
+	{"large family card", "karta-duzej-rodziny"},
+	{"resident card", "karta-mieszkanca"},
+	{"recycling point", "pszok"},
+	{"тимчасове проживання", "zameldowanie-pobyt-czasowy"},
+	{"виписатися", "wymeldowanie"},
+	{"довідка про реєстрацію", "zaswiadczenie-o-zameldowaniu"},
+	{"втрата посвідчення особи", "zgloszenie-utraty-dowodu"},
+	{"посвідчення для дитини", "dowod-osobisty-dla-dziecka"},
+	{"свідоцтво про народження", "rejestracja-urodzenia"},
+	{"свідоцтво про шлюб", "odpis-aktu-stanu-cywilnego"},
+	{"багатодітна сім'я", "karta-duzej-rodziny"},
+	{"картка мешканця", "karta-mieszkanca"},
+	{"декларація сміття", "deklaracja-oplata-za-odpady"},
+	{"зміна декларації", "zmiana-deklaracji-odpady"},
+	{"разова допомога", "zasilek-celowy"},
 }
 
 // searchHitRate returns the share of residentQueries whose card is among

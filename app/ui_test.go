@@ -328,6 +328,40 @@ func TestSearchByOnScreenKeyboard(t *testing.T) {
 	h.mustSee("Dowód osobisty")
 }
 
+func TestSearchUkrainianKeyboard(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Українська")
+	h.tap("Пошук")
+	h.mustSee("й")
+	h.mustSee("ї")
+	for _, k := range []string{"с", "м", "і", "т", "т", "я"} {
+		h.tapKey(k)
+	}
+	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "сміття" {
+		t.Fatalf("typed %q", e.Text)
+	}
+	h.screenshot("search-uk")
+	// The waste-fee card is among the first three results, and the first one opens.
+	hits := h.ui.d.Index.Search(h.ui.query, 3)
+	found := false
+	for _, hit := range hits {
+		found = found || hit.Doc.ID == procedureDoc+"/deklaracja-oplata-za-odpady"
+	}
+	if !found {
+		t.Fatalf("top hits for %q: %+v", h.ui.query, hits)
+	}
+	h.tap("Адміністративна справа") // the first result row (its long title is cut short)
+	if r := h.ui.stack[len(h.ui.stack)-1]; r.kind != procedureScreen || procedureDoc+"/"+r.id != hits[0].Doc.ID {
+		t.Fatalf("first result opened %+v, want %s", r, hits[0].Doc.ID)
+	}
+	// Back to the search in a Polish interface: the Polish layout again.
+	h.tap("Назад")
+	h.loc.SetLang(l10n.PL)
+	h.mustSee("Znaleziono")
+	h.mustSee("q")
+	h.mustNotSee("й")
+}
+
 func TestSearchHighlightsMatchedWords(t *testing.T) {
 	segs := highlight("Zaświadczenie o zameldowaniu", []search.Span{{Start: 0, End: 14}}, widget.RichTextStyleInline)
 	if len(segs) != 2 {
@@ -348,8 +382,8 @@ func TestLanguageSwitchFromHomeAtAnyMoment(t *testing.T) {
 	h.mustSee("Office matters")
 	h.mustNotSee("Sprawy urzędowe")
 	h.tap("Office matters")
-	h.tap("Meldunek")
-	h.tap("Zameldowanie na pobyt stały")
+	h.tap("Address registration") // the sample's categories and this card are translated
+	h.tap(enResidenceTitle)
 	h.mustSee("What to bring")
 	// Switch on the card itself, through the language screen.
 	h.tap("Start")
@@ -365,8 +399,8 @@ func TestIdleWarningMoreTimeAndReset(t *testing.T) {
 	h := newHarness(t)
 	h.tap("English")
 	h.tap("Office matters")
-	h.tap("Meldunek")
-	h.tap("Zameldowanie na pobyt stały")
+	h.tap("Address registration") // the sample's categories and this card are translated
+	h.tap(enResidenceTitle)
 
 	h.clock.advance(60 * time.Second)
 	h.ui.Tick()

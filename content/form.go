@@ -27,6 +27,9 @@ type Form struct {
 	Recipients string  `yaml:"odbiorcy"`             // RODO: who receives the data
 	Retention  string  `yaml:"okres_przechowywania"` // RODO: how long it is kept
 	Fields     []Field `yaml:"pola"`
+	// Lang is the language of the texts ("" for Polish); Partial: some are still Polish.
+	Lang    string `yaml:"-"`
+	Partial bool   `yaml:"-"`
 }
 
 // Field is one question of a form.
@@ -142,6 +145,9 @@ func (l *loader) forms(b *Bundle) Problems {
 	}
 	for _, f := range files {
 		id := strings.TrimSuffix(path.Base(f), ".yaml")
+		if _, lang := splitLang(id); lang != "" {
+			continue // a translation (translate.go)
+		}
 		before := len(fl.problems)
 		var form Form
 		if fl.decode(f, &form, true) {

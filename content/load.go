@@ -80,6 +80,7 @@ func Load(fsys fs.FS) (*Bundle, error) {
 	b.Version = v
 	b.FormProblems = l.forms(b)
 	l.checkPrintable(b)
+	l.translations(b)
 	b.Warnings = l.warnings
 	return b, nil
 }
@@ -116,6 +117,8 @@ type loader struct {
 	fsys     fs.FS
 	problems Problems
 	warnings Problems
+	// pageTranslations are the bip/<path>.<lang>.md files, loaded by translations.
+	pageTranslations []string
 }
 
 // warn records something worth fixing that does not stop the bundle from being used.
@@ -308,6 +311,9 @@ func (l *loader) procedures() []Procedure {
 	}
 	out := make([]Procedure, 0, len(files))
 	for _, f := range files {
+		if _, lang := splitLang(strings.TrimSuffix(path.Base(f), ".yaml")); lang != "" {
+			continue // a translation (translate.go)
+		}
 		var p Procedure
 		if !l.decode(f, &p, true) {
 			continue
@@ -326,6 +332,10 @@ func (l *loader) pages() []Page {
 			return err
 		}
 		if d.IsDir() || path.Ext(p) != ".md" {
+			return nil
+		}
+		if _, lang := splitLang(strings.TrimSuffix(path.Base(p), ".md")); lang != "" {
+			l.pageTranslations = append(l.pageTranslations, p)
 			return nil
 		}
 		data, err := fs.ReadFile(l.fsys, p)

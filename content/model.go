@@ -29,6 +29,12 @@ type Bundle struct {
 	Warnings Problems
 	// FormProblems are the problems of forms that were disabled for them; their cards show.
 	FormProblems Problems
+
+	// Lang is the language of a view made by In ("" for the Polish bundle).
+	Lang         string
+	base         *Bundle // the Polish bundle of a view
+	translations map[string]*translation
+	views        *views
 }
 
 // Municipality is the profile of the office that runs the kiosk (gmina.yaml).
@@ -133,6 +139,9 @@ type Category struct {
 	Name        string `yaml:"nazwa"`
 	Description string `yaml:"opis"`
 	Icon        string `yaml:"ikona"` // name of a theme icon, optional
+	// Lang is the language of the texts ("" for Polish); Partial: some are still Polish.
+	Lang    string `yaml:"-"`
+	Partial bool   `yaml:"-"`
 }
 
 // Procedure is a procedure card ("karta usługi"), one file in procedures/.
@@ -161,6 +170,10 @@ type Procedure struct {
 	// Form is the online form from formularze/<ID>.yaml, nil when the card has none or it is
 	// disabled by problems.
 	Form *Form `yaml:"-"`
+	// Lang is the language of the card's texts: "" for Polish, also in a view of a language
+	// the card is not translated into. Partial: translated, but some texts are still Polish.
+	Lang    string `yaml:"-"`
+	Partial bool   `yaml:"-"`
 }
 
 // Document is one thing to bring.
@@ -233,7 +246,8 @@ type MenuItem struct {
 	// NewestFirst lists the item's pages newest first (true) or by kolejnosc (false); nil
 	// inherits it from the parent item, and at the top it is true for the usual dated
 	// sections (Bundle.NewestFirst).
-	NewestFirst *bool `yaml:"najnowsze_najpierw"`
+	NewestFirst *bool  `yaml:"najnowsze_najpierw"`
+	Lang        string `yaml:"-"` // language of Title, "" for Polish
 }
 
 // Page is a BIP page: a Markdown file in bip/ with a YAML front matter.
@@ -246,6 +260,9 @@ type Page struct {
 	Record      Record       `yaml:"metryczka"`  //
 	Attachments []Attachment `yaml:"zalaczniki"` //
 	Body        string       `yaml:"-"`          // Markdown
+	// Lang is the language of the texts ("" for Polish); Partial: some are still Polish.
+	Lang    string `yaml:"-"`
+	Partial bool   `yaml:"-"`
 }
 
 // Attachment is a file attached to a BIP page.

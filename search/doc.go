@@ -56,6 +56,16 @@
 // terms found in more than about three quarters of the documents are
 // then skipped altogether. Alone, a common word matches normally.
 //
+// # Translations
+//
+// A document may carry variants in other languages ([Doc.Variants]):
+// their titles weigh as the title and their bodies as the body, all
+// under the one document, so a word in any language finds it and the
+// ranking does not depend on the reader's language. [Index.SearchIn]
+// then shows each hit in the reader's language where a variant exists:
+// its title, and a snippet of its body (of the original body when only
+// that matched).
+//
 // # Highlighting
 //
 // Each hit carries the byte spans of matched words in its original title

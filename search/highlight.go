@@ -8,10 +8,14 @@ import (
 
 // Hit is one search result.
 type Hit struct {
-	Doc          *Doc
-	Score        float64
-	TitleSpans   []Span // matched words in Doc.Title
-	Snippet      string // excerpt of Doc.Body, "" when only the title matched
+	Doc   *Doc
+	Score float64
+	// Lang is the language of Title and Snippet: the asked one when the
+	// document has a variant in it, else "" (the document's own text).
+	Lang         string
+	Title        string // Doc.Title, or its variant's in Lang
+	TitleSpans   []Span // matched words in Title
+	Snippet      string // excerpt of the body, "" when only the title matched
 	SnippetSpans []Span // matched words in Snippet
 }
 
@@ -65,18 +69,37 @@ func (m *matcher) match(s string, sp Span) bool {
 
 // hit builds the result for r, highlighting matched words. Only
 // returned hits pay for this.
-func (ix *Index) hit(r scored, m *matcher) Hit {
+// A hit in a language the document has a variant in shows the variant's
+// title, and a snippet of the variant's body, or of the document's own
+// body when only that matched.
+func (ix *Index) hit(r scored, m *matcher, lang string) Hit {
 	d := &ix.docs[r.doc]
-	h := Hit{Doc: d, Score: float64(r.score)}
-	for sp, ok := nextWord(d.Title, 0); ok; sp, ok = nextWord(d.Title, sp.End) {
-		if m.match(d.Title, sp) {
+	h := Hit{Doc: d, Score: float64(r.score), Title: d.Title}
+	body := d.Body
+	if v := d.variant(lang); v != nil {
+		h.Lang, h.Title = lang, v.Title
+		if h.Snippet, h.SnippetSpans = bodySnippet(v.Body, m); h.Snippet == "" {
+			h.Snippet, h.SnippetSpans = bodySnippet(d.Body, m)
+		}
+		body = ""
+	}
+	for sp, ok := nextWord(h.Title, 0); ok; sp, ok = nextWord(h.Title, sp.End) {
+		if m.match(h.Title, sp) {
 			h.TitleSpans = append(h.TitleSpans, sp)
 		}
 	}
-	// The snippet surrounds the first anchoring match, else the first.
+	if body != "" {
+		h.Snippet, h.SnippetSpans = bodySnippet(body, m)
+	}
+	return h
+}
+
+// bodySnippet cuts the snippet of body around its first anchoring match,
+// else its first match; "" when nothing in body matched.
+func bodySnippet(body string, m *matcher) (string, []Span) {
 	first, found := Span{}, false
-	for sp, ok := nextWord(d.Body, 0); ok; sp, ok = nextWord(d.Body, sp.End) {
-		match, anchor := m.lookup(d.Body, sp)
+	for sp, ok := nextWord(body, 0); ok; sp, ok = nextWord(body, sp.End) {
+		match, anchor := m.lookup(body, sp)
 		if match && !found {
 			first, found = sp, true
 		}
@@ -85,10 +108,10 @@ func (ix *Index) hit(r scored, m *matcher) Hit {
 			break
 		}
 	}
-	if found {
-		h.Snippet, h.SnippetSpans = snippet(d.Body, first, m.match)
+	if !found {
+		return "", nil
 	}
-	return h
+	return snippet(body, first, m.match)
 }
 
 // snippet cuts a window of at most snippetLen runes of body around the

@@ -18,6 +18,30 @@ type Doc struct {
 	// Keywords are words the document should be found by without showing
 	// them: synonyms, category names, symbols. They weigh as the title.
 	Keywords string
+	// Variants are the document's translations. Their titles and bodies are
+	// searched as the document's own (a word in any language finds it), and
+	// [Index.SearchIn] shows a hit in the variant of the asked language.
+	Variants []Variant
+}
+
+// Variant is a document in another language.
+type Variant struct {
+	Lang  string // e.g. "en"; opaque to search
+	Title string
+	Body  string
+}
+
+// variant returns the document's variant in lang, or nil.
+func (d *Doc) variant(lang string) *Variant {
+	if lang == "" {
+		return nil
+	}
+	for i := range d.Variants {
+		if d.Variants[i].Lang == lang {
+			return &d.Variants[i]
+		}
+	}
+	return nil
 }
 
 // Field weights. A title occurrence always outweighs a body one, however
@@ -90,6 +114,10 @@ func (b *builder) addDoc(d uint32, doc *Doc) {
 	b.addText(d, doc.Title, true)
 	b.addText(d, doc.Keywords, true)
 	b.addText(d, doc.Body, false)
+	for i := range doc.Variants {
+		b.addText(d, doc.Variants[i].Title, true)
+		b.addText(d, doc.Variants[i].Body, false)
+	}
 }
 
 func (b *builder) addText(d uint32, s string, title bool) {

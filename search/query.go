@@ -142,6 +142,13 @@ func (s *scratch) nextTerms() {
 // Search returns up to limit hits for query, best first. It is meant to
 // be called on every keystroke.
 func (ix *Index) Search(query string, limit int) []Hit {
+	return ix.SearchIn(query, limit, "")
+}
+
+// SearchIn is Search for a reader of lang: hits of documents with a
+// variant in lang show its title and text. The ranking does not depend on
+// lang: every variant is searched.
+func (ix *Index) SearchIn(query string, limit int, lang string) []Hit {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
@@ -189,7 +196,7 @@ func (ix *Index) Search(query string, limit int) []Hit {
 	top := s.topK(limit)
 	hits := make([]Hit, len(top))
 	for i, r := range top {
-		hits[i] = ix.hit(r, &s.match)
+		hits[i] = ix.hit(r, &s.match, lang)
 	}
 	return hits
 }

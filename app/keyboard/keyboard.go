@@ -1,6 +1,7 @@
 // Package keyboard provides a touch-friendly on-screen keyboard widget for
 // the kiosk: a Polish QWERTY text layout with an always-visible row of
-// Polish letters, an e-mail layout and a large numeric pad.
+// Polish letters, an e-mail layout, a large numeric pad and a Ukrainian
+// (Cyrillic) layout.
 //
 // The keyboard never takes focus: it types into a Target (a *widget.Entry
 // works) and gives focus back to that target after every key, so a physical
@@ -30,6 +31,10 @@ const (
 	Email
 	// DateDigits is the numeric pad with "." for dates (DD.MM.RRRR).
 	DateDigits
+	// Ukrainian is the Cyrillic ЙЦУКЕН layout, with a key to the Latin letters.
+	Ukrainian
+	// ukrainianLatin is the Text layout reached from Ukrainian, with a key back.
+	ukrainianLatin
 )
 
 // String returns the mode name (used in tests and logs).
@@ -43,6 +48,10 @@ func (m Mode) String() string {
 		return "email"
 	case DateDigits:
 		return "date"
+	case Ukrainian:
+		return "ukrainian"
+	case ukrainianLatin:
+		return "ukrainian-latin"
 	}
 	return "unknown"
 }
@@ -109,7 +118,7 @@ func (k *Keyboard) Hide() {
 
 // SetMode switches the layout. Shift is cleared; Caps Lock is kept.
 func (k *Keyboard) SetMode(m Mode) {
-	if m != Text && m != Digits && m != Email && m != DateDigits {
+	if m != Text && m != Digits && m != Email && m != DateDigits && m != Ukrainian {
 		m = Text
 	}
 	if m != Digits && m != DateDigits {
@@ -150,6 +159,10 @@ func (k *Keyboard) layoutFor(m Mode) [][]*key {
 	}
 	specs := textLayout
 	switch m {
+	case Ukrainian:
+		specs = ukrainianLayout
+	case ukrainianLatin:
+		specs = ukrainianLatinLayout
 	case Digits:
 		specs = digitsLayout
 	case Email:
@@ -236,6 +249,9 @@ func (k *Keyboard) press(s keySpec) {
 		k.setMode(Digits)
 	case actLetters:
 		k.setMode(k.letterMode)
+	case actLayout:
+		k.letterMode = s.mode
+		k.setMode(s.mode)
 	}
 	k.restoreFocus()
 }

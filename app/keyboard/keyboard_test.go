@@ -529,6 +529,69 @@ func TestCapture(t *testing.T) {
 	}
 }
 
+func TestUkrainianLayout(t *testing.T) {
+	f := newFixture(t)
+	f.kb.SetMode(Ukrainian)
+	f.typeText(t, "Сміття ґанок м'ята їжа є")
+	if got, want := f.entry.Text, "Сміття ґанок м'ята їжа є"; got != want {
+		t.Fatalf("typed %q, want %q", got, want)
+	}
+	if f.kb.keyFor("q") != nil {
+		t.Error("Latin keys on the Ukrainian layout")
+	}
+	// ABC leads to the Latin letters (Polish ones included), АБВ back to Cyrillic.
+	f.tap(t, idSpace, idLatin)
+	f.typeText(t, "Dowód")
+	f.tap(t, idCyrillic)
+	f.typeText(t, "паспорт")
+	if got, want := f.entry.Text, "Сміття ґанок м'ята їжа є Dowódпаспорт"; got != want {
+		t.Fatalf("typed %q, want %q", got, want)
+	}
+	// The numeric pad returns to the alphabet it was opened from.
+	f.tap(t, idLatin, idDigits, "1", idLetters)
+	if m := f.kb.Mode(); m != ukrainianLatin {
+		t.Fatalf("after the numeric pad, mode %v, want %v", m, ukrainianLatin)
+	}
+	f.tap(t, idCyrillic, idDigits, idLetters)
+	if m := f.kb.Mode(); m != Ukrainian {
+		t.Fatalf("after the numeric pad, mode %v, want %v", m, Ukrainian)
+	}
+}
+
+func TestUkrainianLongPressG(t *testing.T) {
+	f := newFixture(t)
+	f.kb.SetMode(Ukrainian)
+	f.longPress(t, "г", LongPressDuration+time.Millisecond)
+	if f.entry.Text != "ґ" {
+		t.Fatalf("long-press г typed %q, want ґ", f.entry.Text)
+	}
+}
+
+// Every letter layout is as wide and as tall as the Polish one, which sizes the keyboard:
+// switching alphabets must not make keys narrower or push any off-screen.
+func TestUkrainianLayoutsFitThePolishOne(t *testing.T) {
+	for name, l := range map[string][][]keySpec{"ukrainian": ukrainianLayout, "ukrainian-latin": ukrainianLatinLayout} {
+		if u, want := layoutUnits(l), layoutUnits(textLayout); u != want {
+			t.Errorf("%s layout is %v units wide, the Polish one %v", name, u, want)
+		}
+		if len(l) > maxRows() {
+			t.Errorf("%s layout has %d rows, the keyboard reserves %d", name, len(l), maxRows())
+		}
+	}
+	// All 33 letters of the Ukrainian alphabet and the apostrophe have a key.
+	keys := map[string]bool{}
+	for _, r := range ukrainianLayout {
+		for _, k := range r {
+			keys[k.id] = true
+		}
+	}
+	for _, r := range "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'" {
+		if !keys[string(r)] {
+			t.Errorf("no key for %q", r)
+		}
+	}
+}
+
 // A date pad offers the "." dates are written with, not "-".
 func TestDateDigits(t *testing.T) {
 	f := newFixture(t)

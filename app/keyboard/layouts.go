@@ -12,6 +12,7 @@ const (
 	actCaps                    // Caps Lock toggle
 	actDigits                  // switch to the numeric pad
 	actLetters                 // switch back to the letter layout
+	actLayout                  // switch to the letter layout keySpec.mode (an alphabet switch)
 )
 
 // Key ids for keys whose visible glyph is not a convenient lookup name.
@@ -55,6 +56,7 @@ type keySpec struct {
 	width float32 // width in layout units, 1 = one letter key
 	alts  []rune  // long-press alternatives (lower case)
 	style style
+	mode  Mode // layout an actLayout key switches to
 }
 
 // alternatives offered on long-press (Polish diacritics).

@@ -65,6 +65,9 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nBłędy w formularzach: %d. Kiosk pokaże karty, ale bez tych formularzy.\n", len(b.FormProblems))
 		return 1
 	}
+	for _, c := range b.Coverage() {
+		fmt.Fprintln(stdout, "uwaga:", coverageLine(c))
+	}
 	forms := 0
 	for _, p := range b.Procedures {
 		if p.Form != nil {
@@ -74,4 +77,16 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "OK: %s, wersja %s — %d kart usług w %d kategoriach, %d formularzy, %d stron BIP, %d urzędów.\n",
 		b.Municipality.Name, b.Version, len(b.Procedures), len(b.Categories), forms, len(b.BIPPages), len(b.Offices))
 	return 0
+}
+
+// coverageLine summarises what one language leaves untranslated: a warning, since Polish is
+// always shown in its place (with a note to the resident).
+func coverageLine(c content.Coverage) string {
+	line := fmt.Sprintf("%s: %d z %d kart bez tłumaczenia, %d z %d formularzy, %d z %d kategorii, %d z %d stron BIP",
+		c.Lang, c.TotalProcedures-c.Procedures, c.TotalProcedures, c.TotalForms-c.Forms, c.TotalForms,
+		c.TotalCategories-c.Categories, c.TotalCategories, c.TotalPages-c.Pages, c.TotalPages)
+	if n := c.ProceduresPartial + c.FormsPartial; n > 0 {
+		line += fmt.Sprintf("; przetłumaczone częściowo: %d kart, %d formularzy (brakujące teksty po polsku)", c.ProceduresPartial, c.FormsPartial)
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +85,42 @@ func TestContentCheckSizeLimits(t *testing.T) {
 	code, out = checkDir(t, "--max-page", "dużo", dir)
 	if code != 2 {
 		t.Fatalf("bad size: exit %d:\n%s", code, out)
+	}
+}
+
+func TestContentCheckSummarisesUntranslatedContent(t *testing.T) {
+	dir := sampleDir(t)
+	// Start from Polish only, whatever translations the sample ships.
+	for _, pattern := range []string{"*.??.yaml", "*/*.??.yaml", "bip/*/*.??.md", "bip/*.??.md"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, f := range m {
+			os.Remove(f)
+		}
+	}
+	card := "nazwa: Leaving your address\nw_skrocie: Tell the office you moved out.\n"
+	if err := os.WriteFile(filepath.Join(dir, "procedury", "wymeldowanie.en.yaml"), []byte(card), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := checkDir(t, dir)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: untranslated content is a warning:\n%s", code, out)
+	}
+	var total int
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "OK:") {
+			fmt.Sscanf(strings.SplitN(l, "— ", 2)[1], "%d", &total)
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("uwaga: en: %d z %d kart bez tłumaczenia", total-1, total),
+		fmt.Sprintf("uwaga: uk: %d z %d kart bez tłumaczenia", total, total),
+		"przetłumaczone częściowo: 1 kart",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "wymeldowanie.en") && !strings.Contains(out, "uwaga:") {
+		t.Errorf("the translation was read as a card:\n%s", out)
 	}
 }

@@ -284,6 +284,7 @@ func walkResident(t *testing.T, w *walker) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b = b.In(string(l10n.UK)) // the walk is in Ukrainian, and so is the content it taps
 	var category string
 	for _, c := range b.Categories {
 		if c.ID == procCategory {
