@@ -93,7 +93,15 @@ func wrapRow() fyne.CanvasObject {
 	return container.New(&minHeight{h: touch.TargetSize}, markdown.NewStack(title, sub))
 }
 
-// wrapList is rowList with wrapped titles. widget.List gives every row the template's
+// setTwoLineRow fills a wrapRow.
+func setTwoLineRow(o fyne.CanvasObject, title, sub string) {
+	box := o.(*fyne.Container).Objects[0].(*fyne.Container)
+	box.Objects[0].(*widget.Label).SetText(title)
+	box.Objects[1].(*widget.Label).SetText(sub)
+}
+
+// wrapList is a touch list of two-line rows (a bold title over a caption) with wrapped
+// titles, opening a route when a row is tapped. widget.List gives every row the template's
 // height unless told otherwise, so each row's height is measured up front at the width rows
 // get on this screen; the screen is rebuilt on every change of text size or language.
 func (u *UI) wrapList(n int, row func(i int) (title, sub string), open func(i int)) fyne.CanvasObject {

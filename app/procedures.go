@@ -10,39 +10,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/markdown"
-	"infomat/app/touch"
 	"infomat/content"
 )
-
-// twoLineRow is a list row: a bold title over a caption, both cut with an ellipsis so every
-// row has the same height and the list stays a fast widget.List.
-func twoLineRow() fyne.CanvasObject {
-	title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.Truncation = fyne.TextTruncateEllipsis
-	sub := widget.NewLabel("")
-	sub.Truncation = fyne.TextTruncateEllipsis
-	sub.SizeName = theme.SizeNameCaptionText
-	return container.New(&minHeight{h: touch.TargetSize}, container.NewVBox(title, sub))
-}
-
-func setTwoLineRow(o fyne.CanvasObject, title, sub string) {
-	box := o.(*fyne.Container).Objects[0].(*fyne.Container)
-	box.Objects[0].(*widget.Label).SetText(title)
-	box.Objects[1].(*widget.Label).SetText(sub)
-}
-
-// rowList is a touch list of two-line rows that opens a route when a row is tapped.
-func (u *UI) rowList(n int, row func(i int) (title, sub string), open func(i int)) fyne.CanvasObject {
-	l := u.tk.NewList(
-		func() int { return n },
-		twoLineRow,
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			t, s := row(id)
-			setTwoLineRow(o, t, s)
-		})
-	l.OnSelected = func(id widget.ListItemID) { open(id) }
-	return l
-}
 
 // Category and card lists wrap their titles (wrapList): translated names run longer than
 // Polish ones, and at larger text a cut title could not be told from its neighbour.
