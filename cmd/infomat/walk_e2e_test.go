@@ -322,6 +322,11 @@ func walkResident(t *testing.T, w *walker) {
 	ts = w.tap(t, "start the form", has(uk("form.start")))
 	w.shot(t, "form-first")
 	requireInside(t, ts, "form, first question")
+	if q := form.Form.Fields[0].Label; !cyrillic(q) {
+		t.Fatalf("the sample form's first question has no Ukrainian translation: %q", q)
+	} else if _, ok := find(ts, is(q)); !ok {
+		t.Errorf("form: the first question is not shown in Ukrainian (%q): %s", q, describe(ts))
+	}
 	if len(keys(ts)) == 0 {
 		t.Fatalf("form: no on-screen keyboard; targets: %s", describe(ts))
 	}
