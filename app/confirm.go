@@ -153,14 +153,20 @@ func roomSuffix(room string) string {
 
 // qr shows a QR code with its caption, big enough for a phone camera at arm's length.
 func (u *UI) qr(data, caption string) fyne.CanvasObject {
+	return u.qrSized(data, caption, 4*touch.TargetSize)
+}
+
+// qrSized is qr with the code's edge in Fyne units.
+func (u *UI) qrSized(data, caption string, edge float32) fyne.CanvasObject {
 	img, err := receipt.QRImage(data, 512)
 	if err != nil {
+		// Data too long for a QR code is still worth reading out.
 		return u.note(data)
 	}
 	ci := canvas.NewImageFromImage(img)
 	ci.FillMode = canvas.ImageFillContain
 	ci.ScaleMode = canvas.ImageScalePixels
-	ci.SetMinSize(fyne.NewSquareSize(4 * touch.TargetSize))
+	ci.SetMinSize(fyne.NewSquareSize(edge))
 	cap := widget.NewLabelWithStyle(caption, fyne.TextAlignCenter, fyne.TextStyle{})
 	cap.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(container.NewCenter(ci), cap)

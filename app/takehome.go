@@ -2,13 +2,11 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/touch"
-	"infomat/receipt"
 )
 
 // takeHomeButton is "Zabierz na telefon": it shows a QR code of url, with caption under it, the public address of
@@ -39,21 +37,10 @@ func (u *UI) showTakeHome(url, caption string) {
 	pop.Show()
 }
 
-// takeHomeQR is the QR code of url with its caption, big enough for a phone camera at arm's
-// length; the same picture as the confirmation's codes.
+// takeHomeQR is the QR code of url with its caption: a little larger than the
+// confirmation's codes, as a whole web address makes a denser code.
 func (u *UI) takeHomeQR(url, caption string) fyne.CanvasObject {
-	img, err := receipt.QRImage(url, 512)
-	if err != nil {
-		// An address too long for a QR code is still worth reading out.
-		return u.note(url)
-	}
-	ci := canvas.NewImageFromImage(img)
-	ci.FillMode = canvas.ImageFillContain
-	ci.ScaleMode = canvas.ImageScalePixels
-	ci.SetMinSize(fyne.NewSquareSize(5 * touch.TargetSize))
-	cap := widget.NewLabelWithStyle(caption, fyne.TextAlignCenter, fyne.TextStyle{})
-	cap.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(container.NewCenter(ci), cap)
+	return u.qrSized(url, caption, 5*touch.TargetSize)
 }
 
 // minWidth lays its objects out in a column at least w wide.
