@@ -19,6 +19,7 @@ import (
 	"infomat/kiosk"
 	"infomat/kiosk/printersim"
 	"infomat/kiosk/serialport/ptytest"
+	"infomat/l10n"
 	"infomat/receipt"
 )
 
@@ -119,6 +120,33 @@ func TestPrintReceiptOverPTY(t *testing.T) {
 			savePaper(t, sim, "receipt-"+qr+".png")
 		})
 	}
+}
+
+// A Ukrainian resident's receipt: the printer's code page has no Cyrillic, so the Ukrainian
+// words come out romanised, never as "?".
+func TestPrintUkrainianReceiptOverPTY(t *testing.T) {
+	devices, sim := printerOnPTY(t, "native")
+	h, _ := newFormHarness(t)
+	h.ui.d.Printer = devices
+	h.submitSampleForm()
+	h.loc.SetLang(l10n.UK) // the confirmation and its receipt follow the language
+	h.tap(h.loc.T("confirm.print"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sim.WaitJobs(ctx, 1); err != nil {
+		t.Fatalf("no cut reached the printer: %v", err)
+	}
+	text := sim.Text()
+	// "Номер звернення" and "Що далі" in the national romanisation.
+	for _, want := range []string{"Nomer zvernennia", "Shcho dali", "PRZ-7K4M-Q2", "Gmina Przykładowa"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("paper lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "?") {
+		t.Errorf("paper has a \"?\" where a character did not print:\n%s", text)
+	}
+	savePaper(t, sim, "receipt-uk.png")
 }
 
 // Paper runs out in the middle of the receipt: the resident is told, the reference stays on

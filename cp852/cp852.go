@@ -48,11 +48,12 @@ func Printable(r rune) bool {
 }
 
 // Fold returns s composed (NFC, so "e" + combining ogonek is "ę") with every character code
-// page 852 lacks replaced by its look-alike where there is one. Characters with none (CJK,
-// emoji, Cyrillic) are left as they are: Encode prints them as "?". Control characters are
-// left too; the printer decides about them.
+// page 852 lacks replaced by its look-alike where there is one, and Cyrillic transliterated
+// (Translit), so a Ukrainian receipt is readable on a Polish printer. Characters with no
+// look-alike (CJK, emoji) are left as they are: Encode prints them as "?". Control characters
+// are left too; the printer decides about them.
 func Fold(s string) string {
-	s = folds.Replace(norm.NFC.String(s))
+	s = Translit(folds.Replace(norm.NFC.String(s)))
 	ok := true
 	for _, r := range s {
 		if !Printable(r) {
@@ -125,3 +126,66 @@ func Encode(s string) []byte {
 	}
 	return b
 }
+
+// Ukrainian romanisation, the national system of 2010 (Resolution 55 of the Cabinet of
+// Ministers of Ukraine), which Ukrainian passports use: a resident recognises their own name
+// and words in it. Є, Ї, Й, Ю and Я have one form at the start of a word and another inside
+// it; "зг" is "zgh" so it is not read as "ж"; the soft sign and the apostrophe are dropped.
+// Russian-only letters get their usual romanisation.
+var (
+	cyrLower = map[rune]string{
+		'а': "a", 'б': "b", 'в': "v", 'г': "h", 'ґ': "g", 'д': "d", 'е': "e", 'є': "ie", 'ж': "zh",
+		'з': "z", 'и': "y", 'і': "i", 'ї': "i", 'й': "i", 'к': "k", 'л': "l", 'м': "m", 'н': "n",
+		'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t", 'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts",
+		'ч': "ch", 'ш': "sh", 'щ': "shch", 'ь': "", 'ю': "iu", 'я': "ia",
+		'ы': "y", 'э': "e", 'ё': "io", 'ъ': "",
+	}
+	// cyrInitial are the forms at the start of a word.
+	cyrInitial = map[rune]string{'є': "ye", 'ї': "yi", 'й': "y", 'ю': "yu", 'я': "ya", 'ё': "yo"}
+)
+
+// Translit romanises the Cyrillic letters of s (see cyrLower); everything else is kept.
+func Translit(s string) string {
+	if !strings.ContainsFunc(s, isCyrillic) {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if !isCyrillic(r) {
+			// An apostrophe inside a Cyrillic word ("ім'я") is dropped.
+			if isApostrophe(r) && i > 0 && i+1 < len(rs) && isCyrillic(rs[i-1]) && isCyrillic(rs[i+1]) {
+				continue
+			}
+			b.WriteRune(r)
+			continue
+		}
+		lower := unicode.ToLower(r)
+		latin, ok := cyrLower[lower]
+		if !ok {
+			b.WriteRune(r) // a Cyrillic letter of another language: left for Encode's "?"
+			continue
+		}
+		initial := i == 0 || !unicode.IsLetter(rs[i-1]) && !isApostrophe(rs[i-1])
+		if f, ok := cyrInitial[lower]; ok && initial {
+			latin = f
+		}
+		if lower == 'г' && i > 0 && unicode.ToLower(rs[i-1]) == 'з' {
+			latin = "gh"
+		}
+		if r != lower && latin != "" {
+			// Upper case: the whole word's when the next letter is upper case too ("ЄВРО").
+			if i+1 < len(rs) && unicode.IsUpper(rs[i+1]) {
+				latin = strings.ToUpper(latin)
+			} else {
+				latin = strings.ToUpper(latin[:1]) + latin[1:]
+			}
+		}
+		b.WriteString(latin)
+	}
+	return b.String()
+}
+
+func isCyrillic(r rune) bool { return unicode.Is(unicode.Cyrillic, r) }
+
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }

@@ -26,8 +26,8 @@
 //
 // Text is wrapped by the encoder to the profile's columns (half of them for Large text), so
 // the printer never wraps on its own, and encoded in CP852. Characters CP852 lacks are folded
-// to readable look-alikes first (package cp852: "m²" → "m2", "„" → `"`, "€" → "EUR"); only
-// those with none (CJK, emoji, Cyrillic) print as "?".
+// to readable look-alikes first (package cp852: "m²" → "m2", "„" → `"`, "€" → "EUR"), and
+// Cyrillic is romanised (cp852.Translit); those with none (CJK, emoji) print as "?".
 //
 // The serial line itself is not this package's business: Printer consumes the small Port
 // interface, which the serial transport (with its XON/XOFF handling) implements.

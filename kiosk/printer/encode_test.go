@@ -141,7 +141,8 @@ func TestPolishLetters(t *testing.T) {
 
 func TestNoGlyphBecomesQuestionMark(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"Ж 5", "? 5"},                          // no Cyrillic in CP852, and no look-alike
+		{"Ж 5", "Zh 5"},                         // no Cyrillic in CP852: romanised
+		{"Ђ 5", "? 5"},                          // a Serbian letter: not in the Ukrainian table
 		{"漢字🙂", "???"},                          // one "?" a character, not a byte
 		{"a\x1bb\x1dc\x10\x04\x01", "a?b?c???"}, // controls cannot smuggle in commands
 		{"„Dziękuję” – koniec…", "\"Dzi\xa9kuj\xa9\" - koniec..."},
