@@ -150,6 +150,9 @@ func (k *key) label() string {
 	if k.spec.act == actRune && k.kb.upper() {
 		return strings.ToUpper(k.spec.label)
 	}
+	if k.spec.act == actLetters && k.kb.letterMode == Ukrainian {
+		return "АБВ" // the pad goes back to the Cyrillic letters
+	}
 	return k.spec.label
 }
 

@@ -552,7 +552,12 @@ func TestUkrainianLayout(t *testing.T) {
 	if m := f.kb.Mode(); m != ukrainianLatin {
 		t.Fatalf("after the numeric pad, mode %v, want %v", m, ukrainianLatin)
 	}
-	f.tap(t, idCyrillic, idDigits, idLetters)
+	f.tap(t, idCyrillic, idDigits)
+	// The pad's way back is labelled with the alphabet it leads to.
+	if got := f.kb.keyFor(idLetters).label(); got != "АБВ" {
+		t.Errorf("the numeric pad opened from Cyrillic offers %q, want АБВ", got)
+	}
+	f.tap(t, idLetters)
 	if m := f.kb.Mode(); m != Ukrainian {
 		t.Fatalf("after the numeric pad, mode %v, want %v", m, Ukrainian)
 	}
