@@ -253,10 +253,9 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 		} else {
 			e = widget.NewEntry()
 		}
-		e.SetText(s.answers[f.ID])
-		// The caret goes after the answer (SetText leaves it at the start): after an error or
-		// "Zmień" the on-screen ⌫ removes the last character and digits go on the end.
-		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+		// After an error or "Zmień" the on-screen ⌫ removes the last character and digits go on
+		// the end.
+		setTextCaretAtEnd(e, s.answers[f.ID])
 		e.OnChanged = func(v string) {
 			u.activity()
 			s.answers[f.ID] = v
@@ -580,4 +579,11 @@ func (u *UI) submit(s *formSession) {
 	// The confirmation replaces the form: Back from it leads to the card, not into the form.
 	u.stack[len(u.stack)-1] = route{kind: confirmScreen, id: proc.ID}
 	u.render()
+}
+
+// setTextCaretAtEnd fills e with text and puts the caret after it: SetText leaves it at the
+// start, where the on-screen ⌫ does nothing and new letters go in front.
+func setTextCaretAtEnd(e *widget.Entry, text string) {
+	e.SetText(text)
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
 }

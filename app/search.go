@@ -118,7 +118,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 		list.Refresh()
 		list.ScrollToTop()
 	}
-	entry.SetText(u.query)
+	setTextCaretAtEnd(entry, u.query) // back from a result, the resident goes on typing
 	entry.OnChanged = func(q string) {
 		u.activity()
 		update(q)

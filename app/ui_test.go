@@ -328,6 +328,23 @@ func TestSearchByOnScreenKeyboard(t *testing.T) {
 	h.mustSee("Dowód osobisty")
 }
 
+// Back from a result the query is kept and the resident corrects it on the on-screen
+// keyboard: the caret is at its end (it was at the start: ⌫ did nothing, letters went first).
+func TestSearchCorrectedAfterBack(t *testing.T) {
+	h := newHarness(t)
+	h.tap("Szukaj")
+	for _, k := range []string{"d", "o", "w", "ó", "d"} {
+		h.tapKey(k)
+	}
+	h.tap("Karta Dużej Rodziny")
+	h.tap("Wstecz")
+	h.tapKey("⌫")
+	h.tapKey("d")
+	if e := h.win.Canvas().Focused().(*widget.Entry); e.Text != "dowód" {
+		t.Fatalf("after Back, ⌫ and d the field holds %q, want %q", e.Text, "dowód")
+	}
+}
+
 func TestSearchUkrainianKeyboard(t *testing.T) {
 	h := newHarness(t)
 	h.tap("Українська")
