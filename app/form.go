@@ -44,11 +44,11 @@ type formSession struct {
 	answers content.Answers
 	// step: 0 the start page, 1…n the visible questions, n+1 the review, n+2 the consent.
 	step       int
-	toReview   bool   // came from the review's "Zmień": Next goes back to the review
-	consent    bool   // the information clause was accepted
-	fieldErr   string // the current question's problem, in the resident's language
-	saveErr    bool   // the last submit failed
-	consentErr bool   // "Wyślij wniosek" was tapped without the consent tick
+	toReview   bool  // came from the review's "Zmień": Next goes back to the review
+	consent    bool  // the information clause was accepted
+	fieldErr   error // the current question's problem; phrased at render, in the language shown then
+	saveErr    bool  // the last submit failed
+	consentErr bool  // "Wyślij wniosek" was tapped without the consent tick
 
 	// shown lists the identifiers the resident chose to unmask on the review; a lobby is
 	// public, so they start masked.
@@ -143,7 +143,7 @@ func (u *UI) formBack() bool {
 	if s == nil || s.step == 0 {
 		return false
 	}
-	s.fieldErr, s.saveErr = "", false
+	s.fieldErr, s.saveErr = nil, false
 	if s.toReview {
 		s.toReview = false
 		s.step = s.reviewStep()
@@ -236,9 +236,9 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 	if !f.Required {
 		parts = append(parts, u.note(u.t("form.optional")))
 	}
-	if s.fieldErr != "" {
+	if s.fieldErr != nil {
 		// Above the answer, as GOV.UK does, so it is read before the field.
-		parts = append(parts, u.errorLabel(s.fieldErr))
+		parts = append(parts, u.errorLabel(u.errorText(s.fieldErr)))
 	}
 	var kb *keyboard.Keyboard
 	switch f.Type {
@@ -340,7 +340,7 @@ func (u *UI) choices(s *formSession, f *content.Field) []fyne.CanvasObject {
 				}
 			}
 			s.answers[f.ID] = strings.Join(vals, "\n")
-			s.fieldErr = ""
+			s.fieldErr = nil
 			u.render()
 		}))
 	}
@@ -351,7 +351,7 @@ func (u *UI) choices(s *formSession, f *content.Field) []fyne.CanvasObject {
 func (u *UI) formNext(s *formSession, f *content.Field) {
 	u.activity()
 	if err := f.Check(s.answers[f.ID]); err != nil {
-		s.fieldErr = u.errorText(err)
+		s.fieldErr = err
 		u.render()
 		return
 	}
@@ -359,7 +359,7 @@ func (u *UI) formNext(s *formSession, f *content.Field) {
 	if v, ok := s.answers[f.ID]; ok {
 		s.answers[f.ID] = f.Normalize(v)
 	}
-	s.fieldErr = ""
+	s.fieldErr = nil
 	if s.toReview {
 		s.toReview = false
 		s.step = s.reviewStep()
@@ -431,7 +431,7 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 		if err := f.Check(s.answers[f.ID]); err != nil {
 			errs[f.ID] = u.errorText(err)
 			problems = append(problems, u.tk.NewButton(f.Label+": "+errs[f.ID], nil, func() {
-				s.step, s.toReview, s.fieldErr = i+1, true, errs[f.ID]
+				s.step, s.toReview, s.fieldErr = i+1, true, err
 				u.render()
 			}))
 		}
@@ -475,7 +475,7 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 		// Conditions may have hidden or shown questions since; check them all once more.
 		for i, f := range s.visible() {
 			if err := f.Check(s.answers[f.ID]); err != nil {
-				s.step, s.toReview, s.fieldErr = i+1, true, u.errorText(err)
+				s.step, s.toReview, s.fieldErr = i+1, true, err
 				u.render()
 				return
 			}
@@ -558,7 +558,7 @@ func (u *UI) submit(s *formSession) {
 	if errs := s.proc.Form.Check(s.answers); len(errs) > 0 {
 		for i, f := range s.visible() {
 			if err, bad := errs[f.ID]; bad {
-				s.step, s.toReview, s.fieldErr = i+1, true, u.errorText(err)
+				s.step, s.toReview, s.fieldErr = i+1, true, err
 				break
 			}
 		}

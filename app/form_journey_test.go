@@ -81,6 +81,24 @@ func TestFormCaretAtEndAfterErrorAndChange(t *testing.T) {
 
 // Dates are accepted as people type them and stored as DD.MM.RRRR; the date pad has "."
 // and no "-".
+// An error on screen follows a language switch (it stayed in the language it was made in).
+func TestFormErrorFollowsLanguageSwitch(t *testing.T) {
+	h, _ := newFormHarness(t)
+	h.openForm()
+	h.answer("Jan")
+	h.answer("Kowalski")
+	h.tapKeys("44051401358") // a wrong check digit
+	h.tap("Dalej")
+	pl, uk := h.loc.T("validate.pesel.checksum"), ""
+	h.mustSee("⚠ " + pl)
+	h.loc.SetLang(l10n.UK)
+	uk = h.loc.T("validate.pesel.checksum")
+	if uk == pl {
+		t.Fatal("no Ukrainian message to switch to")
+	}
+	h.mustSee("⚠ " + uk)
+}
+
 func TestFormDateTypedWithoutDots(t *testing.T) {
 	h, sub := newFormHarness(t)
 	h.openForm()

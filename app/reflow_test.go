@@ -19,6 +19,7 @@ import (
 	"infomat/kiosk/health"
 	"infomat/l10n"
 	"infomat/receipt"
+	"infomat/validate"
 )
 
 // The kiosk's portrait screen in Fyne units at scale 1.
@@ -252,14 +253,14 @@ func (h *harness) screens(all bool, visit func(name string)) {
 		fields := u.form.visible()
 		for n, f := range fields {
 			u.form.step = n + 1
-			u.form.fieldErr = ""
+			u.form.fieldErr = nil
 			h.show()
 			visit(fmt.Sprintf("form %s field %s", p.ID, f.ID))
-			u.form.fieldErr = u.t("validate.required") + " " + strings.Repeat("Sprawdź ", 20)
+			u.form.fieldErr = &validate.Error{Message: "validate.text.too_long", Args: []any{"Max", 1000, "Got", 1001, "Count", 1000}} // the longest message
 			h.show()
 			visit(fmt.Sprintf("form %s field %s with an error", p.ID, f.ID))
 		}
-		u.form.fieldErr = ""
+		u.form.fieldErr = nil
 		for _, f := range fields {
 			u.form.answers[f.ID] = strings.Repeat("Zażółć gęślą jaźń ", 8)
 		}
