@@ -241,6 +241,42 @@ func TestFormSubmitWithoutConsentExplains(t *testing.T) {
 	}
 }
 
+// At 2× text the consent page is long: the resident scrolls down to the tick and "Wyślij
+// wniosek", and a tap there must not throw the page back to its top (the error it shows, or
+// the tick, would be out of sight).
+func TestConsentPageKeepsItsPlace(t *testing.T) {
+	h, _ := newFormHarness(t)
+	h.openForm()
+	h.fillHappyPath()
+	h.tap("Wszystko się zgadza — dalej")
+	h.ui.look.Text = TextSize(len(textScales) - 1)
+	h.ui.applyLook()
+	h.ui.render()
+	sc := h.ui.scroll
+	if sc == nil {
+		t.Fatal("the consent page is not one scroll view")
+	}
+	sc.ScrollTo(1e6) // to the bottom
+	bottom := sc.Offset()
+	if bottom <= 0 {
+		t.Fatal("the consent page does not scroll at 2× text")
+	}
+	h.tap("Wyślij wniosek")
+	h.mustSee("Zaznacz pole poniżej, aby wysłać wniosek.")
+	if got := h.ui.scroll.Offset(); got != bottom {
+		t.Fatalf("after Wyślij without the tick the page is at %v, was at %v", got, bottom)
+	}
+	h.tap("☐ Znam informację o ochronie danych i chcę wysłać wniosek")
+	if got := h.ui.scroll.Offset(); got != bottom {
+		t.Fatalf("after the tick the page is at %v, was at %v", got, bottom)
+	}
+	// A new screen starts at its top.
+	h.ui.back()
+	if got := h.ui.scroll.Offset(); got != 0 {
+		t.Errorf("the review opened at %v, want its top", got)
+	}
+}
+
 // Leaving a half-filled form by Start, by Back from its start or for the language screen asks
 // first; the idle reset does not (it has its own warning); a language switch keeps the form.
 func TestLeavingHalfFilledFormAsks(t *testing.T) {

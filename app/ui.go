@@ -125,6 +125,9 @@ type UI struct {
 	svcBusy      bool            // a service action (reload) runs in the background
 	pdf          *pdfState       // the PDF viewer's page and zoom, nil when none is open
 
+	scroll   *touch.Scroll // the body of the screen on show, when it is one scroll view
+	scrolled place         // what that screen shows
+
 	warning   *widget.PopUp
 	countdown *widget.Label
 
@@ -355,9 +358,38 @@ func (u *UI) render() {
 		title, body = u.attachmentView(r.id)
 	}
 	u.win.SetContent(u.frame(title, body))
+	u.keepPlace(body)
 	if u.focus != nil {
 		u.win.Canvas().Focus(u.focus)
 		u.focus = nil
+	}
+}
+
+// place is what a screen shows, as far as where the resident has scrolled to goes.
+type place struct {
+	r    route
+	step int // the form's step on a form screen
+}
+
+// keepPlace scrolls a screen that was drawn again (a tick, "Pokaż", an error, another
+// language) back to where the resident was: jumping to the top would hide what the tap just
+// changed. A new screen starts at its top. Call it after the body is on the canvas, so the
+// scroll view knows its size.
+func (u *UI) keepPlace(body fyne.CanvasObject) {
+	now := place{r: u.current(), step: -1}
+	if u.form != nil && now.r.kind == formScreen {
+		now.step = u.form.step
+	}
+	offset := float32(0)
+	if u.scroll != nil && u.scrolled == now {
+		offset = u.scroll.Offset()
+	}
+	u.scroll, u.scrolled = nil, now
+	if sc, ok := body.(*touch.Scroll); ok {
+		u.scroll = sc
+		if offset > 0 {
+			sc.ScrollTo(offset)
+		}
 	}
 }
 

@@ -149,6 +149,11 @@ func (s *Scroll) Offset() float32 {
 	return s.scroll.Offset.Y
 }
 
+// ScrollTo moves to offset, as far as the content reaches.
+func (s *Scroll) ScrollTo(offset float32) {
+	s.scrollTo(offset)
+}
+
 // ScrollToTop shows the beginning of the content.
 func (s *Scroll) ScrollToTop() {
 	s.scrollTo(0)
