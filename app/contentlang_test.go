@@ -93,6 +93,9 @@ func TestTranslatedCardAndPolishOnlyNote(t *testing.T) {
 	h.tap("Test residence card")
 	h.mustSee("Test summary in English.")
 	h.mustSee("Some of this information is available in Polish only.")
+	// The opening hours under "where to go" name the days in English too.
+	h.mustSee("Tuesday–Thursday")
+	h.mustNotSee("wtorek")
 	h.ui.back()
 	h.tap("Wymeldowanie z pobytu stałego lub czasowego")
 	h.mustSee("This information is available in Polish only.")

@@ -159,7 +159,8 @@ func (u *UI) procedureMarkdown(p *content.Procedure) string {
 		where = append(where, p.Place.Note)
 	}
 	s.bullets(where)
-	s.hours(u.t("card.place.hours"), u.t("card.place.days"), b.OfficeHours(office))
+	s.hours(u.t("card.place.hours"), u.t("card.place.days"), b.OfficeHours(office),
+		func(days string) string { return dayNames(u.t, days) })
 
 	s.h(2, u.t("card.channels"))
 	var chans []string
@@ -277,13 +278,14 @@ func (s *mdBuilder) table(head []string, rows [][]string) {
 	s.WriteString("\n")
 }
 
-func (s *mdBuilder) hours(title, days string, hs []content.Hours) {
+// hours is a table of opening hours, the days named by dayName in the resident's language.
+func (s *mdBuilder) hours(title, days string, hs []content.Hours, dayName func(string) string) {
 	if len(hs) == 0 {
 		return
 	}
 	rows := make([][]string, len(hs))
 	for i, h := range hs {
-		rows[i] = []string{h.Days, h.Open + "–" + h.Close}
+		rows[i] = []string{dayName(h.Days), h.Open + "–" + h.Close}
 	}
 	s.table([]string{days, title}, rows)
 }
