@@ -47,11 +47,16 @@ func (u *UI) homeView() fyne.CanvasObject {
 		hours,
 	)
 
-	// Every language is one tap away from home, labelled in that language.
+	// Every language is one tap away from home, labelled in that language; the one on
+	// screen is marked, like the bar's switch on every other screen.
 	langs := container.NewGridWithColumns(len(l10n.Languages))
 	for _, l := range l10n.Languages {
 		l := l
-		langs.Add(u.tk.NewButton(l.Name(), nil, func() { u.activity(); u.d.Loc.SetLang(l) }))
+		langs.Add(u.tk.NewChoice(l.Name(), l == u.d.Loc.Lang(), func() {
+			if l != u.d.Loc.Lang() {
+				u.d.Loc.SetLang(l) // renders through the listener
+			}
+		}))
 	}
 
 	// Home fills the screen without scrolling: the tiles share whatever height is left.

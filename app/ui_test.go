@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -603,5 +604,39 @@ func TestActivityReachesItsOwnUI(t *testing.T) {
 	}
 	if s, _ := other.d.Idle.Poll(); s != idle.Warning {
 		t.Errorf("the other UI's session: %v, want warning (nobody touched it)", s)
+	}
+}
+
+// Home's language row marks the language on screen (all three looked chosen).
+func TestHomeMarksTheChosenLanguage(t *testing.T) {
+	h := newHarness(t)
+	importance := func(label string) widget.Importance {
+		t.Helper()
+		var imp widget.Importance = -1
+		h.walk(func(o fyne.CanvasObject) {
+			// touch's big buttons embed a widget.Button.
+			v := reflect.ValueOf(o)
+			if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+				return
+			}
+			f := v.Elem().FieldByName("Button")
+			if !f.IsValid() || f.Type() != reflect.TypeOf(widget.Button{}) {
+				return
+			}
+			if b := f.Addr().Interface().(*widget.Button); b.Text == label {
+				imp = b.Importance
+			}
+		})
+		if imp < 0 {
+			t.Fatalf("no %q button on home", label)
+		}
+		return imp
+	}
+	if importance("Polski") != widget.HighImportance || importance("English") == widget.HighImportance {
+		t.Fatal("home does not mark Polski as the language on screen")
+	}
+	h.tap("English")
+	if importance("English") != widget.HighImportance || importance("Polski") == widget.HighImportance {
+		t.Fatal("home does not mark English after switching to it")
 	}
 }
