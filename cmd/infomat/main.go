@@ -51,8 +51,9 @@ func main() {
 func usage() {
 	fmt.Fprint(os.Stderr, `Infomat — kiosk informacyjny gminy
 
-  infomat [--windowed] [--data KATALOG] [--content KATALOG] [--idle 90s]
-      uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych)
+  infomat [--windowed] [--demo] [--data KATALOG] [--content KATALOG] [--idle 90s]
+      uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych; --demo: wnioski
+      działają na przykładowej treści, której klucz prywatny jest publiczny — nie na urzędowym kiosku)
   infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG
       sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
       (limity rozmiaru podnosi się flagami, jeśli gmina je podniosła w portalu)
