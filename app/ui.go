@@ -65,6 +65,15 @@ type Deps struct {
 	AttractAfter time.Duration
 	// PDF shows PDF attachments as page images; nil: attachments offer only their QR code.
 	PDF PDFPages
+	// Speaker says the screen aloud in speech mode, for blind and low-vision residents; nil:
+	// no speech (the keypad still moves the focus).
+	Speaker Speaker
+	// Keypad binds keys to the keypad's functions; zero: DefaultKeypad.
+	Keypad Keypad
+	// Headphones says whether headphones are plugged in, where the audio hardware reports
+	// it; nil: unknown, taken as no. Plugging them in starts speech mode, and identifiers in
+	// answers are spoken only into headphones (or when the resident asks). Called each Tick.
+	Headphones func() bool
 }
 
 // screen kinds a route can show.
