@@ -105,6 +105,11 @@ func (u *UI) attractView() fyne.CanvasObject {
 		l.SetText(u.d.Loc.In(lang, "lobby.touch"))
 		parts = append(parts, l)
 	}
+	if u.d.Speaker != nil {
+		l := label(theme.SizeNameText, false)
+		l.SetText(u.d.Loc.In(l10n.PL, "speech.prompt.short"))
+		parts = append(parts, l)
+	}
 	a.hoursHead = label(theme.SizeNameSubHeadingText, true)
 	a.hours = label(theme.SizeNameSubHeadingText, false)
 	a.newsHead = label(theme.SizeNameSubHeadingText, true)

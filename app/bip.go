@@ -105,6 +105,16 @@ func setTwoLineRow(o fyne.CanvasObject, title, sub string) {
 // height unless told otherwise, so each row's height is measured up front at the width rows
 // get on this screen; the screen is rebuilt on every change of text size or language.
 func (u *UI) wrapList(n int, row func(i int) (title, sub string), open func(i int)) fyne.CanvasObject {
+	if u.sp.on {
+		// Speech mode reads every row with the keypad, and a list shows only the rows in
+		// sight: a column holds them all.
+		rows := make([]fyne.CanvasObject, n)
+		for i := range n {
+			t, s := row(i)
+			rows[i] = u.tapRow(t, s, func() { open(i) })
+		}
+		return u.tk.NewScroll(container.NewPadded(markdown.NewStack(rows...)))
+	}
 	l := u.tk.NewList(func() int { return n }, wrapRow, func(id widget.ListItemID, o fyne.CanvasObject) {
 		t, s := row(id)
 		setTwoLineRow(o, t, s)

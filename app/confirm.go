@@ -107,6 +107,8 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 	md.h(2, u.t("confirm.next"))
 	md.p(lp.Form.NextSteps)
 	md.p(u.t("confirm.keep_ref"))
+	spelled := u.t("speech.ref", "Ref", u.spell(c.ref))
+	u.speakAs(ref, func() string { return spelled }, nil)
 	parts := []fyne.CanvasObject{done, refLabel, ref, markdown.Render(md.String())}
 
 	if c.trackURL != "" {
@@ -141,6 +143,9 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 		}
 	}
 	parts = append(parts, u.tk.NewButton(u.t("confirm.finish"), theme.HomeIcon(), u.Reset))
+	// On arrival speech says it is done and spells the reference at once: what the resident
+	// must keep.
+	u.sp.intro = joinSentences(u.sp.intro, u.t("confirm.done"), spelled)
 	return lp.Title, u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))
 }
 

@@ -131,7 +131,7 @@ func (u *UI) leaveForm(leave func()) {
 		leave()
 	})
 	box := markdown.NewStack(q, body, stay, drop)
-	s.leave = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
+	s.leave = widget.NewModalPopUp(u.modalLayer(container.NewPadded(box)), u.win.Canvas())
 	size := u.win.Canvas().Size()
 	s.leave.Resize(fyne.NewSize(size.Width*0.8, box.MinSize().Height+touch.TargetSize))
 	s.leave.Show()
@@ -263,7 +263,9 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 		e.OnSubmitted = func(string) { u.formNext(s, f) }
 		parts = append(parts, e)
 		u.focus = e
+		u.speakField(e, f)
 		kb = keyboard.New(u.activity)
+		kb.Unfocused = u.sp.on
 		kb.SetMode(keyboardMode(f.Type))
 		kb.SetTarget(e)
 	}
@@ -352,6 +354,7 @@ func (u *UI) formNext(s *formSession, f *content.Field) {
 	u.activity()
 	if err := f.Check(s.answers[f.ID]); err != nil {
 		s.fieldErr = err
+		u.announce(u.t("speech.mark.error", "Text", u.errorText(err)))
 		u.render()
 		return
 	}
@@ -465,8 +468,12 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 				u.render()
 			}), change)
 		}
+		shown := u.note(answer)
+		if identifier(f.Type) && strings.TrimSpace(s.answers[f.ID]) != "" {
+			u.speakIdentifier(shown, s.answers[f.ID], s.shown[f.ID])
+		}
 		parts = append(parts, widget.NewSeparator(), q,
-			container.NewBorder(nil, nil, nil, actions, u.note(answer)))
+			container.NewBorder(nil, nil, nil, actions, shown))
 		if msg, bad := errs[f.ID]; bad {
 			parts = append(parts, u.errorLabel(msg))
 		}
@@ -549,6 +556,7 @@ func (u *UI) submit(s *formSession) {
 	u.activity()
 	if !s.consent {
 		s.consentErr = true
+		u.announce(u.t("speech.mark.error", "Text", u.t("form.consent.missing")))
 		u.render()
 		return
 	}
@@ -570,6 +578,7 @@ func (u *UI) submit(s *formSession) {
 	cancel()
 	if err != nil {
 		s.saveErr = true
+		u.announce(u.t("speech.mark.error", "Text", u.t("form.save_failed")))
 		u.render()
 		return
 	}
@@ -586,4 +595,47 @@ func (u *UI) submit(s *formSession) {
 func setTextCaretAtEnd(e *widget.Entry, text string) {
 	e.SetText(text)
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+}
+
+// speakField has speech say a question's field and what is in it. An identifier is not
+// read aloud in the lobby: only into headphones, or when the resident selects the field to
+// ask for it; keys typed into it are echoed as a tone.
+func (u *UI) speakField(e *widget.Entry, f *content.Field) {
+	secret := identifier(f.Type) && !u.sp.headphones
+	u.sp.private = secret
+	u.speakAs(e, func() string {
+		switch {
+		case e.Text == "":
+			return u.t("speech.field.empty", "Hint", u.speakable(f.Label))
+		case secret:
+			return u.t("speech.field.secret", "Count", len([]rune(e.Text)))
+		}
+		return u.t("speech.field", "Text", u.spellIf(f, e.Text))
+	}, func() {
+		if e.Text == "" {
+			u.say(u.t("speech.field.empty", "Hint", u.speakable(f.Label)))
+			return
+		}
+		u.say(u.t("speech.field", "Text", u.spellIf(f, e.Text)))
+	})
+}
+
+// spellIf spells numbers and codes a character at a time; words are read as words.
+func (u *UI) spellIf(f *content.Field, v string) string {
+	switch f.Type {
+	case content.FieldText, content.FieldLongText, content.FieldEmail:
+		return v
+	}
+	return u.spell(v)
+}
+
+// speakIdentifier has the review read an identifier only into headphones or once the
+// resident chose "Pokaż"; else speech says it is hidden and how to hear it.
+func (u *UI) speakIdentifier(o fyne.CanvasObject, v string, shown bool) {
+	u.speakAs(o, func() string {
+		if shown || u.sp.headphones {
+			return u.spell(v)
+		}
+		return u.t("speech.masked")
+	}, nil)
 }

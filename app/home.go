@@ -34,7 +34,12 @@ func (u *UI) homeView() fyne.CanvasObject {
 	addr.Wrapping = fyne.TextWrapWord
 	welcome := widget.NewLabel(u.t("home.welcome"))
 	welcome.Wrapping = fyne.TextWrapWord
-	header := container.NewBorder(nil, nil, crest, nil, markdown.NewStack(name, addr, welcome))
+	stack := markdown.NewStack(name, addr, welcome)
+	if u.d.Speaker != nil {
+		// How to start speech mode, in text too (a spoken prompt repeats it now and then).
+		stack.Add(u.note(u.t("speech.prompt.short")))
+	}
+	header := container.NewBorder(nil, nil, crest, nil, stack)
 
 	search := u.tile(u.t("home.search"), theme.SearchIcon(), route{kind: searchScreen})
 	hours := u.hoursTile()

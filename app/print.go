@@ -37,6 +37,7 @@ func (u *UI) startPrint(d receipt.Doc, done func(msg string, ok bool)) {
 	}
 	u.activity()
 	u.printing = true
+	u.announce(u.t("print.busy"))
 	u.render()
 	work := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
@@ -46,7 +47,12 @@ func (u *UI) startPrint(d receipt.Doc, done func(msg string, ok bool)) {
 	finish := func(err error) {
 		u.printing = false
 		u.activity() // the resident was waiting, not idle
-		done(u.printResult(err), err == nil)
+		msg := u.printResult(err)
+		done(msg, err == nil)
+		if err != nil {
+			msg = u.t("speech.mark.error", "Text", msg)
+		}
+		u.announce(msg)
 		u.render()
 	}
 	if u.inline {

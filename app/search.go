@@ -10,6 +10,7 @@ import (
 
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
+	"infomat/app/touch"
 	"infomat/content"
 	"infomat/l10n"
 	"infomat/search"
@@ -93,13 +94,22 @@ func (u *UI) searchView() fyne.CanvasObject {
 		func() int { return len(hits) },
 		resultRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) { u.setResultRow(o, hits[id]) })
-	list.OnSelected = func(id widget.ListItemID) {
+	open := func(id int) {
 		doc := hits[id].Doc
 		k := pageScreen
 		if doc.Kind == procedureDoc {
 			k = procedureScreen
 		}
 		u.push(route{kind: k, id: strings.TrimPrefix(doc.ID, doc.Kind+"/")})
+	}
+	list.OnSelected = func(id widget.ListItemID) { open(id) }
+	var results fyne.CanvasObject = list
+	var column *touch.Scroll
+	if u.sp.on {
+		// Speech mode reads the results with the keypad: all of them in a column, as the
+		// list shows only those in sight.
+		column = u.tk.NewScroll(container.NewPadded(markdown.NewStack()))
+		results = column
 	}
 
 	entry := widget.NewEntry()
@@ -115,6 +125,14 @@ func (u *UI) searchView() fyne.CanvasObject {
 		default:
 			status.SetText(u.t("search.count", "Count", len(hits)))
 		}
+		if column != nil {
+			rows := make([]fyne.CanvasObject, len(hits))
+			for i, h := range hits {
+				rows[i] = u.tapRow(h.Title, u.polishTag(h.Lang, h.Snippet), func() { open(i) })
+			}
+			column.SetContent(container.NewPadded(markdown.NewStack(rows...)))
+			return
+		}
 		list.Refresh()
 		list.ScrollToTop()
 	}
@@ -126,6 +144,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 	update(u.query)
 
 	kb := keyboard.New(u.activity)
+	kb.Unfocused = u.sp.on
 	if u.d.Loc.Lang() == l10n.UK {
 		kb.SetMode(keyboard.Ukrainian) // with a key to the Latin letters for Polish words
 	}
@@ -133,9 +152,9 @@ func (u *UI) searchView() fyne.CanvasObject {
 	u.focus = entry
 	if u.look.Lower {
 		// The field sits on the keyboard, within reach from a wheelchair; results above.
-		return container.NewBorder(status, container.NewVBox(entry, kb), nil, nil, list)
+		return container.NewBorder(status, container.NewVBox(entry, kb), nil, nil, results)
 	}
-	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, list)
+	return container.NewBorder(container.NewVBox(entry, status), kb, nil, nil, results)
 }
 
 // resultRow shows what kind of thing a hit is, its title and where the words matched.

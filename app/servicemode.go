@@ -125,6 +125,9 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 	}
 	e.OnSubmitted = func(string) { check() }
 	u.focus = e
+	// The PIN is never said: its keys sound as tones, the field only says it is there.
+	u.sp.private = true
+	u.speakAs(e, func() string { return u.t("speech.pin") }, nil)
 	parts := []fyne.CanvasObject{u.note(u.t("service.pin.body")), e}
 	if u.pinErr != "" {
 		parts = append(parts, u.warningText(u.pinErr))
@@ -137,6 +140,7 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 		parts = append(parts, u.tk.NewButton(u.t("service.pin.ok"), theme.ConfirmIcon(), check))
 	}
 	kb := keyboard.New(u.activity)
+	kb.Unfocused = u.sp.on
 	kb.SetMode(keyboard.Digits)
 	kb.SetTarget(e)
 	return u.t("service.title"), container.NewBorder(nil, kb, nil, nil,

@@ -63,8 +63,13 @@ func (u *UI) accessView() fyne.CanvasObject {
 		toggle(u.t("access.contrast"), u.look.HighContrast, func() { u.look.HighContrast = !u.look.HighContrast }),
 		toggle(u.t("access.lower"), u.look.Lower, func() { u.look.Lower = !u.look.Lower }),
 		u.note(u.t("access.lower.body")),
-		u.note(u.t("access.reset")),
 	)
+	if u.d.Speaker != nil {
+		for _, o := range u.speechControls() {
+			box.Add(o)
+		}
+	}
+	box.Add(u.note(u.t("access.reset")))
 	return u.tk.NewScroll(container.NewPadded(box))
 }
 
@@ -97,10 +102,16 @@ func (u *UI) showWarning(left time.Duration) {
 	})
 	end := u.tk.NewButton(u.t("idle.end"), nil, u.Reset)
 	box := markdown.NewStack(question, u.countdown, more, end)
-	u.warning = widget.NewModalPopUp(container.NewPadded(box), u.win.Canvas())
+	u.warning = widget.NewModalPopUp(u.modalLayer(container.NewPadded(box)), u.win.Canvas())
 	size := u.win.Canvas().Size()
 	u.warning.Resize(fyne.NewSize(size.Width*0.8, box.MinSize().Height+4*touch.TargetSize/4))
 	u.warning.Show()
+	if u.sp.on {
+		// Warned through two senses: a sound, and the question said with the focus on
+		// "More time", so Select keeps the session.
+		u.cue(CueWarning)
+		u.spokePopup()
+	}
 }
 
 func (u *UI) hideWarning() {
@@ -108,5 +119,45 @@ func (u *UI) hideWarning() {
 		u.warning.Hide()
 		u.warning = nil
 		u.countdown = nil
+	}
+}
+
+// speechControls switch reading aloud on and off and set its rate and volume; the keypad's
+// + and − set the volume too.
+func (u *UI) speechControls() []fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(u.t("speech.access.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.Wrapping = fyne.TextWrapWord
+	onOff := u.t("speech.access.off")
+	if u.sp.on {
+		onOff = u.t("speech.access.on")
+	}
+	toggle := u.tk.NewChoice(onOff, u.sp.on, func() {
+		if u.sp.on {
+			u.stopSpeech()
+			u.render()
+			u.say(u.t("speech.off"))
+			return
+		}
+		u.startSpeech(u.t("speech.intro"))
+	})
+	step := func(label string, idx *int, steps []int, set func(int), say func() string, by int) fyne.CanvasObject {
+		return u.tk.NewButton(label, nil, func() {
+			*idx = min(max(*idx+by, 0), len(steps)-1)
+			if u.d.Speaker != nil {
+				set(steps[*idx])
+			}
+			u.say(say())
+		})
+	}
+	rate := func() string { return u.t("speech.rate", "Step", u.sp.rate+1, "Steps", len(speechRates)) }
+	volume := func() string { return u.t("speech.volume", "Percent", speechVolumes[u.sp.volume]) }
+	sp := u.d.Speaker
+	return []fyne.CanvasObject{head, toggle,
+		container.NewGridWithColumns(2,
+			step(u.t("speech.access.slower"), &u.sp.rate, speechRates, sp.SetRate, rate, -1),
+			step(u.t("speech.access.faster"), &u.sp.rate, speechRates, sp.SetRate, rate, 1)),
+		container.NewGridWithColumns(2,
+			step(u.t("speech.access.quieter"), &u.sp.volume, speechVolumes, sp.SetVolume, volume, -1),
+			step(u.t("speech.access.louder"), &u.sp.volume, speechVolumes, sp.SetVolume, volume, 1)),
 	}
 }

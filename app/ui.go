@@ -143,6 +143,8 @@ type UI struct {
 	quietSince time.Duration // Uptime at the last touch or reset
 	attract    *attract      // the attract loop on screen; nil when not shown
 	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
+
+	sp speechState // speech mode: the keypad's focus, touch-to-hear, what was said
 }
 
 // New builds the UI into win and shows the home screen.
@@ -164,6 +166,7 @@ func New(win fyne.Window, d Deps) *UI {
 		Bottom: func() bool { return u.look.Lower }}
 	d.Loc.OnChange(func(l10n.Lang) { u.render() })
 	u.applyLook()
+	u.initSpeech()
 	u.stack = []route{{kind: homeScreen}}
 	u.render()
 	return u
@@ -181,6 +184,7 @@ func (u *UI) buttonWidth() float32 {
 
 // activity is called on every touch; it keeps the session alive.
 func (u *UI) activity() {
+	u.hush() // speech stops at once when the resident acts
 	u.quietSince = u.d.Uptime()
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
@@ -193,6 +197,7 @@ func (u *UI) Tick() {
 	u.tickIdle()
 	u.tickAttract()
 	u.refreshHours()
+	u.tickSpeech()
 }
 
 func (u *UI) tickIdle() {
@@ -223,7 +228,7 @@ func (u *UI) tickIdle() {
 
 // atFreshHome is true when the screen already is what a new resident should see.
 func (u *UI) atFreshHome() bool {
-	return len(u.stack) == 1 && u.query == "" && u.look == (Look{}) && u.d.Loc.Lang() == l10n.PL && u.warning == nil
+	return len(u.stack) == 1 && u.query == "" && u.look == (Look{}) && u.d.Loc.Lang() == l10n.PL && u.warning == nil && !u.sp.on
 }
 
 // Reset ends the session: home screen, Polish, default look, no search text, no popups.
@@ -251,6 +256,7 @@ func (u *UI) Reset() {
 	u.quietSince = u.d.Uptime() // the attract loop counts its quiet period from here
 	u.look = Look{}
 	u.applyLook()
+	u.resetSpeech()
 	if u.d.Loc.Lang() != l10n.PL {
 		u.d.Loc.SetLang(l10n.PL) // renders through the listener
 	} else {
@@ -327,15 +333,23 @@ func (u *UI) render() {
 		return
 	}
 	r := u.current()
+	clear(u.sp.spoken)
+	u.sp.start, u.sp.private = nil, false
 	if u.d.Content == nil && r.kind != pinScreen && r.kind != serviceScreen {
-		u.win.SetContent(u.outOfServiceView())
+		u.sp.title = u.t("outofservice.title")
+		u.win.SetContent(u.withLayer(u.outOfServiceView()))
+		u.keepPlace(nil)
+		u.spoke()
 		return
 	}
 	var body fyne.CanvasObject
 	var title string
 	switch r.kind {
 	case homeScreen:
-		u.win.SetContent(u.homeView())
+		u.sp.title = u.t("speech.home", "Name", u.d.Content.Municipality.Name)
+		u.win.SetContent(u.withLayer(u.homeView()))
+		u.keepPlace(nil)
+		u.spoke()
 		return
 	case categoriesScreen:
 		title, body = u.t("categories.title"), u.categoriesView()
@@ -366,12 +380,18 @@ func (u *UI) render() {
 	case attachmentScreen:
 		title, body = u.attachmentView(r.id)
 	}
-	u.win.SetContent(u.frame(title, body))
+	u.sp.title = title
+	u.win.SetContent(u.withLayer(u.frame(title, body)))
 	u.keepPlace(body)
-	if u.focus != nil {
+	switch {
+	case u.sp.on:
+		// The keypad's keys must reach the kiosk, not a text field.
+		u.win.Canvas().Unfocus()
+	case u.focus != nil:
 		u.win.Canvas().Focus(u.focus)
-		u.focus = nil
 	}
+	u.focus = nil
+	u.spoke()
 }
 
 // place is what a screen shows, as far as where the resident has scrolled to goes.
@@ -412,6 +432,7 @@ func (u *UI) frame(title string, body fyne.CanvasObject) fyne.CanvasObject {
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.Truncation = fyne.TextTruncateEllipsis
 	heading.SizeName = theme.SizeNameSubHeadingText
+	u.sp.start = heading
 	width := u.win.Canvas().Size().Width
 	if u.look.Lower {
 		// Reading stays at the top; everything a finger needs is at the bottom.

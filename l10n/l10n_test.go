@@ -90,6 +90,18 @@ func TestCodeUsesOnlyDefinedMessages(t *testing.T) {
 				}
 				continue
 			}
+			if strings.HasSuffix(m[1], ".") {
+				// An ID built in code ("speech.help." + the screen): the code's own tests
+				// check each one; here at least one must exist.
+				found := false
+				for k := range pl {
+					found = found || strings.HasPrefix(k, m[1])
+				}
+				if !found {
+					t.Errorf("%s builds message IDs on %q, and none exists", p, m[1])
+				}
+				continue
+			}
 			if _, ok := pl[m[1]]; !ok {
 				t.Errorf("%s uses undefined message %q", p, m[1])
 			}

@@ -80,6 +80,10 @@ type Keyboard struct {
 
 	activity func() // told of every key press (the kiosk's idle timer); may be nil
 
+	// Unfocused types into the target without giving it the focus: in speech mode a
+	// keypad's keys (arrows, Enter, Backspace) must reach the kiosk, not the entry.
+	Unfocused bool
+
 	// now and afterFunc are the clock used for long-press; tests replace them.
 	now       func() time.Time
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
@@ -285,7 +289,7 @@ func (k *Keyboard) typeKey(name fyne.KeyName) {
 // would lose its cursor and a physical keyboard would stop working.
 func (k *Keyboard) restoreFocus() {
 	f, ok := k.target.(fyne.Focusable)
-	if !ok || fyne.CurrentApp() == nil {
+	if !ok || k.Unfocused || fyne.CurrentApp() == nil {
 		return
 	}
 	d := fyne.CurrentApp().Driver()
@@ -445,3 +449,26 @@ func keyTextSize(th fyne.Theme) float32 {
 // keyboard would fill two thirds of a portrait screen, leaving no room for the field it types
 // into, while a 50-unit label is still larger than any body text.
 const maxKeyText float32 = 50
+
+// Item is one key as a keypad walks the keyboard: what it is and how to press it.
+type Item struct {
+	Key   fyne.CanvasObject // the key cap on screen
+	ID    string            // the key's id: its letter or digit, or "backspace", "shift", "space", "enter", "123", "ABC", a layout's name
+	Label string            // what the cap shows now (upper case under Shift)
+	Press func()            // types the key, as a tap would
+}
+
+// Items lists the keys of the layout on screen, row by row, in reading order.
+func (k *Keyboard) Items() []Item {
+	var out []Item
+	for _, r := range k.layoutFor(k.mode) {
+		for _, kk := range r {
+			kk := kk
+			out = append(out, Item{Key: kk, ID: kk.spec.id, Label: kk.label(), Press: func() {
+				k.hidePopup()
+				k.press(kk.spec)
+			}})
+		}
+	}
+	return out
+}

@@ -355,3 +355,19 @@ func (t *tableLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 func NewStack(objs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(stackLayout{}, objs...)
 }
+
+// TableCells gives the cells of a table Render made, row by row (the header first, if it has
+// one), so speech can read it a row at a time; false when c is no such table.
+func TableCells(c *fyne.Container) ([][]fyne.CanvasObject, bool) {
+	t, ok := c.Layout.(*tableLayout)
+	if !ok {
+		return nil, false
+	}
+	rows := make([][]fyne.CanvasObject, len(t.cells))
+	for i, row := range t.cells {
+		for _, cell := range row {
+			rows[i] = append(rows[i], cell)
+		}
+	}
+	return rows, true
+}

@@ -40,3 +40,11 @@ func (g *TapGuard) Allow() bool {
 	since := g.clock() - g.changed
 	return since < 0 || since >= GuardTime
 }
+
+// Forget lets the next tap act whenever it comes: a keypad's Select or a deliberate double
+// tap in speech mode is not the stray second tap the guard is for.
+func (g *TapGuard) Forget() {
+	if g != nil {
+		g.set = false
+	}
+}

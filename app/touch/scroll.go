@@ -224,3 +224,21 @@ func (r *scrollRenderer) Refresh() {
 func (r *scrollRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *scrollRenderer) Destroy() {}
+
+// Content is what the view scrolls (inside the placement for short content, if any).
+func (s *Scroll) Content() fyne.CanvasObject {
+	return s.surface.content
+}
+
+// Reveal scrolls as little as needed to show the part of the content from top to bottom
+// (content coordinates): a keypad's focus moved to something out of sight.
+func (s *Scroll) Reveal(top, bottom float32) {
+	view := s.scroll.Size().Height
+	off := s.Offset()
+	switch {
+	case top < off || bottom-top > view:
+		s.scrollTo(top)
+	case bottom > off+view:
+		s.scrollTo(bottom - view)
+	}
+}

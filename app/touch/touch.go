@@ -139,3 +139,13 @@ func (k Kit) NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObje
 func (b *bigButton) MinSize() fyne.Size {
 	return b.Button.MinSize().Max(fyne.NewSquareSize(TargetSize))
 }
+
+// SpokenText is the button's label as speech reads it: its lines joined again.
+func (b *bigButton) SpokenText() string {
+	return strings.Join(strings.Fields(b.Text), " ")
+}
+
+// Chosen says whether the button is a chosen answer (NewChoice).
+func (b *bigButton) Chosen() bool {
+	return b.Importance == widget.HighImportance
+}
