@@ -355,8 +355,7 @@ func (u *UI) showFocus(els []element) {
 	layer := u.layerOf(u.root())
 	for _, l := range []*speechLayer{u.sp.layer, layer} {
 		if l != nil {
-			l.ring.Hidden = true
-			l.ring.Refresh()
+			l.showRing(false)
 		}
 	}
 	if i < 0 || layer == nil {
@@ -370,14 +369,7 @@ func (u *UI) showFocus(els []element) {
 	}
 	pos, end := u.rectOf(e)
 	u.sp.spot = fyne.NewPos((pos.X+end.X)/2, (pos.Y+end.Y)/2)
-	at := absPos(layer)
-	pad := theme.Padding() / 2
-	layer.ring.Move(fyne.NewPos(pos.X-at.X-pad, pos.Y-at.Y-pad))
-	layer.ring.Resize(fyne.NewSize(end.X-pos.X+2*pad, end.Y-pos.Y+2*pad))
-	layer.ring.StrokeColor = theme.Color(theme.ColorNamePrimary)
-	layer.ring.StrokeWidth = max(4, theme.Padding())
-	layer.ring.Hidden = false
-	layer.ring.Refresh()
+	layer.place(pos.Subtract(absPos(layer)), fyne.NewSize(end.X-pos.X, end.Y-pos.Y))
 }
 
 // rectOf is the absolute top-left and bottom-right corners of e.
@@ -469,9 +461,10 @@ func (u *UI) elementAt(els []element, pos fyne.Position) int {
 // touches reach the screen as usual.
 type speechLayer struct {
 	widget.BaseWidget
-	u        *UI
-	ring     *canvas.Rectangle
-	dragging bool
+	u *UI
+	// The ring is two rectangles, the text colour outside and the background colour
+	// inside: seen on any background and round any button, whatever the theme.
+	ring, inner *canvas.Rectangle
 }
 
 var (
@@ -481,11 +474,31 @@ var (
 )
 
 func newSpeechLayer(u *UI) *speechLayer {
-	l := &speechLayer{u: u, ring: canvas.NewRectangle(color.Transparent)}
-	l.ring.Hidden = true
+	l := &speechLayer{u: u, ring: canvas.NewRectangle(color.Transparent), inner: canvas.NewRectangle(color.Transparent)}
+	l.showRing(false)
 	l.Hidden = !u.sp.on
 	l.ExtendBaseWidget(l)
 	return l
+}
+
+func (l *speechLayer) showRing(on bool) {
+	l.ring.Hidden, l.inner.Hidden = !on, !on
+	l.ring.Refresh()
+	l.inner.Refresh()
+}
+
+// place puts the ring round the rectangle at pos (in the layer) of size.
+func (l *speechLayer) place(pos fyne.Position, size fyne.Size) {
+	w := max(6, 1.5*theme.Padding())
+	l.ring.StrokeColor = theme.Color(theme.ColorNameForeground)
+	l.ring.StrokeWidth = w
+	l.inner.StrokeColor = theme.Color(theme.ColorNameBackground)
+	l.inner.StrokeWidth = w / 2
+	l.ring.Move(pos.SubtractXY(w, w))
+	l.ring.Resize(size.AddWidthHeight(2*w, 2*w))
+	l.inner.Move(pos.SubtractXY(w/2, w/2))
+	l.inner.Resize(size.AddWidthHeight(w, w))
+	l.showRing(true)
 }
 
 func (l *speechLayer) Tapped(e *fyne.PointEvent)       { l.u.touchAt(e.AbsolutePosition, false) }
@@ -496,17 +509,19 @@ func (l *speechLayer) Dragged(e *fyne.DragEvent) { l.u.touchAt(e.AbsolutePositio
 func (l *speechLayer) DragEnd()                  {}
 
 func (l *speechLayer) CreateRenderer() fyne.WidgetRenderer {
-	return &layerRenderer{ring: l.ring}
+	return &layerRenderer{l: l}
 }
 
-// layerRenderer places nothing itself: the ring is moved to the focused element.
-type layerRenderer struct{ ring *canvas.Rectangle }
+// layerRenderer lays nothing out itself: place moves the ring to the focused element.
+type layerRenderer struct{ l *speechLayer }
 
-func (r *layerRenderer) Destroy()                     {}
-func (r *layerRenderer) Layout(fyne.Size)             {}
-func (r *layerRenderer) MinSize() fyne.Size           { return fyne.Size{} }
-func (r *layerRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.ring} }
-func (r *layerRenderer) Refresh()                     { r.ring.Refresh() }
+func (r *layerRenderer) Destroy()           {}
+func (r *layerRenderer) Layout(fyne.Size)   {}
+func (r *layerRenderer) MinSize() fyne.Size { return fyne.Size{} }
+func (r *layerRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.l.ring, r.l.inner}
+}
+func (r *layerRenderer) Refresh() { r.l.ring.Refresh(); r.l.inner.Refresh() }
 
 // name is a screen kind as the help messages' IDs end.
 func (k kind) name() string {

@@ -326,3 +326,103 @@ func (h *harness) keypadToForm(rec *recorder) {
 	h.downTo(rec, "Rozpocznij, przycisk")
 	h.press(fyne.KeyReturn)
 }
+
+// A BIP page is read a block at a time and its tables a row at a time.
+func TestSpeechReadsTablesByRow(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.press(fyne.KeyF1)
+	h.ui.push(route{kind: pageScreen, id: "dane-podmiotu/dane-kontaktowe"})
+	if !strings.Contains(rec.last(), "Dane kontaktowe Urzędu Gminy Przykładowa") {
+		t.Fatalf("arrival said %q", rec.last())
+	}
+	h.downTo(rec, "wiersz 1: Dzień, Godziny")
+	h.press(fyne.KeyDown)
+	h.press(fyne.KeyDown)
+	if got, want := rec.last(), "wiersz 3: wtorek do czwartek, 7:30 do 15:30"; got != want {
+		t.Fatalf("the third row said %q, want %q", got, want)
+	}
+}
+
+// In speech mode a touch says what is under the finger and moves the focus there, a drag
+// says each thing it enters, and a double tap does what a tap would.
+func TestTouchToHear(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.press(fyne.KeyF1)
+	h.tap("Sprawy urzędowe")
+	if rec.last() != "Sprawy urzędowe, przycisk" || h.ui.current().kind != homeScreen {
+		t.Fatalf("a touch said %q and went to %v", rec.last(), h.ui.current().kind)
+	}
+	// The focus follows the finger: Down goes on from there.
+	h.press(fyne.KeyDown)
+	if rec.last() != "Biuletyn (BIP), przycisk" {
+		t.Fatalf("Down after the touch said %q", rec.last())
+	}
+	n := len(rec.said)
+	from, to := h.where("Sprawy urzędowe"), h.where("Szukaj")
+	for i := range 11 {
+		f := float32(i) / 10
+		h.ui.sp.layer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{AbsolutePosition: fyne.NewPos(
+			from.X+(to.X-from.X)*f, from.Y+(to.Y-from.Y)*f)}})
+	}
+	var dragged []string
+	for _, u := range rec.said[n:] {
+		dragged = append(dragged, u.text)
+	}
+	if len(dragged) != 2 || dragged[0] != "Sprawy urzędowe, przycisk" || dragged[1] != "Szukaj, przycisk" {
+		t.Fatalf("the drag said %q", dragged)
+	}
+	h.ui.sp.layer.DoubleTapped(&fyne.PointEvent{AbsolutePosition: h.where("Sprawy urzędowe")})
+	if h.ui.current().kind != categoriesScreen || !strings.Contains(rec.last(), "Sprawy urzędowe") {
+		t.Fatalf("a double tap went to %v, said %q", h.ui.current().kind, rec.last())
+	}
+}
+
+// The service PIN is heard as tones: its keys are never echoed and its field never read.
+func TestSpeechPINIsTonesOnly(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.press(fyne.KeyF1)
+	h.ui.push(route{kind: pinScreen})
+	h.downTo(rec, h.loc.T("speech.pin"))
+	cues := len(rec.cues)
+	said := len(rec.said)
+	for _, d := range "4711" {
+		h.downToExactly(rec, string(d))
+		h.press(fyne.KeyReturn)
+	}
+	if got := len(rec.cues) - cues; got != 4 {
+		t.Errorf("4 PIN keys gave %d tones", got)
+	}
+	for _, u := range rec.said[said:] {
+		if strings.Contains(u.text, "PIN") && strings.ContainsAny(u.text, "0123456789") {
+			t.Errorf("said %q", u.text)
+		}
+	}
+	h.downTo(rec, h.loc.T("speech.pin"))
+}
+
+// Larger text and high contrast combine with speech mode: the keypad still reaches
+// everything and the focus ring stays on the screen round what is said.
+func TestSpeechWithLargeTextAndContrast(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.ui.look = Look{Text: TextSize(len(textScales) - 1), HighContrast: true}
+	h.ui.applyLook()
+	h.press(fyne.KeyF1)
+	h.keypadToForm(rec)
+	h.downTo(rec, "pole tekstowe, puste")
+	h.typeKeys(rec, "Ola")
+	h.downTo(rec, "Dalej, przycisk")
+	ring := h.ui.layerOf(h.ui.root()).ring
+	size := h.win.Canvas().Size()
+	p := absPos(ring)
+	if ring.Hidden || p.X < -1 || p.Y < -1 || p.X+ring.Size().Width > size.Width+1 || p.Y+ring.Size().Height > size.Height+1 {
+		t.Fatalf("ring hidden %v at %v size %v on a %v screen", ring.Hidden, p, ring.Size(), size)
+	}
+	// It surrounds the button said.
+	next := h.where("Dalej")
+	if next.X < p.X || next.Y < p.Y || next.X > p.X+ring.Size().Width || next.Y > p.Y+ring.Size().Height {
+		t.Fatalf("the ring at %v %v misses Dalej at %v", p, ring.Size(), next)
+	}
+	h.screenshot("speech-large-contrast")
+	h.press(fyne.KeyReturn)
+	h.downTo(rec, "pole tekstowe, puste")
+}

@@ -66,6 +66,7 @@ func (f activity) report() {
 // target, so it stays easy to hit whatever its label.
 type bigButton struct {
 	widget.Button
+	chosen bool // a chosen answer (NewChoice)
 }
 
 // NewButton returns a high-importance button at least TargetSize units high
@@ -132,7 +133,9 @@ func (k Kit) NewChoice(label string, chosen bool, tapped func()) fyne.CanvasObje
 		imp = widget.MediumImportance
 	}
 	// Set before the button is measured: fit builds its renderer.
-	return k.newButton(label, nil, imp, tapped)
+	b := k.newButton(label, nil, imp, tapped)
+	b.chosen = chosen
+	return b
 }
 
 // MinSize grows the button's natural size to the touch target size.
@@ -147,5 +150,5 @@ func (b *bigButton) SpokenText() string {
 
 // Chosen says whether the button is a chosen answer (NewChoice).
 func (b *bigButton) Chosen() bool {
-	return b.Importance == widget.HighImportance
+	return b.chosen
 }
