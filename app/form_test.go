@@ -33,7 +33,7 @@ func (f *fakeSubmitter) Submit(_ context.Context, p *content.Procedure, a conten
 	return "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.Local), nil
 }
 
-func newFormHarness(t *testing.T) (*harness, *fakeSubmitter) {
+func newFormHarness(t testing.TB) (*harness, *fakeSubmitter) {
 	h := newHarness(t)
 	sub := &fakeSubmitter{}
 	h.ui.d.Submit = sub

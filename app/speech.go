@@ -49,8 +49,8 @@ type speechState struct {
 	promptLang int
 }
 
-// PromptEvery is how often an untouched home or attract screen says how to start speech mode.
-const PromptEvery = 60 * time.Second
+// DefaultSpeechPrompt is how often the kiosk says how to start speech mode, unless set.
+const DefaultSpeechPrompt = 60 * time.Second
 
 func (u *UI) initSpeech() {
 	u.sp = speechState{rate: defaultRate, volume: defaultVolume, at: -1, spoken: map[fyne.CanvasObject]spoken{}}
@@ -541,11 +541,11 @@ func (u *UI) tickSpeech() {
 		}
 		u.sp.headphones = on
 	}
-	if u.sp.on || u.d.Speaker == nil || u.d.Content == nil || (!u.atFreshHome() && u.attract == nil) {
+	if u.sp.on || u.d.Speaker == nil || u.d.SpeechPrompt <= 0 || u.d.Content == nil || (!u.atFreshHome() && u.attract == nil) {
 		return
 	}
 	now := u.d.Uptime()
-	if now-max(u.quietSince, u.sp.prompted) < PromptEvery {
+	if now-max(u.quietSince, u.sp.prompted) < u.d.SpeechPrompt {
 		return
 	}
 	u.sp.prompted = now

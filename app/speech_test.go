@@ -35,7 +35,7 @@ func (r *recorder) last() string {
 }
 
 // newSpeechHarness is the UI on the embedded content with a recorder for a speaker.
-func newSpeechHarness(t *testing.T) (*harness, *recorder, *fakeSubmitter) {
+func newSpeechHarness(t testing.TB) (*harness, *recorder, *fakeSubmitter) {
 	t.Helper()
 	h, sub := newFormHarness(t)
 	rec := &recorder{}
@@ -425,4 +425,78 @@ func TestSpeechWithLargeTextAndContrast(t *testing.T) {
 	h.screenshot("speech-large-contrast")
 	h.press(fyne.KeyReturn)
 	h.downTo(rec, "pole tekstowe, puste")
+}
+
+// An untouched home screen says now and then, in each language in turn, how to start
+// speech mode; a resident at the screen is not talked over.
+func TestSpeechPrompt(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.ui.d.SpeechPrompt = DefaultSpeechPrompt
+	var langs []string
+	for range 4 * 60 {
+		h.clock.advance(1e9)
+		h.ui.Tick()
+	}
+	for _, u := range rec.said {
+		langs = append(langs, u.lang)
+		if u.text != h.loc.In(l10n.Lang(u.lang), "speech.prompt") {
+			t.Errorf("the prompt said %q in %s", u.text, u.lang)
+		}
+	}
+	if strings.Join(langs, " ") != "pl en uk pl" {
+		t.Fatalf("four minutes of prompts in %v", langs)
+	}
+	n := len(rec.said)
+	h.tap("Sprawy urzędowe")
+	for range 65 {
+		h.clock.advance(1e9)
+		h.ui.Tick()
+	}
+	if h.ui.current().kind != categoriesScreen {
+		t.Fatalf("on %v", h.ui.current().kind)
+	}
+	if len(rec.said) != n {
+		t.Fatalf("a resident at the screen heard %q", rec.said[n:])
+	}
+}
+
+// BenchmarkSpeechKeyToSay times the kiosk's own share of a key press's latency: from the
+// key to the Speaker's Say (the walk of the screen, the focus ring, the words), on the
+// screens with the most to walk: a form question with its keyboard, and a long BIP page.
+// kiosk/speech's BenchmarkSayToFirstAudio times the rest, from Say to the first sound.
+func BenchmarkSpeechKeyToSay(b *testing.B) {
+	for _, sc := range []struct {
+		name string
+		r    route
+	}{
+		{"form-keyboard", route{kind: procedureScreen, id: "zameldowanie-pobyt-staly"}},
+		{"bip-page", route{kind: pageScreen, id: "prawo-lokalne/uchwala-budzetowa-2026"}},
+	} {
+		b.Run(sc.name, func(b *testing.B) {
+			h, rec, _ := newSpeechHarness(b)
+			h.press(fyne.KeyF1)
+			h.ui.push(sc.r)
+			if sc.name == "form-keyboard" {
+				h.downTo(rec, "Złóż wniosek tutaj, przycisk")
+				h.press(fyne.KeyReturn)
+				h.downTo(rec, "Rozpocznij, przycisk")
+				h.press(fyne.KeyReturn)
+			}
+			els := len(h.ui.elements(h.ui.root()))
+			dir := fyne.KeyName(fyne.KeyDown)
+			for b.Loop() {
+				n := len(rec.said)
+				h.press(dir)
+				if len(rec.said) == n {
+					b.Fatal("the key said nothing")
+				}
+				if last := rec.last(); last == h.loc.T("speech.end") {
+					dir = fyne.KeyUp
+				} else if last == h.loc.T("speech.top") {
+					dir = fyne.KeyDown
+				}
+			}
+			b.ReportMetric(float64(els), "elements")
+		})
+	}
 }

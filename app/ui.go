@@ -74,6 +74,9 @@ type Deps struct {
 	// it; nil: unknown, taken as no. Plugging them in starts speech mode, and identifiers in
 	// answers are spoken only into headphones (or when the resident asks). Called each Tick.
 	Headphones func() bool
+	// SpeechPrompt is how often an untouched home or attract screen says aloud how to start
+	// speech mode, in each language in turn; 0: never (the text on screen stays).
+	SpeechPrompt time.Duration
 }
 
 // screen kinds a route can show.

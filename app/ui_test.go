@@ -42,7 +42,7 @@ var fakeEpoch = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 const tapGap = 500 * time.Millisecond
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ui    *UI
 	win   fyne.Window
 	clock *fakeClock
@@ -51,7 +51,7 @@ type harness struct {
 
 var defaultBundle *content.Bundle
 
-func bundle(t *testing.T) *content.Bundle {
+func bundle(t testing.TB) *content.Bundle {
 	t.Helper()
 	if defaultBundle == nil {
 		b, err := content.Load(assets.DefaultContent())
@@ -64,7 +64,7 @@ func bundle(t *testing.T) *content.Bundle {
 }
 
 // newHarness starts the UI on the embedded content in a portrait 1080×1920 test window.
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	loc, err := l10n.New(assets.Translations())
