@@ -73,7 +73,7 @@ var Settings = []Setting{
 	{Key: SettingSpeechHeadphones, Help: "skąd wiadomo, że podłączono słuchawki: auto (gniazdo karty dźwiękowej, przez amixer; domyślnie), always (zawsze słuchawki) albo never (nigdy)", Check: oneOf("auto", "always", "never")},
 	{Key: SettingKeypadUp, Help: "klawisze klawiatury numerycznej \"w górę\": nazwy klawiszy lub znaki po przecinku; pusty = Up", Check: checkKeys},
 	{Key: SettingKeypadDown, Help: "klawisze \"w dół\"; pusty = Down", Check: checkKeys},
-	{Key: SettingKeypadSelect, Help: "klawisze \"wybierz\"; pusty = Return,Enter", Check: checkKeys},
+	{Key: SettingKeypadSelect, Help: "klawisze \"wybierz\"; pusty = Return,KP_Enter", Check: checkKeys},
 	{Key: SettingKeypadBack, Help: "klawisze \"wstecz\"; pusty = BackSpace,Escape", Check: checkKeys},
 	{Key: SettingKeypadHelp, Help: "klawisze \"pomoc\"; pusty = F1,?", Check: checkKeys},
 	{Key: SettingKeypadVolumeUp, Help: "klawisze \"głośniej\"; pusty = +", Check: checkKeys},
