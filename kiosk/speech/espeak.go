@@ -116,8 +116,13 @@ func (e *Espeak) finish(slot **job, j *job) {
 	e.wg.Done()
 }
 
-// Say stops what is being said and starts saying text in the voice of lang.
+// Say stops what is being said and starts saying text in the voice of lang. Saying
+// nothing (blank text) only stops.
 func (e *Espeak) Say(lang, text string) {
+	if strings.TrimSpace(text) == "" {
+		e.Stop()
+		return
+	}
 	e.mu.Lock()
 	j, seq, ok := e.start(&e.speech)
 	rate, volume := e.rate, e.volume
@@ -141,7 +146,8 @@ func (e *Espeak) Say(lang, text string) {
 
 // say runs espeak-ng into a stream of the sink until it ends or ctx is cancelled.
 func (e *Espeak) say(ctx context.Context, name, voice string, rate, volume int, text string) error {
-	cmd := exec.CommandContext(ctx, e.path, "--stdout", "-v", voice,
+	// -b 1: the text is UTF-8 whatever the service's locale.
+	cmd := exec.CommandContext(ctx, e.path, "--stdout", "-b", "1", "-v", voice,
 		"-s", strconv.Itoa(rate), "-a", strconv.Itoa(volume))
 	cmd.Stdin = strings.NewReader(text)
 	killGroup(cmd)
