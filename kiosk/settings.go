@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"infomat/kiosk/idle"
 )
@@ -27,7 +28,23 @@ const (
 	// SettingAttractAfter is how long the home screen stays untouched after an idle reset
 	// before the attract loop for passers-by; 0 turns the loop off.
 	SettingAttractAfter = "attract_after"
+	// Speech mode (issue 12): where speech goes and how headphones are told.
+	SettingSpeechOutput     = "speech_output"
+	SettingSpeechPlayer     = "speech_player"
+	SettingSpeechHeadphones = "speech_headphones"
+	// The keypad's keys: comma lists of key names or characters.
+	SettingKeypadUp         = "keypad_up"
+	SettingKeypadDown       = "keypad_down"
+	SettingKeypadSelect     = "keypad_select"
+	SettingKeypadBack       = "keypad_back"
+	SettingKeypadHelp       = "keypad_help"
+	SettingKeypadVolumeUp   = "keypad_volume_up"
+	SettingKeypadVolumeDown = "keypad_volume_down"
 )
+
+// SpeechDirEnv names the environment variable that sends speech to WAV files in a
+// directory, whatever speech_output says: end-to-end tests listen there.
+const SpeechDirEnv = "INFOMAT_SPEECH_DIR"
 
 // DefaultAttractAfter is the quiet time before the attract loop when none is set.
 const DefaultAttractAfter = 60 * time.Second
@@ -51,6 +68,42 @@ var Settings = []Setting{
 	{Key: SettingReaderKind, Help: "rodzaj czytnika: rdm6300, magstripe albo line (domyślnie rdm6300)", Check: oneOf("rdm6300", "magstripe", "line")},
 	{Key: SettingAttractAfter, Help: "po ilu sekundach bez dotyku ekran startowy ustępuje pętli dla przechodniów (\"Dotknij ekranu, aby zacząć\", godziny pracy, ogłoszenia), np. 60s, 5m; 0 = wyłączona; domyślnie 60s", Check: checkAttract},
 	{Key: SettingContentMemory, Help: "ile pamięci (MiB) może zająć wczytana nowa treść, zanim zostanie włączona (domyślnie 512); większa zostaje odrzucona, a kiosk pokazuje dotychczasową", Check: checkMemory},
+	{Key: SettingSpeechOutput, Help: "dokąd idzie mowa: audio (głośnik lub słuchawki, domyślnie) albo pełna ścieżka katalogu, w którym każda wypowiedź zapisuje się jako plik WAV (do testów i diagnozy)", Check: checkSpeechOutput},
+	{Key: SettingSpeechPlayer, Help: "program odtwarzający dźwięk WAV podany na wejście (domyślnie \"aplay -q\"; np. \"aplay -q -D plughw:1\" dla drugiej karty dźwiękowej)", Check: checkPlayer},
+	{Key: SettingSpeechHeadphones, Help: "skąd wiadomo, że podłączono słuchawki: auto (gniazdo karty dźwiękowej, przez amixer; domyślnie), always (zawsze słuchawki) albo never (nigdy)", Check: oneOf("auto", "always", "never")},
+	{Key: SettingKeypadUp, Help: "klawisze klawiatury numerycznej \"w górę\": nazwy klawiszy lub znaki po przecinku; pusty = Up", Check: checkKeys},
+	{Key: SettingKeypadDown, Help: "klawisze \"w dół\"; pusty = Down", Check: checkKeys},
+	{Key: SettingKeypadSelect, Help: "klawisze \"wybierz\"; pusty = Return,KP_Enter", Check: checkKeys},
+	{Key: SettingKeypadBack, Help: "klawisze \"wstecz\"; pusty = BackSpace,Escape", Check: checkKeys},
+	{Key: SettingKeypadHelp, Help: "klawisze \"pomoc\"; pusty = F1,?", Check: checkKeys},
+	{Key: SettingKeypadVolumeUp, Help: "klawisze \"głośniej\"; pusty = +", Check: checkKeys},
+	{Key: SettingKeypadVolumeDown, Help: "klawisze \"ciszej\"; pusty = -", Check: checkKeys},
+}
+
+func checkSpeechOutput(v string) error {
+	if v != "audio" && !strings.HasPrefix(v, "/") {
+		return fmt.Errorf("%q: podaj audio albo pełną ścieżkę katalogu, np. /var/lib/infomat/mowa", v)
+	}
+	return nil
+}
+
+func checkPlayer(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("podaj program, np. \"aplay -q\"")
+	}
+	return nil
+}
+
+// checkKeys accepts a comma list of key names ("Up", "KP_Enter") or single characters
+// ("+", "?"); empty means the default keys.
+func checkKeys(v string) error {
+	for _, k := range strings.Split(v, ",") {
+		k = strings.TrimSpace(k)
+		if strings.ContainsFunc(k, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+			return fmt.Errorf("%q: klawisze oddziel przecinkami, np. Up,KP_8", v)
+		}
+	}
+	return nil
 }
 
 func checkMemory(v string) error {
@@ -176,4 +229,46 @@ func AttractAfter(st SettingsStore) time.Duration {
 		return DefaultAttractAfter
 	}
 	return d
+}
+
+// SpeechConfig is how a kiosk speaks and which keys its keypad has.
+type SpeechConfig struct {
+	// Dir, when set, receives speech as WAV files instead of the sound card.
+	Dir string
+	// Player is the command playing WAV from its stdin.
+	Player string
+	// Headphones is auto, always or never.
+	Headphones string
+	// Keypad holds the keys' comma lists as set; empty: the default keys.
+	Keypad KeypadKeys
+}
+
+// KeypadKeys are the comma lists of the keypad's keys.
+type KeypadKeys struct {
+	Up, Down, Select, Back, Help, VolumeUp, VolumeDown string
+}
+
+// SpeechSettings reads the speech and keypad settings, with defaults for what was never
+// set. getenv's SpeechDirEnv, when set, overrides speech_output.
+func SpeechSettings(st SettingsStore, getenv func(string) string) SpeechConfig {
+	c := SpeechConfig{
+		Player:     setting(st, SettingSpeechPlayer, "aplay -q"),
+		Headphones: setting(st, SettingSpeechHeadphones, "auto"),
+		Keypad: KeypadKeys{
+			Up:         setting(st, SettingKeypadUp, ""),
+			Down:       setting(st, SettingKeypadDown, ""),
+			Select:     setting(st, SettingKeypadSelect, ""),
+			Back:       setting(st, SettingKeypadBack, ""),
+			Help:       setting(st, SettingKeypadHelp, ""),
+			VolumeUp:   setting(st, SettingKeypadVolumeUp, ""),
+			VolumeDown: setting(st, SettingKeypadVolumeDown, ""),
+		},
+	}
+	if out := setting(st, SettingSpeechOutput, "audio"); out != "audio" {
+		c.Dir = out
+	}
+	if dir := getenv(SpeechDirEnv); dir != "" {
+		c.Dir = dir
+	}
+	return c
 }

@@ -4,12 +4,13 @@
 set -euo pipefail
 
 # gcc: Fyne's driver is cgo, and so is the race detector. poppler-utils: pdftoppm and pdfinfo
-# show BIP attachments (PDF) as page images on the kiosk.
+# show BIP attachments (PDF) as page images on the kiosk. espeak-ng speaks in speech mode,
+# alsa-utils plays it (aplay) and reads the headphone jack (amixer).
 case "${1:-}" in
-  run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils) ;;
+  run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils) ;;
   # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
-  # x11-utils for xdpyinfo (is the screen up yet?).
-  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils xvfb xdotool imagemagick x11-utils) ;;
+  # x11-utils for xdpyinfo (is the screen up yet?). sox checks the speech's WAV files.
+  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -230,6 +230,8 @@ func runKiosk(args []string) (code int) {
 	// Today's opening hours go by the trusted clock, in the kiosk's own time zone.
 	deps.Now = func() time.Time { return clock.Now().Local() }
 	deps.AttractAfter = kiosk.AttractAfter(st)
+	stopSpeech := setupSpeech(&deps, kiosk.SpeechSettings(st, os.Getenv), log)
+	defer stopSpeech()
 	if o, ok := kiosk.RememberedOffice(contentStore); ok {
 		deps.Office = &app.Office{Name: o.Name, Street: o.Street, PostalCode: o.PostalCode, City: o.City, Phone: o.Phone, Hours: o.Hours}
 	}

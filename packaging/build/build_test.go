@@ -113,7 +113,7 @@ func TestControlFields(t *testing.T) {
 	packaged(t)
 	for name, wantDeps := range map[string][]string{
 		"infomat": {"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
-			"libxi6", "libxxf86vm1", "adduser", "poppler-utils"},
+			"libxi6", "libxxf86vm1", "adduser", "poppler-utils", "espeak-ng", "alsa-utils"},
 		"infomat-portal": {"adduser"},
 	} {
 		info := output(t, "dpkg-deb", "-I", debs[name])
@@ -573,7 +573,7 @@ func checkInstalled(t *testing.T, version string) {
 			groups = append(groups, gr.Name)
 		}
 	}
-	allowed := []string{"infomat", "dialout", "video", "input", "render"}
+	allowed := []string{"infomat", "dialout", "video", "input", "render", "audio"}
 	for _, g := range allowed {
 		if _, err := user.LookupGroup(g); err == nil && !slices.Contains(groups, g) {
 			t.Errorf("user infomat is in %v, not in %s", groups, g)

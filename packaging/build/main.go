@@ -224,8 +224,11 @@ func packages(root, binDir, version string) []*nfpm.Info {
 			"kiosk compositor on tty1 as the system user infomat.",
 		Overridables: nfpm.Overridables{
 			// poppler-utils: pdftoppm and pdfinfo show BIP attachments (PDF) as page images.
+			// espeak-ng speaks in speech mode; alsa-utils plays it (aplay) and reads the
+			// headphone jack (amixer).
 			Depends: []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2",
-				"libxinerama1", "libxi6", "libxxf86vm1", "adduser", "poppler-utils"},
+				"libxinerama1", "libxi6", "libxxf86vm1", "adduser", "poppler-utils",
+				"espeak-ng", "alsa-utils"},
 			// cage runs the kiosk; xwayland because Fyne's GLFW driver speaks X11.
 			Recommends: []string{"cage", "xwayland", "fonts-dejavu-core"},
 			Contents: files.Contents{
