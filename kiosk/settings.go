@@ -32,6 +32,9 @@ const (
 	SettingSpeechOutput     = "speech_output"
 	SettingSpeechPlayer     = "speech_player"
 	SettingSpeechHeadphones = "speech_headphones"
+	// SettingSpeechPrompt is how often an untouched home screen says aloud how to start
+	// speech mode; 0 keeps it quiet (the text on screen stays).
+	SettingSpeechPrompt = "speech_prompt"
 	// The keypad's keys: comma lists of key names or characters.
 	SettingKeypadUp         = "keypad_up"
 	SettingKeypadDown       = "keypad_down"
@@ -71,6 +74,7 @@ var Settings = []Setting{
 	{Key: SettingSpeechOutput, Help: "dokąd idzie mowa: audio (głośnik lub słuchawki, domyślnie) albo pełna ścieżka katalogu, w którym każda wypowiedź zapisuje się jako plik WAV (do testów i diagnozy)", Check: checkSpeechOutput},
 	{Key: SettingSpeechPlayer, Help: "program odtwarzający dźwięk WAV podany na wejście (domyślnie \"aplay -q\"; np. \"aplay -q -D plughw:1\" dla drugiej karty dźwiękowej)", Check: checkPlayer},
 	{Key: SettingSpeechHeadphones, Help: "skąd wiadomo, że podłączono słuchawki: auto (gniazdo karty dźwiękowej, przez amixer; domyślnie), always (zawsze słuchawki) albo never (nigdy)", Check: oneOf("auto", "always", "never")},
+	{Key: SettingSpeechPrompt, Help: "co ile ekran startowy, gdy nikt go nie dotyka, mówi na głos, jak włączyć czytanie na głos (po polsku, angielsku i ukraińsku na zmianę), np. 60s, 5m; 0 = nigdy; domyślnie 60s", Check: checkAttract},
 	{Key: SettingKeypadUp, Help: "klawisze klawiatury numerycznej \"w górę\": nazwy klawiszy lub znaki po przecinku; pusty = Up", Check: checkKeys},
 	{Key: SettingKeypadDown, Help: "klawisze \"w dół\"; pusty = Down", Check: checkKeys},
 	{Key: SettingKeypadSelect, Help: "klawisze \"wybierz\"; pusty = Return,KP_Enter", Check: checkKeys},
@@ -224,12 +228,21 @@ func IdleTimeout(st SettingsStore) time.Duration {
 // AttractAfter is the device's quiet time before the attract loop (0: off): the stored
 // setting, else DefaultAttractAfter.
 func AttractAfter(st SettingsStore) time.Duration {
-	d, err := time.ParseDuration(setting(st, SettingAttractAfter, DefaultAttractAfter.String()))
-	if err != nil {
-		return DefaultAttractAfter
+	return durationSetting(st, SettingAttractAfter, DefaultAttractAfter)
+}
+
+// durationSetting reads a duration setting checked by checkAttract; def when unset or bad.
+func durationSetting(st SettingsStore, key string, def time.Duration) time.Duration {
+	v := setting(st, key, def.String())
+	d, err := time.ParseDuration(v)
+	if err != nil || checkAttract(v) != nil {
+		return def
 	}
 	return d
 }
+
+// DefaultSpeechPrompt is how often the spoken prompt comes when none is set.
+const DefaultSpeechPrompt = 60 * time.Second
 
 // SpeechConfig is how a kiosk speaks and which keys its keypad has.
 type SpeechConfig struct {
@@ -241,6 +254,8 @@ type SpeechConfig struct {
 	Headphones string
 	// Keypad holds the keys' comma lists as set; empty: the default keys.
 	Keypad KeypadKeys
+	// Prompt is how often an untouched home screen says how to start speech mode; 0: never.
+	Prompt time.Duration
 }
 
 // KeypadKeys are the comma lists of the keypad's keys.
@@ -254,6 +269,7 @@ func SpeechSettings(st SettingsStore, getenv func(string) string) SpeechConfig {
 	c := SpeechConfig{
 		Player:     setting(st, SettingSpeechPlayer, "aplay -q"),
 		Headphones: setting(st, SettingSpeechHeadphones, "auto"),
+		Prompt:     durationSetting(st, SettingSpeechPrompt, DefaultSpeechPrompt),
 		Keypad: KeypadKeys{
 			Up:         setting(st, SettingKeypadUp, ""),
 			Down:       setting(st, SettingKeypadDown, ""),

@@ -6,7 +6,7 @@ func TestSpeechSettings(t *testing.T) {
 	st := openStore(t)
 	noEnv := func(string) string { return "" }
 	got := SpeechSettings(st, noEnv)
-	if want := (SpeechConfig{Player: "aplay -q", Headphones: "auto"}); got != want {
+	if want := (SpeechConfig{Player: "aplay -q", Headphones: "auto", Prompt: DefaultSpeechPrompt}); got != want {
 		t.Fatalf("unset: %+v, want %+v", got, want)
 	}
 	for k, v := range map[string]string{
@@ -15,6 +15,7 @@ func TestSpeechSettings(t *testing.T) {
 		SettingSpeechHeadphones: "always",
 		SettingKeypadUp:         "Up,KP_8",
 		SettingKeypadVolumeDown: "-,KP_Subtract",
+		SettingSpeechPrompt:     "0",
 	} {
 		if err := st.SetSetting(k, v); err != nil {
 			t.Fatal(err)
@@ -22,7 +23,7 @@ func TestSpeechSettings(t *testing.T) {
 	}
 	got = SpeechSettings(st, noEnv)
 	want := SpeechConfig{Dir: "/var/lib/infomat/mowa", Player: "aplay -q -D plughw:1", Headphones: "always",
-		Keypad: KeypadKeys{Up: "Up,KP_8", VolumeDown: "-,KP_Subtract"}}
+		Keypad: KeypadKeys{Up: "Up,KP_8", VolumeDown: "-,KP_Subtract"}, Prompt: 0}
 	if got != want {
 		t.Errorf("set: %+v, want %+v", got, want)
 	}

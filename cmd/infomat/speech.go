@@ -16,6 +16,7 @@ import (
 // moves the focus. The returned func silences speech and reaps its processes.
 func setupSpeech(deps *app.Deps, sc kiosk.SpeechConfig, log *slog.Logger) (stop func()) {
 	deps.Keypad = keypad(sc.Keypad)
+	deps.SpeechPrompt = sc.Prompt
 	switch sc.Headphones {
 	case "always":
 		deps.Headphones = func() bool { return true }
