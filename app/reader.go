@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -96,15 +97,15 @@ func (u *UI) elements(root fyne.CanvasObject) []element {
 		case *widget.Entry:
 			add(o, sc, func() string { return u.entrySpeech(v) }, nil)
 		case *widget.Label:
-			if strings.TrimSpace(v.Text) != "" {
+			if sayable(v.Text) {
 				add(o, sc, func() string { return u.speakable(v.Text) }, nil)
 			}
 		case *widget.RichText:
-			if s := v.String(); strings.TrimSpace(s) != "" {
+			if s := v.String(); sayable(s) {
 				add(o, sc, text(s), nil)
 			}
 		case *canvas.Text:
-			if strings.TrimSpace(v.Text) != "" {
+			if sayable(v.Text) {
 				add(o, sc, text(v.Text), nil)
 			}
 		case *wakeSurface:
@@ -113,6 +114,15 @@ func (u *UI) elements(root fyne.CanvasObject) []element {
 	}
 	walk(root, nil)
 	return out
+}
+
+// sayable says whether text has words to say: a bullet or a rule alone is no stop for the
+// keypad. "—" stands for no answer, and speakable says so.
+func sayable(text string) bool {
+	if strings.TrimSpace(text) == "—" {
+		return true
+	}
+	return strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }
 
 // overlapY says whether a and b share some height: side by side in a row, so read left to
@@ -188,6 +198,9 @@ var marks = []struct{ mark, id string }{
 // words, dashes between numbers read as "to".
 func (u *UI) speakable(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	if s == "—" {
+		return u.t("speech.none")
+	}
 	for _, m := range marks {
 		if rest, ok := strings.CutPrefix(s, m.mark); ok {
 			return u.t(m.id, "Text", rest)

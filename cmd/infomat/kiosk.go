@@ -232,6 +232,7 @@ func runKiosk(args []string) (code int) {
 	deps.AttractAfter = kiosk.AttractAfter(st)
 	stopSpeech := setupSpeech(&deps, kiosk.SpeechSettings(st, os.Getenv), log)
 	defer stopSpeech()
+	deps.Speaker = debugSpeech(deps.Speaker, log)
 	if o, ok := kiosk.RememberedOffice(contentStore); ok {
 		deps.Office = &app.Office{Name: o.Name, Street: o.Street, PostalCode: o.PostalCode, City: o.City, Phone: o.Phone, Hours: o.Hours}
 	}

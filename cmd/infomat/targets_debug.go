@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"infomat/app"
 )
 
 // debugTargets installs the SIGUSR1 handler when INFOMAT_DEBUG_TARGETS names a file.
@@ -152,4 +154,39 @@ func objectText(o fyne.CanvasObject) string {
 	}
 	walk(o)
 	return b.String()
+}
+
+// debugSpeech writes, when INFOMAT_DEBUG_SPEECH names a file, a line for every utterance
+// ("lang<TAB>text") before it is said, so an end-to-end test can navigate by ear. Test
+// builds only: the product never writes what it says anywhere (it may be a PESEL).
+func debugSpeech(s app.Speaker, log *slog.Logger) app.Speaker {
+	path := os.Getenv("INFOMAT_DEBUG_SPEECH")
+	if path == "" || s == nil {
+		return s
+	}
+	log.Warn("debug: every utterance is written down", "file", path)
+	return &speechLog{Speaker: s, path: path}
+}
+
+type speechLog struct {
+	app.Speaker
+	path string
+}
+
+func (l *speechLog) Say(lang, text string) {
+	l.write(lang, text)
+	l.Speaker.Say(lang, text)
+}
+
+// Cue is written down too ("cue<TAB>name"): a line a sound, as the speaker numbers them.
+func (l *speechLog) Cue(name string) {
+	l.write("cue", name)
+	l.Speaker.Cue(name)
+}
+
+func (l *speechLog) write(kind, text string) {
+	if f, err := os.OpenFile(l.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+		fmt.Fprintf(f, "%s\t%s\n", kind, strings.ReplaceAll(text, "\n", " "))
+		f.Close()
+	}
 }
