@@ -59,11 +59,22 @@ func (h *harness) press(name fyne.KeyName) {
 // and, past the end, up again; it fails when nothing on the screen says it.
 func (h *harness) downTo(rec *recorder, want string) string {
 	h.t.Helper()
+	return h.seek(rec, want, func(s string) bool { return strings.Contains(s, want) })
+}
+
+// downToExactly is downTo for an utterance that must be want and nothing more (a key).
+func (h *harness) downToExactly(rec *recorder, want string) {
+	h.t.Helper()
+	h.seek(rec, want, func(s string) bool { return strings.EqualFold(s, want) })
+}
+
+func (h *harness) seek(rec *recorder, want string, match func(string) bool) string {
+	h.t.Helper()
 	for _, dir := range []fyne.KeyName{fyne.KeyDown, fyne.KeyUp} {
 		for range 400 {
 			h.press(dir)
 			last := rec.last()
-			if strings.Contains(last, want) {
+			if match(last) {
 				return last
 			}
 			if last == h.loc.T("speech.end") || last == h.loc.T("speech.top") {
@@ -90,24 +101,6 @@ func (h *harness) typeKeys(rec *recorder, text string) {
 		h.downToExactly(rec, name)
 		h.press(fyne.KeyReturn)
 	}
-}
-
-// downToExactly is downTo for an utterance that must be want and nothing more (a key).
-func (h *harness) downToExactly(rec *recorder, want string) {
-	h.t.Helper()
-	for _, dir := range []fyne.KeyName{fyne.KeyDown, fyne.KeyUp} {
-		for range 400 {
-			h.press(dir)
-			last := rec.last()
-			if strings.EqualFold(last, want) {
-				return
-			}
-			if last == h.loc.T("speech.end") || last == h.loc.T("speech.top") {
-				break
-			}
-		}
-	}
-	h.t.Fatalf("no key says %q; screen: %s", want, h.screenSummary())
 }
 
 // saidInOrder checks that each of wants was said, in this order.
