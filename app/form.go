@@ -268,6 +268,7 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 		kb.Unfocused = u.sp.on
 		kb.SetMode(keyboardMode(f.Type))
 		kb.SetTarget(e)
+		u.sp.typeInto = e
 	}
 	next := u.tk.NewButton(u.t("form.next"), theme.NavigateNextIcon(), func() { u.formNext(s, f) })
 	body := u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...)))

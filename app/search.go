@@ -149,6 +149,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 		kb.SetMode(keyboard.Ukrainian) // with a key to the Latin letters for Polish words
 	}
 	kb.SetTarget(entry)
+	u.sp.typeInto = entry
 	u.focus = entry
 	if u.look.Lower {
 		// The field sits on the keyboard, within reach from a wheelchair; results above.

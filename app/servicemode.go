@@ -143,6 +143,7 @@ func (u *UI) pinView() (string, fyne.CanvasObject) {
 	kb.Unfocused = u.sp.on
 	kb.SetMode(keyboard.Digits)
 	kb.SetTarget(e)
+	u.sp.typeInto = e
 	return u.t("service.title"), container.NewBorder(nil, kb, nil, nil,
 		u.tk.NewScroll(container.NewPadded(markdown.NewStack(parts...))))
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"image/color"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -42,6 +43,9 @@ type speechState struct {
 	// private: keys typed here are echoed as a tone, not said (the service PIN; an
 	// identifier while no headphones are in).
 	private bool
+	// typeInto is the screen's text field, for letters typed on a full keyboard in speech
+	// mode (the field itself is not focused then: the keypad's keys must reach the kiosk).
+	typeInto keyboard.Target
 
 	layer      *speechLayer // the window's layer: focus ring and touch-to-hear
 	headphones bool         // what Headphones said last
@@ -59,7 +63,21 @@ func (u *UI) initSpeech() {
 	}
 	c := u.win.Canvas()
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) { u.keypad(u.d.Keypad.action(ev.Name, 0)) })
-	c.SetOnTypedRune(func(r rune) { u.keypad(u.d.Keypad.action("", r)) })
+	c.SetOnTypedRune(func(r rune) {
+		a := u.d.Keypad.action("", r)
+		if a == keyNone && u.sp.on && u.sp.typeInto != nil && unicode.IsPrint(r) {
+			// A full keyboard used as the keypad: its letters go into the field on screen.
+			u.activity()
+			u.sp.typeInto.TypedRune(r)
+			if u.sp.private {
+				u.cue(CueKey)
+			} else {
+				u.say(u.keyName(keyboard.Item{ID: string(r), Label: string(r)}))
+			}
+			return
+		}
+		u.keypad(a)
+	})
 }
 
 // say says text in the language on screen.

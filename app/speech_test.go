@@ -493,3 +493,22 @@ func BenchmarkSpeechKeyToSay(b *testing.B) {
 		})
 	}
 }
+
+// A full keyboard used as the keypad types its letters into the field on screen, echoed as
+// speech says keys; the keypad's own keys keep their meaning.
+func TestSpeechTypesFromAFullKeyboard(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.press(fyne.KeyF1)
+	h.keypadToForm(rec)
+	for _, r := range "Ewa" {
+		h.win.Canvas().OnTypedRune()(r)
+	}
+	if rec.last() != "a" {
+		t.Fatalf("typing said %q", rec.last())
+	}
+	h.downTo(rec, "Pole tekstowe: Ewa")
+	h.win.Canvas().OnTypedRune()('?') // help, not a question mark
+	if !strings.Contains(rec.last(), h.loc.T("speech.help.form")) {
+		t.Fatalf("? said %q", rec.last())
+	}
+}

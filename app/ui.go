@@ -337,7 +337,7 @@ func (u *UI) render() {
 	}
 	r := u.current()
 	clear(u.sp.spoken)
-	u.sp.start, u.sp.private = nil, false
+	u.sp.start, u.sp.private, u.sp.typeInto = nil, false, nil
 	if u.d.Content == nil && r.kind != pinScreen && r.kind != serviceScreen {
 		u.sp.title = u.t("outofservice.title")
 		u.win.SetContent(u.withLayer(u.outOfServiceView()))
