@@ -41,6 +41,7 @@ import (
 //	GET  quarantine/show?id=ID                     → QuarantineEntry
 //	POST quarantine/release {id}                   → QuarantineEntry (back in the next export)
 //	GET  check                                     → {} or an error naming the damage
+//	GET  status?ref=R…, POST status {…}            → StatusReport (adminstatus.go)
 //
 // Errors are {"error": "...", "problems": [...]} with a 4xx/5xx status; problems are a content
 // bundle's content.Problems. The export is two steps so that its all-or-nothing rule holds
@@ -71,6 +72,7 @@ type AdminStore interface {
 	DeviceStore
 	ContentStore
 	SubmissionStore
+	StatusStore
 	FleetStore
 }
 
@@ -111,6 +113,8 @@ func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET "+adminPrefix+"quarantine/show", a.quarantineShow)
 	mux.HandleFunc("POST "+adminPrefix+"quarantine/release", a.quarantineRelease)
 	mux.HandleFunc("GET "+adminPrefix+"check", a.check)
+	mux.HandleFunc("GET "+adminPrefix+"status", a.statusShow) // adminstatus.go
+	mux.HandleFunc("POST "+adminPrefix+"status", a.statusSet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusNotFound, errors.New("no such admin endpoint: "+r.Method+" "+r.URL.Path))
 	})

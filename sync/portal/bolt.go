@@ -80,6 +80,9 @@ const usageCounted = "2"
 // from before the quota, or from before quarantined submissions stopped counting.
 var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVersion,
 	Migrate: func(tx *bolt.Tx, _ int) error {
+		if err := setUpStatus(tx); err != nil { // boltstatus.go
+			return err
+		}
 		meta := tx.Bucket([]byte(bMeta))
 		if string(meta.Get([]byte("usage_counted"))) == usageCounted {
 			return nil
@@ -521,6 +524,9 @@ func (b *Bolt) PutSubmission(ctx context.Context, rec Record, loc *time.Location
 			return err
 		}
 		if err := tx.Bucket([]byte(bPending)).Put(ak, []byte(r.ID)); err != nil {
+			return err
+		}
+		if err := indexRef(tx, r.Ref, r.Municipality, u64(seq), r.ID); err != nil {
 			return err
 		}
 		if err := putJSON(subs, []byte(r.ID), r); err != nil {

@@ -128,6 +128,7 @@ type Storage interface {
 	DeviceStore
 	ContentStore
 	SubmissionStore
+	StatusStore // submissions' statuses and lookup by reference (status.go)
 	FleetStore
 	Close() error
 }

@@ -1,7 +1,7 @@
 // Package storagetest is the conformance suite of portal.Storage: what the server, the
 // operator's commands and the admin API rely on a store to do. Every backend (bbolt,
 // PostgreSQL) runs Run and must pass all of it; a sub-test per group (Devices, Content,
-// Submissions, Fleet) names the interface a failure is about.
+// Submissions, Fleet, Status) names the interface a failure is about.
 package storagetest
 
 import (
@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) portal.Storage) {
 	t.Run("Content", func(t *testing.T) { contentStore(t, open) })
 	t.Run("Submissions", func(t *testing.T) { submissions(t, open) })
 	t.Run("Fleet", func(t *testing.T) { fleet(t, open) })
+	t.Run("Status", func(t *testing.T) { statuses(t, open) }) // status.go
 	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, open) })
 }
 
