@@ -63,6 +63,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	api := portal.NewServer(st, portal.ServerOptions{Log: log, Limits: portal.Limits{
 		SubmitRate: *rate, SubmitBurst: *burst, DeviceQuota: *quota, MinBodyRate: *minRate,
 	}})
+	if err := mountTracking(api, st, log); err != nil { // track.go
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
 	srv := &http.Server{
 		Handler:           api,
 		TLSConfig:         tlsCfg,

@@ -210,6 +210,11 @@ func DefaultLocation() *time.Location {
 // of a graceful shutdown while in-flight requests finish.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// Handle serves pages for people on the API's listener (the public tracking page,
+// /sprawdz/): h gets the requests matching pattern, after the server's own checks (draining,
+// no-store, a body only on PUT and POST). Call it before serving.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
