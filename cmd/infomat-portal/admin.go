@@ -31,6 +31,7 @@ type operator interface {
 	quarantineShow(ctx context.Context, id string) (portal.QuarantineEntry, error)
 	release(ctx context.Context, id string) (portal.QuarantineEntry, error)
 	check(ctx context.Context) error
+	statusOps // status.go
 	close()
 }
 
