@@ -159,7 +159,7 @@ type page struct {
 }
 
 type caseView struct {
-	Procedure, Received, Code, Status, Explain, Note, Changed string
+	Procedure, Received, Code, Status, To, Explain, Note, Changed string
 }
 
 type langLink struct {
@@ -266,9 +266,12 @@ func (h *Handler) caseOf(ctx context.Context, s *site, rec portal.Record, lang l
 		Procedure: title,
 		Received:  h.date(filed, t),
 		Code:      string(code),
-		Status:    t("track.status."+string(code), "To", st.To),
+		Status:    t("track.status." + string(code)),
 		Explain:   t("track.explain." + string(code)),
 		Note:      st.Note,
+	}
+	if code == portal.StatusForwarded {
+		cv.To = st.To
 	}
 	if st.By != "" { // set by someone, not the default
 		cv.Changed = h.date(st.At, t)

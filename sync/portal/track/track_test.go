@@ -334,7 +334,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "1" {
 		t.Fatalf("past the burst: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
-	wantAll(t, "429 page", text(w.Body.String()), "Too many requests", "try again in a minute")
+	wantAll(t, "429 page", text(w.Body.String()), "Too many requests", "try again in a moment")
 	if strings.Contains(w.Body.String(), f.refA) || !strings.Contains(w.Body.String(), `lang="en"`) {
 		t.Error("the 429 page names the reference, or is not in English")
 	}
