@@ -119,8 +119,9 @@ type StatusStore interface {
 	// StatusHistory lists the statuses set on the submission, oldest first (none for one
 	// never changed); ErrNotFound as StatusOf.
 	StatusHistory(ctx context.Context, municipality, id string) ([]Status, error)
-	// SubmissionsByRef finds the submissions a kiosk reference names, in arrival order,
-	// without their ciphertext (CiphertextSize set). The reference is compared in its
+	// SubmissionsByRef finds the submissions a kiosk reference names, without their
+	// ciphertext (CiphertextSize set), in arrival order within a municipality (municipalities
+	// in name order). The reference is compared in its
 	// canonical form (CanonicalRef), so "prz 7k4m q2" finds "PRZ-7K4M-Q2". municipality ""
 	// searches all. Usually one submission or none; more when kiosks drew the same reference.
 	SubmissionsByRef(ctx context.Context, municipality, ref string) ([]Record, error)

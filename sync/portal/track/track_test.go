@@ -230,6 +230,13 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("CSP %q does not allow the page's style", csp)
 		}
 	}
+	head := httptest.NewRequest(http.MethodHead, Prefix+f.refA, nil)
+	head.Host = hostA
+	hw := httptest.NewRecorder()
+	f.h.ServeHTTP(hw, head)
+	if hw.Code != http.StatusOK || hw.Header().Get("Content-Security-Policy") == "" {
+		t.Errorf("HEAD: %d %v", hw.Code, hw.Header())
+	}
 	r := httptest.NewRequest(http.MethodPost, Prefix+f.refA, nil)
 	r.Host = hostA
 	w := httptest.NewRecorder()
