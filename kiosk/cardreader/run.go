@@ -73,6 +73,10 @@ func (r *Reader) Run(ctx context.Context, out chan<- Card) error {
 			return err
 		}
 		n, err := r.Port.Read(ctx, buf)
+		if err == nil || errors.Is(err, io.EOF) {
+			// Before any card goes out: whoever gets it may look at the stats at once.
+			r.update(func(s *Stats) { s.PortOK = true })
+		}
 		if n > 0 {
 			cards := parser.Feed(buf[:n])
 			dropped := droppedBefore + parser.Dropped()
@@ -94,7 +98,6 @@ func (r *Reader) Run(ctx context.Context, out chan<- Card) error {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err == nil || errors.Is(err, io.EOF):
-			r.update(func(s *Stats) { s.PortOK = true })
 			if n == 0 && !sleep(ctx, idlePause) {
 				return ctx.Err()
 			}
