@@ -129,6 +129,7 @@ type Storage interface {
 	ContentStore
 	SubmissionStore
 	FleetStore
+	AccountStore
 	Close() error
 }
 

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) portal.Storage) {
 	t.Run("Content", func(t *testing.T) { contentStore(t, open) })
 	t.Run("Submissions", func(t *testing.T) { submissions(t, open) })
 	t.Run("Fleet", func(t *testing.T) { fleet(t, open) })
+	t.Run("Accounts", func(t *testing.T) { accounts(t, open) })
 	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, open) })
 }
 
