@@ -72,6 +72,7 @@ type AdminStore interface {
 	ContentStore
 	SubmissionStore
 	FleetStore
+	AccountStore
 }
 
 type adminAPI struct {
@@ -111,6 +112,7 @@ func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET "+adminPrefix+"quarantine/show", a.quarantineShow)
 	mux.HandleFunc("POST "+adminPrefix+"quarantine/release", a.quarantineRelease)
 	mux.HandleFunc("GET "+adminPrefix+"check", a.check)
+	a.userRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusNotFound, errors.New("no such admin endpoint: "+r.Method+" "+r.URL.Path))
 	})
