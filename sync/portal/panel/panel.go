@@ -185,7 +185,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on POSTs,
+	// and the origin check below needs the real one.
+	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if h.secure(r) {
@@ -194,7 +196,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if !sameOrigin(r) {
-			h.log.Warn("panel: cross-origin POST refused", "path", r.URL.Path, "remote", clientIP(r))
+			h.log.Warn("panel: cross-origin POST refused", "path", r.URL.Path, "remote", clientIP(r),
+				"origin", r.Header.Get("Origin"), "fetch_site", r.Header.Get("Sec-Fetch-Site"))
 			h.fail(w, r, http.StatusForbidden, "error.csrf")
 			return
 		}
