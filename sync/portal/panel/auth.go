@@ -200,8 +200,41 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request, c *current) {
 	h.render(w, http.StatusOK, "totp", h.view(r, c, "totp.title", codeData{}))
 }
 
+// errReplay: another request used this step's code first.
+var errReplay = errors.New("totp code already used")
+
+// useStep records step as the last TOTP step used, refusing a step at or before the stored
+// one in the same transaction, so two requests racing with one code cannot both pass.
+func useStep(step int64, enrol bool) func(*portal.User) error {
+	return func(u *portal.User) error {
+		if step <= u.TOTPLastStep {
+			return errReplay
+		}
+		u.TOTPLastStep = step
+		if enrol {
+			u.TOTPEnrolled = true
+		}
+		return nil
+	}
+}
+
 func (h *Handler) totp(w http.ResponseWriter, r *http.Request, c *current) {
+	if h.now().Before(c.user.LockedUntil) {
+		h.endSession(w, r)
+		h.showLogin(w, r, http.StatusTooManyRequests, loginData{Municipality: c.user.Municipality, Login: c.user.Login, Error: "login.locked"})
+		return
+	}
 	step, ok := totp.Verify(c.user.TOTPSecret, r.PostFormValue("code"), h.now(), c.user.TOTPLastStep)
+	var u portal.User
+	var err error
+	if ok {
+		u, err = h.st.UpdateUser(r.Context(), c.user.Municipality, c.user.Login, useStep(step, false))
+		ok = err == nil
+		if err != nil && !errors.Is(err, errReplay) {
+			h.fail(w, r, http.StatusInternalServerError, "error.internal")
+			return
+		}
+	}
 	if !ok {
 		if h.failure(r, c.user, "totp") {
 			h.endSession(w, r)
@@ -209,14 +242,6 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, c *current) {
 			return
 		}
 		h.render(w, http.StatusUnauthorized, "totp", h.view(r, c, "totp.title", codeData{Error: "totp.bad"}))
-		return
-	}
-	u, err := h.st.UpdateUser(r.Context(), c.user.Municipality, c.user.Login, func(u *portal.User) error {
-		u.TOTPLastStep = step
-		return nil
-	})
-	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, "error.internal")
 		return
 	}
 	h.advance(w, r, u, portal.StageTOTP, c.sess.Created)
@@ -288,10 +313,11 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request, c *current) {
 		h.render(w, http.StatusUnauthorized, "enrol", h.view(r, c, "enrol.title", d))
 		return
 	}
-	u, err := h.st.UpdateUser(r.Context(), c.user.Municipality, c.user.Login, func(u *portal.User) error {
-		u.TOTPEnrolled, u.TOTPLastStep = true, step
-		return nil
-	})
+	u, err := h.st.UpdateUser(r.Context(), c.user.Municipality, c.user.Login, useStep(step, true))
+	if errors.Is(err, errReplay) {
+		http.Redirect(w, r, Prefix+"enrol", http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "error.internal")
 		return

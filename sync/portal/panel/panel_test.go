@@ -626,3 +626,40 @@ func TestOperatorCreatesMunicipality(t *testing.T) {
 		t.Fatal("operator listed among the municipality's users")
 	}
 }
+
+// Two logins racing with one code: only one passes.
+func TestTOTPCodeIsGoodOnce(t *testing.T) {
+	e := newEnv(t)
+	pw := e.addUser("gmina-a", "admin", "Anna", portal.RoleAdmin)
+	pw = e.browser().login("gmina-a", "admin", pw)
+	bs := []*browser{e.browser(), e.browser()}
+	csrf := make([]string, 2)
+	for i, b := range bs {
+		b.password("gmina-a", "admin", pw)
+		b.get("/panel/totp")
+		csrf[i] = b.csrf()
+	}
+	e.clock.Add(totp.Step)
+	u, _ := e.st.User(t.Context(), "gmina-a", "admin")
+	code := totp.Code(u.TOTPSecret, e.clock.Now())
+	var wg sync.WaitGroup
+	sts := make([]int, 2)
+	for i, b := range bs {
+		wg.Go(func() {
+			var req *http.Request
+			req, _ = http.NewRequest(http.MethodPost, e.srv.URL+"/panel/totp", strings.NewReader(url.Values{"csrf": {csrf[i]}, "code": {code}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			sts[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	if !(sts[0] == http.StatusSeeOther) != (sts[1] == http.StatusSeeOther) || (sts[0] != http.StatusUnauthorized && sts[1] != http.StatusUnauthorized) {
+		t.Fatalf("racing logins with one code: %v, want one 303 and one 401", sts)
+	}
+}
