@@ -67,7 +67,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}})
 	// The municipality's web panel shares the listener under /panel/; everything else is
 	// the kiosk API.
-	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies})
+	sealKey, err := panel.LoadKey(*data) // seals the TOTP secrets; kept beside portal.db, not in it
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey})
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1

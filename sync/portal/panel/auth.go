@@ -224,9 +224,14 @@ func (h *Handler) totp(w http.ResponseWriter, r *http.Request, c *current) {
 		h.showLogin(w, r, http.StatusTooManyRequests, loginData{Municipality: c.user.Municipality, Login: c.user.Login, Error: "login.locked"})
 		return
 	}
-	step, ok := totp.Verify(c.user.TOTPSecret, r.PostFormValue("code"), h.now(), c.user.TOTPLastStep)
+	secret, err := h.open(c.user)
+	if err != nil {
+		h.log.Error("panel: TOTP secret", "municipality", c.user.Municipality, "login", c.user.Login, "err", err)
+		h.fail(w, r, http.StatusInternalServerError, "error.secret")
+		return
+	}
+	step, ok := totp.Verify(secret, r.PostFormValue("code"), h.now(), c.user.TOTPLastStep)
 	var u portal.User
-	var err error
 	if ok {
 		u, err = h.st.UpdateUser(r.Context(), c.user.Municipality, c.user.Login, useStep(step, false))
 		ok = err == nil
@@ -255,9 +260,13 @@ func (h *Handler) enrolData(r *http.Request, c *current) (codeData, error) {
 		if err != nil {
 			return codeData{}, err
 		}
+		sealed, err := h.seal(u, secret)
+		if err != nil {
+			return codeData{}, err
+		}
 		u, err = h.st.UpdateUser(r.Context(), u.Municipality, u.Login, func(u *portal.User) error {
 			if len(u.TOTPSecret) == 0 {
-				u.TOTPSecret, u.TOTPEnrolled = secret, false
+				u.TOTPSecret, u.TOTPEnrolled = sealed, false
 			}
 			return nil
 		})
@@ -270,12 +279,16 @@ func (h *Handler) enrolData(r *http.Request, c *current) (codeData, error) {
 	if u.Municipality != "" {
 		account += "@" + u.Municipality
 	}
-	uri := totp.URI(h.opts.Issuer, account, u.TOTPSecret)
+	secret, err := h.open(u)
+	if err != nil {
+		return codeData{}, err
+	}
+	uri := totp.URI(h.opts.Issuer, account, secret)
 	png, err := qrcode.Encode(uri, qrcode.Medium, 256)
 	if err != nil {
 		return codeData{}, err
 	}
-	sec := totp.Encode(u.TOTPSecret)
+	sec := totp.Encode(secret)
 	var grouped bytes.Buffer
 	for i := 0; i < len(sec); i += 4 {
 		if i > 0 {
@@ -302,7 +315,13 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request, c *current) {
 		http.Redirect(w, r, Prefix+"enrol", http.StatusSeeOther)
 		return
 	}
-	step, ok := totp.Verify(c.user.TOTPSecret, r.PostFormValue("code"), h.now(), c.user.TOTPLastStep)
+	secret, err := h.open(c.user)
+	if err != nil {
+		h.log.Error("panel: TOTP secret", "municipality", c.user.Municipality, "login", c.user.Login, "err", err)
+		h.fail(w, r, http.StatusInternalServerError, "error.secret")
+		return
+	}
+	step, ok := totp.Verify(secret, r.PostFormValue("code"), h.now(), c.user.TOTPLastStep)
 	if !ok {
 		d, err := h.enrolData(r, c)
 		if err != nil {

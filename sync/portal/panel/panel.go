@@ -68,6 +68,9 @@ type Options struct {
 	Throttle ThrottlePolicy
 	// Issuer names the portal in authenticator apps (default "Infomat").
 	Issuer string
+	// SecretKey (32 bytes, LoadKey) seals the TOTP secrets in the store; nil stores them
+	// as they are.
+	SecretKey []byte
 }
 
 // Handler serves the panel. Create it with New.
@@ -106,6 +109,9 @@ func New(st portal.AccountStore, opts Options) (*Handler, error) {
 	}
 	if opts.Issuer == "" {
 		opts.Issuer = "Infomat"
+	}
+	if opts.SecretKey != nil && len(opts.SecretKey) != 32 {
+		return nil, fmt.Errorf("panel: secret key of %d bytes, want 32", len(opts.SecretKey))
 	}
 	msgs, err := fs.Sub(messageFS, "l10n")
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -661,5 +663,70 @@ func TestTOTPCodeIsGoodOnce(t *testing.T) {
 	wg.Wait()
 	if !(sts[0] == http.StatusSeeOther) != (sts[1] == http.StatusSeeOther) || (sts[0] != http.StatusUnauthorized && sts[1] != http.StatusUnauthorized) {
 		t.Fatalf("racing logins with one code: %v, want one 303 and one 401", sts)
+	}
+}
+
+// With a key, the store holds the TOTP secret sealed: not the one the page shows, and useless
+// moved to another account or without the key.
+func TestTOTPSecretSealedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	key, err := panel.LoadKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := panel.LoadKey(dir); err != nil || string(again) != string(key) {
+		t.Fatalf("LoadKey again: %v", err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, panel.KeyFile)); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v", fi.Mode())
+	}
+	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ck := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+	h, err := panel.New(st, panel.Options{Now: ck.Now, Argon2: cheap, SecretKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(panel.Prefix, h)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	e := &env{t: t, st: st, clock: ck, srv: srv}
+	pw := e.addUser("gmina-a", "admin", "Anna", portal.RoleAdmin)
+	b := e.browser()
+	b.password("gmina-a", "admin", pw)
+	b.get("/panel/enrol")
+	shown := find(t, secretRE, b.body)
+	secret, _ := totp.Decode(shown)
+	u, _ := st.User(t.Context(), "gmina-a", "admin")
+	if len(u.TOTPSecret) == 0 || strings.Contains(string(u.TOTPSecret), string(secret)) {
+		t.Fatalf("stored secret %q is not sealed", u.TOTPSecret)
+	}
+	if st, loc := b.post("/panel/enrol", url.Values{"csrf": {b.csrf()}, "code": {totp.Code(secret, ck.Now())}}, nil); st != http.StatusSeeOther || loc != "/panel/password" {
+		t.Fatalf("enrolment with a sealed secret: %d %s", st, loc)
+	}
+	// The sealed secret copied onto another admin does not open there.
+	e.addUser("gmina-a", "mallory", "M", portal.RoleAdmin)
+	if _, err := st.UpdateUser(t.Context(), "gmina-a", "mallory", func(m *portal.User) error {
+		m.TOTPSecret, m.TOTPEnrolled, m.MustChangePassword = u.TOTPSecret, true, false
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := e.browser()
+	hash, _ := portal.HashPassword("hasło-mallory-123", cheap)
+	if _, err := st.UpdateUser(t.Context(), "gmina-a", "mallory", func(m *portal.User) error { m.Password = hash; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if st, loc := m.password("gmina-a", "mallory", "hasło-mallory-123"); st != http.StatusSeeOther || loc != "/panel/totp" {
+		t.Fatalf("mallory's password: %d %s", st, loc)
+	}
+	m.get("/panel/totp")
+	ck.Add(totp.Step)
+	if st, _ := m.post("/panel/totp", url.Values{"csrf": {m.csrf()}, "code": {totp.Code(secret, ck.Now())}}, nil); st != http.StatusInternalServerError {
+		t.Fatalf("a sealed secret moved to another account: %d, want it not to open", st)
 	}
 }
