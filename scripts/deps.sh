@@ -10,7 +10,9 @@ case "${1:-}" in
   run)  pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils) ;;
   # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
   # x11-utils for xdpyinfo (is the screen up yet?). sox checks the speech's WAV files.
-  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox) ;;
+  # chromium (headless, driven by chromedp) and a font with Polish letters for the portal
+  # panel's browser tests.
+  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -12,6 +12,7 @@
 //	infomat-portal quarantine list|show ID|release ID                         submissions an export set aside
 //	infomat-portal check                                                      check every page of portal.db
 //	infomat-portal status show REF | set REF STATUS [--note T] [--to WHERE]   a submission's status for the resident
+//	infomat-portal user add|reset|disable|list                                the web panel's accounts
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 // Only one process can open a data directory's store at a time. While serve runs, it also
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return checkCmd(ctx, rest, stdout, stderr)
 	case "status":
 		return statusCmd(ctx, rest, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, stdinReader, stdout, stderr)
 	case "loadgen":
 		// The load generator is a program of its own (cmd/infomat-loadgen), so that it does
 		// not ship in the portal; this points whoever remembers the old command to it.
@@ -110,6 +113,11 @@ func usage(w io.Writer) {
          [--municipality X] [--id ID] [--json]  a submission's status on the tracking page
                                                  (przyjęty, w-realizacji, załatwiony, odrzucony,
                                                  przekazany --to WHERE) and its history
+  user add --municipality X --login L --name N --roles admin,clerk,moderator [--password-stdin]
+  user add --operator --login L --name N         the panel's accounts (/panel/): prints a one-time
+  user reset --municipality X --login L [--clear-totp]   password; reset also lifts a lockout
+  user disable --municipality X --login L [--enable]
+  user list --municipality X | --operator
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 While serve runs, the other commands work through its admin socket DIR/admin.sock

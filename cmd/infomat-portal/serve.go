@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"infomat/sync/portal"
+	"infomat/sync/portal/panel"
 )
 
 // serveCmd runs the API until ctx is done (SIGTERM/SIGINT), then shuts down gracefully.
@@ -28,6 +29,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	quota := fl.Int64("device-quota", portal.DefaultDeviceQuota, "bytes of one device's submissions not yet exported (-1: no limit)")
 	minRate := fl.Int64("min-body-rate", portal.DefaultMinBodyRate, "bytes a second a request body must at least arrive at")
 	maxConns := fl.Int("max-conns", defaultMaxConns, "most connections served at once (more wait to be accepted)")
+	secureCookies := fl.Bool("secure-cookies", false, "mark the panel's cookies Secure on plain HTTP too (behind a TLS proxy on loopback)")
 	if _, err := parse(fl, args); err != nil {
 		return 2
 	}
@@ -67,8 +69,23 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
 	}
+	// The municipality's web panel shares the listener under /panel/; everything else is
+	// the kiosk API.
+	sealKey, err := panel.LoadKey(*data) // seals the TOTP secrets; kept beside portal.db, not in it
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey})
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	mux := http.NewServeMux()
+	mux.Handle(panel.Prefix, pnl)
+	mux.Handle("/", api)
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           mux,
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		// No ReadTimeout: the handler sets each request's body deadline from the body's

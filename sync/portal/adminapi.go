@@ -74,6 +74,7 @@ type AdminStore interface {
 	SubmissionStore
 	StatusStore
 	FleetStore
+	AccountStore
 }
 
 type adminAPI struct {
@@ -115,6 +116,7 @@ func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET "+adminPrefix+"check", a.check)
 	mux.HandleFunc("GET "+adminPrefix+"status", a.statusShow) // adminstatus.go
 	mux.HandleFunc("POST "+adminPrefix+"status", a.statusSet)
+	a.userRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusNotFound, errors.New("no such admin endpoint: "+r.Method+" "+r.URL.Path))
 	})

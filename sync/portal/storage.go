@@ -130,6 +130,7 @@ type Storage interface {
 	SubmissionStore
 	StatusStore // submissions' statuses and lookup by reference (status.go)
 	FleetStore
+	AccountStore
 	Close() error
 }
 

@@ -1,0 +1,207 @@
+package panel_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"infomat/sync/portal"
+	"infomat/sync/portal/panel"
+	"infomat/sync/portal/totp"
+)
+
+// chromium finds Debian's chromium. It runs whenever chromium is there; with INFOMAT_E2E=1
+// (scripts/test.sh) a missing chromium fails the test instead of skipping it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("INFOMAT_E2E") == "1" {
+		t.Fatal("INFOMAT_E2E=1 but chromium is not in PATH; install it (Debian: apt-get install chromium, or scripts/deps.sh test)")
+	}
+	t.Skip("browser test of the panel: needs chromium (apt-get install chromium); INFOMAT_E2E=1 makes its absence a failure")
+	return ""
+}
+
+// screenshots is where the panel's pages are photographed: test-output/panel at the root.
+func screenshots(t *testing.T) string {
+	dir := filepath.Join("..", "..", "..", "test-output", "panel")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBrowserAdminAddsClerk drives headless chromium through the real handler on loopback:
+// the first administrator logs in with a one-time password, is forced through the TOTP
+// enrolment (the code computed here from the secret the page shows) and a new password,
+// adds a clerk, logs out; the clerk logs in and finds no Użytkownicy. Every page is saved at
+// 1280×800.
+func TestBrowserAdminAddsClerk(t *testing.T) {
+	exe := chromium(t)
+	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h, err := panel.New(st, panel.Options{Argon2: cheap, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(panel.Prefix, h)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	adminPW, err := portal.AddUser(t.Context(), st, portal.User{Municipality: "przykladowa", Login: "admin", Name: "Anna Administratorka", Roles: []portal.Role{portal.RoleAdmin}}, "", time.Now(), portal.AccountOptions{Argon2: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := screenshots(t)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(t.Context(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+
+	// The first action starts the browser, which lives as long as that action's context:
+	// start it on ctx itself, so the per-step timeouts below do not end it.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	do := func(step string, as ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, as...); err != nil {
+			// What the browser shows then, for the failure's message and a picture of it.
+			at, _ := chromedp.Run(ctx, chromedp.Location())
+			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+			if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+				_ = os.WriteFile(filepath.Join(out, "failed.png"), png, 0o644)
+			}
+			t.Fatalf("%s: %v (at %s)\n%s", step, err, at, body)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(out, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login := func(muni, user, pw string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.WaitVisible(chromedp.ID("login-form")),
+			chromedp.SendKeys(chromedp.ID("municipality"), muni),
+			chromedp.SendKeys(chromedp.ID("login"), user),
+			chromedp.SendKeys(chromedp.ID("password"), pw),
+			chromedp.Click(chromedp.ID("login-submit")),
+		)
+	}
+	setPassword := func(pw string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.WaitVisible(chromedp.ID("password-form")),
+			chromedp.SendKeys(chromedp.ID("new-password"), pw),
+			chromedp.SendKeys(chromedp.ID("again"), pw),
+			chromedp.Click(chromedp.ID("password-submit")),
+		)
+	}
+	newPW := "Bardzo-tajne-hasło-2026"
+
+	do("open the panel", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/panel/"), chromedp.WaitVisible(chromedp.ID("login-form")))
+	shot("01-login")
+	if at, _ := chromedp.Run(ctx, chromedp.Location()); at != srv.URL+"/panel/login" {
+		t.Fatalf("the panel without a session is at %s", at)
+	}
+	do("admin's password", login("przykladowa", "admin", adminPW), chromedp.WaitVisible(chromedp.ID("totp-secret")))
+	shot("02-enrol")
+	secret := text("#totp-secret")
+	key, err := totp.Decode(secret)
+	if err != nil {
+		t.Fatalf("secret %q: %v", secret, err)
+	}
+	do("enrolment", chromedp.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
+		chromedp.WaitVisible(chromedp.ID("password-form")))
+	shot("03-password")
+	do("new password", setPassword(newPW), chromedp.WaitVisible(chromedp.ID("sections")))
+	shot("04-home-admin")
+	if home := text("main"); !strings.Contains(home, "Użytkownicy") || !strings.Contains(home, "przykladowa") {
+		t.Fatalf("admin's home:\n%s", home)
+	}
+	do("users", chromedp.Click(chromedp.CSS(`nav a[href="/panel/users"]`)), chromedp.WaitVisible(chromedp.ID("add-user")))
+	shot("05-users")
+	do("add a clerk",
+		chromedp.SendKeys(chromedp.ID("new-login"), "urzednik"),
+		chromedp.SendKeys(chromedp.ID("new-name"), `Jan Urzędnik <script>alert(1)</script>`),
+		chromedp.Click(chromedp.ID("role-clerk")),
+		chromedp.Click(chromedp.ID("add-user-submit")), chromedp.WaitVisible(chromedp.ID("onetime-password")))
+	shot("06-onetime")
+	pw := text("#onetime-password")
+	do("the clerk in the list", chromedp.Navigate(srv.URL+"/panel/users"), chromedp.WaitVisible(chromedp.ID("users")))
+	shot("07-users-with-clerk")
+	if names := text("#users"); !strings.Contains(names, "Jan Urzędnik <script>alert(1)</script>") {
+		t.Fatalf("the clerk's name is not shown as text:\n%s", names)
+	}
+	do("the clerk's page", chromedp.Navigate(srv.URL+"/panel/users/urzednik"), chromedp.WaitVisible(chromedp.ID("reset-user")))
+	shot("08-user")
+	do("audit log", chromedp.Navigate(srv.URL+"/panel/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
+	shot("09-audit")
+	do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-form")))
+
+	do("clerk logs in", login("przykladowa", "urzednik", pw), setPassword(newPW), chromedp.WaitVisible(chromedp.ID("sections")))
+	shot("10-home-clerk")
+	clerkHome := text("body")
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[href="/panel/users"]').length`))
+	if err != nil || links != 0 || strings.Contains(clerkHome, "Użytkownicy") || !strings.Contains(clerkHome, "Skrzynka wniosków") {
+		t.Fatalf("clerk's home (%d links to users, %v):\n%s", links, err, clerkHome)
+	}
+	do("clerk cannot open users", chromedp.Navigate(srv.URL+"/panel/users"), chromedp.WaitVisible(chromedp.ID("flash")))
+	shot("11-forbidden")
+	do("English", chromedp.Navigate(srv.URL+"/panel/lang/en"), chromedp.WaitVisible(chromedp.ID("sections")))
+	shot("12-home-clerk-en")
+	do("clerk logs out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-form")))
+
+	// The admin's next login asks for a code from the enrolled authenticator. The code of the
+	// next step is taken (one step of skew): the enrolment's own step cannot be used again.
+	do("admin's second login", chromedp.Navigate(srv.URL+"/panel/lang/pl"), login("przykladowa", "admin", newPW), chromedp.WaitVisible(chromedp.ID("totp-form")))
+	shot("13-totp")
+	do("admin's code", chromedp.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now().Add(totp.Step))), chromedp.Click(chromedp.ID("totp-submit")),
+		chromedp.WaitVisible(chromedp.ID("sections")))
+}
