@@ -226,6 +226,10 @@ func (u *UI) questionView(s *formSession, f *content.Field) fyne.CanvasObject {
 	q.SizeName = theme.SizeNameSubHeadingText
 	q.Wrapping = fyne.TextWrapWord
 	parts := []fyne.CanvasObject{step, q}
+	// Arriving at a step, speech says where the resident is and what is asked; Down goes on
+	// from the question.
+	u.sp.arrive = joinSentences(step.Text, f.Label, f.Help)
+	u.sp.start = q
 	if form := u.formProc(s).Form; form.Lang == "" {
 		// Not only on the start page: a resident who changed language mid-form must know why.
 		parts = u.withPolishNote(form.Lang, form.Partial, parts)

@@ -47,7 +47,9 @@ func (u *UI) homeView() fyne.CanvasObject {
 		u.tile(u.t("home.procedures"), theme.DocumentIcon(), route{kind: categoriesScreen}),
 		u.tile(u.t("home.bip"), theme.ListIcon(), route{kind: bipScreen}),
 		search,
-		u.tile(u.t("home.language"), theme.SettingsIcon(), route{kind: languageScreen}),
+		u.speakAs(u.tile(u.t("home.language"), theme.SettingsIcon(), route{kind: languageScreen}),
+			func() string { return u.t("speech.button", "Text", u.t("speech.language")) },
+			func() { u.push(route{kind: languageScreen}) }),
 		u.tile(u.t("home.access"), theme.VisibilityIcon(), route{kind: accessScreen}),
 		hours,
 	)
@@ -57,11 +59,13 @@ func (u *UI) homeView() fyne.CanvasObject {
 	langs := container.NewGridWithColumns(len(l10n.Languages))
 	for _, l := range l10n.Languages {
 		l := l
-		langs.Add(u.tk.NewChoice(l.Name(), l == u.d.Loc.Lang(), func() {
+		b := u.tk.NewChoice(l.Name(), l == u.d.Loc.Lang(), func() {
 			if l != u.d.Loc.Lang() {
 				u.d.Loc.SetLang(l) // renders through the listener
 			}
-		}))
+		})
+		u.speakLang(b, l)
+		langs.Add(b)
 	}
 
 	// Home fills the screen without scrolling: the tiles share whatever height is left.

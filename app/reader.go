@@ -13,6 +13,7 @@ import (
 	"infomat/app/keyboard"
 	"infomat/app/markdown"
 	"infomat/app/touch"
+	"infomat/l10n"
 )
 
 // element is one stop of the keypad's focus: something to read, and perhaps to activate.
@@ -22,6 +23,7 @@ type element struct {
 	act    func()              // what Select does; nil: it is only read
 	scroll *touch.Scroll       // the scroll view it is in, nil when none
 	key    *keyboard.Item      // an on-screen key, for the echo after it is pressed
+	lang   string              // the voice for it when not the screen's (a language's own name)
 }
 
 // spokenButton is a touch.Kit button: its label as speech reads it, and whether it is a
@@ -48,6 +50,7 @@ func (u *UI) elements(root fyne.CanvasObject) []element {
 		}
 		if s, ok := u.sp.spoken[o]; ok {
 			add(o, sc, s.say, s.act)
+			out[len(out)-1].lang = s.lang
 			return
 		}
 		switch v := o.(type) {
@@ -252,13 +255,15 @@ func (u *UI) keyName(it keyboard.Item) string {
 
 // spoken is what a screen has speech say of one of its objects, and do on Select.
 type spoken struct {
-	say func() string
-	act func() // nil: Select reads it again
+	say  func() string
+	act  func() // nil: Select reads it again
+	lang string // its own voice; "": the screen's
 }
 
 // speakAs gives o words of its own for this screen, and what Select does (nil: read again).
-func (u *UI) speakAs(o fyne.CanvasObject, say func() string, act func()) {
+func (u *UI) speakAs(o fyne.CanvasObject, say func() string, act func()) fyne.CanvasObject {
 	u.sp.spoken[o] = spoken{say: say, act: act}
+	return o
 }
 
 // spell reads s a character at a time: "P R Z, myślnik, 2 0 2 6".
@@ -272,4 +277,15 @@ func (u *UI) spell(s string) string {
 		parts = append(parts, string(r))
 	}
 	return strings.ReplaceAll(strings.Join(parts, " "), " ,", ",")
+}
+
+// speakLang has a language's button say that language's name in its own voice: a Polish
+// voice reads Cyrillic as letter names.
+func (u *UI) speakLang(o fyne.CanvasObject, l l10n.Lang) {
+	t, _ := o.(fyne.Tappable)
+	u.sp.spoken[o] = spoken{say: l.Name, lang: string(l), act: func() {
+		if t != nil {
+			t.Tapped(&fyne.PointEvent{})
+		}
+	}}
 }

@@ -22,10 +22,12 @@ func (u *UI) languageView() fyne.CanvasObject {
 		if l == u.d.Loc.Lang() {
 			label = "✓ " + label
 		}
-		box.Add(u.tk.NewButton(label, nil, func() {
+		b := u.tk.NewButton(label, nil, func() {
 			u.activity()
 			u.d.Loc.SetLang(l)
-		}))
+		})
+		u.speakLang(b, l)
+		box.Add(b)
 	}
 	return u.tk.NewScroll(container.NewPadded(box))
 }

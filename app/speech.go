@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strings"
 	"time"
 	"unicode"
 
@@ -30,6 +31,8 @@ type speechState struct {
 	focus fyne.CanvasObject
 	at    int
 	spot  fyne.Position // the centre of the focused element on screen
+	under underPopup    // the screen's focus while a popup is open
+	said  string        // what the focused element said when it was focused
 	heard place         // the screen whose title was said: a redraw of it is no arrival
 	// start is where reading begins on arrival (the screen's heading), so Down goes into the
 	// screen rather than through the bar first.
@@ -39,6 +42,9 @@ type speechState struct {
 	pending string                       // said after the next redraw instead of the focus
 	intro   string                       // said before the title on the next arrival
 	title   string                       // the screen's title, as arrival says it
+	// arrive, when a screen sets it, is said on arrival instead of the title (a form's
+	// question: the form's title is the same on every step).
+	arrive string
 
 	// private: keys typed here are echoed as a tone, not said (the service PIN; an
 	// identifier while no headphones are in).
@@ -81,6 +87,15 @@ func (u *UI) initSpeech() {
 }
 
 // say says text in the language on screen.
+// sayEl says an element, in its own voice if it has one.
+func (u *UI) sayEl(e element) {
+	if e.lang != "" && u.d.Speaker != nil {
+		u.d.Speaker.Say(e.lang, e.say())
+		return
+	}
+	u.say(e.say())
+}
+
 func (u *UI) say(text string) {
 	if u.d.Speaker != nil && text != "" {
 		u.d.Speaker.Say(string(u.d.Loc.Lang()), text)
@@ -199,7 +214,7 @@ func (u *UI) spoke() {
 	}
 	if u.sp.at >= 0 {
 		u.sp.focus = els[u.sp.at].objs[0]
-		if i := u.elementAt(els, u.sp.spot); i >= 0 {
+		if i := u.refind(els); i >= 0 {
 			u.sp.focus, u.sp.at = els[i].objs[0], i
 		}
 	}
@@ -209,13 +224,15 @@ func (u *UI) spoke() {
 		u.say(u.sp.pending)
 		u.sp.pending = ""
 	case u.sp.at >= 0:
-		u.say(els[u.sp.at].say())
+		u.sayEl(els[u.sp.at])
 	}
 }
 
+// joinSentences says parts one after another, each ended as a sentence so the voice pauses.
 func joinSentences(parts ...string) string {
 	out := ""
 	for _, p := range parts {
+		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
 		}
@@ -223,6 +240,9 @@ func joinSentences(parts ...string) string {
 			out += " "
 		}
 		out += p
+		if !strings.ContainsAny(p[len(p)-1:], ".!?:…") {
+			out += "."
+		}
 	}
 	return out
 }
@@ -267,7 +287,7 @@ func (u *UI) keypad(a keyAction) {
 		}
 		u.sp.focus, u.sp.at = els[next].objs[0], next
 		u.showFocus(els)
-		u.say(els[next].say())
+		u.sayEl(els[next])
 	case keySelect:
 		if i < 0 {
 			u.say(u.t("speech.nofocus"))
@@ -298,7 +318,12 @@ func (u *UI) keypad(a keyAction) {
 			u.spokePopup() // "Przerwać wniosek?"
 		}
 	case keyHelp:
-		u.say(joinSentences(u.sp.title, u.t("speech.help."+u.current().kind.name()), u.t("speech.keys")))
+		if u.win.Canvas().Overlays().Top() != nil {
+			// A question is open: it is what the resident must answer.
+			u.spokePopup()
+			return
+		}
+		u.say(joinSentences(u.t("speech.help."+u.current().kind.name()), u.t("speech.keys")))
 	case keyVolumeUp, keyVolumeDown:
 		step := 1
 		if a == keyVolumeDown {
@@ -316,12 +341,13 @@ func (u *UI) keypad(a keyAction) {
 // tap is meant), and says the result when the screen stays.
 func (u *UI) activate(e element) {
 	if e.act == nil {
-		u.say(e.say()) // only to be read: Select reads it again
+		u.sayEl(e) // only to be read: Select reads it again
 		return
 	}
 	u.guard.Forget()
 	before := u.win.Content()
 	overlay := u.win.Canvas().Overlays().Top()
+	renders := u.renders
 	e.act()
 	switch {
 	case e.key != nil:
@@ -329,6 +355,9 @@ func (u *UI) activate(e element) {
 	case u.win.Content() == before && u.win.Canvas().Overlays().Top() != overlay:
 		// A popup opened or closed: its question, or the screen under it.
 		u.spokePopup()
+	case u.sp.on && u.renders == renders && u.win.Content() == before:
+		// Nothing changed (the language already chosen): say so by saying it again.
+		u.sayEl(e)
 	}
 }
 
@@ -346,13 +375,22 @@ func (u *UI) sayTyped(it keyboard.Item) {
 func (u *UI) spokePopup() {
 	els := u.elements(u.root())
 	if u.win.Canvas().Overlays().Top() == nil {
+		// Back where the resident was before the popup.
+		b := u.sp.under
+		u.sp.focus, u.sp.at, u.sp.said, u.sp.spot = b.focus, b.at, b.said, b.spot
+		if i := u.focused(els); i < 0 {
+			if i = u.refind(els); i >= 0 {
+				u.sp.focus, u.sp.at = els[i].objs[0], i
+			}
+		}
 		u.showFocus(els)
 		if i := u.focused(els); i >= 0 {
-			u.say(els[i].say())
+			u.sayEl(els[i])
 		}
 		return
 	}
 	var texts []string
+	u.sp.under = underPopup{focus: u.sp.focus, at: u.sp.at, said: u.sp.said, spot: u.sp.spot}
 	u.sp.focus, u.sp.at = nil, -1
 	for i, e := range els {
 		switch {
@@ -380,6 +418,7 @@ func (u *UI) showFocus(els []element) {
 		return
 	}
 	e := els[i]
+	u.sp.said = e.say()
 	if e.scroll != nil {
 		top, bottom := u.rectOf(e)
 		origin := absPos(e.scroll.Content())
@@ -448,7 +487,7 @@ func (u *UI) touchAt(pos fyne.Position, activate bool) {
 	case activate:
 		u.activate(els[best])
 	case moved:
-		u.say(els[best].say())
+		u.sayEl(els[best])
 	}
 }
 
@@ -570,4 +609,45 @@ func (u *UI) tickSpeech() {
 	lang := l10n.Languages[u.sp.promptLang%len(l10n.Languages)]
 	u.sp.promptLang++
 	u.d.Speaker.Say(string(lang), u.d.Loc.In(lang, "speech.prompt"))
+}
+
+// refind finds the focused element again in a screen drawn anew: the one whose words begin
+// most like what it said ("Zgadzam się, niezaznaczone" is now "…, zaznaczone"), the nearest
+// to where it was among equals; a line coming or going above it moves neither. -1: none
+// is like it.
+func (u *UI) refind(els []element) int {
+	best, bestLen := -1, 0
+	var bestDist float32
+	for i, e := range els {
+		n := commonPrefix(e.say(), u.sp.said)
+		if n < 4 {
+			continue
+		}
+		lo, hi := u.rectOf(e)
+		dx, dy := (lo.X+hi.X)/2-u.sp.spot.X, (lo.Y+hi.Y)/2-u.sp.spot.Y
+		d := dx*dx + dy*dy
+		if n > bestLen || n == bestLen && d < bestDist {
+			best, bestLen, bestDist = i, n, d
+		}
+	}
+	if best < 0 {
+		return u.elementAt(els, u.sp.spot)
+	}
+	return best
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// underPopup is the screen's focus kept while a popup covers it.
+type underPopup struct {
+	focus fyne.CanvasObject
+	at    int
+	said  string
+	spot  fyne.Position
 }

@@ -130,6 +130,9 @@ func TestBlindWalkFilesAForm(t *testing.T) {
 		t.Fatalf("the first key said %q", rec.last())
 	}
 	h.keypadToForm(rec)
+	if last := rec.last(); !strings.HasPrefix(last, "Krok 1.") || !strings.Contains(last, "Jak masz na imię?") {
+		t.Fatalf("the first step said %q on arrival", last)
+	}
 
 	h.downTo(rec, "pole tekstowe, puste") // Krok 1: the first name
 	h.typeKeys(rec, "Jan")
@@ -185,6 +188,13 @@ func TestBlindWalkFilesAForm(t *testing.T) {
 	h.press(fyne.KeyReturn) // without consent
 	if !strings.Contains(rec.last(), "Błąd: ") {
 		t.Fatalf("sending without consent said %q", rec.last())
+	}
+	if !strings.Contains(rec.last(), "Błąd: ") {
+		t.Fatalf("sending without consent said %q", rec.last())
+	}
+	h.press(fyne.KeyDown) // the focus stayed on Wyślij: after it comes the end of the screen
+	if rec.last() == "Wyślij wniosek, przycisk" || strings.Contains(rec.last(), "niezaznaczone") {
+		t.Fatalf("after the error Down said %q: the focus moved", rec.last())
 	}
 	h.downTo(rec, "chcę wysłać wniosek, niezaznaczone")
 	h.press(fyne.KeyReturn)
@@ -510,5 +520,24 @@ func TestSpeechTypesFromAFullKeyboard(t *testing.T) {
 	h.win.Canvas().OnTypedRune()('?') // help, not a question mark
 	if !strings.Contains(rec.last(), h.loc.T("speech.help.form")) {
 		t.Fatalf("? said %q", rec.last())
+	}
+}
+
+// A language's button says its name in its own voice: a Polish voice reads Cyrillic as
+// letter names.
+func TestSpeechSaysLanguagesInTheirOwnVoice(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.press(fyne.KeyF1)
+	h.downTo(rec, "Українська")
+	if u := rec.said[len(rec.said)-1]; u.lang != "uk" || u.text != "Українська" {
+		t.Fatalf("the Ukrainian button said %+v", u)
+	}
+	h.press(fyne.KeyReturn) // switches the screen to Ukrainian
+	if h.ui.d.Loc.Lang() != l10n.UK {
+		t.Fatal("not switched")
+	}
+	h.press(fyne.KeyReturn) // already chosen: said again, not silence
+	if u := rec.said[len(rec.said)-1]; u.lang != "uk" || u.text != "Українська" {
+		t.Fatalf("choosing the chosen language said %+v", u)
 	}
 }

@@ -147,7 +147,8 @@ type UI struct {
 	attract    *attract      // the attract loop on screen; nil when not shown
 	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
 
-	sp speechState // speech mode: the keypad's focus, touch-to-hear, what was said
+	sp      speechState // speech mode: the keypad's focus, touch-to-hear, what was said
+	renders int         // counts redraws, so speech can tell when a tap changed nothing
 }
 
 // New builds the UI into win and shows the home screen.
@@ -259,7 +260,12 @@ func (u *UI) Reset() {
 	u.quietSince = u.d.Uptime() // the attract loop counts its quiet period from here
 	u.look = Look{}
 	u.applyLook()
+	wasOn := u.sp.on
 	u.resetSpeech()
+	if wasOn {
+		// The resident hears that the session ended and the screen is clear.
+		u.say(u.t("speech.bye"))
+	}
 	if u.d.Loc.Lang() != l10n.PL {
 		u.d.Loc.SetLang(l10n.PL) // renders through the listener
 	} else {
@@ -336,8 +342,9 @@ func (u *UI) render() {
 		return
 	}
 	r := u.current()
+	u.renders++
 	clear(u.sp.spoken)
-	u.sp.start, u.sp.private, u.sp.typeInto = nil, false, nil
+	u.sp.start, u.sp.private, u.sp.typeInto, u.sp.arrive = nil, false, nil, ""
 	if u.d.Content == nil && r.kind != pinScreen && r.kind != serviceScreen {
 		u.sp.title = u.t("outofservice.title")
 		u.win.SetContent(u.withLayer(u.outOfServiceView()))
@@ -368,6 +375,7 @@ func (u *UI) render() {
 		title, body = u.t("search.title"), u.searchView()
 	case languageScreen:
 		title, body = u.t("language.title"), u.languageView()
+		defer func() { u.sp.title = u.t("speech.language") }()
 	case accessScreen:
 		title, body = u.t("access.title"), u.accessView()
 	case formScreen:
@@ -384,6 +392,9 @@ func (u *UI) render() {
 		title, body = u.attachmentView(r.id)
 	}
 	u.sp.title = title
+	if u.sp.arrive != "" {
+		u.sp.title = u.sp.arrive
+	}
 	u.win.SetContent(u.withLayer(u.frame(title, body)))
 	u.keepPlace(body)
 	switch {
@@ -435,7 +446,9 @@ func (u *UI) frame(title string, body fyne.CanvasObject) fyne.CanvasObject {
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.Truncation = fyne.TextTruncateEllipsis
 	heading.SizeName = theme.SizeNameSubHeadingText
-	u.sp.start = heading
+	if u.sp.start == nil {
+		u.sp.start = heading
+	}
 	width := u.win.Canvas().Size().Width
 	if u.look.Lower {
 		// Reading stays at the top; everything a finger needs is at the bottom.
@@ -491,11 +504,13 @@ func (u *UI) langSwitch() fyne.CanvasObject {
 	row := container.NewGridWithColumns(len(l10n.Languages))
 	for _, l := range l10n.Languages {
 		l := l
-		row.Add(u.tk.NewChoice(shortName(l), l == u.d.Loc.Lang(), func() {
+		b := u.tk.NewChoice(shortName(l), l == u.d.Loc.Lang(), func() {
 			if l != u.d.Loc.Lang() {
 				u.d.Loc.SetLang(l) // renders through the listener
 			}
-		}))
+		})
+		u.speakLang(b, l)
+		row.Add(b)
 	}
 	return row
 }
