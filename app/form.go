@@ -458,6 +458,10 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 			s.step, s.toReview = i+1, true
 			u.render()
 		})
+		// Eight "Zmień" in a row say nothing by ear: each names its question.
+		u.speakAs(change, func() string {
+			return u.t("speech.button", "Text", u.t("form.change")+": "+u.speakable(f.Label))
+		}, func() { change.(fyne.Tappable).Tapped(&fyne.PointEvent{}) })
 		answer := u.answerText(f, s.answers[f.ID])
 		actions := container.NewHBox(change)
 		if identifier(f.Type) && strings.TrimSpace(s.answers[f.ID]) != "" {
@@ -467,11 +471,19 @@ func (u *UI) reviewView(s *formSession, fields []*content.Field) fyne.CanvasObje
 			} else {
 				answer = mask(answer)
 			}
-			actions = container.NewHBox(u.tk.NewButton(label, nil, func() {
+			show := u.tk.NewButton(label, nil, func() {
 				u.activity()
 				s.shown[f.ID] = !s.shown[f.ID]
+				if s.shown[f.ID] {
+					// Asked for: read it out at once.
+					u.announce(u.spell(s.answers[f.ID]))
+				}
 				u.render()
-			}), change)
+			})
+			u.speakAs(show, func() string {
+				return u.t("speech.button", "Text", label+": "+u.speakable(f.Label))
+			}, func() { show.(fyne.Tappable).Tapped(&fyne.PointEvent{}) })
+			actions = container.NewHBox(show, change)
 		}
 		shown := u.note(answer)
 		if identifier(f.Type) && strings.TrimSpace(s.answers[f.ID]) != "" {

@@ -473,7 +473,7 @@ func (u *UI) layerOf(root fyne.CanvasObject) *speechLayer {
 
 // touchAt is touch-to-hear: a touch says the element under the finger and moves the focus
 // there; a double tap (activate) does what a tap would.
-func (u *UI) touchAt(pos fyne.Position, activate bool) {
+func (u *UI) touchAt(pos fyne.Position, activate, drag bool) {
 	u.activity()
 	els := u.elements(u.root())
 	best := u.elementAt(els, pos)
@@ -486,7 +486,8 @@ func (u *UI) touchAt(pos fyne.Position, activate bool) {
 	switch {
 	case activate:
 		u.activate(els[best])
-	case moved:
+	case moved || !drag:
+		// A drag says what it enters; a touch says what it touches, again if asked again.
 		u.sayEl(els[best])
 	}
 }
@@ -558,11 +559,11 @@ func (l *speechLayer) place(pos fyne.Position, size fyne.Size) {
 	l.showRing(true)
 }
 
-func (l *speechLayer) Tapped(e *fyne.PointEvent)       { l.u.touchAt(e.AbsolutePosition, false) }
-func (l *speechLayer) DoubleTapped(e *fyne.PointEvent) { l.u.touchAt(e.AbsolutePosition, true) }
+func (l *speechLayer) Tapped(e *fyne.PointEvent)       { l.u.touchAt(e.AbsolutePosition, false, false) }
+func (l *speechLayer) DoubleTapped(e *fyne.PointEvent) { l.u.touchAt(e.AbsolutePosition, true, false) }
 
 // Dragged says each element the finger enters, as it enters it.
-func (l *speechLayer) Dragged(e *fyne.DragEvent) { l.u.touchAt(e.AbsolutePosition, false) }
+func (l *speechLayer) Dragged(e *fyne.DragEvent) { l.u.touchAt(e.AbsolutePosition, false, true) }
 func (l *speechLayer) DragEnd()                  {}
 
 func (l *speechLayer) CreateRenderer() fyne.WidgetRenderer {

@@ -180,6 +180,7 @@ func TestBlindWalkFilesAForm(t *testing.T) {
 	h.press(fyne.KeyReturn)
 
 	// The review: the PESEL is not read out in the lobby.
+	h.downTo(rec, "Zmień: Jak masz na imię?, przycisk") // each Zmień names its question
 	h.downTo(rec, h.loc.T("speech.masked"))
 	h.downTo(rec, "Wszystko się zgadza")
 	h.press(fyne.KeyReturn)
@@ -354,6 +355,11 @@ func TestTouchToHear(t *testing.T) {
 	h.tap("Sprawy urzędowe")
 	if rec.last() != "Sprawy urzędowe, przycisk" || h.ui.current().kind != homeScreen {
 		t.Fatalf("a touch said %q and went to %v", rec.last(), h.ui.current().kind)
+	}
+	n0 := len(rec.said)
+	h.tap("Sprawy urzędowe") // touched again: said again
+	if len(rec.said) != n0+1 || rec.last() != "Sprawy urzędowe, przycisk" {
+		t.Fatalf("a second touch said %q", rec.said[n0:])
 	}
 	// The focus follows the finger: Down goes on from there.
 	h.press(fyne.KeyDown)
