@@ -3,23 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"html"
 	"image"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,34 +30,6 @@ import (
 	"infomat/sync/client"
 	"infomat/sync/portal"
 )
-
-// certFor writes a self-signed certificate for 127.0.0.1 and the given host names.
-func certFor(t *testing.T, dir string, names ...string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "infomat-portal tracking test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: names,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
 
 // receiptQR reads the tracking QR code off the picture of the printed receipt, as a phone
 // would: the first QR code on the paper, decoded from pixels.
@@ -109,7 +72,7 @@ func TestE2ETrackingPageFromAReceipt(t *testing.T) {
 	if err != nil || portalURL.Host == "" {
 		t.Fatalf("the sample's portal address %q", b.Municipality.Portal)
 	}
-	certFile, keyFile, pool := certFor(t, t.TempDir(), portalURL.Hostname())
+	certFile, keyFile, pool := selfSigned(t, t.TempDir(), portalURL.Hostname())
 
 	sctx, stop := context.WithCancel(ctx)
 	ready, done := make(chan string, 1), make(chan int, 1)
