@@ -307,6 +307,7 @@ func TestEveryScreenFitsAtEveryTextSize(t *testing.T) {
 	h := newHarness(t)
 	h.ui.d.Printer = nopPrinter{}
 	h.ui.d.Submit = &fakeSubmitter{}
+	h.ui.d.Speaker = &recorder{} // the accessibility screen shows its speech controls
 	withService(t, h)
 	looks := reflowLooks()
 	visits := 0

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/markdown"
@@ -142,8 +143,12 @@ func (u *UI) speechControls() []fyne.CanvasObject {
 		}
 		u.startSpeech(u.t("speech.intro"))
 	})
+	// Two buttons a row; a label too long for half the screen (Ukrainian at the largest
+	// text) breaks into lines rather than pushing the row past the screen's edge.
+	k := u.tk
+	k.Width = func() float32 { return max(u.rowWidth()-theme.Padding(), 0) / 2 }
 	step := func(label string, idx *int, steps []int, set func(int), say func() string, by int) fyne.CanvasObject {
-		return u.tk.NewButton(label, nil, func() {
+		return k.NewButton(label, nil, func() {
 			*idx = min(max(*idx+by, 0), len(steps)-1)
 			if u.d.Speaker != nil {
 				set(steps[*idx])
