@@ -75,7 +75,7 @@ type Options struct {
 
 // Handler serves the panel. Create it with New.
 type Handler struct {
-	st    portal.AccountStore
+	st    Store
 	log   *slog.Logger
 	now   func() time.Time
 	opts  Options
@@ -87,8 +87,19 @@ type Handler struct {
 	dummyHash func() string
 }
 
-// New builds the panel over an account store.
-func New(st portal.AccountStore, opts Options) (*Handler, error) {
+// Store is what the panel reads and writes: accounts, submissions and their statuses,
+// devices and what they report, published content (the portal's Storage).
+type Store interface {
+	portal.AccountStore
+	portal.SubmissionStore
+	portal.StatusStore
+	portal.DeviceStore
+	portal.FleetStore
+	portal.ContentStore
+}
+
+// New builds the panel over the portal's store.
+func New(st Store, opts Options) (*Handler, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
