@@ -83,6 +83,9 @@ var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVe
 		if err := setUpStatus(tx); err != nil { // boltstatus.go
 			return err
 		}
+		if err := setUpInbox(tx); err != nil { // boltinbox.go
+			return err
+		}
 		meta := tx.Bucket([]byte(bMeta))
 		if string(meta.Get([]byte("usage_counted"))) == usageCounted {
 			return nil
@@ -527,6 +530,9 @@ func (b *Bolt) PutSubmission(ctx context.Context, rec Record, loc *time.Location
 			return err
 		}
 		if err := indexRef(tx, r.Ref, r.Municipality, u64(seq), r.ID); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte(bInbox)).Put(ak, encodeInboxRow(r, len(r.Ciphertext), StatusReceived)); err != nil {
 			return err
 		}
 		if err := putJSON(subs, []byte(r.ID), r); err != nil {

@@ -113,7 +113,8 @@ func (b *Bolt) SetStatus(ctx context.Context, municipality, id string, s Status)
 	}
 	s.At = s.At.UTC()
 	return b.update(ctx, func(tx *bolt.Tx) error {
-		if _, err := ownRecord(tx, municipality, id); err != nil {
+		r, err := ownRecord(tx, municipality, id)
+		if err != nil {
 			return err
 		}
 		bk := tx.Bucket([]byte(bStatuses))
@@ -121,7 +122,10 @@ func (b *Bolt) SetStatus(ctx context.Context, municipality, id string, s Status)
 		if err != nil {
 			return err
 		}
-		return putJSON(bk, key([]byte(id), u64(seq)), s)
+		if err := putJSON(bk, key([]byte(id), u64(seq)), s); err != nil {
+			return err
+		}
+		return setInboxStatus(tx, r, s.Code) // boltinbox.go
 	})
 }
 
@@ -148,22 +152,8 @@ func (b *Bolt) StatusOf(ctx context.Context, municipality, id string) (Status, e
 		if err != nil {
 			return err
 		}
-		s = Status{Code: StatusReceived, At: r.Received}
-		// The latest is the last key under the ID's prefix: seek past the prefix, step back.
-		prefix := append([]byte(id), 0)
-		c := tx.Bucket([]byte(bStatuses)).Cursor()
-		k, v := c.Seek(append([]byte(id), 1))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		if k != nil && bytes.HasPrefix(k, prefix) {
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("decode status %q: %w", k, err)
-			}
-		}
-		return nil
+		s, err = latestStatus(tx, r) // boltinbox.go
+		return err
 	})
 	return s, err
 }

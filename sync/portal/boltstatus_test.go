@@ -42,6 +42,12 @@ func TestRefIndexBuiltForAnOlderStore(t *testing.T) {
 		if err := tx.DeleteBucket([]byte(bStatuses)); err != nil {
 			return err
 		}
+		if err := tx.DeleteBucket([]byte(bInbox)); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte(bMeta)).Delete([]byte("inbox_indexed")); err != nil {
+			return err
+		}
 		return tx.Bucket([]byte(bMeta)).Delete([]byte("refs_indexed"))
 	})
 	if err != nil {
@@ -69,6 +75,15 @@ func TestRefIndexBuiltForAnOlderStore(t *testing.T) {
 	}
 	if err := st.SetStatus(ctx, "przykladowa", got[0].ID, Status{Code: StatusSettled, By: "cli", At: at}); err != nil {
 		t.Errorf("SetStatus on an old submission: %v", err)
+	}
+	// The inbox was built at the open too, and follows the status.
+	page, err := st.Inbox(ctx, "przykladowa", InboxQuery{})
+	if err != nil || page.Total != 3 || len(page.Entries) != 3 || page.Entries[0].Ref != "ABC-DEFG-H1" {
+		t.Fatalf("inbox after reopening: %+v, %v; want the 3 submissions, newest first", page, err)
+	}
+	page, err = st.Inbox(ctx, "przykladowa", InboxQuery{Status: StatusSettled})
+	if err != nil || page.Total != 1 || page.Entries[0].ID != got[0].ID || page.Entries[0].Size != len("secret") {
+		t.Errorf("inbox of settled ones after SetStatus: %+v, %v", page, err)
 	}
 }
 

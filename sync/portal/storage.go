@@ -129,6 +129,7 @@ type Storage interface {
 	ContentStore
 	SubmissionStore
 	StatusStore // submissions' statuses and lookup by reference (status.go)
+	InboxStore  // the clerks' listing, and one submission for their browser (inbox.go)
 	FleetStore
 	AccountStore
 	Close() error

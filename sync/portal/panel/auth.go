@@ -397,7 +397,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c *current) {
 	u := c.user
 	var ss []section
 	if u.Has(portal.RoleClerk) {
-		ss = append(ss, section{"section.inbox", "section.inbox.desc", ""})
+		ss = append(ss, section{"section.inbox", "section.inbox.desc", Prefix + "inbox"})
 	}
 	if u.Has(portal.RoleAdmin) {
 		ss = append(ss, section{"section.users", "section.users.desc", Prefix + "users"},

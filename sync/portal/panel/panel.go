@@ -13,6 +13,7 @@
 package panel
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,12 +22,14 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,6 +96,7 @@ type Store interface {
 	portal.AccountStore
 	portal.SubmissionStore
 	portal.StatusStore
+	portal.InboxStore
 	portal.DeviceStore
 	portal.FleetStore
 	portal.ContentStore
@@ -150,13 +154,18 @@ func (h *Handler) parseTemplates() error {
 	if err != nil {
 		return err
 	}
+	// Files named _*.html are parts several pages include; each page gets them all.
+	parts, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return err
+	}
 	h.pages = map[string]*template.Template{}
 	for _, n := range names {
 		base := n[len("templates/") : len(n)-len(".html")]
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").ParseFS(templateFS, append([]string{"templates/layout.html", n}, parts...)...)
 		if err != nil {
 			return fmt.Errorf("panel template %s: %w", n, err)
 		}
@@ -190,6 +199,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"audit.csv", h.page(portal.RoleAdmin, h.auditCSV))
 	m.HandleFunc("GET "+Prefix+"municipalities", h.page(portal.RoleOperator, h.municipalitiesPage))
 	m.HandleFunc("POST "+Prefix+"municipalities", h.page(portal.RoleOperator, h.addMunicipality))
+	h.inboxRoutes() // inbox.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -198,7 +208,7 @@ func (h *Handler) routes() {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "+
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "+
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
@@ -250,8 +260,37 @@ func staticHandler(fsys fs.FS) http.Handler {
 	fsrv := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if r.URL.Path == "age.wasm" {
+			serveAgeWasm(w, r, fsys)
+			return
+		}
 		fsrv.ServeHTTP(w, r)
 	})
+}
+
+// serveAgeWasm serves the decryption module, kept gzipped (a quarter of its 4 MB): as it is
+// to a browser that takes gzip, which every current one does, else unpacked.
+func serveAgeWasm(w http.ResponseWriter, r *http.Request, fsys fs.FS) {
+	f, err := fsys.Open("age.wasm.gz")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/wasm")
+	hd.Add("Vary", "Accept-Encoding")
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		hd.Set("Content-Encoding", "gzip")
+		_, _ = io.Copy(w, f)
+		return
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		http.Error(w, "damaged age.wasm.gz", http.StatusInternalServerError)
+		return
+	}
+	_, _ = io.Copy(w, zr)
 }
 
 // lang is the request's language: the cookie's, else Polish.
@@ -501,6 +540,9 @@ func (h *Handler) view(r *http.Request, c *current, titleKey string, data any) v
 func sections(u portal.User) []navItem {
 	var out []navItem
 	out = append(out, navItem{"nav.home", Prefix})
+	if u.Has(portal.RoleClerk) {
+		out = append(out, navItem{"nav.inbox", Prefix + "inbox"})
+	}
 	if u.Has(portal.RoleAdmin) {
 		out = append(out, navItem{"nav.users", Prefix + "users"}, navItem{"nav.audit", Prefix + "audit"})
 	}

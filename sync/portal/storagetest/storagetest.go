@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) portal.Storage) {
 	t.Run("Submissions", func(t *testing.T) { submissions(t, open) })
 	t.Run("Fleet", func(t *testing.T) { fleet(t, open) })
 	t.Run("Status", func(t *testing.T) { statuses(t, open) }) // status.go
+	t.Run("Inbox", func(t *testing.T) { inbox(t, open) })     // inbox.go
 	t.Run("Accounts", func(t *testing.T) { accounts(t, open) })
 	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, open) })
 }
