@@ -2,6 +2,7 @@ package axecheck_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,8 +117,29 @@ func TestRunFindsViolationsUnderCSP(t *testing.T) {
 	if !strings.HasSuffix(res.URL, "/bad") {
 		t.Errorf("result for %q", res.URL)
 	}
-	// A second run on the same document reuses the axe already loaded.
-	if _, err := axecheck.Run(ctx); err != nil {
-		t.Errorf("second run: %v", err)
+	// Check fails the test and names each rule, its impact and the node; the same document's
+	// axe is reused.
+	rec := &recorder{TB: t}
+	axecheck.Check(ctx, rec)
+	if len(rec.errors) != 1 {
+		t.Fatalf("Check on the bad page: %d errors: %q", len(rec.errors), rec.errors)
 	}
+	for _, want := range []string{"/bad: 5 serious or critical", "critical image-alt: Images must have alternative text", `<img src="/x.png">`, "serious color-contrast", `<p class="faint">`} {
+		if !strings.Contains(rec.errors[0], want) {
+			t.Errorf("Check's message lacks %q:\n%s", want, rec.errors[0])
+		}
+	}
+	t.Logf("what a failing page reports:\n%s", rec.errors[0])
 }
+
+// recorder is a test that keeps its errors instead of failing.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Logf(format string, args ...any) {}
