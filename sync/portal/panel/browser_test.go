@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"infomat/sync/portal"
+	"infomat/sync/portal/axecheck"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/totp"
 )
@@ -125,6 +126,8 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(out, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// Every page photographed is also checked for WCAG 2.1 AA (serious or critical fails).
+		axecheck.Check(ctx, t)
 	}
 	login := func(muni, user, pw string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
