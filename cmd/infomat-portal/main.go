@@ -93,6 +93,10 @@ func usage(w io.Writer) {
   serve [--addr :8443] --cert FILE --key FILE    the kiosk API over TLS (plain HTTP only on loopback)
         [--submit-rate 60] [--submit-burst 120] [--device-quota BYTES] [--min-body-rate BYTES/s] [--max-conns 4096]
                                                  per-device limits (429 + Retry-After), body deadlines, connection cap
+        [--secure-cookies] [--public-url https://HOST:PORT]
+                                                 the web panel under /panel/ on the same listener; its enrolment
+                                                 command pins this certificate's key (--pin) and names --public-url
+                                                 (default: the address the panel is opened at)
   token create --municipality X [--ttl 72h] [--count N]
                                                  one-time enrolment tokens, printed once
   devices [--municipality X]                     enrolled devices

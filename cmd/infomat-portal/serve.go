@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"infomat/sync/portal"
 	"infomat/sync/portal/panel"
+	"infomat/sync/protocol"
 )
 
 // serveCmd runs the API until ctx is done (SIGTERM/SIGINT), then shuts down gracefully.
@@ -30,6 +32,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	minRate := fl.Int64("min-body-rate", portal.DefaultMinBodyRate, "bytes a second a request body must at least arrive at")
 	maxConns := fl.Int("max-conns", defaultMaxConns, "most connections served at once (more wait to be accepted)")
 	secureCookies := fl.Bool("secure-cookies", false, "mark the panel's cookies Secure on plain HTTP too (behind a TLS proxy on loopback)")
+	publicURL := fl.String("public-url", "", "the address kiosks reach this portal at, for the panel's enrolment command (default: the address the panel is opened at)")
 	if _, err := parse(fl, args); err != nil {
 		return 2
 	}
@@ -43,6 +46,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return 2
 	}
 	var tlsCfg *tls.Config
+	var certPin string // of the certificate kiosks see, for the panel's enrolment command
 	if useTLS {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
 		if err != nil {
@@ -50,6 +54,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			return 2
 		}
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
+		if certPin, err = pinOf(pair); err != nil {
+			fmt.Fprintln(stderr, "infomat-portal serve: TLS certificate:", err)
+			return 2
+		}
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -76,7 +84,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
 	}
-	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey})
+	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey,
+		PortalURL: *publicURL, CertPin: certPin})
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
@@ -145,6 +154,22 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// pinOf is the pin (protocol.CertPin) of a key pair's leaf certificate: the key a kiosk
+// enrolled with the panel's command trusts, with no CA file.
+func pinOf(pair tls.Certificate) (string, error) {
+	leaf := pair.Leaf
+	if leaf == nil {
+		if len(pair.Certificate) == 0 {
+			return "", errors.New("no certificate")
+		}
+		var err error
+		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
+			return "", err
+		}
+	}
+	return protocol.CertPin(leaf), nil
 }
 
 // defaultMaxConns leaves room for a few thousand kiosks keeping a connection each, well

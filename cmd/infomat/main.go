@@ -5,7 +5,7 @@
 //	infomat settings [--data DIR] [set KEY VALUE]                    device settings
 //	infomat service [--data DIR] set-pin|add-card|remove-card|cards|audit   service access
 //	infomat selftest [--data DIR] [--json]                           check the devices
-//	infomat provision --portal URL --token T [--ca FILE]             enrol with the portal
+//	infomat provision --portal URL --token T [--pin sha256:HEX | --ca FILE]  enrol with the portal
 //	infomat sync --once                                              push and pull once
 //	infomat factory-reset [--data DIR] [--yes] [--force]             wipe the device's data
 //	infomat version                                                  version and Go version
@@ -63,8 +63,9 @@ func usage() {
       dostęp serwisowy: PIN, karty serwisowe, dziennik
   infomat detect [--save] [--listen 20s] [PORT…]
       znajduje port drukarki (odpowiada na DLE EOT) i czytnika kart (przyłóż kartę)
-  infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--detect] [--data KATALOG]
+  infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--detect] [--data KATALOG]
       rejestruje urządzenie w portalu, zapisuje poświadczenia i synchronizuje się pierwszy raz
+      (--pin: odcisk klucza portalu z polecenia w panelu; wtedy nie trzeba pliku CA)
   infomat sync --once [--data KATALOG]
       wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)
   infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"infomat/assets"
 	"infomat/sync/portal"
+	"infomat/sync/protocol"
 )
 
 // The technician's first command against a real portal on loopback, then `sync --once`.
@@ -58,5 +60,74 @@ func TestProvisionAndSyncOnce(t *testing.T) {
 	errOut.Reset()
 	if code := syncCmd([]string{"--once", "--data", t.TempDir()}, io.Discard, &errOut); code != 1 || !strings.Contains(errOut.String(), "nie jest zarejestrowane") {
 		t.Fatalf("sync on an unprovisioned device: exit %d %s", code, errOut.String())
+	}
+}
+
+// A portal with a self-signed certificate, as the panel's enrolment command reaches it: the
+// pin alone makes it trusted, it is kept for the later syncs, and a wrong one is refused in
+// Polish with both fingerprints before the token is sent.
+func TestProvisionWithPin(t *testing.T) {
+	ctx := context.Background()
+	pst, err := portal.OpenBolt(ctx, t.TempDir(), portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pst.Close()
+	srv := httptest.NewTLSServer(portal.NewServer(pst, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes below
+	defer srv.Close()
+	if _, err := portal.Publish(ctx, pst, "przykladowa", assets.DefaultContent(), portal.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := portal.CreateToken(ctx, pst, "przykladowa", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := protocol.CertPin(srv.Certificate())
+	wrong := "sha256:" + strings.Repeat("0f", 32)
+
+	var out, errOut bytes.Buffer
+	// Without the pin the system's CAs do not know the certificate.
+	if code := provisionCmd([]string{"--data", t.TempDir(), "--portal", srv.URL, "--token", token}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "certificate") {
+		t.Fatalf("no pin, self-signed portal: exit %d\n%s", code, errOut.String())
+	}
+	errOut.Reset()
+	data := filepath.Join(t.TempDir(), "data")
+	if code := provisionCmd([]string{"--data", data, "--portal", srv.URL, "--token", token, "--pin", wrong}, &out, &errOut); code != 1 {
+		t.Fatalf("a wrong pin: exit %d\n%s", code, errOut.String())
+	}
+	for _, want := range []string{"inny certyfikat niż przypięty", "oczekiwany odcisk klucza: " + wrong, "odcisk klucza portalu:    " + pin, "wygeneruj nowe polecenie w panelu"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("wrong-pin message lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "credentials.json")); err == nil {
+		t.Fatal("a wrong pin left credentials")
+	}
+	for _, args := range [][]string{{"--pin", "sha256:1234"}, {"--pin", pin, "--ca", "/tmp/ca.pem"}} {
+		errOut.Reset()
+		if code := provisionCmd(append([]string{"--data", t.TempDir(), "--portal", srv.URL, "--token", token}, args...), io.Discard, &errOut); code != 2 {
+			t.Errorf("%v: exit %d %s", args, code, errOut.String())
+		}
+	}
+
+	// The token is still unused: the refused attempts never sent it.
+	out.Reset()
+	errOut.Reset()
+	if code := provisionCmd([]string{"--data", data, "--portal", srv.URL, "--token", token, "--pin", pin}, &out, &errOut); code != 0 {
+		t.Fatalf("provision with the pin: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"gmina przykladowa", "klucz certyfikatu portalu przypięty: " + pin, "nowa treść aktywna: wersja 1", "Gotowe"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("provision output lacks %q:\n%s", want, out.String())
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "credentials.json"))
+	if err != nil || !strings.Contains(string(raw), `"cert_pin": "`+pin+`"`) {
+		t.Fatalf("credentials do not keep the pin: %v\n%s", err, raw)
+	}
+	out.Reset()
+	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "treść aktualna (wersja 1)") {
+		t.Fatalf("sync --once over the pinned connection: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }

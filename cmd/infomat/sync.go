@@ -16,6 +16,7 @@ import (
 	"infomat/outbox"
 	"infomat/store"
 	"infomat/sync/client"
+	"infomat/sync/protocol"
 )
 
 // openForSync opens the store and the outbox for a technician's sync command.
@@ -98,7 +99,9 @@ func syncOnce(ctx context.Context, c *client.Client, st *store.Store, ob *outbox
 }
 
 // provisionCmd is the technician's first command on a new device: enrol with the portal,
-// keep the credentials (0600) and the pinned content signing key, and sync once.
+// keep the credentials (0600) and the pinned content signing key, and sync once. --pin (from
+// the panel's enrolment command) trusts exactly the portal key it names, and is kept in the
+// credentials, so a portal with a self-signed certificate needs no CA file on the device.
 func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("provision", flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -106,6 +109,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	portal := fl.String("portal", "", "portal URL, e.g. https://portal.gmina.example.pl")
 	token := fl.String("token", "", "one-time enrolment token from 'infomat-portal token create'")
 	ca := fl.String("ca", "", "CA certificate (PEM) the portal's certificate is issued by; empty: the system's")
+	pin := fl.String("pin", "", "sha256:HEX of the portal's public key (from the panel's enrolment command): trust exactly that key instead of any CA")
 	detect := fl.Bool("detect", false, "first find the printer and card reader ports and save them (infomat detect --save)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -116,8 +120,18 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *portal == "" || *token == "" {
-		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--ca PLIK.pem] [--data KATALOG]")
+		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--data KATALOG]")
 		return 2
+	}
+	if *pin != "" && *ca != "" {
+		fmt.Fprintln(stderr, "infomat provision: podaj --pin albo --ca, nie oba (--pin ufa dokładnie jednemu kluczowi portalu, --ca urzędowi certyfikacji)")
+		return 2
+	}
+	if *pin != "" {
+		if _, err := protocol.ParsePin(*pin); err != nil {
+			fmt.Fprintf(stderr, "infomat provision: --pin %q: oczekiwano sha256: i 64 znaków szesnastkowych (skopiuj całe polecenie z panelu portalu)\n", *pin)
+			return 2
+		}
 	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		fmt.Fprintln(stderr, err)
@@ -126,7 +140,15 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	fmt.Fprintf(stdout, "Rejestracja w portalu %s…\n", *portal)
-	creds, err := client.Enroll(ctx, *portal, *token, *ca)
+	creds, err := client.EnrollWith(ctx, *portal, *token, client.Trust{CAFile: *ca, CertPin: *pin})
+	var pe *client.PinError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "Rejestracja nie powiodła się: portal przedstawił inny certyfikat niż przypięty w poleceniu.\n"+
+			"  oczekiwany odcisk klucza: %s\n  odcisk klucza portalu:    %s\n"+
+			"Sprawdź adres portalu (czy łączysz się z właściwym serwerem, bez pośrednika) albo wygeneruj nowe polecenie w panelu portalu (Urządzenia → Nowy token rejestracyjny).\n",
+			pe.Want, pe.Got)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "Rejestracja nie powiodła się: %v\n", err)
 		return 1
@@ -137,6 +159,9 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "  urządzenie %s, gmina %s\n  poświadczenia: %s/credentials.json (0600)\n  klucz podpisu treści przypięty: %s\n",
 		creds.DeviceID, creds.Municipality, *dataDir, creds.SigningKey)
+	if creds.CertPin != "" {
+		fmt.Fprintf(stdout, "  klucz certyfikatu portalu przypięty: %s\n", creds.CertPin)
+	}
 	fmt.Fprintln(stdout, "Pierwsza synchronizacja:")
 	if !syncWith(ctx, creds, *dataDir, stdout, stderr) {
 		fmt.Fprintln(stderr, "(Urządzenie jest zarejestrowane; kiosk spróbuje ponownie sam.)")

@@ -220,7 +220,8 @@ func (c *Client) expiryNow(now time.Time) time.Time {
 }
 
 // New returns a client for enrolled credentials. The portal's certificate is checked
-// against CAFile only, when set, else against the system roots.
+// against CertPin only, when set, else against CAFile only, when set, else against the
+// system roots.
 func New(c Credentials) (*Client, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("sync client: %w", err)
@@ -233,7 +234,7 @@ func New(c Credentials) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync client: %w", err)
 	}
-	hc, err := newHTTPClient(c.CAFile)
+	hc, err := newHTTPClient(c.trust())
 	if err != nil {
 		return nil, fmt.Errorf("sync client: %w", err)
 	}
@@ -250,12 +251,20 @@ func New(c Credentials) (*Client, error) {
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
-// newHTTPClient builds the HTTP client: TLS 1.2+, the CA file as the only root when set,
-// bounded dials and handshakes, no redirects (a redirect would be a misconfiguration or
-// an attempt to move the bearer secret elsewhere). Whole-request deadlines come from the
-// contexts of the individual calls.
-func newHTTPClient(caFile string) (*http.Client, error) {
+// newHTTPClient builds the HTTP client: TLS 1.2+, the pinned key or the CA file as the only
+// trust when set, bounded dials and handshakes, no redirects (a redirect would be a
+// misconfiguration or an attempt to move the bearer secret elsewhere). Whole-request
+// deadlines come from the contexts of the individual calls.
+func newHTTPClient(tr Trust) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	pin, err := tr.pin()
+	if err != nil {
+		return nil, err
+	}
+	caFile := tr.CAFile
+	if pin != "" {
+		pinTo(tlsConf, pin)
+	}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
@@ -267,7 +276,7 @@ func newHTTPClient(caFile string) (*http.Client, error) {
 		}
 		tlsConf.RootCAs = pool
 	}
-	tr := &http.Transport{
+	t := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       tlsConf,
@@ -279,11 +288,29 @@ func newHTTPClient(caFile string) (*http.Client, error) {
 		ForceAttemptHTTP2:     true,
 	}
 	return &http.Client{
-		Transport: tr,
+		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return errors.New("portal redirects are not followed")
 		},
 	}, nil
+}
+
+// pinTo makes conf trust exactly the certificate whose key pin names. The pin replaces the
+// chain, host name and validity checks: it names the key the portal's administrator handed
+// over with the token, which is what a CA would vouch for, and a self-signed certificate has
+// no chain to check. Its validity period is not checked either, so a kiosk whose clock is
+// wrong before its first sync still connects (the time probe is for CA-checked certificates).
+func pinTo(conf *tls.Config, pin string) {
+	conf.InsecureSkipVerify = true // replaced by VerifyConnection below
+	conf.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return &PinError{Want: pin, Got: "(none)"}
+		}
+		if got := protocol.CertPin(cs.PeerCertificates[0]); got != pin {
+			return &PinError{Want: pin, Got: got}
+		}
+		return nil
+	}
 }
 
 func endpoint(base *url.URL, path string) string {

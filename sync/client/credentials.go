@@ -28,8 +28,9 @@ const CredentialsFile = "credentials.json"
 // it, who the kiosk is and which key signs its content. Secret is a bearer secret: the
 // file is 0600 and the value is never logged.
 type Credentials struct {
-	Portal       string    `json:"portal"`            // base URL, e.g. https://portal.gmina.pl
-	CAFile       string    `json:"ca_file,omitempty"` // PEM; when set, the only roots trusted
+	Portal       string    `json:"portal"`             // base URL, e.g. https://portal.gmina.pl
+	CAFile       string    `json:"ca_file,omitempty"`  // PEM; when set, the only roots trusted
+	CertPin      string    `json:"cert_pin,omitempty"` // "sha256:HEX" of the portal's key; when set, the only key trusted (no CA)
 	DeviceID     string    `json:"device_id"`
 	Secret       string    `json:"secret"`
 	Municipality string    `json:"municipality"`
@@ -65,8 +66,42 @@ func (c Credentials) validate() error {
 	if _, err := parsePortalURL(c.Portal); err != nil {
 		return err
 	}
+	if _, err := c.trust().pin(); err != nil {
+		return err
+	}
 	_, err := c.signingKey()
 	return err
+}
+
+func (c Credentials) trust() Trust { return Trust{CAFile: c.CAFile, CertPin: c.CertPin} }
+
+// Trust is how a kiosk trusts the portal's certificate: by the system's CAs (zero value),
+// by one CA file, or by the pin of its key alone.
+type Trust struct {
+	CAFile  string // PEM; when set, the only roots trusted
+	CertPin string // "sha256:HEX" (protocol.CertPin); when set, the only key trusted
+}
+
+// pin is the canonical pin, "" when none; a pin with a CA file is refused, as neither would
+// say which one to believe.
+func (t Trust) pin() (string, error) {
+	if t.CertPin == "" {
+		return "", nil
+	}
+	if t.CAFile != "" {
+		return "", errors.New("a CA file and a certificate pin exclude each other")
+	}
+	return protocol.ParsePin(t.CertPin)
+}
+
+// PinError is a portal whose certificate's key is not the pinned one: another server on
+// the way, a mistyped address, or a portal whose key changed.
+type PinError struct {
+	Want, Got string // protocol.CertPin values
+}
+
+func (e *PinError) Error() string {
+	return fmt.Sprintf("the portal's certificate key is %s, not the pinned %s", e.Got, e.Want)
 }
 
 // portalURL parses a portal base URL. https is required unless the host is loopback (a
@@ -105,6 +140,12 @@ func isLoopback(host string) bool {
 // https unless its host is loopback; caFile, when not empty, is the only CA trusted for
 // the portal's certificate. The caller saves the result with SaveCredentials.
 func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, error) {
+	return EnrollWith(ctx, portalURL, token, Trust{CAFile: caFile})
+}
+
+// EnrollWith is Enroll with the portal trusted as tr says; the credentials keep tr, so every
+// later sync trusts the portal the same way.
+func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credentials, error) {
 	base, err := parsePortalURL(portalURL)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
@@ -112,7 +153,12 @@ func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, 
 	if strings.TrimSpace(token) == "" {
 		return Credentials{}, errors.New("enroll: empty token")
 	}
-	hc, err := newHTTPClient(caFile)
+	pin, err := tr.pin()
+	if err != nil {
+		return Credentials{}, fmt.Errorf("enroll: %w", err)
+	}
+	tr.CertPin = pin
+	hc, err := newHTTPClient(tr)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
 	}
@@ -142,7 +188,7 @@ func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, 
 		return Credentials{}, fmt.Errorf("enroll at %s: read response: %w", base.Host, err)
 	}
 	c := Credentials{
-		Portal: base.String(), CAFile: caFile, DeviceID: er.DeviceID, Secret: er.Secret,
+		Portal: base.String(), CAFile: tr.CAFile, CertPin: tr.CertPin, DeviceID: er.DeviceID, Secret: er.Secret,
 		Municipality: er.Municipality, SigningKey: er.SigningKey, Enrolled: time.Now().UTC().Round(time.Second),
 	}
 	if err := c.validate(); err != nil {

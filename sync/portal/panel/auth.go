@@ -402,7 +402,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c *current) {
 	if u.Has(portal.RoleAdmin) {
 		ss = append(ss, section{"section.users", "section.users.desc", Prefix + "users"},
 			section{"section.audit", "section.audit.desc", Prefix + "audit"},
-			section{"section.devices", "section.devices.desc", ""})
+			section{"section.devices", "section.devices.desc", Prefix + "fleet"})
 	}
 	if u.Has(portal.RoleModerator) {
 		ss = append(ss, section{"section.content", "section.content.desc", ""})

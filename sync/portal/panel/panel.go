@@ -74,6 +74,12 @@ type Options struct {
 	// SecretKey (32 bytes, LoadKey) seals the TOTP secrets in the store; nil stores them
 	// as they are.
 	SecretKey []byte
+	// PortalURL is where kiosks enrol, for the enrolment command on the fleet page
+	// (https://portal.gmina.pl:8443); empty: the scheme and host the panel was reached at.
+	PortalURL string
+	// CertPin is the portal's certificate key pin (protocol.CertPin) the enrolment command
+	// carries as --pin; empty: the command has none (the kiosks' CAs must trust the portal).
+	CertPin string
 }
 
 // Handler serves the panel. Create it with New.
@@ -127,6 +133,9 @@ func New(st Store, opts Options) (*Handler, error) {
 	}
 	if opts.SecretKey != nil && len(opts.SecretKey) != 32 {
 		return nil, fmt.Errorf("panel: secret key of %d bytes, want 32", len(opts.SecretKey))
+	}
+	if err := checkFleetOptions(&opts); err != nil {
+		return nil, err
 	}
 	msgs, err := fs.Sub(messageFS, "l10n")
 	if err != nil {
@@ -200,6 +209,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"municipalities", h.page(portal.RoleOperator, h.municipalitiesPage))
 	m.HandleFunc("POST "+Prefix+"municipalities", h.page(portal.RoleOperator, h.addMunicipality))
 	h.inboxRoutes() // inbox.go
+	h.fleetRoutes() // fleet.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -545,6 +555,9 @@ func sections(u portal.User) []navItem {
 	}
 	if u.Has(portal.RoleAdmin) {
 		out = append(out, navItem{"nav.users", Prefix + "users"}, navItem{"nav.audit", Prefix + "audit"})
+	}
+	if u.Has(portal.RoleAdmin) {
+		out = append(out, navItem{"nav.fleet", Prefix + "fleet"})
 	}
 	if u.Has(portal.RoleOperator) {
 		out = append(out, navItem{"nav.municipalities", Prefix + "municipalities"})
