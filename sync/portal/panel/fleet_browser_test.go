@@ -15,6 +15,7 @@ import (
 
 	"infomat/sync/client"
 	"infomat/sync/portal"
+	"infomat/sync/portal/axecheck"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/totp"
 	"infomat/sync/protocol"
@@ -131,6 +132,7 @@ func TestBrowserFleet(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
+		axecheck.Check(ctx, t) // no serious or critical WCAG 2.1 AA violation on any page photographed
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)

@@ -22,6 +22,7 @@ import (
 
 	"infomat/assets"
 	"infomat/sync/portal"
+	"infomat/sync/portal/axecheck"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/track"
 )
@@ -127,6 +128,7 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
+		axecheck.Check(ctx, t) // no serious or critical WCAG 2.1 AA violation on any page photographed
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
