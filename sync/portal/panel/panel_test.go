@@ -36,13 +36,13 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *portal.Bolt
 	clock *clock
 	srv   *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
 	if err != nil {
@@ -127,7 +127,7 @@ var (
 	oneRE    = regexp.MustCompile(`id="onetime-password">([^<]+)<`)
 )
 
-func find(t *testing.T, re *regexp.Regexp, body string) string {
+func find(t testing.TB, re *regexp.Regexp, body string) string {
 	t.Helper()
 	m := re.FindStringSubmatch(body)
 	if m == nil {
