@@ -392,6 +392,22 @@ func SetDisabled(ctx context.Context, st AccountStore, municipality, login strin
 	return err
 }
 
+// SetRoles replaces a user's roles and ends their sessions: a role gained is used from the
+// next login, with the second factor an administrator's role demands; a role lost ends at once.
+func SetRoles(ctx context.Context, st AccountStore, municipality, login string, roles []Role, now time.Time, o AccountOptions) error {
+	if len(roles) == 0 {
+		return fmt.Errorf("set roles of %s: no role given", login)
+	}
+	if _, err := st.UpdateUser(ctx, municipality, login, func(u *User) error { u.Roles = roles; return nil }); err != nil {
+		return fmt.Errorf("set roles of %s: %w", login, err)
+	}
+	if err := st.DeleteUserSessions(ctx, municipality, login); err != nil {
+		return fmt.Errorf("set roles of %s: end sessions: %w", login, err)
+	}
+	_, err := st.AppendAudit(ctx, AuditEntry{At: now, Municipality: municipality, Actor: o.actor(), Action: "user.roles", Target: login, Detail: joinRoles(roles), Remote: o.Remote})
+	return err
+}
+
 func joinRoles(rs []Role) string {
 	s := make([]string, len(rs))
 	for i, r := range rs {

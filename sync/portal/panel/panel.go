@@ -203,6 +203,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"users/{login}", h.page(portal.RoleAdmin, h.userPage))
 	m.HandleFunc("POST "+Prefix+"users/{login}/reset", h.page(portal.RoleAdmin, h.resetUser))
 	m.HandleFunc("POST "+Prefix+"users/{login}/disable", h.page(portal.RoleAdmin, h.disableUser))
+	m.HandleFunc("POST "+Prefix+"users/{login}/roles", h.page(portal.RoleAdmin, h.setRoles))
 	m.HandleFunc("POST "+Prefix+"users/{login}/enable", h.page(portal.RoleAdmin, h.enableUser))
 	m.HandleFunc("GET "+Prefix+"audit", h.page(portal.RoleAdmin, h.auditPage))
 	m.HandleFunc("GET "+Prefix+"audit.csv", h.page(portal.RoleAdmin, h.auditCSV))

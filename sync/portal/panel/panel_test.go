@@ -730,3 +730,57 @@ func TestTOTPSecretSealedAtRest(t *testing.T) {
 		t.Fatalf("a sealed secret moved to another account: %d, want it not to open", st)
 	}
 }
+
+// An administrator changes another user's roles: the user's sessions end, so a role gained
+// is used only after a login with the second factor it demands; the log says so.
+func TestAdminChangesRoles(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login("gmina-a", "admin", e.addUser("gmina-a", "admin", "Anna", portal.RoleAdmin))
+	e.addUser("gmina-b", "obcy", "Obcy", portal.RoleClerk)
+	jb := e.browser()
+	janPW := jb.login("gmina-a", "jan", e.addUser("gmina-a", "jan", "Jan", portal.RoleClerk))
+
+	b.get("/panel/users/jan")
+	if !strings.Contains(b.body, `id="role-clerk" checked`) || strings.Contains(b.body, `id="role-admin" checked`) {
+		t.Fatalf("the roles form does not show jan's roles:\n%s", b.body)
+	}
+	csrf := b.csrf()
+	if st, loc := b.post("/panel/users/jan/roles", url.Values{"csrf": {csrf}, "role": {"clerk", "admin"}}, nil); st != http.StatusSeeOther || loc != "/panel/users/jan" {
+		t.Fatalf("set roles: %d %s\n%s", st, loc, b.body)
+	}
+	jan, err := e.st.User(t.Context(), "gmina-a", "jan")
+	if err != nil || !jan.Has(portal.RoleAdmin) || !jan.Has(portal.RoleClerk) || jan.Has(portal.RoleModerator) {
+		t.Fatalf("stored roles: %v, %v", jan.Roles, err)
+	}
+	if st, _ := jb.get("/panel/users"); st != http.StatusSeeOther {
+		t.Fatalf("jan's session went on after a role change: %d (an administrator without a second factor)", st)
+	}
+	if st, loc := jb.password("gmina-a", "jan", janPW); st != http.StatusSeeOther || loc != "/panel/enrol" {
+		t.Fatalf("jan, now an administrator, logs in to %d %s; want the TOTP enrolment", st, loc)
+	}
+	for _, c := range []struct {
+		path  string
+		roles []string
+		want  int
+	}{
+		{"/panel/users/jan/roles", nil, http.StatusBadRequest},
+		{"/panel/users/jan/roles", []string{"operator"}, http.StatusBadRequest},
+		{"/panel/users/admin/roles", []string{"clerk"}, http.StatusBadRequest}, // one's own
+		{"/panel/users/obcy/roles", []string{"admin"}, http.StatusNotFound},    // another municipality's
+	} {
+		if st, _ := b.post(c.path, url.Values{"csrf": {csrf}, "role": c.roles}, nil); st != c.want {
+			t.Errorf("POST %s roles %v: %d, want %d", c.path, c.roles, st, c.want)
+		}
+	}
+	if st, _ := b.post("/panel/users/jan/roles", url.Values{"role": {"clerk"}}, nil); st != http.StatusForbidden {
+		t.Errorf("set roles without the CSRF token: %d", st)
+	}
+	if u, _ := e.st.User(t.Context(), "gmina-b", "obcy"); u.Has(portal.RoleAdmin) {
+		t.Error("gmina-a's administrator gave a role in gmina-b")
+	}
+	b.get("/panel/audit.csv")
+	if !strings.Contains(b.body, "user.roles") || !strings.Contains(b.body, "admin,clerk") && !strings.Contains(b.body, "clerk,admin") {
+		t.Errorf("the log lacks the role change:\n%s", b.body)
+	}
+}

@@ -75,15 +75,11 @@ func (h *Handler) accountOptions(r *http.Request, c *current) portal.AccountOpti
 
 func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, c *current) {
 	d := usersData{Login: strings.ToLower(strings.TrimSpace(r.PostFormValue("login"))), Name: strings.TrimSpace(r.PostFormValue("name"))}
-	var roles []portal.Role
-	for _, s := range r.PostForm["role"] {
-		rr, err := portal.ParseRoles(s)
-		if err != nil || len(rr) != 1 || rr[0] == portal.RoleOperator {
-			d.Error = "users.error.role"
-			h.showUsers(w, r, c, http.StatusBadRequest, d)
-			return
-		}
-		roles = append(roles, rr[0])
+	roles, ok := formRoles(r)
+	if !ok {
+		d.Error = "users.error.role"
+		h.showUsers(w, r, c, http.StatusBadRequest, d)
+		return
 	}
 	switch {
 	case portal.ValidLogin(d.Login) != nil:
@@ -129,6 +125,7 @@ func (h *Handler) target(w http.ResponseWriter, r *http.Request, c *current) (po
 type userData struct {
 	Target userRow
 	Self   bool
+	Roles  []portal.Role // the roles the form offers
 }
 
 func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, c *current) {
@@ -136,7 +133,7 @@ func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, c *current) {
 	if !ok {
 		return
 	}
-	d := userData{Target: userRow{User: u.Public(), Locked: h.now().Before(u.LockedUntil)}, Self: u.Login == c.user.Login}
+	d := userData{Target: userRow{User: u.Public(), Locked: h.now().Before(u.LockedUntil)}, Self: u.Login == c.user.Login, Roles: assignable}
 	h.render(w, http.StatusOK, "user", h.view(r, c, "user.title", d))
 }
 
@@ -163,6 +160,44 @@ func (h *Handler) resetUser(w http.ResponseWriter, r *http.Request, c *current) 
 		return
 	}
 	h.render(w, http.StatusOK, "onetime", h.view(r, c, "onetime.title", passwordShown{User: u.Public(), Password: pw, Reason: "onetime.reset"}))
+}
+
+// formRoles reads the form's role checkboxes: only roles an administrator may give.
+func formRoles(r *http.Request) ([]portal.Role, bool) {
+	var roles []portal.Role
+	for _, s := range r.PostForm["role"] {
+		rr, err := portal.ParseRoles(s)
+		if err != nil || len(rr) != 1 || rr[0] == portal.RoleOperator {
+			return nil, false
+		}
+		roles = append(roles, rr[0])
+	}
+	return roles, true
+}
+
+// setRoles changes another user's roles (not one's own: an administrator could drop the
+// role that lets them undo it).
+func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request, c *current) {
+	u, ok := h.target(w, r, c)
+	if !ok || !h.notSelf(w, r, c, u) {
+		return
+	}
+	_ = r.ParseForm()
+	roles, ok := formRoles(r)
+	if !ok {
+		h.fail(w, r, http.StatusBadRequest, "users.error.role")
+		return
+	}
+	if len(roles) == 0 {
+		h.fail(w, r, http.StatusBadRequest, "users.error.noroles")
+		return
+	}
+	if err := portal.SetRoles(r.Context(), h.st, u.Municipality, u.Login, roles, h.now(), h.accountOptions(r, c)); err != nil {
+		h.log.Error("panel: set roles", "err", err)
+		h.fail(w, r, http.StatusInternalServerError, "error.internal")
+		return
+	}
+	http.Redirect(w, r, Prefix+"users/"+u.Login, http.StatusSeeOther)
 }
 
 func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request, c *current) {
