@@ -1,12 +1,9 @@
 package panel_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -14,7 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/axecheck"
+	"infomat/sync/portal/browsertest"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/totp"
 )
@@ -26,7 +23,6 @@ import (
 // and the one-time password of a new municipality, the not-found page, the same in English,
 // and the pages on a phone (390×844). Screenshots go to test-output/panel/a11y-*.png.
 func TestBrowserAccessibility(t *testing.T) {
-	exe := chromium(t)
 	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -45,42 +41,12 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := screenshots(t)
+	out := browsertest.Output(t, "panel")
 
-	actx, cancelA := chromedp.NewExecAllocator(t.Context(), chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // starts the browser on a context without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
-	do := func(step string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, as...); err != nil {
-			at, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: %v (at %s)\n%s", step, err, at, body)
-		}
-	}
-	check := func(name string) {
-		t.Helper()
-		axecheck.Check(ctx, t)
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, "a11y-"+name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tab := browsertest.Start(t, out)
+	ctx := tab.Ctx
+	do := tab.Do
+	check := func(name string) { t.Helper(); tab.Shot("a11y-" + name) }
 	// fill replaces a field's value, as a user would type it.
 	fill := func(id, value string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(

@@ -1,13 +1,9 @@
 package panel_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,35 +11,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/axecheck"
+	"infomat/sync/portal/browsertest"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/totp"
 )
-
-// chromium finds Debian's chromium. It runs whenever chromium is there; with INFOMAT_E2E=1
-// (scripts/test.sh) a missing chromium fails the test instead of skipping it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("INFOMAT_E2E") == "1" {
-		t.Fatal("INFOMAT_E2E=1 but chromium is not in PATH; install it (Debian: apt-get install chromium, or scripts/deps.sh test)")
-	}
-	t.Skip("browser test of the panel: needs chromium (apt-get install chromium); INFOMAT_E2E=1 makes its absence a failure")
-	return ""
-}
-
-// screenshots is where the panel's pages are photographed: test-output/panel at the root.
-func screenshots(t *testing.T) string {
-	dir := filepath.Join("..", "..", "..", "test-output", "panel")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestBrowserAdminAddsClerk drives headless chromium through the real handler on loopback:
 // the first administrator logs in with a one-time password, is forced through the TOTP
@@ -51,7 +22,6 @@ func screenshots(t *testing.T) string {
 // adds a clerk, logs out; the clerk logs in and finds no Użytkownicy. Every page is saved at
 // 1280×800.
 func TestBrowserAdminAddsClerk(t *testing.T) {
-	exe := chromium(t)
 	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,66 +39,11 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := screenshots(t)
+	out := browsertest.Output(t, "panel")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
-
-	// The first action starts the browser, which lives as long as that action's context:
-	// start it on ctx itself, so the per-step timeouts below do not end it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	do := func(step string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, as...); err != nil {
-			// What the browser shows then, for the failure's message and a picture of it.
-			at, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-				_ = os.WriteFile(filepath.Join(out, "failed.png"), png, 0o644)
-			}
-			t.Fatalf("%s: %v (at %s)\n%s", step, err, at, body)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// Every page photographed is also checked for WCAG 2.1 AA (serious or critical fails).
-		axecheck.Check(ctx, t)
-	}
+	tab := browsertest.Start(t, out)
+	ctx := tab.Ctx
+	do, text, shot := tab.Do, tab.Text, tab.Shot
 	login := func(muni, user, pw string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
 			chromedp.WaitVisible(chromedp.ID("login-form")),

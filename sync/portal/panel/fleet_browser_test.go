@@ -1,12 +1,9 @@
 package panel_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +12,7 @@ import (
 
 	"infomat/sync/client"
 	"infomat/sync/portal"
-	"infomat/sync/portal/axecheck"
+	"infomat/sync/portal/browsertest"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/totp"
 	"infomat/sync/protocol"
@@ -27,7 +24,6 @@ import (
 // enrols with, and revokes a device through the confirmation box. Pages are saved at
 // 1280×800 in test-output/panel/ (fleet.png, enrol-token.png, fleet-device.png).
 func TestBrowserFleet(t *testing.T) {
-	exe := chromium(t)
 	ctx0 := t.Context()
 	st, err := portal.OpenBolt(ctx0, t.TempDir(), portal.BoltOptions{})
 	if err != nil {
@@ -84,63 +80,11 @@ func TestBrowserFleet(t *testing.T) {
 	beat("k-3f9a2c1d", 40*time.Second, protocol.Heartbeat{ContentVersion: 7, ContentLabel: "2026-03 wiosna", Printer: "TM-T20III", PrinterOK: true, Reader: "RDM6300", ReaderOK: true, AppVersion: "1.4.1", DiskFree: 12e9})
 	beat("k-77b0e4aa", 3*time.Minute, protocol.Heartbeat{ContentVersion: 7, ContentLabel: "2026-03 wiosna", Queued: 3, Printer: "TM-T20III", PrinterOK: true, PaperOut: true, AppVersion: "1.4.1"})
 	beat("k-0c5d8e21", 26*time.Hour, protocol.Heartbeat{ContentVersion: 6, ContentLabel: `<img src=x onerror=alert(2)>`, Printer: `<b>drukarka</b>`, AppVersion: "1.4.0", ClockSuspect: true})
-	out := screenshots(t)
+	out := browsertest.Output(t, "panel")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// httptest's certificate, which the kiosk trusts by its pin; the browser needs telling.
-		chromedp.Flag("ignore-certificate-errors", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(ctx0, opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	do := func(step string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, as...); err != nil {
-			at, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-				_ = os.WriteFile(filepath.Join(out, "failed-fleet.png"), png, 0o644)
-			}
-			t.Fatalf("%s: %v (at %s)\n%s", step, err, at, body)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		axecheck.Check(ctx, t) // no serious or critical WCAG 2.1 AA violation on any page photographed
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tab := browsertest.Start(t, out, chromedp.Flag("ignore-certificate-errors", true) /* httptest's certificate, which the kiosk trusts by its pin */)
+	ctx := tab.Ctx
+	do, text, shot := tab.Do, tab.Text, tab.Shot
 
 	do("log in", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/panel/"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),

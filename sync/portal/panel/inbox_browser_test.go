@@ -22,7 +22,7 @@ import (
 
 	"infomat/assets"
 	"infomat/sync/portal"
-	"infomat/sync/portal/axecheck"
+	"infomat/sync/portal/browsertest"
 	"infomat/sync/portal/panel"
 	"infomat/sync/portal/track"
 )
@@ -57,7 +57,6 @@ func sampleFor(t *testing.T, host string) fs.FS {
 // submissions decrypted in the browser, and the public tracking page showing the new status.
 // The portal is asked only for ciphertext.
 func TestBrowserClerkReadsAndSettles(t *testing.T) {
-	exe := chromium(t)
 	st, err := portal.OpenBolt(t.Context(), t.TempDir(), portal.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,53 +89,12 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := screenshots(t)
+	out := browsertest.Output(t, "panel")
 	downloads := t.TempDir()
 
-	actx, cancelA := chromedp.NewExecAllocator(t.Context(), chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("ignore-certificate-errors", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	do := func(step string, as ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, as...); err != nil {
-			at, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-				_ = os.WriteFile(filepath.Join(out, "failed-inbox.png"), png, 0o644)
-			}
-			t.Fatalf("%s: %v (at %s)\n%s", step, err, at, body)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		axecheck.Check(ctx, t) // no serious or critical WCAG 2.1 AA violation on any page photographed
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, name+".jpg"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tab := browsertest.Start(t, out, chromedp.Flag("ignore-certificate-errors", true) /* gmina.yaml's portal address must be https */)
+	ctx := tab.Ctx
+	do, text, shot := tab.Do, tab.Text, tab.Shot
 	newPW := "Bardzo-tajne-hasło-2026"
 	do("log in", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/panel/login"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),

@@ -1,37 +1,16 @@
 package track
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/axecheck"
+	"infomat/sync/portal/browsertest"
 )
-
-// chromium finds Debian's chromium. It runs whenever chromium is there; with INFOMAT_E2E=1
-// (scripts/test.sh) a missing chromium fails the test instead of skipping it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("INFOMAT_E2E") == "1" {
-		t.Fatal("INFOMAT_E2E=1 but chromium is not in PATH; install it (Debian: apt-get install chromium, or scripts/deps.sh test)")
-	}
-	t.Skip("browser test of the tracking page: needs chromium (apt-get install chromium); INFOMAT_E2E=1 makes its absence a failure")
-	return ""
-}
 
 // TestBrowserAccessibility opens the tracking page in headless chromium through the real
 // handler on loopback, at 1280×800 and on a phone (390×844, touch, 2× pixels): one matter
@@ -40,7 +19,6 @@ func chromium(t *testing.T) string {
 // limit's page. Each is checked with axe-core for WCAG 2.1 AA (serious or critical fails) and
 // for text wider than the screen, and photographed to test-output/track/.
 func TestBrowserAccessibility(t *testing.T) {
-	exe := chromium(t)
 	f := newFixture(t, Options{})
 	ctx := t.Context()
 	if err := f.st.SetStatus(ctx, "przykladowa", f.idA, portal.Status{Code: portal.StatusInProgress,
@@ -79,25 +57,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		mux.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	out := filepath.Join("..", "..", "..", "test-output", "track")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
-	actx, cancelA := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("accept-lang", "pl-PL,pl"), // a resident's phone in Poland
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	defer cancelA()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser on a context without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
+	out := browsertest.Output(t, "track")
+	tab := browsertest.Start(t, out, chromedp.Flag("accept-lang", "pl-PL,pl")) // a resident's phone in Poland
+	bctx := tab.Ctx
 
 	pages := map[string]struct{ path, want string }{
 		"found":    {f.refA, "W realizacji"},
@@ -131,28 +93,16 @@ func TestBrowserAccessibility(t *testing.T) {
 				}
 				resp.Body.Close()
 			}
-			sctx, cancel := context.WithTimeout(bctx, 15*time.Second)
-			err := chromedp.Do(sctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("h1")))
-			cancel()
-			if err != nil {
-				t.Fatalf("%s %s: %v", v.name, name, err)
-			}
+			tab.Do(v.name+" "+name, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("h1")))
 			body, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
 			if err != nil || !strings.Contains(body, p.want) {
 				t.Errorf("%s %s: want %q in:\n%s (%v)", v.name, name, p.want, body, err)
 			}
-			axecheck.Check(bctx, t)
 			// Readable on a phone: nothing wider than the screen, so no sideways scrolling.
 			if over, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
 				t.Errorf("%s %s: the page is %d px wider than the screen (%v)", v.name, name, over, err)
 			}
-			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
-			if err != nil {
-				t.Fatalf("%s %s: screenshot: %v", v.name, name, err)
-			}
-			if err := os.WriteFile(filepath.Join(out, v.name+"-"+name+".jpg"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			tab.Shot(v.name + "-" + name) // axe-core checks it first
 		}
 	}
 }
