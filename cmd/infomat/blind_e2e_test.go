@@ -220,7 +220,11 @@ func TestE2EBlindWalk(t *testing.T) {
 		}
 		runTool(display, nil, "xdotool", "mousemove", "540", "1900")
 		runTool(display, nil, "xdotool", "key", "F1")
-		time.Sleep(500 * time.Millisecond)
+		// Wait for it before pressing again: a second F1 interrupts the introduction, whose
+		// sound is then never written whole (seen on a loaded CI machine).
+		for wait := time.Now().Add(10 * time.Second); len(e.said()) == 0 && time.Now().Before(wait); {
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	// The first utterance, not the last: on a loaded machine a second F1 may already have
 	// gone in before the first was heard.
