@@ -231,6 +231,13 @@ func TestE2EBlindWalk(t *testing.T) {
 	if first := firstSpeech(e.said()); !strings.HasPrefix(first, loc.T("speech.intro")) {
 		t.Fatalf("the first key said %q", first)
 	}
+	// A resident listens to the introduction; the next key would cut it off before its
+	// sound is written whole (the long introduction takes espeak-ng longest on a loaded CI).
+	for wait := time.Now().Add(15 * time.Second); time.Now().Before(wait); time.Sleep(100 * time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(e.dir, "0001-*.wav")); len(m) == 1 {
+			break
+		}
+	}
 
 	e.downTo("Sprawy urzędowe, przycisk")
 	e.enter()
