@@ -86,6 +86,9 @@ var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVe
 		if err := setUpInbox(tx); err != nil { // boltinbox.go
 			return err
 		}
+		if err := setUpDrafts(tx); err != nil { // bolt_drafts.go
+			return err
+		}
 		meta := tx.Bucket([]byte(bMeta))
 		if string(meta.Get([]byte("usage_counted"))) == usageCounted {
 			return nil

@@ -132,6 +132,7 @@ type Storage interface {
 	InboxStore  // the clerks' listing, and one submission for their browser (inbox.go)
 	FleetStore
 	AccountStore
+	DraftStore // the content editor's working copies (drafts.go)
 	Close() error
 }
 
@@ -177,6 +178,9 @@ type ContentStore interface {
 	// it references. version must be greater than the latest (else ErrStaleVersion) and every
 	// blob must exist (else an error, and nothing is stored).
 	AddManifest(ctx context.Context, municipality string, version uint64, files []string, signed protocol.SignedManifest) error
+	// Manifests returns every manifest the municipality published, oldest first (none when
+	// it published nothing): the version history.
+	Manifests(ctx context.Context, municipality string) ([]Published, error)
 	// LatestManifest returns the newest manifest, or ErrNotFound when none was published.
 	LatestManifest(ctx context.Context, municipality string) (Published, error)
 	// RenewManifest replaces the signature of the latest manifest with one of the same version

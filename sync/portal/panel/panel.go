@@ -106,6 +106,7 @@ type Store interface {
 	portal.DeviceStore
 	portal.FleetStore
 	portal.ContentStore
+	portal.DraftStore
 }
 
 // New builds the panel over the portal's store.

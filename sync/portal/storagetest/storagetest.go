@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) portal.Storage) {
 	t.Run("Status", func(t *testing.T) { statuses(t, open) }) // status.go
 	t.Run("Inbox", func(t *testing.T) { inbox(t, open) })     // inbox.go
 	t.Run("Accounts", func(t *testing.T) { accounts(t, open) })
+	t.Run("Drafts", func(t *testing.T) { drafts(t, open) }) // drafts.go
 	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, open) })
 }
 
@@ -279,6 +280,13 @@ func contentStore(t *testing.T, open func(*testing.T) portal.Storage) {
 		}
 		if p, _ := st.LatestManifest(ctx, muni); p.Version != 3 {
 			t.Fatalf("another municipality's manifest changed this one's latest to %d", p.Version)
+		}
+		hist, err := st.Manifests(ctx, muni)
+		if err != nil || len(hist) != 2 || hist[0].Version != 1 || hist[1].Version != 3 || hist[0].Signed != signed(1) || hist[1].Signed != signed(3) {
+			t.Fatalf("Manifests: %+v, %v; want versions 1 and 3 as stored, oldest first", hist, err)
+		}
+		if hist, err := st.Manifests(ctx, "nikt"); err != nil || len(hist) != 0 {
+			t.Fatalf("Manifests of a municipality that published nothing: %+v, %v", hist, err)
 		}
 	})
 	t.Run("ManifestWithMissingBlobStoresNothing", func(t *testing.T) {
