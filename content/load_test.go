@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"go.yaml.in/yaml/v3"
+
 	"infomat/assets"
 	"infomat/content"
 )
@@ -298,5 +300,22 @@ func TestKeywordsLoad(t *testing.T) {
 	p, _ := b.Procedure("zameldowanie-pobyt-staly")
 	if len(p.Keywords) < 2 || p.Keywords[0] != "prописка test" || p.Keywords[1] != "meldunek" {
 		t.Errorf("keywords = %q", p.Keywords)
+	}
+}
+
+func TestAmountRoundTripsThroughYAML(t *testing.T) {
+	for _, a := range []content.Amount{0, 5, 1700, 123450} {
+		out, err := yaml.Marshal(struct {
+			K content.Amount `yaml:"kwota"`
+		}{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back struct {
+			K content.Amount `yaml:"kwota"`
+		}
+		if err := yaml.Unmarshal(out, &back); err != nil || back.K != a {
+			t.Fatalf("%d grosze → %q → %d, %v", a, out, back.K, err)
+		}
 	}
 }

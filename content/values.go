@@ -79,3 +79,9 @@ func (d Date) MarshalYAML() (any, error) { return d.Format("2006-01-02"), nil }
 func fieldError(n *yaml.Node, msg string) error {
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
 }
+
+// MarshalYAML writes the amount as a file holds it, "1234,50": a plain number would read back
+// as złote, not grosze.
+func (a Amount) MarshalYAML() (any, error) {
+	return fmt.Sprintf("%d,%02d", int64(a)/100, int64(a)%100), nil
+}

@@ -49,3 +49,36 @@ func TestPublishLimitFlags(t *testing.T) {
 		t.Fatalf("over the hard limit: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// publish used to sign a bundle whose form `infomat content check` refuses: the kiosks then
+// showed the card without its form. It refuses what the check refuses, and says which.
+func TestPublishRefusesWhatContentCheckRefuses(t *testing.T) {
+	data := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "tresc")
+	if err := os.CopyFS(dir, assets.DefaultContent()); err != nil {
+		t.Fatal(err)
+	}
+	form := filepath.Join(dir, "formularze", "karta-mieszkanca.yaml")
+	raw, err := os.ReadFile(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(raw), "typ: pesel", "typ: peselx", 1)
+	if broken == string(raw) {
+		t.Fatal("the sample form has no PESEL field to break")
+	}
+	if err := os.WriteFile(form, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	if code != 1 || !strings.Contains(out, "formularze/karta-mieszkanca.yaml") || !strings.Contains(out, "Nic nie opublikowano") {
+		t.Fatalf("publish of a bundle with a broken form: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := os.WriteFile(form, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	if code != 0 {
+		t.Fatalf("publish of the repaired bundle: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -72,7 +72,8 @@ type PublishResult struct {
 	PublicKey string
 }
 
-// Publish validates a bundle with content.Load (a content.Problems error when it has any),
+// Publish validates a bundle with content.Load (a content.Problems error when it has any,
+// its forms' problems included),
 // stores its files as blobs, and adds a manifest signed with the municipality's key whose
 // version is one more than the latest.
 func Publish(ctx context.Context, st ContentStore, municipality string, fsys fs.FS, opts PublishOptions) (PublishResult, error) {
@@ -98,6 +99,11 @@ func Publish(ctx context.Context, st ContentStore, municipality string, fsys fs.
 	b, err := content.Load(fsys)
 	if err != nil {
 		return PublishResult{}, err
+	}
+	if len(b.FormProblems) > 0 {
+		// A kiosk would show these cards without their forms; `infomat content check` fails
+		// such a bundle, and publishing refuses what the check refuses.
+		return PublishResult{}, b.FormProblems
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
