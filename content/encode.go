@@ -114,3 +114,15 @@ func node(v reflect.Value) (*yaml.Node, error) {
 	}
 	return m, nil
 }
+
+// ParsePage reads a BIP page file's front matter (leniently: the loader is the checker) and
+// its Markdown body; ok is false when the file has no front matter.
+func ParsePage(data []byte) (p Page, ok bool) {
+	front, body, ok := splitFrontMatter(data)
+	if !ok {
+		return Page{}, false
+	}
+	_ = yaml.Unmarshal(front, &p)
+	p.Body = string(body)
+	return p, true
+}
