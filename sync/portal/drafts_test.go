@@ -60,8 +60,8 @@ func TestPublishDraftStampsChangesAndRollsBack(t *testing.T) {
 	}
 	const card, page, other = "procedury/karta-mieszkanca.yaml", "bip/budzet/budzet-2026.md", "procedury/licencja-taxi.yaml"
 	changes := map[string][]byte{
-		card: bytes.Replace(files[card], []byte("nazwa: Karta Mieszkańca"), []byte("nazwa: Karta Mieszkańca Gminy"), 1),
-		page: append(bytes.Clone(files[page]), "\nNowy akapit.\n"...),
+		card:                        bytes.Replace(files[card], []byte("nazwa: Karta Mieszkańca"), []byte("nazwa: Karta Mieszkańca Gminy"), 1),
+		page:                        append(bytes.Clone(files[page]), "\nNowy akapit.\n"...),
 		"procedury/nowa-karta.yaml": []byte("nazwa: Nowa karta\nkategoria: " + firstCategory(t, files) + "\nw_skrocie: Krótko.\nkogo_dotyczy: [Mieszkańcy]\nkroki: [Przyjdź]\ntermin: Od ręki\nmiejsce:\n  urzad: " + firstOffice(t, files) + "\nforma_zlozenia: [osobiscie]\ntryb_odwolawczy: Brak.\npodstawa_prawna: [Ustawa]\n"),
 	}
 	if bytes.Equal(changes[card], files[card]) {
