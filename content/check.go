@@ -73,7 +73,7 @@ func (l *loader) check(b *Bundle, parsed parsedFiles) {
 
 func (l *loader) required(file, field, v string) bool {
 	if strings.TrimSpace(v) == "" {
-		l.add(file, field, "pole wymagane jest puste")
+		l.add(file, field, "pole wymagane jest puste — uzupełnij je")
 		return false
 	}
 	return true
@@ -257,10 +257,10 @@ func (l *loader) checkRecord(file, field string, r Record) {
 	l.required(file, field+".wytworzyl", r.ProducedBy)
 	l.required(file, field+".opublikowal", r.PublishedBy)
 	if r.ProducedOn.IsZero() {
-		l.add(file, field+".data_wytworzenia", "pole wymagane jest puste")
+		l.add(file, field+".data_wytworzenia", "pole wymagane jest puste — uzupełnij je")
 	}
 	if r.PublishedOn.IsZero() {
-		l.add(file, field+".data_publikacji", "pole wymagane jest puste")
+		l.add(file, field+".data_publikacji", "pole wymagane jest puste — uzupełnij je")
 	}
 	if !r.ProducedOn.IsZero() && !r.PublishedOn.IsZero() && r.PublishedOn.Before(r.ProducedOn.Time) {
 		l.add(file, field+".data_publikacji", "publikacja (%s) przed wytworzeniem (%s)", r.PublishedOn, r.ProducedOn)
@@ -281,7 +281,7 @@ func (l *loader) checkRecord(file, field string, r Record) {
 		}
 		prev = c.Version
 		if c.Date.IsZero() {
-			l.add(file, f+".data", "pole wymagane jest puste")
+			l.add(file, f+".data", "pole wymagane jest puste — uzupełnij je")
 		} else if c.Date.After(tomorrow) {
 			l.add(file, f+".data", "data %s jest w przyszłości", c.Date)
 		} else if c.Date.Before(r.ProducedOn.Time) {
@@ -311,7 +311,7 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 		}
 	}
 	if len(p.Audience) == 0 {
-		l.add(f, "kogo_dotyczy", "pole wymagane jest puste")
+		l.add(f, "kogo_dotyczy", "pole wymagane jest puste — uzupełnij je")
 	}
 	for i, d := range p.Documents {
 		l.required(f, fmt.Sprintf("wymagane_dokumenty[%d].nazwa", i), d.Name)
@@ -337,7 +337,7 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 		l.add(f, "miejsce.urzad", "nieznany urząd %q (zob. %s)", p.Place.Office, OfficesFile)
 	}
 	if len(p.Channels) == 0 {
-		l.add(f, "forma_zlozenia", "pole wymagane jest puste")
+		l.add(f, "forma_zlozenia", "pole wymagane jest puste — uzupełnij je")
 	}
 	for i, c := range p.Channels {
 		if !slices.Contains(Channels, c) {
@@ -346,7 +346,7 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 	}
 	l.required(f, "tryb_odwolawczy", p.Appeal)
 	if len(p.LegalBase) == 0 {
-		l.add(f, "podstawa_prawna", "pole wymagane jest puste")
+		l.add(f, "podstawa_prawna", "pole wymagane jest puste — uzupełnij je")
 	}
 	for i, fr := range p.Forms {
 		ff := fmt.Sprintf("formularze[%d]", i)

@@ -71,8 +71,10 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// MarshalYAML writes the date back as YYYY-MM-DD.
-func (d Date) MarshalYAML() (any, error) { return d.Format("2006-01-02"), nil }
+// MarshalYAML writes the date back as YYYY-MM-DD, unquoted as a clerk writes it.
+func (d Date) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!timestamp", Value: d.Format("2006-01-02")}, nil
+}
 
 // fieldError reports a bad value as a yaml.TypeError, which lets the decoder carry on with the
 // rest of the file, so one run reports every problem in it.

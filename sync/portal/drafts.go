@@ -122,7 +122,7 @@ func PublishDraft(ctx context.Context, st DraftPublisher, d Draft, by, reason st
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish draft: %w", err)
 	}
-	stamped, err := StampChanges(d.Files, prev, by, reason, content.Date{Time: civilDay(now, loc)})
+	stamped, err := StampChanges(d.Files, prev, by, reason, Today(now, loc))
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish draft: %w", err)
 	}
@@ -175,14 +175,14 @@ func Rollback(ctx context.Context, st DraftPublisher, municipality string, versi
 	return res, err
 }
 
-// civilDay is the date at now in loc (Europe/Warsaw for a Polish office), as midnight UTC,
-// the way content.Date holds dates.
-func civilDay(now time.Time, loc *time.Location) time.Time {
+// Today is the date at now in loc (Europe/Warsaw for a Polish office), held the way
+// content.Date holds dates (midnight UTC).
+func Today(now time.Time, loc *time.Location) content.Date {
 	if loc == nil {
 		loc = time.UTC
 	}
 	y, m, dd := now.In(loc).Date()
-	return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	return content.Date{Time: time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)}
 }
 
 // StampChanges returns the cards and BIP pages of files that differ from prev with an entry

@@ -405,7 +405,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, c *current) {
 			section{"section.devices", "section.devices.desc", Prefix + "fleet"})
 	}
 	if u.Has(portal.RoleModerator) {
-		ss = append(ss, section{"section.content", "section.content.desc", ""})
+		ss = append(ss, section{"section.content", "section.content.desc", Prefix + "content"})
 	}
 	if u.Has(portal.RoleOperator) {
 		ss = append(ss, section{"section.municipalities", "section.municipalities.desc", Prefix + "municipalities"})

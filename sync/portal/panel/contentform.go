@@ -53,6 +53,40 @@ type formItem struct {
 // ID is the item's HTML id.
 func (it formItem) ID() string { return fieldID(it.Name) }
 
+// Number is the item's position counted from 1.
+func (it formItem) Number() int { return it.Index + 1 }
+
+// fieldView is a field with the page's view, for the recursive "field" template.
+type fieldView struct {
+	V view
+	F formField
+}
+
+// Field starts the "field" template for f.
+func (v view) Field(f formField) fieldView { return fieldView{V: v, F: f} }
+
+// Sub is a field inside this one.
+func (fv fieldView) Sub(f formField) fieldView { return fieldView{V: fv.V, F: f} }
+
+// Label is the field's name in the page's language.
+func (fv fieldView) Label() string {
+	if fv.F.Key == "" {
+		return fv.V.T("cf.items")
+	}
+	return fv.V.T("cf." + fv.F.Key)
+}
+
+// Help says how to fill in a field whose form is not obvious.
+func (fv fieldView) Help() string {
+	switch {
+	case fv.F.Kind == "lines":
+		return fv.V.T("content.lines.help")
+	case fv.F.Key == "kwota":
+		return fv.V.T("content.amount.help")
+	}
+	return ""
+}
+
 var nonID = regexp.MustCompile(`[^a-zA-Z0-9_]+`)
 
 func fieldID(name string) string { return "f-" + strings.Trim(nonID.ReplaceAllString(name, "-"), "-") }
@@ -190,6 +224,7 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 	case t == ftypeType:
 		f.Kind = "select"
 		cur := v.String()
+		f.Options = append(f.Options, fieldOption{Value: "", Label: "—", Selected: cur == ""})
 		for _, ft := range content.FieldTypes {
 			f.Options = append(f.Options, fieldOption{Value: string(ft), Label: string(ft), Selected: string(ft) == cur})
 		}
@@ -211,7 +246,7 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 		}
 		if opts != nil {
 			f.Kind = "select"
-			f.Options = append(f.Options, fieldOption{Value: "", Label: "—"})
+			f.Options = append(f.Options, fieldOption{Value: "", Label: "—", Selected: f.Value == ""})
 			found := f.Value == ""
 			for _, o := range opts {
 				o.Selected = o.Value == f.Value
@@ -232,9 +267,15 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		if key == "forma_zlozenia" {
 			f.Kind = "checks"
+			// The ticked ones first, in the file's order, which the kiosk keeps.
 			have := v.Interface().([]string)
+			for _, ch := range have {
+				f.Options = append(f.Options, fieldOption{Value: ch, Label: ch, Selected: true})
+			}
 			for _, ch := range content.Channels {
-				f.Options = append(f.Options, fieldOption{Value: ch, Label: ch, Selected: slices.Contains(have, ch)})
+				if !slices.Contains(have, ch) {
+					f.Options = append(f.Options, fieldOption{Value: ch, Label: ch})
+				}
 			}
 		} else {
 			f.Kind = "lines"

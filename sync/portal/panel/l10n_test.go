@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,18 +14,32 @@ import (
 
 // Every message the panel uses is in Polish, and English has exactly Polish's messages.
 func TestMessagesComplete(t *testing.T) {
-	load := func(name string) map[string]any {
-		raw, err := messageFS.ReadFile("l10n/" + name)
-		if err != nil {
-			t.Fatal(err)
+	// A language's messages are every part file of it: panel.pl.yaml, content.pl.yaml, …
+	load := func(lang string) map[string]any {
+		names, err := fs.Glob(messageFS, "l10n/*."+lang+".yaml")
+		if err != nil || len(names) == 0 {
+			t.Fatalf("no message files for %s: %v", lang, err)
 		}
 		m := map[string]any{}
-		if err := yaml.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
+		for _, name := range names {
+			raw, err := messageFS.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			part := map[string]any{}
+			if err := yaml.Unmarshal(raw, &part); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					t.Errorf("%s: message %s is in another part too", name, k)
+				}
+				m[k] = v
+			}
 		}
 		return m
 	}
-	pl, en := load("panel.pl.yaml"), load("panel.en.yaml")
+	pl, en := load("pl"), load("en")
 	for k := range pl {
 		if _, ok := en[k]; !ok {
 			t.Errorf("English lacks %s", k)
@@ -70,7 +85,7 @@ func TestMessagesComplete(t *testing.T) {
 	slices.Sort(used)
 	for _, id := range slices.Compact(used) {
 		if _, ok := pl[id]; !ok {
-			t.Errorf("message %s is used but not in panel.pl.yaml", id)
+			t.Errorf("message %s is used but not in the Polish messages", id)
 		}
 	}
 }

@@ -210,8 +210,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"audit.csv", h.page(portal.RoleAdmin, h.auditCSV))
 	m.HandleFunc("GET "+Prefix+"municipalities", h.page(portal.RoleOperator, h.municipalitiesPage))
 	m.HandleFunc("POST "+Prefix+"municipalities", h.page(portal.RoleOperator, h.addMunicipality))
-	h.inboxRoutes() // inbox.go
-	h.fleetRoutes() // fleet.go
+	h.inboxRoutes()   // inbox.go
+	h.contentRoutes() // contentedit.go
+	h.fleetRoutes()   // fleet.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -233,7 +234,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if r.URL.Path == uploadPath { // an attachment, checked against the kiosk's limit there
+			limit = uploadLimit + 1<<20
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if !sameOrigin(r) {
 			h.log.Warn("panel: cross-origin POST refused", "path", r.URL.Path, "remote", clientIP(r),
 				"origin", r.Header.Get("Origin"), "fetch_site", r.Header.Get("Sec-Fetch-Site"))
@@ -560,6 +565,9 @@ func sections(u portal.User) []navItem {
 	}
 	if u.Has(portal.RoleAdmin) {
 		out = append(out, navItem{"nav.fleet", Prefix + "fleet"})
+	}
+	if u.Has(portal.RoleModerator) {
+		out = append(out, navItem{"nav.content", Prefix + "content"})
 	}
 	if u.Has(portal.RoleOperator) {
 		out = append(out, navItem{"nav.municipalities", Prefix + "municipalities"})
