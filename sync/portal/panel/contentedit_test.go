@@ -449,9 +449,9 @@ func TestUploadSniffsTypeAndMakesNamesSafe(t *testing.T) {
 		t.Fatalf("the same name again: %d\n%s", st, b.body)
 	}
 	for name, data := range map[string][]byte{
-		"strona.pdf": []byte("<html><script>alert(1)</script></html>"),
-		"herb.svg":   []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`),
-		"herb2.svg":  []byte(`<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>`),
+		"strona.pdf":  []byte("<html><script>alert(1)</script></html>"),
+		"herb.svg":    []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`),
+		"herb2.svg":   []byte(`<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>`),
 		"program.pdf": append([]byte("MZ\x90\x00"), make([]byte, 600)...),
 	} {
 		if st := b.upload(csrf, name, data); st != http.StatusUnsupportedMediaType {
