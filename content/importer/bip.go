@@ -226,6 +226,36 @@ type recordYAML struct {
 	Changes     []content.Change `yaml:"rejestr_zmian,omitempty"`
 }
 
+// MarshalYAML writes the dates bare (2025-11-03), as clerks write them; content.Date
+// marshals a string, which the encoder quotes because it looks like a timestamp.
+func (r recordYAML) MarshalYAML() (any, error) {
+	type change struct {
+		Version int    `yaml:"wersja"`
+		Date    day    `yaml:"data"`
+		Author  string `yaml:"autor"`
+		Reason  string `yaml:"opis"`
+	}
+	out := struct {
+		ProducedBy  string   `yaml:"wytworzyl"`
+		ProducedOn  day      `yaml:"data_wytworzenia"`
+		PublishedBy string   `yaml:"opublikowal"`
+		PublishedOn day      `yaml:"data_publikacji"`
+		Changes     []change `yaml:"rejestr_zmian,omitempty"`
+	}{r.ProducedBy, dayOf(r.ProducedOn), r.PublishedBy, dayOf(r.PublishedOn), nil}
+	for _, c := range r.Changes {
+		out.Changes = append(out.Changes, change{c.Version, dayOf(c.Date), c.Author, c.Reason})
+	}
+	return out, nil
+}
+
+type day string
+
+func dayOf(d content.Date) day { return day(d.Format(time.DateOnly)) }
+
+func (d day) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!timestamp", Value: string(d)}, nil
+}
+
 // render writes the page for e. prev, when the page exists, keeps what the clerk decides —
 // its menu item, order and attachments — and its change register, to which the update is
 // added. What the source lacks of the metryczka is filled in so the page is valid: dates

@@ -2,7 +2,6 @@ package importer_test
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -269,5 +268,3 @@ func TestUnknownMenu(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-var _ = errors.New

@@ -95,6 +95,16 @@ func New(opts Options) *Importer {
 	return &Importer{opts: opts, client: client}
 }
 
+// Error is a failed fetch: its message is a Polish sentence for the clerk, the cause
+// (in English, for logs) is in Unwrap.
+type Error struct {
+	msg string
+	err error
+}
+
+func (e *Error) Error() string { return e.msg }
+func (e *Error) Unwrap() error { return e.err }
+
 // fetchError is a reason, in Polish, why a fetch failed.
 type fetchError struct{ reason string }
 
@@ -142,7 +152,7 @@ func checkAddr(address string, allowLoopback bool) error {
 // what names the document for errors ("kanału", "strony").
 func (im *Importer) fetch(ctx context.Context, u, what string, accept []string) (*document, error) {
 	fail := func(reason string, err error) error {
-		return fmt.Errorf("Nie udało się pobrać %s %s: %s: %w", what, u, reason, err)
+		return &Error{msg: fmt.Sprintf("Nie udało się pobrać %s %s: %s", what, u, reason), err: err}
 	}
 	parsed, err := url.Parse(u)
 	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {

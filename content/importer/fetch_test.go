@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -96,5 +97,17 @@ func TestMaxItems(t *testing.T) {
 	}
 	if len(res.Changes) != 2 {
 		t.Errorf("%d pages from a feed capped at 2", len(res.Changes))
+	}
+}
+
+func TestFetchErrorIsPolishAndKeepsCause(t *testing.T) {
+	s := newSite(t)
+	err := importErr(t, testImporter(), importer.KindPage, s.URL+"/brak")
+	if want := "Nie udało się pobrać strony " + s.URL + "/brak: serwer odpowiedział 404"; err.Error() != want {
+		t.Errorf("%q, want %q", err, want)
+	}
+	var ie *importer.Error
+	if !errors.As(err, &ie) || errors.Unwrap(err) == nil {
+		t.Errorf("no cause kept: %#v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -162,8 +163,8 @@ func validate(draft Files, before State, r *Result, label func(path string) stri
 		return
 	}
 	_, err := content.Load(draft.Apply(r.Changes).fs())
-	ps, ok := err.(content.Problems)
-	if !ok {
+	var ps content.Problems
+	if !errors.As(err, &ps) {
 		return
 	}
 	bad := map[string][]string{}
