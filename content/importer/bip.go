@@ -70,6 +70,7 @@ func (im *Importer) Import(ctx context.Context, src Source, draft Files, st Stat
 		im.item(&res, src, draft, e, now)
 	}
 	validate(draft, st, &res, func(p string) string { return "Strona " + p })
+	checkProposed(draft, res.Report)
 	return res, nil
 }
 

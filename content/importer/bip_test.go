@@ -268,3 +268,21 @@ func TestUnknownMenu(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestHTMLPageInISO88592(t *testing.T) {
+	s := newSite(t)
+	// "Zażółć gęślą jaźń" in ISO-8859-2, as older BIP systems serve it.
+	body := "<html><head><title>x</title></head><body><main><h1>Og\xb3oszenie</h1><p>Za\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1.</p>" +
+		"<p>Wytworzy\xb3: Anna Lipa</p><p>Data wytworzenia: 2025-06-02</p></main></body></html>"
+	s.set("/iso", "text/html; charset=ISO-8859-2", body)
+	draft := sample(t)
+	res, err := testImporter().Import(context.Background(), importer.Source{Kind: importer.KindPage, URL: s.URL + "/iso", Menu: "ogloszenia-wojta"}, draft, importer.State{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load(t, draft.Apply(res.Changes))
+	p := page(t, res.Changes["bip/ogloszenia-wojta/ogloszenie.md"])
+	if p.Title != "Ogłoszenie" || !strings.Contains(p.Body, "Zażółć gęślą jaźń.") || strings.Contains(p.Body, "Anna Lipa") || p.Record.ProducedBy != "Anna Lipa" {
+		t.Errorf("title %q record %+v body:\n%s", p.Title, p.Record, p.Body)
+	}
+}

@@ -115,8 +115,8 @@ func (st State) clone() State {
 // Accept takes the source's version of a conflicted item: it returns the change to apply to
 // the draft and the state to keep. it must be a Conflict item of a Result whose State is st.
 func (st State) Accept(it Item) (Files, State, error) {
-	if it.Kind != Conflict || it.key == "" {
-		return nil, st, fmt.Errorf("importer: accept: not a conflict")
+	if it.Kind != Conflict || it.key == "" || it.Proposed == nil {
+		return nil, st, fmt.Errorf("importer: accept: not a conflict with a source version")
 	}
 	out := st.clone()
 	is := out.Items[it.key]
@@ -195,6 +195,31 @@ func validate(draft Files, before State, r *Result, label func(path string) stri
 				r.Report[i].Message = fmt.Sprintf("%s nie przeszła sprawdzenia treści i nie została zapisana: %s",
 					label(path), strings.Join(bad[path], "; "))
 			}
+		}
+	}
+}
+
+// checkProposed validates the source versions conflicts offer, so taking one cannot break
+// the draft; one that would is withdrawn (State.Accept refuses it) and the message says why.
+func checkProposed(draft Files, report []Item) {
+	for i, it := range report {
+		if it.Kind != Conflict || it.Proposed == nil {
+			continue
+		}
+		_, err := content.Load(draft.Apply(Files{it.Path: it.Proposed}).fs())
+		var ps content.Problems
+		if !errors.As(err, &ps) {
+			continue
+		}
+		var bad []string
+		for _, p := range ps {
+			if p.File == it.Path {
+				bad = append(bad, strings.TrimPrefix(p.Field+": "+p.Reason, ": "))
+			}
+		}
+		if len(bad) > 0 {
+			report[i].Proposed = nil
+			report[i].Message += " Wersja ze źródła nie przechodzi sprawdzenia treści (" + strings.Join(bad, "; ") + "), więc nie można jej przyjąć."
 		}
 	}
 }
