@@ -385,5 +385,10 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 			l.checkFile(f, ff+".plik", a.File, nil)
 		}
 	}
+	if pg.Source != "" {
+		if u, err := url.Parse(pg.Source); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.add(f, "zrodlo", "adres %q: podaj pełny adres strony źródłowej, http://… albo https://…", pg.Source)
+		}
+	}
 	l.checkRecord(f, "metryczka", pg.Record)
 }

@@ -319,3 +319,30 @@ func TestAmountRoundTripsThroughYAML(t *testing.T) {
 		}
 	}
 }
+
+func TestPageSource(t *testing.T) {
+	const file = "bip/ogloszenia/zrodlo.md"
+	page := func(zrodlo string) []byte {
+		return []byte("---\ntytul: Komunikat\nmenu: ogloszenia-wojta\nzrodlo: " + zrodlo + "\nmetryczka:\n" +
+			"  wytworzyl: Jan Nowak\n  data_wytworzenia: 2025-01-02\n  opublikowal: Jan Nowak\n  data_publikacji: 2025-01-02\n---\nTreść.\n")
+	}
+	m := sample(t)
+	m[file] = &fstest.MapFile{Data: page("https://bip.example.pl/komunikat?id=7")}
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range b.BIPPages {
+		if p.File == file && p.Source != "https://bip.example.pl/komunikat?id=7" {
+			t.Errorf("Source = %q", p.Source)
+		}
+	}
+	for _, bad := range []string{"bip.example.pl/komunikat", "ftp://bip.example.pl/x", "/komunikat"} {
+		m[file] = &fstest.MapFile{Data: page(bad)}
+		_, err := content.Load(m)
+		var ps content.Problems
+		if !errors.As(err, &ps) || len(ps) != 1 || ps[0].File != file || ps[0].Field != "zrodlo" || !strings.Contains(ps[0].Reason, "podaj pełny adres") {
+			t.Errorf("zrodlo %q: %v", bad, err)
+		}
+	}
+}

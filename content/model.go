@@ -259,7 +259,10 @@ type Page struct {
 	Order       int          `yaml:"kolejnosc"`  // position within the menu item
 	Record      Record       `yaml:"metryczka"`  //
 	Attachments []Attachment `yaml:"zalaczniki"` //
-	Body        string       `yaml:"-"`          // Markdown
+	// Source is the http(s) address the page was imported from (content/importer), kept so
+	// a clerk can tell imported pages apart and check them against the original; optional.
+	Source string `yaml:"zrodlo"`
+	Body   string `yaml:"-"` // Markdown
 	// Lang is the language of the texts ("" for Polish); Partial: some are still Polish.
 	Lang    string `yaml:"-"`
 	Partial bool   `yaml:"-"`
