@@ -212,6 +212,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST "+Prefix+"municipalities", h.page(portal.RoleOperator, h.addMunicipality))
 	h.inboxRoutes() // inbox.go
 	h.fleetRoutes() // fleet.go
+	h.wizardRoutes() // wizard.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -233,7 +234,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if isWizardPath(r.URL.Path) {
+			limit = wizardMaxBody // it carries the crest
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if !sameOrigin(r) {
 			h.log.Warn("panel: cross-origin POST refused", "path", r.URL.Path, "remote", clientIP(r),
 				"origin", r.Header.Get("Origin"), "fetch_site", r.Header.Get("Sec-Fetch-Site"))
