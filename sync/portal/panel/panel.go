@@ -210,8 +210,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"audit.csv", h.page(portal.RoleAdmin, h.auditCSV))
 	m.HandleFunc("GET "+Prefix+"municipalities", h.page(portal.RoleOperator, h.municipalitiesPage))
 	m.HandleFunc("POST "+Prefix+"municipalities", h.page(portal.RoleOperator, h.addMunicipality))
-	h.inboxRoutes() // inbox.go
-	h.fleetRoutes() // fleet.go
+	h.inboxRoutes()  // inbox.go
+	h.fleetRoutes()  // fleet.go
 	h.wizardRoutes() // wizard.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
