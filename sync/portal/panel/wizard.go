@@ -287,7 +287,7 @@ func (h *Handler) showWizard(w http.ResponseWriter, r *http.Request, c *current,
 	}
 	v.Data = d
 	if len(f.errs) > 0 || len(problems) > 0 {
-		v.Flash = v.T("wizard.errors", "Count", len(f.errs)+len(problems))
+		v.Flash = v.T("wizard.errors", "N", len(f.errs)+len(problems))
 	}
 	h.render(w, status, "wizard", v)
 }
