@@ -28,8 +28,10 @@ type sample struct {
 	name, prefix, key string
 	traces            []trace
 	// files are the SHA-256 sums of the sample's files that are not text (crest, PDFs):
-	// a real bundle should not carry them.
+	// a real bundle should not carry them. sizes are their sizes, so only a file of the same
+	// size is read and hashed again.
 	files map[[32]byte]string
+	sizes map[int64]bool
 }
 
 // trace is one distinctive string of the sample: its folded form (lower case, Polish letters
@@ -88,7 +90,7 @@ func SampleKeyProblem() Problem {
 // list kept by hand, so a change to the sample cannot leave the check behind.
 func sampleOf(b *Bundle) *sample {
 	m := b.Municipality
-	s := &sample{name: strings.TrimSpace(m.Name), prefix: m.RefPrefix, key: m.SubmissionKey, files: map[[32]byte]string{}}
+	s := &sample{name: strings.TrimSpace(m.Name), prefix: m.RefPrefix, key: m.SubmissionKey, files: map[[32]byte]string{}, sizes: map[int64]bool{}}
 	add := func(v string, compact bool) {
 		v = strings.TrimSpace(v)
 		if len([]rune(v)) < 5 {
@@ -152,6 +154,7 @@ func sampleOf(b *Bundle) *sample {
 		}
 		if data, err := fs.ReadFile(b.Files, p); err == nil {
 			s.files[sha256.Sum256(data)] = p
+			s.sizes[int64(len(data))] = true
 		}
 		return nil
 	})
@@ -222,6 +225,11 @@ func (l *loader) warnSampleTraces(b *Bundle) {
 	_ = fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
+		}
+		if !isText(p) {
+			if info, err := d.Info(); err != nil || !s.sizes[info.Size()] {
+				return nil
+			}
 		}
 		data, err := fs.ReadFile(l.fsys, p)
 		if err != nil {
