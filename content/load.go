@@ -38,6 +38,9 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	if p.File == "" { // about the whole bundle
+		return p.Reason
+	}
 	if p.Field == "" {
 		return p.File + ": " + p.Reason
 	}
@@ -58,7 +61,11 @@ func (ps Problems) Error() string {
 // Load reads and validates a bundle. When anything is wrong it returns a nil bundle and a
 // Problems error listing all of it (not just the first), so one run of `infomat content check`
 // shows a clerk everything to fix.
-func Load(fsys fs.FS) (*Bundle, error) {
+func Load(fsys fs.FS) (*Bundle, error) { return load(fsys, true) }
+
+// load is Load; sampleTraces false skips the search for the sample municipality's traces
+// (sample.go), which itself loads the sample.
+func load(fsys fs.FS, sampleTraces bool) (*Bundle, error) {
 	l := &loader{fsys: fsys}
 	b := &Bundle{Files: fsys}
 	parsed := parsedFiles{
@@ -81,6 +88,9 @@ func Load(fsys fs.FS) (*Bundle, error) {
 	b.FormProblems = l.forms(b)
 	l.checkPrintable(b)
 	l.translations(b)
+	if sampleTraces {
+		l.warnSampleTraces(b)
+	}
 	b.Warnings = l.warnings
 	return b, nil
 }

@@ -55,6 +55,10 @@ type Municipality struct {
 	Account string  `yaml:"rachunek"`
 	Hours   []Hours `yaml:"godziny"`
 	DPO     DPO     `yaml:"iod"`
+	// Retention is the RODO retention period ("okres przechowywania") a new form starts
+	// with in the panel's editor; each form keeps its own (formularze/<id>.yaml), which is
+	// what the kiosk shows. Optional.
+	Retention string `yaml:"okres_przechowywania"`
 	// Color is the municipality's brand colour as #RRGGBB, used by the default theme.
 	Color string `yaml:"kolor"`
 	// RefPrefix starts every submission reference number, e.g. "PRZ".

@@ -2,10 +2,7 @@ package kiosk
 
 import (
 	"errors"
-	"strings"
-	"sync"
 
-	"infomat/assets"
 	"infomat/content"
 )
 
@@ -15,25 +12,10 @@ import (
 // forms.
 var ErrSampleKey = errors.New("submission key is the published sample key; forms are refused outside demo mode")
 
-var sample struct {
-	once sync.Once
-	key  string
-}
+// SampleKey returns the submission key of the embedded sample municipality. The content
+// package keeps what is known of the sample; these two names stay for the kiosk's callers.
+func SampleKey() string { return content.SampleKey() }
 
-// SampleKey returns the submission key of the embedded sample municipality.
-func SampleKey() string {
-	sample.once.Do(func() {
-		if b, err := content.Load(assets.DefaultContent()); err == nil {
-			sample.key = b.Municipality.SubmissionKey
-		}
-	})
-	return sample.key
-}
-
-// IsSampleKey reports whether key is the embedded sample's submission key. A key that
-// cannot be told apart (the embedded bundle failed to load) counts as the sample: refusing
-// is the safe side.
-func IsSampleKey(key string) bool {
-	s := SampleKey()
-	return s == "" || strings.EqualFold(strings.TrimSpace(key), s)
-}
+// IsSampleKey reports whether key is the embedded sample's submission key (content.IsSampleKey:
+// a key that cannot be told apart counts as the sample, refusing is the safe side).
+func IsSampleKey(key string) bool { return content.IsSampleKey(key) }

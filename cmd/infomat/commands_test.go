@@ -91,3 +91,24 @@ func TestDetectCommandSaves(t *testing.T) {
 		}
 	}
 }
+
+// TestContentCheckSampleTraces: a copy of the sample under another name is valid, but the
+// check lists what is left of the sample, the key among it, with the count first.
+func TestContentCheckSampleTraces(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tresc")
+	if err := os.CopyFS(dir, assets.DefaultContent()); err != nil {
+		t.Fatal(err)
+	}
+	g := filepath.Join(dir, "gmina.yaml")
+	data, _ := os.ReadFile(g)
+	os.WriteFile(g, bytes.Replace(data, []byte("nazwa: Gmina Przykładowa"), []byte("nazwa: Gmina Nowa Wola"), 1), 0o644)
+	var out, errOut bytes.Buffer
+	if code := contentCmd([]string{"check", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	if !strings.HasPrefix(s, "uwaga: w treści zostało ") || strings.Count(s, "klucz_wnioskow: to publiczny klucz przykładowej gminy") != 1 ||
+		!strings.Contains(s, "uwaga: gmina.yaml: adres.ulica: zostało tu z przykładowej gminy: „ul. Lipowa 12”") {
+		t.Fatalf("output:\n%s", s)
+	}
+}

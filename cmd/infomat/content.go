@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"infomat/content"
-	"infomat/kiosk"
 )
 
 // contentCmd handles `infomat content check [--max-page N] [--max-attachment N] [--max-bundle N] DIR`.
@@ -50,12 +49,15 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	for _, w := range b.Warnings {
-		fmt.Fprintln(stdout, "uwaga:", w)
+	warnings := b.Warnings
+	if content.IsSample(b) && content.IsSampleKey(b.Municipality.SubmissionKey) {
+		// The sample itself has no warnings in the bundle (it may hold its own data), but its
+		// key's private half is published: kiosks refuse its forms outside --demo. A real
+		// municipality's bundle with that key has the same warning among its Warnings.
+		warnings = append(content.Problems{content.SampleKeyProblem()}, warnings...)
 	}
-	if kiosk.IsSampleKey(b.Municipality.SubmissionKey) {
-		// Its private half is published: kiosks refuse forms on it outside --demo.
-		fmt.Fprintf(stdout, "uwaga: %s: klucz_wnioskow: to publiczny klucz przykładowej gminy (jego klucz prywatny jest w repozytorium) — kiosk nie przyjmie wniosków poza trybem --demo; wpisz klucz publiczny age swojej gminy\n", content.MunicipalityFile)
+	for _, w := range warnings {
+		fmt.Fprintln(stdout, "uwaga:", w)
 	}
 	if len(b.FormProblems) > 0 {
 		// The kiosk would still show the cards, without these forms; the clerk must fix them.

@@ -395,7 +395,7 @@ type section struct {
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, c *current) {
 	u := c.user
-	var ss []section
+	ss := h.wizardSection(r, u) // a municipality with no content yet starts there
 	if u.Has(portal.RoleClerk) {
 		ss = append(ss, section{"section.inbox", "section.inbox.desc", Prefix + "inbox"})
 	}

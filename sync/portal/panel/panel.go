@@ -213,6 +213,7 @@ func (h *Handler) routes() {
 	h.inboxRoutes()   // inbox.go
 	h.contentRoutes() // contentedit.go
 	h.fleetRoutes()   // fleet.go
+	h.wizardRoutes()  // wizard.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -235,8 +236,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPost {
 		limit := int64(64 << 10)
-		if r.URL.Path == uploadPath { // an attachment, checked against the kiosk's limit there
+		switch {
+		case r.URL.Path == uploadPath: // an attachment, checked against the kiosk's limit there
 			limit = uploadLimit + 1<<20
+		case isWizardPath(r.URL.Path):
+			limit = wizardMaxBody // it carries the crest
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if !sameOrigin(r) {

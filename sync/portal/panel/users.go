@@ -289,6 +289,8 @@ func cell(s string) string {
 type municipalityRow struct {
 	ID    string
 	Users int
+	// Wizard: no content yet, the new-municipality wizard is offered (wizard.go).
+	Wizard bool
 }
 
 type municipalitiesData struct {
@@ -315,7 +317,11 @@ func (h *Handler) showMunicipalities(w http.ResponseWriter, r *http.Request, c *
 			h.fail(w, r, http.StatusInternalServerError, "error.internal")
 			return
 		}
-		d.Rows = append(d.Rows, municipalityRow{ID: m, Users: len(us)})
+		has, err := h.hasContent(r, m)
+		if err != nil {
+			h.log.Error("panel: municipality content", "err", err)
+		}
+		d.Rows = append(d.Rows, municipalityRow{ID: m, Users: len(us), Wizard: err == nil && !has && m != portal.OperatorMunicipality})
 	}
 	v := h.view(r, c, "municipalities.title", d)
 	if d.Error != "" {

@@ -3,12 +3,15 @@
 // Command agewasm is the panel's decryption, run in the clerk's browser: filippo.io/age
 // compiled to WebAssembly, so a submission is opened with the municipality's age identity
 // where the clerk sits and the portal never receives the key or the plaintext. It is built
-// into ../static/age.wasm by scripts/build-agewasm.sh; static/inbox.js calls it.
+// into ../static/age.wasm by scripts/build-agewasm.sh; static/inbox.js calls it, and
+// static/keygen.js makes a municipality's submission key pair with it, in the administrator's
+// browser, so the portal only ever receives the public half.
 //
 // It sets one global, infomatAge, with:
 //
 //	recipient(identity string) -> {recipient} | {error}
 //	decrypt(identity string, ciphertext Uint8Array) -> {plain: string} | {error}
+//	generate() -> {identity, recipient} | {error: "random"}
 //
 // error is a code, never age's message: that may quote the bytes it could not parse.
 //
@@ -78,10 +81,21 @@ func decrypt(_ js.Value, args []js.Value) any {
 	return result("plain", string(plain))
 }
 
+// generate makes a new X25519 key pair from crypto/rand (in js/wasm the browser's
+// crypto.getRandomValues).
+func generate(js.Value, []js.Value) any {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return result("error", "random")
+	}
+	return js.ValueOf(map[string]any{"identity": id.String(), "recipient": id.Recipient().String()})
+}
+
 func main() {
 	js.Global().Set("infomatAge", js.ValueOf(map[string]any{
 		"recipient": js.FuncOf(recipient),
 		"decrypt":   js.FuncOf(decrypt),
+		"generate":  js.FuncOf(generate),
 	}))
 	select {} // the functions live as long as the page
 }

@@ -1,0 +1,83 @@
+package content_test
+
+import (
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"infomat/content"
+)
+
+// TestSampleTracesInACopy: the sample with only its name and prefix changed is a real
+// municipality's bundle full of the sample's data, and Load says so, field by field, with the
+// sample key named as such; the sample itself gets no warning at all.
+func TestSampleTracesInACopy(t *testing.T) {
+	m := sample(t)
+	replaceIn(t, m, "gmina.yaml", "nazwa: Gmina Przykładowa", "nazwa: Gmina Nowa Wola")
+	replaceIn(t, m, "gmina.yaml", "skrot: PRZ", "skrot: NWW")
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, w := range b.Warnings {
+		key := w.File + ": " + w.Field
+		if _, dup := got[key]; dup {
+			t.Errorf("%s reported twice", key)
+		}
+		got[key] = w.Reason
+	}
+	if len(b.Warnings) < 50 || b.Warnings[0].File != "" || !strings.Contains(b.Warnings[0].Reason, "przykładowej gminy") {
+		t.Fatalf("%d warnings, first %v", len(b.Warnings), b.Warnings[0])
+	}
+	want := map[string]string{
+		"gmina.yaml: administrator_danych":            "„Przykładow”",
+		"gmina.yaml: adres.ulica":                     "„ul. Lipowa 12”",
+		"gmina.yaml: adres.kod":                       "„99-150”",
+		"gmina.yaml: telefon":                         "„+48 44 123 45 00”",
+		"gmina.yaml: email":                           "„example.pl”",
+		"gmina.yaml: nip":                             "„9876543210”",
+		"gmina.yaml: regon":                           "„123456785”",
+		"gmina.yaml: rachunek":                        "„25 1240 1239 2000 0000 0000 0101”",
+		"gmina.yaml: adres_e_doreczen":                "„AE:PL-12345-67890-ABCDE-12”",
+		"gmina.yaml: iod.imie_nazwisko":               "„Anna Zielińska”",
+		"gmina.yaml: klucz_wnioskow":                  "publiczny klucz przykładowej gminy",
+		"urzedy.yaml: [0].nazwa":                      "„Przykładow”",
+		"pliki/herb.svg: ":                            "plik przykładowej gminy",
+		"bip/dane-podmiotu/dane-kontaktowe.md: treść": "„Przykładow”",
+	}
+	for k, frag := range want {
+		if !strings.Contains(got[k], frag) {
+			t.Errorf("%s: %q, want it to mention %s", k, got[k], frag)
+		}
+	}
+	// A metryczka's made-up person.
+	found := false
+	for k, r := range got {
+		if strings.HasSuffix(k, "metryczka.opublikowal") && strings.Contains(r, "„Piotr Wiśniewski”") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no metryczka names Piotr Wiśniewski")
+	}
+	if _, ok := got["gmina.yaml: nazwa"]; ok {
+		t.Error("the new name is reported")
+	}
+
+	s, err := content.Load(sample(t))
+	if err != nil || len(s.Warnings) != 0 {
+		t.Fatalf("the sample itself: %v %v", err, s.Warnings)
+	}
+}
+
+func TestSampleKey(t *testing.T) {
+	if !strings.HasPrefix(content.SampleKey(), "age1") || !content.IsSampleKey(" "+strings.ToUpper(content.SampleKey())+"\n") {
+		t.Fatalf("sample key %q", content.SampleKey())
+	}
+	id, _ := age.GenerateX25519Identity()
+	if content.IsSampleKey(id.Recipient().String()) {
+		t.Fatal("a new key is the sample's")
+	}
+}
