@@ -609,7 +609,11 @@ func (h *Handler) newFile(w http.ResponseWriter, r *http.Request, c *current) {
 			return
 		}
 		p = content.FormsDir + "/" + id + ".yaml"
-		m = &content.Form{Fields: []content.Field{{ID: "tresc", Type: content.FieldLongText, Label: "Czego dotyczy sprawa?", Required: true}}}
+		var muni content.Municipality
+		_ = yaml.Unmarshal(d.Files[content.MunicipalityFile], &muni)
+		// The retention the wizard set for the municipality; the purpose is the clerk's to write.
+		m = &content.Form{Retention: muni.Retention,
+			Fields: []content.Field{{ID: "tresc", Type: content.FieldLongText, Label: "Czego dotyczy sprawa?", Required: true}}}
 	case kindPage:
 		menu := r.PostFormValue("menu")
 		if !slug.MatchString(menu) {

@@ -151,7 +151,7 @@ func TestWizardValidatesAndCreatesTheDraft(t *testing.T) {
 		t.Fatalf("no CSRF token: %d", st)
 	}
 	good.Set("csrf", csrf)
-	if st := b.postMultipart("/panel/wizard", good, nil); st != http.StatusOK || !strings.Contains(b.body, `href="/panel/content/"`) ||
+	if st := b.postMultipart("/panel/wizard", good, nil); st != http.StatusOK || !strings.Contains(b.body, `href="/panel/content"`) ||
 		!strings.Contains(b.body, id.Recipient().String()) {
 		t.Fatalf("good form: %d\n%s", st, b.body)
 	}
