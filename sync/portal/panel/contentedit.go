@@ -35,6 +35,8 @@ func (h *Handler) contentRoutes() {
 	m.HandleFunc("POST "+Prefix+"content/delete", h.page(mod, h.deleteFile))
 	m.HandleFunc("POST "+Prefix+"content/upload", h.page(mod, h.upload))
 	m.HandleFunc("GET "+Prefix+"content/file", h.page(mod, h.draftFile))
+	m.HandleFunc("GET "+Prefix+"content/preview", h.page(mod, h.previewPage))
+	m.HandleFunc("GET "+Prefix+"content/preview.png", h.page(mod, h.previewPNG))
 	m.HandleFunc("POST "+Prefix+"content/publish", h.page(mod, h.publishDraft))
 	m.HandleFunc("GET "+Prefix+"content/versions", h.page(mod, h.versionsPage))
 	m.HandleFunc("GET "+Prefix+"content/versions/{v}", h.page(mod, h.versionPage))
@@ -396,6 +398,7 @@ func (h *Handler) showEdit(w http.ResponseWriter, r *http.Request, c *current, s
 	if kind == kindPage {
 		ed.Body = m.(*content.Page).Body
 	}
+	ed.Preview = Prefix + "content/preview?f=" + url.QueryEscape(p)
 	h.render(w, status, "contentedit", h.view(r, c, "content.edit.title", ed))
 }
 

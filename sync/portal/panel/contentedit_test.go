@@ -3,11 +3,14 @@ package panel_test
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -476,4 +479,69 @@ func TestUploadSniffsTypeAndMakesNamesSafe(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Fatalf("download headers: %v", resp.Header)
 	}
+}
+
+// The preview is the kiosk's own screen drawn from the draft: 1080×1920 in each language, and
+// a saved change shows in the next picture.
+func TestEditorPreviewDrawsTheDraft(t *testing.T) {
+	e := newEnv(t)
+	b := moderatorWithDraft(t, e, "przykladowa")
+	const card = "procedury/licencja-taxi.yaml"
+	if st, _ := b.get("/panel/content/preview?f=" + url.QueryEscape(card)); st != http.StatusOK {
+		t.Fatalf("preview page: %d\n%s", st, b.body)
+	}
+	srcRE := regexp.MustCompile(`<img src="([^"]+)"`)
+	var srcs []string
+	for _, m := range srcRE.FindAllStringSubmatch(b.body, -1) {
+		srcs = append(srcs, html.UnescapeString(m[1]))
+	}
+	if len(srcs) != 6 || !strings.Contains(srcs[0], "kind=card") || !strings.Contains(srcs[2], "lang=uk") || !strings.Contains(srcs[3], "kind=sheet") {
+		t.Fatalf("preview pictures: %q", srcs)
+	}
+	get := func(src string) image.Image {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+src, nil)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		img, err := png.Decode(resp.Body)
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %v", src, resp.StatusCode, err)
+		}
+		return img
+	}
+	before := get(srcs[0])
+	if sz := before.Bounds().Size(); sz.X != 1080 || sz.Y != 1920 {
+		t.Fatalf("kiosk picture %v, want 1080×1920", sz)
+	}
+	b.get("/panel/content/edit?f=" + url.QueryEscape(card))
+	form := formValues(t, b.body, "editor")
+	form.Set("nazwa", "Licencja na przewóz osób taksówką w Gminie")
+	if st, _ := b.post("/panel/content/edit?f="+url.QueryEscape(card), form, nil); st != http.StatusOK {
+		t.Fatalf("save: %d", st)
+	}
+	b.get("/panel/content/preview?f=" + url.QueryEscape(card))
+	after := get(html.UnescapeString(srcRE.FindStringSubmatch(b.body)[1]))
+	if samePixels(before, after) {
+		t.Fatal("the preview did not change with the card's title")
+	}
+	if st, _ := b.get("/panel/content/preview.png?kind=card&id=nie-ma&lang=pl"); st != http.StatusNotFound {
+		t.Fatalf("preview of an unknown card: %d", st)
+	}
+}
+
+func samePixels(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
 }

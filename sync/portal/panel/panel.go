@@ -94,6 +94,8 @@ type Handler struct {
 	thr   *throttle
 	// dummyHash is checked for logins that do not exist, so they take as long as real ones.
 	dummyHash func() string
+	// previews keeps the editor's kiosk pictures of the newest draft (contentpreview.go).
+	previews previewCache
 }
 
 // Store is what the panel reads and writes: accounts, submissions and their statuses,
