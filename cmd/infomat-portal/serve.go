@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/netutil"
 
+	"infomat/content/importer"
 	"infomat/sync/portal"
 	"infomat/sync/portal/panel"
 	"infomat/sync/protocol"
@@ -32,6 +33,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	minRate := fl.Int64("min-body-rate", portal.DefaultMinBodyRate, "bytes a second a request body must at least arrive at")
 	maxConns := fl.Int("max-conns", defaultMaxConns, "most connections served at once (more wait to be accepted)")
 	secureCookies := fl.Bool("secure-cookies", false, "mark the panel's cookies Secure on plain HTTP too (behind a TLS proxy on loopback)")
+	reimportEvery := fl.Duration("reimport", 6*time.Hour, "how often the BIP sources moderators imported from are imported again (0: never)")
 	publicURL := fl.String("public-url", "", "the address kiosks reach this portal at, for the panel's enrolment command (default: the address the panel is opened at)")
 	if _, err := parse(fl, args); err != nil {
 		return 2
@@ -135,6 +137,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	rctx, stopRenew := context.WithCancel(ctx)
 	go func() { defer close(renewDone); renewLoop(rctx, st, log, renewEvery) }()
 	defer func() { stopRenew(); <-renewDone }()
+	if *reimportEvery > 0 {
+		reimportDone := make(chan struct{})
+		ictx, stopReimport := context.WithCancel(ctx)
+		go func() { defer close(reimportDone); reimportLoop(ictx, st, log, *reimportEvery) }()
+		defer func() { stopReimport(); <-reimportDone }()
+	}
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
@@ -203,6 +211,33 @@ func renew(ctx context.Context, st portal.ContentStore, log *slog.Logger) {
 	}
 	if err != nil && ctx.Err() == nil {
 		log.Error("renewing manifests failed; kiosks keep what they have, fleet warns before expiry", "err", err)
+	}
+}
+
+// reimportLoop imports every kept BIP source into its municipality's draft again every
+// period (portal.Reimport): changed items are updated where no moderator edited them, the
+// rest wait in the panel as conflicts. Nothing is published by it.
+func reimportLoop(ctx context.Context, st portal.DraftStore, log *slog.Logger, period time.Duration) {
+	im := importer.New(importer.Options{})
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		done, err := portal.Reimport(ctx, st, im, time.Now())
+		for _, r := range done {
+			if r.Err != nil {
+				log.Warn("re-import failed", "municipality", r.Municipality, "source", r.Source.URL, "err", r.Err)
+				continue
+			}
+			log.Info("re-imported", "municipality", r.Municipality, "source", r.Source.URL, "items", len(r.Report))
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("re-import failed", "err", err)
+		}
 	}
 }
 

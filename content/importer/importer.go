@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -236,4 +237,30 @@ func frontMatter(data []byte) (front, body []byte, ok bool) {
 		return nil, nil, false
 	}
 	return append(front, '\n'), body, true
+}
+
+// itemJSON is Item as the panel keeps an open conflict between requests.
+type itemJSON struct {
+	Kind       Kind   `json:"kind"`
+	Path       string `json:"path,omitempty"`
+	Source     string `json:"source,omitempty"`
+	Message    string `json:"message"`
+	Proposed   []byte `json:"proposed,omitempty"`
+	Key        string `json:"key,omitempty"`
+	SourceHash string `json:"source_hash,omitempty"`
+}
+
+// MarshalJSON keeps what Accept and Keep need, so a conflict can be resolved later.
+func (it Item) MarshalJSON() ([]byte, error) {
+	return json.Marshal(itemJSON{it.Kind, it.Path, it.Source, it.Message, it.Proposed, it.key, it.sourceHash})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (it *Item) UnmarshalJSON(data []byte) error {
+	var j itemJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*it = Item{Kind: j.Kind, Path: j.Path, Source: j.Source, Message: j.Message, Proposed: j.Proposed, key: j.Key, sourceHash: j.SourceHash}
+	return nil
 }

@@ -126,6 +126,18 @@ func (b *Bolt) PutImportState(ctx context.Context, municipality string, state []
 	})
 }
 
+// ImportingMunicipalities implements DraftStore.
+func (b *Bolt) ImportingMunicipalities(ctx context.Context) ([]string, error) {
+	var out []string
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bImportState)).ForEach(func(k, _ []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Manifests implements ContentStore.
 func (b *Bolt) Manifests(ctx context.Context, municipality string) ([]Published, error) {
 	var out []Published

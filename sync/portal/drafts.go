@@ -47,6 +47,8 @@ type DraftStore interface {
 	// none); PutImportState replaces it. The bytes are the importer's own format.
 	ImportState(ctx context.Context, municipality string) ([]byte, error)
 	PutImportState(ctx context.Context, municipality string, state []byte) error
+	// ImportingMunicipalities lists the municipalities with an import state, sorted.
+	ImportingMunicipalities(ctx context.Context) ([]string, error)
 }
 
 // Manifest is the published manifest's content. The portal signed it itself, so it is read

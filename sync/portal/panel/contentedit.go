@@ -39,6 +39,7 @@ func (h *Handler) contentRoutes() {
 	m.HandleFunc("GET "+Prefix+"content/preview.png", h.page(mod, h.previewPNG))
 	m.HandleFunc("POST "+Prefix+"content/publish", h.page(mod, h.publishDraft))
 	m.HandleFunc("GET "+Prefix+"content/versions", h.page(mod, h.versionsPage))
+	h.importRoutes() // contentimport.go
 	m.HandleFunc("GET "+Prefix+"content/versions/{v}", h.page(mod, h.versionPage))
 	m.HandleFunc("POST "+Prefix+"content/versions/{v}/rollback", h.page(mod, h.rollback))
 }
@@ -313,6 +314,11 @@ func (h *Handler) fillOverview(d *contentData, draft portal.Draft) {
 			}
 		}
 	}
+	h.fillMenu(d, draft)
+}
+
+// fillMenu lists the draft's BIP menu items, for the forms that place a page.
+func (h *Handler) fillMenu(d *contentData, draft portal.Draft) {
 	var menu []content.MenuItem
 	_ = yaml.Unmarshal(draft.Files[content.BIPMenuFile], &menu)
 	d.Menu = choicesOf(&content.Bundle{BIPMenu: menu}, nil).Menu

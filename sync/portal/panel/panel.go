@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"infomat/content/importer"
 	"infomat/l10n"
 	"infomat/sync/portal"
 )
@@ -80,6 +81,9 @@ type Options struct {
 	// CertPin is the portal's certificate key pin (protocol.CertPin) the enrolment command
 	// carries as --pin; empty: the command has none (the kiosks' CAs must trust the portal).
 	CertPin string
+	// Importer fetches BIP content to import (nil: importer.New with its defaults, which
+	// refuse internal addresses).
+	Importer *importer.Importer
 }
 
 // Handler serves the panel. Create it with New.
@@ -130,6 +134,9 @@ func New(st Store, opts Options) (*Handler, error) {
 	}
 	if opts.Throttle == (ThrottlePolicy{}) {
 		opts.Throttle = DefaultThrottle
+	}
+	if opts.Importer == nil {
+		opts.Importer = importer.New(importer.Options{})
 	}
 	if opts.Issuer == "" {
 		opts.Issuer = "Infomat"
@@ -241,6 +248,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == uploadPath: // an attachment, checked against the kiosk's limit there
 			limit = uploadLimit + 1<<20
+		case r.URL.Path == importCSVPath:
+			limit = importCSVLimit + 1<<20
 		case isWizardPath(r.URL.Path):
 			limit = wizardMaxBody // it carries the crest
 		}

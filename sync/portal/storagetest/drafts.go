@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -100,6 +101,12 @@ func drafts(t *testing.T, open func(*testing.T) portal.Storage) {
 		}
 		if s, _ := st.ImportState(ctx, "inna"); s != nil {
 			t.Fatalf("another municipality's import state: %q", s)
+		}
+		if err := st.PutImportState(ctx, "abc", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if ms, err := st.ImportingMunicipalities(ctx); err != nil || !slices.Equal(ms, []string{"abc", muni}) {
+			t.Fatalf("ImportingMunicipalities: %q, %v", ms, err)
 		}
 	})
 }
