@@ -252,7 +252,7 @@ func (l *loader) decodeBytes(file string, data []byte, v any, offset int) bool {
 	}
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		l.add(file, "", "%s", yamlSyntax(err.Error(), offset))
+		l.add(file, "", "%s", yamlSyntax(err.Error(), offset, data))
 		return false
 	}
 	for _, msg := range te.Errors {
@@ -287,9 +287,53 @@ var yamlParserProblems = []string{
 
 var yamlSyntaxLine = regexp.MustCompile(`^(?:yaml: )?(?:line (\d+): )?(.*)$`)
 
+// yamlPolish says the YAML library's syntax errors in Polish, each with the usual fix; an
+// error not listed keeps the library's English words.
+var yamlPolish = []struct{ en, pl string }{
+	{"found a tab character", "znak tabulacji we wcięciu — YAML przyjmuje tylko spacje; zastąp tabulator spacjami"},
+	{"found unexpected end of stream", "plik kończy się w środku wartości — zwykle brakuje zamykającego cudzysłowu"},
+	{"did not find expected '-' indicator", "pozycja listy ma inne wcięcie niż pozostałe albo nie zaczyna się od „- ” — wyrównaj wcięcia"},
+	{"did not find expected key", "oczekiwano pola „klucz: wartość” — sprawdź wcięcia; wartość z dwukropkiem ujmij w cudzysłów"},
+	{"mapping values are not allowed", "dwukropek w środku wartości — ujmij całą wartość w cudzysłów, np. nazwa: \"Urząd: pokój 5\""},
+	{"did not find expected ',' or ']'", "niedomknięty nawias [ — dodaj ] albo ujmij wartość w cudzysłów"},
+	{"did not find expected ',' or '}'", "niedomknięty nawias { — dodaj } albo ujmij wartość w cudzysłów"},
+	{"found character that cannot start any token", "wartość zaczyna się znakiem, którego YAML tak nie przyjmuje (np. @, ` albo %) — ujmij ją w cudzysłów"},
+	{"did not find expected node content", "brak wartości po „- ” albo po kluczu — uzupełnij ją albo usuń wiersz"},
+	{"found unknown escape character", "nieznana sekwencja z \\ w cudzysłowie — ujmij wartość w pojedyncze cudzysłowy albo podwój \\"},
+	{"could not find expected ':'", "brak dwukropka po kluczu — wpisz „klucz: wartość”"},
+	{"block sequence entries are not allowed", "„- ” tam, gdzie nie może zaczynać się lista — zacznij listę w nowym wierszu, z wcięciem"},
+	{"did not find expected comment or line break", "po wartości w cudzysłowie jest jeszcze tekst — ujmij w cudzysłów całą wartość"},
+	{"did not find expected alphabetic or numeric character", "po & albo * musi być nazwa — jeśli to zwykły tekst, ujmij wartość w cudzysłów"},
+}
+
+// tabLine is the first line from line on (counted from 1) whose indentation holds a tab.
+func tabLine(data []byte, line int) int {
+	n := 0
+	for l := range strings.Lines(string(data)) {
+		n++
+		if n < line {
+			continue
+		}
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if strings.Contains(indent, "\t") {
+			return n
+		}
+	}
+	return line
+}
+
+func polishYAML(problem string) string {
+	for _, t := range yamlPolish {
+		if strings.HasPrefix(problem, t.en) {
+			return t.pl
+		}
+	}
+	return problem
+}
+
 // yamlSyntax words a YAML syntax error with the file's line numbers (offset lines before the
-// YAML, as in decodeBytes).
-func yamlSyntax(msg string, offset int) string {
+// YAML, as in decodeBytes), in Polish where the error is a common one.
+func yamlSyntax(msg string, offset int, data []byte) string {
 	m := yamlSyntaxLine.FindStringSubmatch(msg)
 	if m == nil {
 		return "błędny YAML: " + msg
@@ -297,12 +341,16 @@ func yamlSyntax(msg string, offset int) string {
 	line, _ := strconv.Atoi(m[1])
 	problem := m[2]
 	if slices.Contains(yamlParserProblems, problem) {
-		return fmt.Sprintf("błędny YAML w bloku od wiersza %d: %s", line+1+offset, problem)
+		return fmt.Sprintf("błędny YAML w bloku od wiersza %d: %s", line+1+offset, polishYAML(problem))
 	}
 	if m[1] == "" {
 		line = 1
 	}
-	return fmt.Sprintf("błędny YAML: wiersz %d: %s", line+offset, problem)
+	if strings.HasPrefix(problem, "found a tab character") {
+		// The library names the line where the value before the tab began.
+		line = tabLine(data, line)
+	}
+	return fmt.Sprintf("błędny YAML: wiersz %d: %s", line+offset, polishYAML(problem))
 }
 
 func (l *loader) procedures() []Procedure {

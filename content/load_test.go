@@ -346,3 +346,31 @@ func TestPageSource(t *testing.T) {
 		}
 	}
 }
+
+// A clerk's usual YAML slips come back in Polish with the fix and the line they are on.
+func TestYAMLSyntaxErrorsInPolish(t *testing.T) {
+	for bad, want := range map[string]string{
+		"- id: a\n  nazwa: B\n\topis: C\n":  "wiersz 3: znak tabulacji we wcięciu",
+		"- id: a\n  nazwa: \"niedomkniety\n": "brakuje zamykającego cudzysłowu",
+		"- id: a\n nazwa: B\n":               "wyrównaj wcięcia",
+		"- id: a\n  nazwa: Urząd: pokój 5\n": "wiersz 2: dwukropek w środku wartości — ujmij całą wartość w cudzysłów",
+		"- id: a\n  nazwa: [B\n":             "niedomknięty nawias [",
+	} {
+		m := sample(t)
+		m[content.CategoriesFile] = &fstest.MapFile{Data: []byte(bad)}
+		_, err := content.Load(m)
+		var ps content.Problems
+		if !errors.As(err, &ps) {
+			t.Fatalf("%q: %v", bad, err)
+		}
+		got := ""
+		for _, p := range ps {
+			if p.File == content.CategoriesFile {
+				got = p.Reason
+			}
+		}
+		if !strings.Contains(got, want) || strings.Contains(got, "found") || strings.Contains(got, "expected") {
+			t.Errorf("%q: %q, want %q in Polish", bad, got, want)
+		}
+	}
+}
