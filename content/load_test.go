@@ -350,7 +350,7 @@ func TestPageSource(t *testing.T) {
 // A clerk's usual YAML slips come back in Polish with the fix and the line they are on.
 func TestYAMLSyntaxErrorsInPolish(t *testing.T) {
 	for bad, want := range map[string]string{
-		"- id: a\n  nazwa: B\n\topis: C\n":  "wiersz 3: znak tabulacji we wcięciu",
+		"- id: a\n  nazwa: B\n\topis: C\n":   "wiersz 3: znak tabulacji we wcięciu",
 		"- id: a\n  nazwa: \"niedomkniety\n": "brakuje zamykającego cudzysłowu",
 		"- id: a\n nazwa: B\n":               "wyrównaj wcięcia",
 		"- id: a\n  nazwa: Urząd: pokój 5\n": "wiersz 2: dwukropek w środku wartości — ujmij całą wartość w cudzysłów",
