@@ -1,9 +1,11 @@
 package panel
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -43,6 +45,12 @@ func (h *Handler) contentRoutes() {
 	m.HandleFunc("GET "+Prefix+"content/versions/{v}", h.page(mod, h.versionPage))
 	m.HandleFunc("POST "+Prefix+"content/versions/{v}/rollback", h.page(mod, h.rollback))
 }
+
+// The editor's POSTs, whose bodies may be as long as a page (ServeHTTP's limit).
+const (
+	editPath  = Prefix + "content/edit"
+	checkPath = Prefix + "content/check"
+)
 
 // The kinds of file the editor has forms for.
 const (
@@ -117,6 +125,38 @@ func decodeFile(kind string, data []byte) any {
 	}
 	_ = yaml.Unmarshal(data, m)
 	return m
+}
+
+// formable reports why file data cannot be edited as kind's form without losing anything
+// (nil when it can): a YAML syntax error, or a key the model does not know (a typo the form
+// would drop on saving). Such a file opens as YAML text.
+func formable(kind string, data []byte) error {
+	if kind == "" {
+		return errors.New("no form")
+	}
+	front := data
+	if kind == kindPage {
+		if _, ok := content.ParsePage(data); !ok {
+			return errors.New("brak nagłówka między liniami ---")
+		}
+		head, _, _ := strings.Cut(strings.TrimPrefix(strings.ReplaceAll(string(data), "\r\n", "\n"), "---\n"), "\n---")
+		front = []byte(head)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(front))
+	dec.KnownFields(true)
+	if err := dec.Decode(model(kind)); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && !strings.Contains(err.Error(), "not found in type") {
+			return nil // a bad value: the form shows the field and the check says why
+		}
+		return err
+	}
+	return nil
+}
+
+// textFile reports whether the raw editor may open p: a bundle's YAML or Markdown.
+func textFile(p string) bool {
+	return !strings.HasPrefix(p, "pliki/") && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".md"))
 }
 
 // encodeFile writes a model back as the file's bytes.
@@ -281,7 +321,7 @@ func (h *Handler) fillOverview(d *contentData, draft portal.Draft) {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		e := contentEntry{Path: p, Title: titles[p], Editable: fileKind(p) != "", Errors: errCount[p], Size: content.Size(int64(len(draft.Files[p])))}
+		e := contentEntry{Path: p, Title: titles[p], Editable: fileKind(p) != "" || textFile(p), Errors: errCount[p], Size: content.Size(int64(len(draft.Files[p])))}
 		switch fileKind(p) {
 		case kindProfile, kindOffices, kindCategories, kindMenu:
 			d.Settings = append(d.Settings, e)
@@ -364,6 +404,13 @@ type editData struct {
 	Conflict bool
 	// Preview is the kiosk screen that shows this file ("" none).
 	Preview string
+	// Raw is the file as YAML text, when it is edited as text: a translation, a file the
+	// form cannot show without losing something (RawWhy), or at the moderator's wish.
+	Raw    string
+	IsRaw  bool
+	RawWhy string
+	// CanForm: the file has a form (the "Formularz" link from the text editor).
+	CanForm bool
 }
 
 // editTarget is the file of ?f=, when the editor has a form for it and the draft holds it.
@@ -374,16 +421,31 @@ func (h *Handler) editTarget(w http.ResponseWriter, r *http.Request, c *current)
 	}
 	p := r.URL.Query().Get("f")
 	kind := fileKind(p)
-	if _, exists := d.Files[p]; kind == "" || !exists {
+	if _, exists := d.Files[p]; !exists || kind == "" && !textFile(p) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 		return d, "", "", false
 	}
 	return d, p, kind, true
 }
 
+// rawWanted says whether file p opens as text, and why in the moderator's language.
+func (h *Handler) rawWanted(r *http.Request, kind string, data []byte) (bool, string) {
+	if kind == "" {
+		return true, h.loc.In(lang(r), "content.raw.noform")
+	}
+	if err := formable(kind, data); err != nil {
+		return true, h.loc.In(lang(r), "content.raw.broken", "Reason", err.Error())
+	}
+	return r.URL.Query().Get("raw") == "1", ""
+}
+
 func (h *Handler) editPage(w http.ResponseWriter, r *http.Request, c *current) {
 	d, p, kind, ok := h.editTarget(w, r, c)
 	if !ok {
+		return
+	}
+	if raw, why := h.rawWanted(r, kind, d.Files[p]); raw {
+		h.showEdit(w, r, c, http.StatusOK, d, p, kind, nil, nil, editData{IsRaw: true, Raw: string(d.Files[p]), RawWhy: why})
 		return
 	}
 	m := decodeFile(kind, d.Files[p])
@@ -401,10 +463,13 @@ func (h *Handler) showEdit(w http.ResponseWriter, r *http.Request, c *current, s
 	for _, ps := range fb.placed {
 		ed.Count += len(ps)
 	}
-	if kind == kindPage {
+	if kind == kindPage && m != nil {
 		ed.Body = m.(*content.Page).Body
 	}
-	ed.Preview = Prefix + "content/preview?f=" + url.QueryEscape(p)
+	ed.CanForm = kind != ""
+	if kind != "" {
+		ed.Preview = Prefix + "content/preview?f=" + url.QueryEscape(p)
+	}
 	h.render(w, status, "contentedit", h.view(r, c, "content.edit.title", ed))
 }
 
@@ -453,11 +518,13 @@ func (h *Handler) build(files map[string][]byte, p, kind string, m any, parsed *
 		_ = yaml.Unmarshal(files[content.OfficesFile], &offices)
 		fb.choices = choicesOf(&content.Bundle{Categories: cats, BIPMenu: menu, Offices: offices}, files)
 	}
-	v := reflect.ValueOf(m).Elem()
-	if v.Kind() == reflect.Slice {
-		out.fields = []formField{fb.list(v)}
-	} else {
-		out.fields = fb.fields(v, "", false)
+	if m != nil { // nil: the file is edited as text, and every problem is listed above it
+		v := reflect.ValueOf(m).Elem()
+		if v.Kind() == reflect.Slice {
+			out.fields = []formField{fb.list(v)}
+		} else {
+			out.fields = fb.fields(v, "", false)
+		}
 	}
 	out.placed = map[string][]string{}
 	names := make([]string, 0, len(probs))
@@ -485,20 +552,30 @@ func (h *Handler) parseEdit(r *http.Request, d portal.Draft, p, kind string) (an
 	if err := r.ParseForm(); err != nil {
 		return nil, nil, nil, err
 	}
-	m := model(kind)
 	fp := &formParser{form: r.PostForm, problems: map[string][]string{}, raw: map[string]string{}}
-	v := reflect.ValueOf(m).Elem()
-	if v.Kind() == reflect.Slice {
-		fp.field(v, "", "")
+	var m any
+	var data []byte
+	if raw, ok := r.PostForm["_raw"]; ok || kind == "" {
+		// The text editor: the bytes as typed, line ends as a file has them.
+		if len(raw) == 0 {
+			return nil, nil, nil, errors.New("no text")
+		}
+		data = []byte(strings.ReplaceAll(raw[0], "\r\n", "\n"))
 	} else {
-		fp.fields(v, "")
-	}
-	if kind == kindPage {
-		m.(*content.Page).Body = strings.ReplaceAll(r.PostForm.Get("tresc"), "\r\n", "\n")
-	}
-	data, err := encodeFile(kind, m)
-	if err != nil {
-		return nil, nil, nil, err
+		m = model(kind)
+		v := reflect.ValueOf(m).Elem()
+		if v.Kind() == reflect.Slice {
+			fp.field(v, "", "")
+		} else {
+			fp.fields(v, "")
+		}
+		if kind == kindPage {
+			m.(*content.Page).Body = strings.ReplaceAll(r.PostForm.Get("tresc"), "\r\n", "\n")
+		}
+		var err error
+		if data, err = encodeFile(kind, m); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	files := make(map[string][]byte, len(d.Files))
 	for k, v := range d.Files {
@@ -544,6 +621,12 @@ func (h *Handler) saveFile(w http.ResponseWriter, r *http.Request, c *current) {
 			h.audit(r, c.user.Municipality, c.user.Login, "content.edit", p, "")
 		}
 	}
+	if m == nil {
+		ed.IsRaw, ed.Raw = true, string(files[p])
+		if kind == "" {
+			ed.RawWhy = h.loc.In(lang(r), "content.raw.noform")
+		}
+	}
 	h.showEdit(w, r, c, status, d, p, kind, m, fp, ed)
 }
 
@@ -559,7 +642,7 @@ func (h *Handler) checkFile(w http.ResponseWriter, r *http.Request, c *current) 
 	d, err := h.st.Draft(r.Context(), c.user.Municipality)
 	p := r.URL.Query().Get("f")
 	kind := fileKind(p)
-	if err != nil || kind == "" {
+	if err != nil || kind == "" && !textFile(p) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}

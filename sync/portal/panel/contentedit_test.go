@@ -545,3 +545,56 @@ func samePixels(a, b image.Image) bool {
 	}
 	return true
 }
+
+// A file the form could not show without losing something (a misspelt key, broken YAML)
+// opens as text, and so do translations; the text is saved as typed and checked as typed.
+func TestEditorTextModeKeepsWhatTheFormCannot(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	b := moderatorWithDraft(t, e, "przykladowa")
+	d, _ := e.st.Draft(ctx, "przykladowa")
+	const card = "procedury/licencja-taxi.yaml"
+	typo := bytes.Replace(d.Files[card], []byte("\nw_skrocie:"), []byte("\nw_skrocei:"), 1)
+	if bytes.Equal(typo, d.Files[card]) {
+		t.Fatal("no w_skrocie to misspell")
+	}
+	if _, err := e.st.UpdateDraft(ctx, "przykladowa", d.Revision, map[string][]byte{card: typo}, "x", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/panel/content/edit?f=" + url.QueryEscape(card))
+	if !strings.Contains(b.body, `id="raw-why"`) || !strings.Contains(b.body, "w_skrocei") || strings.Contains(b.body, `name="nazwa"`) {
+		t.Fatalf("a misspelt key did not open as text:\n%s", b.body)
+	}
+	form := formValues(t, b.body, "editor")
+	fixed := strings.Replace(form.Get("_raw"), "w_skrocei:", "w_skrocie:", 1)
+	form.Set("_raw", "")
+	st, _ := b.post("/panel/content/check?f="+url.QueryEscape(card), form, nil)
+	if st != http.StatusOK || !strings.Contains(b.body, "general") {
+		t.Fatalf("check of text: %d %s", st, b.body)
+	}
+	form.Set("_raw", fixed)
+	if st, _ := b.post("/panel/content/edit?f="+url.QueryEscape(card), form, nil); st != http.StatusOK || !strings.Contains(b.body, `id="saved"`) {
+		t.Fatalf("save as text: %d\n%s", st, b.body)
+	}
+	d, _ = e.st.Draft(ctx, "przykladowa")
+	if string(d.Files[card]) != fixed {
+		t.Fatal("the text was not saved as typed")
+	}
+	b.get("/panel/content/edit?f=" + url.QueryEscape(card))
+	if !strings.Contains(b.body, `name="nazwa"`) {
+		t.Fatal("the fixed file does not open as a form again")
+	}
+	// A translation has no form: text.
+	const tr = "procedury/karta-mieszkanca.en.yaml"
+	if st, _ := b.get("/panel/content/edit?f=" + url.QueryEscape(tr)); st != http.StatusOK || !strings.Contains(b.body, `name="_raw"`) {
+		t.Fatalf("translation: %d", st)
+	}
+	// A long BIP page (past the panel's usual 64 KiB a POST) saves.
+	const page = "bip/ogloszenia/sesja-rady-gminy-xxviii.md"
+	b.get("/panel/content/edit?f=" + url.QueryEscape(page))
+	form = formValues(t, b.body, "editor")
+	form.Set("tresc", form.Get("tresc")+"\n\n"+strings.Repeat("Długi protokół sesji. ", 6000))
+	if st, _ := b.post("/panel/content/edit?f="+url.QueryEscape(page), form, nil); st != http.StatusOK || !strings.Contains(b.body, `id="saved"`) {
+		t.Fatalf("a 130 KB page: %d\n%.500s", st, b.body)
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"infomat/content"
 	"infomat/content/importer"
 	"infomat/l10n"
 	"infomat/sync/portal"
@@ -250,6 +251,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			limit = uploadLimit + 1<<20
 		case r.URL.Path == importCSVPath:
 			limit = importCSVLimit + 1<<20
+		case r.URL.Path == editPath || r.URL.Path == checkPath: // a BIP page may be long
+			limit = content.Limits{}.Effective().Page + 1<<20
 		case isWizardPath(r.URL.Path):
 			limit = wizardMaxBody // it carries the crest
 		}
