@@ -439,3 +439,17 @@ func (l *Limits) RegisterFlags(fl *flag.FlagSet) {
 	fl.Var(sizeFlag{&l.Attachment, HardLimits.Attachment}, "max-attachment", fmt.Sprintf("largest file under pliki/ (default %s, at most %s)", Size(DefaultLimits.Attachment), Size(HardLimits.Attachment)))
 	fl.Var(sizeFlag{&l.Bundle, HardLimits.Bundle}, "max-bundle", fmt.Sprintf("largest bundle (default %s, at most %s)", Size(DefaultLimits.Bundle), Size(HardLimits.Bundle)))
 }
+
+// FolderOf reads every file of fsys into a Folder: for bundles already in memory or
+// embedded, such as the sample. A folder on disk goes through ReadFolder.
+func FolderOf(fsys fs.FS) (Folder, error) {
+	out := Folder{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		out[p], err = fs.ReadFile(fsys, p)
+		return err
+	})
+	return out, err
+}

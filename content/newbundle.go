@@ -1,9 +1,12 @@
 package content
 
 import (
+	"unicode"
+
 	"bytes"
 	"errors"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"html"
 	"strings"
 	"time"
@@ -211,13 +214,16 @@ func officeName(p Profile) string {
 	return "Urząd — " + p.Name
 }
 
-// Slug is an identifier for a name: lower case, Polish letters without their marks, words
-// joined by hyphens ("Urząd Stanu Cywilnego" → "urzad-stanu-cywilnego").
+// Slug is an identifier for a name, as bundle IDs and file names take it: lower-case ASCII
+// letters and digits between single hyphens, Polish (and other) letters without their marks
+// ("Urząd Stanu Cywilnego" → "urzad-stanu-cywilnego"), at most 60 characters, cut at a word
+// where it can be. "" when the name has no letter or digit; callers pick their default.
 func Slug(name string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range fold(name, false) {
+	for _, r := range norm.NFD.String(slugLetters.Replace(strings.ToLower(name))) {
 		switch {
+		case unicode.Is(unicode.Mn, r): // a mark NFD took off its letter
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')
@@ -230,10 +236,17 @@ func Slug(name string) string {
 	}
 	s := b.String()
 	if len(s) > 60 {
-		s = strings.TrimRight(s[:60], "-")
+		s = s[:60]
+		if i := strings.LastIndexByte(s, '-'); i > 30 {
+			s = s[:i]
+		}
+		s = strings.TrimRight(s, "-")
 	}
 	return s
 }
+
+// slugLetters are the letters NFD does not take apart into a base letter and a mark.
+var slugLetters = strings.NewReplacer("ł", "l", "ß", "ss", "æ", "ae", "ø", "o", "đ", "d")
 
 var starterMenu = []MenuItem{
 	{ID: "dane-podmiotu", Title: "Dane podmiotu", Children: []MenuItem{

@@ -135,12 +135,21 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	go func() { errc <- srv.Serve(ln) }()
 	renewDone := make(chan struct{})
 	rctx, stopRenew := context.WithCancel(ctx)
-	go func() { defer close(renewDone); renewLoop(rctx, st, log, renewEvery) }()
+	// serve renewed once itself before it listened, so a portal that was down for a while
+	// serves no manifest it could have renewed; then every renewEvery.
+	go func() {
+		defer close(renewDone)
+		every(rctx, renewEvery, func(ctx context.Context) { renew(ctx, st, log) })
+	}()
 	defer func() { stopRenew(); <-renewDone }()
 	if *reimportEvery > 0 {
 		reimportDone := make(chan struct{})
 		ictx, stopReimport := context.WithCancel(ctx)
-		go func() { defer close(reimportDone); reimportLoop(ictx, st, log, *reimportEvery) }()
+		im := importer.New(importer.Options{})
+		go func() {
+			defer close(reimportDone)
+			every(ictx, *reimportEvery, func(ctx context.Context) { reimport(ctx, st, im, log) })
+		}()
 		defer func() { stopReimport(); <-reimportDone }()
 	}
 	select {
@@ -188,10 +197,9 @@ const defaultMaxConns = 4096
 // their validity left, days ahead).
 var renewEvery = time.Hour
 
-// renewLoop signs every municipality's latest manifest again before it expires (see
-// portal.RenewManifests) every period until ctx is done. serve renews once itself before it
-// listens, so a portal that was down for a while serves no manifest it could have renewed.
-func renewLoop(ctx context.Context, st portal.ContentStore, log *slog.Logger, period time.Duration) {
+// every runs fn every period until ctx is done: the portal's background work (renewing
+// manifests, re-importing BIP sources).
+func every(ctx context.Context, period time.Duration, fn func(context.Context)) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -200,7 +208,7 @@ func renewLoop(ctx context.Context, st portal.ContentStore, log *slog.Logger, pe
 			return
 		case <-t.C:
 		}
-		renew(ctx, st, log)
+		fn(ctx)
 	}
 }
 
@@ -214,30 +222,20 @@ func renew(ctx context.Context, st portal.ContentStore, log *slog.Logger) {
 	}
 }
 
-// reimportLoop imports every kept BIP source into its municipality's draft again every
-// period (portal.Reimport): changed items are updated where no moderator edited them, the
-// rest wait in the panel as conflicts. Nothing is published by it.
-func reimportLoop(ctx context.Context, st portal.DraftStore, log *slog.Logger, period time.Duration) {
-	im := importer.New(importer.Options{})
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// reimport imports every kept BIP source into its municipality's draft again
+// (portal.Reimport): changed items are updated where no moderator edited them, the rest wait
+// in the panel as conflicts. Nothing is published by it.
+func reimport(ctx context.Context, st portal.DraftStore, im *importer.Importer, log *slog.Logger) {
+	done, err := portal.Reimport(ctx, st, im, time.Now())
+	for _, r := range done {
+		if r.Err != nil {
+			log.Warn("re-import failed", "municipality", r.Municipality, "source", r.Source.URL, "err", r.Err)
+			continue
 		}
-		done, err := portal.Reimport(ctx, st, im, time.Now())
-		for _, r := range done {
-			if r.Err != nil {
-				log.Warn("re-import failed", "municipality", r.Municipality, "source", r.Source.URL, "err", r.Err)
-				continue
-			}
-			log.Info("re-imported", "municipality", r.Municipality, "source", r.Source.URL, "items", len(r.Report))
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Error("re-import failed", "err", err)
-		}
+		log.Info("re-imported", "municipality", r.Municipality, "source", r.Source.URL, "items", len(r.Report))
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("re-import failed", "err", err)
 	}
 }
 

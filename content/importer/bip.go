@@ -10,11 +10,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/html"
-	"golang.org/x/text/unicode/norm"
 
 	"infomat/content"
 )
@@ -413,38 +411,11 @@ func uniquePath(draft Files, res *Result, menu, slug string) string {
 	}
 }
 
-// polish transliterates the letters NFD does not take apart into a base letter and a mark.
-var polish = strings.NewReplacer("ł", "l", "Ł", "l", "ß", "ss", "æ", "ae", "ø", "o", "đ", "d")
-
-// slugify makes an identifier from a title: lower-case ASCII letters and digits between
-// single dashes, Polish letters transliterated (ą→a, ł→l), at most 60 characters.
+// slugify makes a page's identifier from its title (content.Slug), "strona" for a title
+// without a letter or digit.
 func slugify(title string) string {
-	s := norm.NFD.String(polish.Replace(title))
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-		default:
-			dash = true
-		}
+	if s := content.Slug(title); s != "" {
+		return s
 	}
-	out := b.String()
-	if len(out) > 60 {
-		out = out[:60]
-		if i := strings.LastIndexByte(out, '-'); i > 30 {
-			out = out[:i]
-		}
-		out = strings.TrimRight(out, "-")
-	}
-	if out == "" {
-		return "strona"
-	}
-	return out
+	return "strona"
 }

@@ -3,7 +3,6 @@ package portal
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"maps"
 	"strings"
 	"testing"
@@ -14,20 +13,13 @@ import (
 	"infomat/sync/protocol"
 )
 
-func sampleFolder(t *testing.T) content.Folder {
+func sampleFolder(t testing.TB) content.Folder {
 	t.Helper()
-	out := content.Folder{}
-	err := fs.WalkDir(assets.DefaultContent(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		out[p], err = fs.ReadFile(assets.DefaultContent(), p)
-		return err
-	})
+	f, err := content.FolderOf(assets.DefaultContent())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return f
 }
 
 // A moderator's edit goes out with the change register filled in for what changed, and

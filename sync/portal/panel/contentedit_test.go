@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
-	"io"
-	"io/fs"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -25,18 +22,11 @@ import (
 // sampleFiles is the embedded sample bundle's files.
 func sampleFiles(t testing.TB) content.Folder {
 	t.Helper()
-	out := content.Folder{}
-	err := fs.WalkDir(assets.DefaultContent(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		out[p], err = fs.ReadFile(assets.DefaultContent(), p)
-		return err
-	})
+	f, err := content.FolderOf(assets.DefaultContent())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return f
 }
 
 // formValues reads the editor form (id="editor") of a page as a browser would submit it.
@@ -418,25 +408,9 @@ func TestEditorCreatesCardsPagesAndForms(t *testing.T) {
 	}
 }
 
-// upload posts a file as the browser's multipart form does.
 func (b *browser) upload(csrf, name string, data []byte) int {
 	b.e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("csrf", csrf)
-	fw, _ := mw.CreateFormFile("file", name)
-	_, _ = fw.Write(data)
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+"/panel/content/upload", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	b.body = string(raw)
-	return resp.StatusCode
+	return b.postFile("/panel/content/upload", url.Values{"csrf": {csrf}}, "file", name, data)
 }
 
 func TestUploadSniffsTypeAndMakesNamesSafe(t *testing.T) {

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/unicode/norm"
-
 	"infomat/content"
 	"infomat/sync/portal"
 )
@@ -27,89 +25,66 @@ var uploadLimit = content.Limits{}.Effective().Attachment
 // uploadPath is the one POST whose body may exceed the panel's 64 KiB.
 const uploadPath = Prefix + "content/upload"
 
-// sniffed are the attachment types the kiosk shows, by the extension they are saved with.
-func sniff(data []byte) (ext string, ok bool) {
+// Why sniff refuses a file.
+var (
+	errFileType  = errors.New("not a PDF, PNG, JPEG or SVG")
+	errActiveSVG = errors.New("an SVG with script or event handlers")
+)
+
+// sniff tells an attachment's type by its bytes, as the extension it is saved with: a PDF, a
+// PNG, a JPEG, or an SVG that holds no script (the kiosk draws SVG itself, but the panel hands
+// files back to browsers).
+func sniff(data []byte) (ext string, err error) {
 	switch http.DetectContentType(data) {
 	case "application/pdf":
-		return ".pdf", true
+		return ".pdf", nil
 	case "image/png":
-		return ".png", true
+		return ".png", nil
 	case "image/jpeg":
-		return ".jpg", true
+		return ".jpg", nil
 	}
-	if isSVG(data) {
-		return ".svg", true
-	}
-	return "", false
+	return sniffSVG(data)
 }
 
-// isSVG accepts an XML document whose root is <svg> and that holds no script or event
-// handler: the kiosk draws SVG itself, but the panel hands the file back to browsers.
-func isSVG(data []byte) bool {
+// sniffSVG accepts an XML document whose root is <svg>, and refuses one with a script, a
+// foreignObject, a javascript: link or an on… event handler anywhere in it.
+func sniffSVG(data []byte) (string, error) {
 	lower := bytes.ToLower(data)
-	if bytes.Contains(lower, []byte("<script")) || bytes.Contains(lower, []byte("javascript:")) || bytes.Contains(lower, []byte("<foreignobject")) {
-		return false
-	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
+	root := true
 	for {
 		tok, err := dec.Token()
-		if err != nil {
-			return false
+		if errors.Is(err, io.EOF) && !root {
+			break
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			if se.Name.Local != "svg" {
-				return false
-			}
-			for _, a := range se.Attr {
-				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
-					return false
-				}
-			}
-			// Event handlers deeper in the file: any on…= attribute.
-			for {
-				tok, err := dec.Token()
-				if errors.Is(err, io.EOF) {
-					return true
-				}
-				if err != nil {
-					return false
-				}
-				if se, ok := tok.(xml.StartElement); ok {
-					for _, a := range se.Attr {
-						if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
-							return false
-						}
-					}
-				}
+		if err != nil {
+			return "", errFileType
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if root && se.Name.Local != "svg" {
+			return "", errFileType
+		}
+		root = false
+		for _, a := range se.Attr {
+			if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
+				return "", errActiveSVG
 			}
 		}
 	}
+	if bytes.Contains(lower, []byte("<script")) || bytes.Contains(lower, []byte("javascript:")) || bytes.Contains(lower, []byte("<foreignobject")) {
+		return "", errActiveSVG
+	}
+	return ".svg", nil
 }
 
-var polish = strings.NewReplacer("ą", "a", "ć", "c", "ę", "e", "ł", "l", "ń", "n", "ó", "o", "ś", "s", "ź", "z", "ż", "z")
-
-// safeName is a file name a kiosk, a URL and a shell all take: lowercase ASCII letters,
-// digits and single dashes, Polish letters transliterated, at most 60 characters, with ext.
+// safeName is a file name a kiosk, a URL and a shell all take: the name's slug
+// (content.Slug), "plik" when nothing is left of it, with ext.
 func safeName(name, ext string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.TrimSuffix(name, path.Ext(name))
-	name = polish.Replace(strings.ToLower(name))
-	var b strings.Builder
-	dash := false
-	for _, r := range norm.NFD.String(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case r < 0x80 && !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	s := strings.Trim(b.String(), "-")
-	if len(s) > 60 {
-		s = strings.Trim(s[:60], "-")
-	}
+	s := content.Slug(strings.TrimSuffix(name, path.Ext(name)))
 	if s == "" {
 		s = "plik"
 	}
@@ -144,8 +119,8 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, c *current) {
 		fail(http.StatusRequestEntityTooLarge, "content.upload.toolarge", "Max", content.Size(uploadLimit))
 		return
 	}
-	ext, ok := sniff(data)
-	if !ok {
+	ext, err := sniff(data)
+	if err != nil {
 		fail(http.StatusUnsupportedMediaType, "content.upload.type")
 		return
 	}
@@ -183,7 +158,7 @@ func (h *Handler) draftFile(w http.ResponseWriter, r *http.Request, c *current) 
 		return
 	}
 	ct := "application/octet-stream"
-	if ext, ok := sniff(data); ok {
+	if ext, err := sniff(data); err == nil {
 		ct = map[string]string{".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}[ext]
 	}
 	hd := w.Header()

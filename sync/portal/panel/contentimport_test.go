@@ -3,8 +3,6 @@ package panel_test
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -42,29 +40,6 @@ func newBIPSite(t *testing.T) *bipSite {
 }
 
 func (s *bipSite) set(text string) { s.mu.Lock(); s.text = text; s.mu.Unlock() }
-
-// multipartPost posts fields and one file as a browser's multipart form.
-func (b *browser) multipartPost(path string, fields map[string]string, file string, data []byte) int {
-	b.e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	fw, _ := mw.CreateFormFile("file", file)
-	_, _ = fw.Write(data)
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	b.body = string(raw)
-	return resp.StatusCode
-}
 
 // A moderator imports a feed of the old BIP; the scheduled re-import updates what nobody
 // edited and leaves an edited page alone as a conflict the moderator settles; cards come
@@ -136,7 +111,7 @@ func TestImportFeedReimportAndCards(t *testing.T) {
 	// Cards from a spreadsheet, semicolons as Polish Excel writes them.
 	csv := "id;nazwa;kategoria;w_skrocie;kogo_dotyczy;kroki;termin;urzad;forma_zlozenia;tryb_odwolawczy;podstawa_prawna\n" +
 		"wpis-do-ewidencji-dzialalnosci;Wpis do ewidencji działalności;" + firstCategoryID(t, d.Files) + ";Zgłoś działalność przez CEIDG.;Przedsiębiorcy;Wypełnij wniosek;Od ręki;" + firstOfficeID(t, d.Files) + ";osobiście;Brak.;Ustawa Prawo przedsiębiorców\n"
-	if st := b.multipartPost("/panel/content/import/cards", map[string]string{"csrf": csrf}, "karty.csv", []byte(csv)); st != http.StatusOK || !strings.Contains(b.body, "dodano") {
+	if st := b.postFile("/panel/content/import/cards", url.Values{"csrf": {csrf}}, "file", "karty.csv", []byte(csv)); st != http.StatusOK || !strings.Contains(b.body, "dodano") {
 		t.Fatalf("CSV import: %d\n%s", st, b.body)
 	}
 	d, _ = e.st.Draft(ctx, "przykladowa")

@@ -421,19 +421,20 @@ func readCrest(r *http.Request, errs map[string]string) ([]byte, map[string]stri
 		return nil, errs
 	case len(data) > crestMax:
 		errs["herb"] = "wizard.error.crestsize"
-	case content.CrestType(data) == "":
-		errs["herb"] = "wizard.error.crest"
-	case content.CrestType(data) == "svg" && activeSVG(data):
-		errs["herb"] = "wizard.error.crestscript"
 	default:
-		return data, errs
+		// The editor's upload check (contentfiles.go): a crest is a PNG or an SVG.
+		ext, err := sniff(data)
+		switch {
+		case errors.Is(err, errActiveSVG):
+			errs["herb"] = "wizard.error.crestscript"
+		case err != nil || ext != ".png" && ext != ".svg":
+			errs["herb"] = "wizard.error.crest"
+		default:
+			return data, errs
+		}
 	}
 	return nil, errs
 }
-
-var svgActive = regexp.MustCompile(`(?i)<script|<foreignobject|javascript:|\son[a-z]+\s*=`)
-
-func activeSVG(b []byte) bool { return svgActive.Match(b) }
 
 func (h *Handler) wizardSubmit(w http.ResponseWriter, r *http.Request, c *current) {
 	muni, action, ok := h.wizardTarget(w, r, c)

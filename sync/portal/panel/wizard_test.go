@@ -39,7 +39,9 @@ func wizardForm(recipient string) url.Values {
 }
 
 // postMultipart sends form (and a crest, when given) as the wizard's page does.
-func (b *browser) postMultipart(path string, form url.Values, crest []byte) int {
+// postFile posts form as a browser's multipart form, with data as the file field's file
+// (none when data is nil).
+func (b *browser) postFile(path string, form url.Values, field, name string, data []byte) int {
 	b.e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -48,9 +50,9 @@ func (b *browser) postMultipart(path string, form url.Values, crest []byte) int 
 			mw.WriteField(k, v)
 		}
 	}
-	if crest != nil {
-		fw, _ := mw.CreateFormFile("herb", "herb.png")
-		fw.Write(crest)
+	if data != nil {
+		fw, _ := mw.CreateFormFile(field, name)
+		fw.Write(data)
 	}
 	mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, &body)
@@ -63,6 +65,11 @@ func (b *browser) postMultipart(path string, form url.Values, crest []byte) int 
 	raw, _ := io.ReadAll(resp.Body)
 	b.body = string(raw)
 	return resp.StatusCode
+}
+
+func (b *browser) postMultipart(path string, form url.Values, crest []byte) int {
+	b.e.t.Helper()
+	return b.postFile(path, form, "herb", "herb.png", crest)
 }
 
 func loadDraft(t *testing.T, st portal.DraftStore, muni string) *content.Bundle {
