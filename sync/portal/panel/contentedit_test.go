@@ -30,7 +30,7 @@ func sampleFiles(t testing.TB) content.Folder {
 }
 
 // formValues reads the editor form (id="editor") of a page as a browser would submit it.
-func formValues(t *testing.T, page, formID string) url.Values {
+func formValues(t testing.TB, page, formID string) url.Values {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
@@ -108,7 +108,7 @@ func formValues(t *testing.T, page, formID string) url.Values {
 }
 
 // moderator logs a moderator of muni in and starts its draft from the published sample.
-func moderatorWithDraft(t *testing.T, e *env, muni string) *browser {
+func moderatorWithDraft(t testing.TB, e *env, muni string) *browser {
 	t.Helper()
 	if _, err := portal.Publish(t.Context(), e.st, muni, sampleFiles(t).FS(), portal.PublishOptions{Now: e.clock.Now()}); err != nil {
 		t.Fatal(err)
