@@ -103,7 +103,7 @@ func (u *UI) procedureSheet(p *content.Procedure) receipt.Doc {
 		Duration:      p.Duration,
 		Room:          p.Place.Room,
 		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
-		OnlineURL:     ProcedureURL(m.Website, p.ID),
+		OnlineURL:     ProcedureURL(m, p.ID),
 	}
 	if office != nil {
 		info.Office = office.Name
@@ -136,12 +136,16 @@ func (u *UI) payment(p *content.Procedure, f content.Fee, title string) receipt.
 		Recipient: recipient, Title: strings.TrimSpace(title)}
 }
 
-// ProcedureURL is where a card can be read online: the municipality's site, by card ID.
-func ProcedureURL(site, id string) string {
-	if site == "" {
+// ProcedureURL is where a card can be read online: the address "Zabierz na telefon" shows
+// (adresy_www.karta), else the municipality's site with /karty-uslug/ and the card ID.
+func ProcedureURL(m content.Municipality, id string) string {
+	if u := m.Public.CardURL(id); u != "" {
+		return u
+	}
+	if m.Website == "" {
 		return ""
 	}
-	return strings.TrimRight(site, "/") + "/karty-uslug/" + id
+	return strings.TrimRight(m.Website, "/") + "/karty-uslug/" + id
 }
 
 // previewView shows a card's information sheet exactly as the printer will lay it out, with

@@ -41,7 +41,7 @@ type Profile struct {
 	Retention  string
 	Public     PublicURLs
 	Portal     string // https base URL of the tracking page, optional
-	// Crest is the coat of arms, PNG or SVG; nil: a plain shield with the name's initial
+	// Crest is the coat of arms, PNG or SVG; nil: a plain shield in the colour (its initial is SVG text, which Fyne's renderer leaves out)
 	// until the municipality uploads its own.
 	Crest         []byte
 	SubmissionKey string // the municipality's age recipient, age1…

@@ -38,7 +38,9 @@ func (f formField) ID() string { return fieldID(f.Name) }
 
 type fieldOption struct {
 	Value, Label string
-	Selected     bool
+	// LabelKey, when set, is the label's message ID (a channel, a field type).
+	LabelKey string
+	Selected bool
 }
 
 // formItem is one element of a list of groups; Blank is the empty one a clerk fills in to
@@ -226,7 +228,7 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 		cur := v.String()
 		f.Options = append(f.Options, fieldOption{Value: "", Label: "—", Selected: cur == ""})
 		for _, ft := range content.FieldTypes {
-			f.Options = append(f.Options, fieldOption{Value: string(ft), Label: string(ft), Selected: string(ft) == cur})
+			f.Options = append(f.Options, fieldOption{Value: string(ft), Label: string(ft), LabelKey: "ft." + string(ft), Selected: string(ft) == cur})
 		}
 	case t.Kind() == reflect.String:
 		f.Kind, f.Value = "text", v.String()
@@ -270,11 +272,11 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 			// The ticked ones first, in the file's order, which the kiosk keeps.
 			have := v.Interface().([]string)
 			for _, ch := range have {
-				f.Options = append(f.Options, fieldOption{Value: ch, Label: ch, Selected: true})
+				f.Options = append(f.Options, fieldOption{Value: ch, Label: ch, LabelKey: "ch." + ch, Selected: true})
 			}
 			for _, ch := range content.Channels {
 				if !slices.Contains(have, ch) {
-					f.Options = append(f.Options, fieldOption{Value: ch, Label: ch})
+					f.Options = append(f.Options, fieldOption{Value: ch, Label: ch, LabelKey: "ch." + ch})
 				}
 			}
 		} else {
