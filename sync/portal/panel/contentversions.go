@@ -214,12 +214,12 @@ func diffLines(a, b string) ([]diffLine, bool) {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			all = append(all, diffLine{" ", x[i]})
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			all = append(all, diffLine{"+", y[j]})
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]): // what went, then what came
 			all = append(all, diffLine{"-", x[i]})
 			i++
+		default:
+			all = append(all, diffLine{"+", y[j]})
+			j++
 		}
 	}
 	const context = 2

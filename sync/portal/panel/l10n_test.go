@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -86,6 +87,49 @@ func TestMessagesComplete(t *testing.T) {
 	for _, id := range slices.Compact(used) {
 		if _, ok := pl[id]; !ok {
 			t.Errorf("message %s is used but not in the Polish messages", id)
+		}
+	}
+}
+
+// Every key of the content files the editor makes forms of has its label (cf.<key>) in the
+// messages: a missing one shows the message ID ("cf.zrodlo") on the form.
+func TestFormLabelsComplete(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var keys []string
+	var walk func(reflect.Type)
+	walk = func(ty reflect.Type) {
+		for ty.Kind() == reflect.Pointer || ty.Kind() == reflect.Slice {
+			ty = ty.Elem()
+		}
+		if ty.Kind() != reflect.Struct || seen[ty] {
+			return
+		}
+		seen[ty] = true
+		for f := range ty.Fields() {
+			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || f.Anonymous || key == "-" || key == "" {
+				continue
+			}
+			keys = append(keys, key)
+			walk(f.Type)
+		}
+	}
+	for _, kind := range []string{kindProfile, kindOffices, kindCategories, kindMenu, kindCard, kindForm, kindPage} {
+		walk(reflect.TypeOf(model(kind)))
+	}
+	for _, lang := range []string{"pl", "en"} {
+		raw, err := messageFS.ReadFile("l10n/content." + lang + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := map[string]any{}
+		if err := yaml.Unmarshal(raw, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if _, ok := msgs["cf."+k]; !ok {
+				t.Errorf("content.%s.yaml lacks cf.%s, the label of the editor's field %q", lang, k, k)
+			}
 		}
 	}
 }
