@@ -226,6 +226,9 @@ func StampChanges(files, prev map[string][]byte, by, reason string, today conten
 				r.PublishedOn = today
 			}
 		}
+		if isNew && len(r.Changes) > 0 {
+			return // a new item that brings its own register (the wizard's, an import's) keeps it
+		}
 		next := 1
 		if n := len(r.Changes); n > 0 {
 			next = r.Changes[n-1].Version + 1

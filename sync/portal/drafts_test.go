@@ -160,3 +160,30 @@ func firstOffice(t *testing.T, files content.Folder) string {
 	}
 	return b.Offices[0].ID
 }
+
+// A new page that brings its own change register (the wizard's contact page, an import)
+// keeps it; a new page without one gets its first entry; a changed one gets the next.
+func TestStampChangesNewItemsKeepTheirRegister(t *testing.T) {
+	page := func(register string) []byte {
+		return []byte("---\ntytul: T\nmenu: m\nmetryczka:\n  wytworzyl: A\n  data_wytworzenia: 2026-01-02\n  opublikowal: A\n  data_publikacji: 2026-01-02\n" + register + "---\nTreść.\n")
+	}
+	own := page("  rejestr_zmian:\n    - wersja: 1\n      data: 2026-01-02\n      autor: A\n      opis: Pierwsza publikacja\n")
+	files := map[string][]byte{"bip/m/own.md": own, "bip/m/bare.md": page(""), "bip/m/old.md": append(bytes.Clone(own), "Zmiana.\n"...)}
+	prev := map[string][]byte{"bip/m/old.md": own}
+	today := Today(time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC), nil)
+	out, err := StampChanges(files, prev, "Ewa", "Publikacja", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := func(p string) int {
+		data, ok := out[p]
+		if !ok {
+			data = files[p]
+		}
+		pg, _ := content.ParsePage(data)
+		return len(pg.Record.Changes)
+	}
+	if changes("bip/m/own.md") != 1 || changes("bip/m/bare.md") != 1 || changes("bip/m/old.md") != 2 {
+		t.Fatalf("register entries: own %d, bare %d, old %d; want 1, 1, 2", changes("bip/m/own.md"), changes("bip/m/bare.md"), changes("bip/m/old.md"))
+	}
+}

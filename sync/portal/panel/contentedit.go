@@ -2,10 +2,12 @@ package panel
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -237,6 +239,8 @@ type contentData struct {
 	Menu      []fieldOption
 	NoForm    []fieldOption // cards without a form
 	Reason    string
+	// Unchanged: the draft is exactly the published version (nothing to publish).
+	Unchanged bool
 	// Fields are the new-item forms' problems by input name.
 	Fields map[string]string
 }
@@ -275,7 +279,7 @@ func (h *Handler) showContent(w http.ResponseWriter, r *http.Request, c *current
 	default:
 		d.HasDraft, d.Draft = true, draft
 		d.Updated = draft.Updated.In(h.warsaw()).Format("2006-01-02 15:04")
-		h.fillOverview(&d, draft)
+		h.fillOverview(ctx, &d, draft)
 	}
 	v := h.view(r, c, "content.title", d)
 	v.Flash = flash
@@ -284,7 +288,7 @@ func (h *Handler) showContent(w http.ResponseWriter, r *http.Request, c *current
 
 func editHref(p string) string { return Prefix + "content/edit?f=" + url.QueryEscape(p) }
 
-func (h *Handler) fillOverview(d *contentData, draft portal.Draft) {
+func (h *Handler) fillOverview(ctx context.Context, d *contentData, draft portal.Draft) {
 	ch := checkFiles(draft.Files)
 	perFile := map[string]int{}
 	rows := func(ps content.Problems) []problemRow {
@@ -355,6 +359,11 @@ func (h *Handler) fillOverview(d *contentData, draft portal.Draft) {
 		}
 	}
 	h.fillMenu(d, draft)
+	if d.Published > 0 {
+		if pub, _, err := portal.LatestFiles(ctx, h.st, draft.Municipality); err == nil && maps.EqualFunc(pub, content.Folder(draft.Files), bytes.Equal) {
+			d.Unchanged = true
+		}
+	}
 }
 
 // fillMenu lists the draft's BIP menu items, for the forms that place a page.

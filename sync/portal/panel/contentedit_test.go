@@ -268,6 +268,9 @@ func TestEditorChecksAsYouTypeAndPublishes(t *testing.T) {
 	if st, _ := b.post("/panel/content/publish", url.Values{"csrf": {csrf}, "rev": {itoa(d.Revision)}, "reason": {"Nowa nazwa karty taxi"}}, nil); st != http.StatusOK || !strings.Contains(b.body, "Opublikowano wersję 2") {
 		t.Fatalf("publish: %d\n%s", st, b.body)
 	}
+	if !strings.Contains(b.body, `id="publish-unchanged"`) || !strings.Contains(b.body, `id="publish" disabled`) {
+		t.Fatalf("right after publishing, the overview still offers to publish:\n%s", b.body)
+	}
 	files, v, err := portal.LatestFiles(ctx, e.st, "przykladowa")
 	if err != nil || v != 2 {
 		t.Fatalf("latest after publishing: v%d, %v", v, err)
