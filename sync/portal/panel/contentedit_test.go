@@ -356,8 +356,8 @@ func TestEditorIsScopedByMunicipalityAndRole(t *testing.T) {
 	pw = e.addUser("przykladowa", "urzednik", "Urzędnik", portal.RoleClerk)
 	c := e.browser()
 	c.login("przykladowa", "urzednik", pw)
-	if st, _ := c.get("/panel/content"); st != http.StatusForbidden {
-		t.Fatalf("a clerk opened the editor: %d", st)
+	if st, _ := c.get("/panel/content"); st != http.StatusForbidden || !strings.Contains(c.body, `id="logout"`) || !strings.Contains(c.body, `href="/panel/inbox"`) {
+		t.Fatalf("a clerk opened the editor, or the refusal lost the menu: %d\n%s", st, c.body)
 	}
 }
 

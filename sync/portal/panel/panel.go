@@ -460,7 +460,8 @@ func (h *Handler) page(role portal.Role, fn func(http.ResponseWriter, *http.Requ
 		}
 		if role != "" && !c.user.Has(role) {
 			h.log.Warn("panel: page refused for role", "path", r.URL.Path, "municipality", c.user.Municipality, "login", c.user.Login)
-			h.fail(w, r, http.StatusForbidden, "error.forbidden")
+			// With the session: the refusal keeps the menu, the name and "Wyloguj".
+			h.fail(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)), http.StatusForbidden, "error.forbidden")
 			return
 		}
 		if r.Method == http.MethodPost && !checkCSRF(r, c.sess) {
