@@ -118,7 +118,7 @@ func node(v reflect.Value) (*yaml.Node, error) {
 // ParsePage reads a BIP page file's front matter (leniently: the loader is the checker) and
 // its Markdown body; ok is false when the file has no front matter.
 func ParsePage(data []byte) (p Page, ok bool) {
-	front, body, ok := splitFrontMatter(data)
+	front, body, ok := SplitFrontMatter(data)
 	if !ok {
 		return Page{}, false
 	}

@@ -61,11 +61,7 @@ func (ps Problems) Error() string {
 // Load reads and validates a bundle. When anything is wrong it returns a nil bundle and a
 // Problems error listing all of it (not just the first), so one run of `infomat content check`
 // shows a clerk everything to fix.
-func Load(fsys fs.FS) (*Bundle, error) { return load(fsys, true) }
-
-// load is Load; sampleTraces false skips the search for the sample municipality's traces
-// (sample.go), which itself loads the sample.
-func load(fsys fs.FS, sampleTraces bool) (*Bundle, error) {
+func Load(fsys fs.FS) (*Bundle, error) {
 	l := &loader{fsys: fsys}
 	b := &Bundle{Files: fsys}
 	parsed := parsedFiles{
@@ -88,9 +84,6 @@ func load(fsys fs.FS, sampleTraces bool) (*Bundle, error) {
 	b.FormProblems = l.forms(b)
 	l.checkPrintable(b)
 	l.translations(b)
-	if sampleTraces {
-		l.warnSampleTraces(b)
-	}
 	b.Warnings = l.warnings
 	return b, nil
 }
@@ -405,7 +398,7 @@ func (l *loader) pages() []Page {
 		if !ok {
 			return nil
 		}
-		front, body, ok := splitFrontMatter(data)
+		front, body, ok := SplitFrontMatter(data)
 		if !ok {
 			l.add(p, "", "brak nagłówka YAML między liniami --- na początku pliku")
 			return nil
@@ -426,8 +419,9 @@ func (l *loader) pages() []Page {
 	return out
 }
 
-// splitFrontMatter separates "---\nyaml\n---\nmarkdown".
-func splitFrontMatter(data []byte) (front, body []byte, ok bool) {
+// SplitFrontMatter separates a BIP page file, "---\nyaml\n---\nmarkdown", into its front
+// matter and body; ok is false when the file does not start with one.
+func SplitFrontMatter(data []byte) (front, body []byte, ok bool) {
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	if !bytes.HasPrefix(data, []byte("---\n")) {
 		return nil, nil, false

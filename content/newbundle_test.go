@@ -55,7 +55,7 @@ func TestNewBundleLoadsWithNothingOfTheSample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, files["gmina.yaml"])
 	}
-	for _, w := range b.Warnings {
+	for _, w := range append(content.SampleTraces(b), b.Warnings...) {
 		if strings.Contains(w.String(), "przykładowej gminy") {
 			t.Errorf("sample trace: %s", w)
 		}

@@ -50,7 +50,7 @@ var sampleOnce struct {
 // loadSample reads the embedded sample once; nil when it does not load.
 func loadSample() *sample {
 	sampleOnce.Do(func() {
-		if b, err := load(assets.DefaultContent(), false); err == nil {
+		if b, err := Load(assets.DefaultContent()); err == nil {
 			sampleOnce.s = sampleOf(b)
 		}
 	})
@@ -197,12 +197,15 @@ func isText(p string) bool {
 	return false
 }
 
-// warnSampleTraces adds a warning for every file and field of a real municipality's bundle
-// that still holds something of the sample, and one line that counts them, first.
-func (l *loader) warnSampleTraces(b *Bundle) {
+// SampleTraces is a warning for every file and field of a real municipality's bundle that
+// still holds something of the sample, after one line that counts them; none for the sample
+// itself. It is not part of Load: it reads the sample and every file of b again, which the
+// kiosk's start and its content updates have no use for; `content check` and the panel's
+// editor ask for it.
+func SampleTraces(b *Bundle) Problems {
 	s := loadSample()
-	if s == nil || IsSample(b) {
-		return
+	if s == nil || IsSample(b) || b.Files == nil {
+		return nil
 	}
 	var found Problems
 	files := map[string]bool{}
@@ -222,7 +225,8 @@ func (l *loader) warnSampleTraces(b *Bundle) {
 		found = append(found, Problem{File: file, Field: field, Reason: fmt.Sprintf(
 			"zostało tu z przykładowej gminy: %s — wpisz dane swojej gminy albo usuń ten tekst", strings.Join(quoted, ", "))})
 	}
-	_ = fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	fsys := b.Files
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -231,7 +235,7 @@ func (l *loader) warnSampleTraces(b *Bundle) {
 				return nil
 			}
 		}
-		data, err := fs.ReadFile(l.fsys, p)
+		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return nil
 		}
@@ -244,7 +248,7 @@ func (l *loader) warnSampleTraces(b *Bundle) {
 		}
 		data = bytes.TrimPrefix(data, bom)
 		if strings.HasSuffix(p, ".md") {
-			front, body, ok := splitFrontMatter(data)
+			front, body, ok := SplitFrontMatter(data)
 			if ok {
 				s.scanYAML(front, report, p)
 				report(p, "treść", s.hits(string(body)))
@@ -257,11 +261,10 @@ func (l *loader) warnSampleTraces(b *Bundle) {
 		return nil
 	})
 	if len(found) == 0 {
-		return
+		return nil
 	}
 	summary := Problem{Reason: fmt.Sprintf("w treści zostało %d miejsc z przykładowej gminy (Gmina Przykładowa) w %d plikach — każde wymienia uwaga poniżej; kiosk pokazałby mieszkańcom nieistniejące adresy, telefony i osoby", len(found), len(files))}
-	l.warnings = append(l.warnings, summary)
-	l.warnings = append(l.warnings, found...)
+	return append(Problems{summary}, found...)
 }
 
 // hits are the sample's strings found in v, as shown.

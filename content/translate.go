@@ -518,7 +518,7 @@ func (l *loader) translations(b *Bundle) {
 		if !ok {
 			continue
 		}
-		front, body, ok := splitFrontMatter(data)
+		front, body, ok := SplitFrontMatter(data)
 		if !ok {
 			tl.add(f, "", "brak nagłówka YAML między liniami --- na początku pliku")
 			continue

@@ -49,7 +49,8 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	warnings := b.Warnings
+	// The sample municipality's traces first: they are what a copied sample leaves behind.
+	warnings := append(content.SampleTraces(b), b.Warnings...)
 	if content.IsSample(b) && content.IsSampleKey(b.Municipality.SubmissionKey) {
 		// The sample itself has no warnings in the bundle (it may hold its own data), but its
 		// key's private half is published: kiosks refuse its forms outside --demo. A real

@@ -96,7 +96,7 @@ func (im *Importer) item(res *Result, src Source, draft Files, e extracted, now 
 		return
 	}
 	var prev content.Page
-	if front, _, ok := frontMatter(cur); ok {
+	if front, _, ok := content.SplitFrontMatter(cur); ok {
 		_ = yaml.Unmarshal(front, &prev) // best effort: what it lacks, the source gives
 	}
 	file := im.render(e, src.Menu, &prev, now)

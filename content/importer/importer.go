@@ -12,7 +12,6 @@
 package importer
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,7 +21,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"testing/fstest"
 
 	"infomat/content"
 )
@@ -47,15 +45,15 @@ func (f Files) Apply(changes Files) Files {
 	return out
 }
 
-// fs returns f as a file system for content.Load.
+// fs returns f as a file system for content.Load (a nil file is a deletion, not a file).
 func (f Files) fs() fs.FS {
-	m := fstest.MapFS{}
+	m := content.Folder{}
 	for p, data := range f {
 		if data != nil {
-			m[p] = &fstest.MapFile{Data: data}
+			m[p] = data
 		}
 	}
-	return m
+	return m.FS()
 }
 
 // Kind says what happened to one imported item.
@@ -223,20 +221,6 @@ func checkProposed(draft Files, report []Item) {
 			report[i].Message += " Wersja ze źródła nie przechodzi sprawdzenia treści (" + strings.Join(bad, "; ") + "), więc nie można jej przyjąć."
 		}
 	}
-}
-
-// frontMatter splits "---\nyaml\n---\nbody" as content does.
-func frontMatter(data []byte) (front, body []byte, ok bool) {
-	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	rest, found := bytes.CutPrefix(data, []byte("---\n"))
-	if !found {
-		return nil, nil, false
-	}
-	front, body, found = bytes.Cut(rest, []byte("\n---\n"))
-	if !found {
-		return nil, nil, false
-	}
-	return append(front, '\n'), body, true
 }
 
 // itemJSON is Item as the panel keeps an open conflict between requests.

@@ -138,11 +138,10 @@ func formable(kind string, data []byte) error {
 	}
 	front := data
 	if kind == kindPage {
-		if _, ok := content.ParsePage(data); !ok {
+		var ok bool
+		if front, _, ok = content.SplitFrontMatter(data); !ok {
 			return errors.New("brak nagłówka między liniami ---")
 		}
-		head, _, _ := strings.Cut(strings.TrimPrefix(strings.ReplaceAll(string(data), "\r\n", "\n"), "---\n"), "\n---")
-		front = []byte(head)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(front))
 	dec.KnownFields(true)
@@ -177,8 +176,10 @@ type checked struct {
 }
 
 // checkFiles validates files as `infomat content check` and publish do: sizes, then the
-// whole bundle with its forms.
-func checkFiles(files map[string][]byte) checked {
+// whole bundle with its forms; traces adds the warnings about the sample municipality's
+// traces (content.SampleTraces: a second pass over every file, which the live check, with
+// no warnings to show, and the preview do without).
+func checkFiles(files map[string][]byte, traces bool) checked {
 	sizes := make(map[string]int64, len(files))
 	for p, data := range files {
 		sizes[p] = int64(len(data))
@@ -194,7 +195,11 @@ func checkFiles(files map[string][]byte) checked {
 	case err != nil:
 		return checked{errors: content.Problems{{File: "", Reason: err.Error()}}}
 	}
-	return checked{bundle: b, errors: b.FormProblems, warnings: b.Warnings}
+	ch := checked{bundle: b, errors: b.FormProblems, warnings: b.Warnings}
+	if traces {
+		ch.warnings = append(content.SampleTraces(b), ch.warnings...)
+	}
+	return ch
 }
 
 // loadDraft is the session's municipality's draft; ok is false when the response is written
@@ -289,7 +294,7 @@ func (h *Handler) showContent(w http.ResponseWriter, r *http.Request, c *current
 func editHref(p string) string { return Prefix + "content/edit?f=" + url.QueryEscape(p) }
 
 func (h *Handler) fillOverview(ctx context.Context, d *contentData, draft portal.Draft) {
-	ch := checkFiles(draft.Files)
+	ch := checkFiles(draft.Files, true)
 	perFile := map[string]int{}
 	rows := func(ps content.Problems) []problemRow {
 		var out []problemRow
@@ -465,7 +470,7 @@ func (h *Handler) editPage(w http.ResponseWriter, r *http.Request, c *current) {
 // m in place); parsed are problems of values that did not parse.
 func (h *Handler) showEdit(w http.ResponseWriter, r *http.Request, c *current, status int, d portal.Draft, p, kind string, m any, parsed *formParser, ed editData) {
 	ed.Path, ed.Kind, ed.Revision = p, kind, d.Revision
-	fb, _ := h.build(d.Files, p, kind, m, parsed)
+	fb, _ := h.build(d.Files, p, kind, m, parsed, true)
 	ed.Fields = fb.fields
 	ed.Problems, ed.Others, ed.Warnings = fb.unplaced, fb.others, fb.warnings
 	ed.Count = len(fb.unplaced)
@@ -492,7 +497,9 @@ type built struct {
 }
 
 // build makes the form of model m for file p and checks the draft with it.
-func (h *Handler) build(files map[string][]byte, p, kind string, m any, parsed *formParser) (built, checked) {
+// traces: with the sample municipality's traces among the warnings (the page shows them; the
+// live check does not).
+func (h *Handler) build(files map[string][]byte, p, kind string, m any, parsed *formParser, traces bool) (built, checked) {
 	probs := map[string][]string{}
 	var out built
 	if parsed != nil {
@@ -500,7 +507,7 @@ func (h *Handler) build(files map[string][]byte, p, kind string, m any, parsed *
 			probs[k] = append(probs[k], v...)
 		}
 	}
-	ch := checkFiles(files)
+	ch := checkFiles(files, traces)
 	for _, e := range ch.errors {
 		if e.File != p {
 			out.others++
@@ -664,7 +671,7 @@ func (h *Handler) checkFile(w http.ResponseWriter, r *http.Request, c *current) 
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	b, _ := h.build(files, p, kind, m, fp)
+	b, _ := h.build(files, p, kind, m, fp, false)
 	res := checkResult{Fields: map[string][]string{}, General: b.unplaced, Others: b.others}
 	for name, ps := range b.placed {
 		res.Fields[fieldID(name)] = ps

@@ -78,7 +78,7 @@ func (h *Handler) previewPage(w http.ResponseWriter, r *http.Request, c *current
 		return
 	}
 	pd := previewData{Path: p}
-	ch := checkFiles(d.Files)
+	ch := checkFiles(d.Files, false)
 	if ch.bundle == nil {
 		pd.Broken = len(ch.errors)
 		h.render(w, http.StatusOK, "preview", h.view(r, c, "content.preview.title", pd))
@@ -139,7 +139,7 @@ func (h *Handler) previewPNG(w http.ResponseWriter, r *http.Request, c *current)
 	key := s.Kind + "\x00" + s.ID + "\x00" + strconv.Itoa(s.Step) + "\x00" + lang
 	png, ok := h.previews.get(rev, key)
 	if !ok {
-		ch := checkFiles(d.Files)
+		ch := checkFiles(d.Files, false)
 		if ch.bundle == nil {
 			http.Error(w, "the draft has errors", http.StatusConflict)
 			return

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"testing/fstest"
 
 	"filippo.io/age"
 
@@ -490,11 +489,7 @@ func (h *Handler) wizardSubmit(w http.ResponseWriter, r *http.Request, c *curren
 		return
 	}
 	// The skeleton must pass the kiosk's own check: what the rules above miss, it names.
-	fsys := fstest.MapFS{}
-	for p, data := range files {
-		fsys[p] = &fstest.MapFile{Data: data}
-	}
-	if _, err := content.Load(fsys); err != nil {
+	if _, err := content.Load(content.Folder(files).FS()); err != nil {
 		var ps content.Problems
 		if !errors.As(err, &ps) {
 			h.log.Error("panel: wizard check", "municipality", muni, "err", err)

@@ -169,7 +169,7 @@ func TestWizardValidatesAndCreatesTheDraft(t *testing.T) {
 		m.Kind != "gmina miejsko-wiejska" || len(bundle.Offices) != 2 {
 		t.Fatalf("draft's gmina.yaml: %+v", m)
 	}
-	for _, w := range bundle.Warnings {
+	for _, w := range append(content.SampleTraces(bundle), bundle.Warnings...) {
 		if strings.Contains(w.Reason, "przykładowej gminy") {
 			t.Errorf("sample trace in the draft: %s", w)
 		}
