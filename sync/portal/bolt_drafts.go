@@ -66,6 +66,21 @@ func (b *Bolt) Draft(ctx context.Context, municipality string) (Draft, error) {
 	return d, err
 }
 
+// DraftHead implements DraftStore.
+func (b *Bolt) DraftHead(ctx context.Context, municipality string) (Draft, error) {
+	d := Draft{Municipality: municipality}
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		var h draftHead
+		found, err := getJSON(tx.Bucket([]byte(bDrafts)), []byte(municipality), &h)
+		if err == nil && !found {
+			err = ErrNotFound
+		}
+		d.Revision, d.Updated, d.UpdatedBy = h.Revision, h.Updated, h.UpdatedBy
+		return err
+	})
+	return d, err
+}
+
 // UpdateDraft implements DraftStore.
 func (b *Bolt) UpdateDraft(ctx context.Context, municipality string, base uint64, changes map[string][]byte, by string, at time.Time) (uint64, error) {
 	if err := ValidMunicipality(municipality); err != nil {

@@ -3,6 +3,8 @@ package portal
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +40,9 @@ type Draft struct {
 type DraftStore interface {
 	// Draft returns the municipality's draft, or ErrNotFound when it has none.
 	Draft(ctx context.Context, municipality string) (Draft, error)
+	// DraftHead is Draft without the files (Files nil): its revision, when and by whom, for
+	// the pages that need no more (cheap where a draft holds attachments).
+	DraftHead(ctx context.Context, municipality string) (Draft, error)
 	// UpdateDraft applies changes (path → new bytes; a nil value deletes the path) to the
 	// draft in one transaction, provided its revision is still base (0: there is no draft
 	// yet, and this creates it); otherwise it returns ErrDraftChanged and writes nothing. It
@@ -55,9 +60,9 @@ type DraftStore interface {
 // without verifying.
 func (p Published) Manifest() (protocol.Manifest, error) { return decodeManifest(p.Signed) }
 
-// PublishedFiles reads back the files of a published version: its manifest's list (the
-// index shards, and Files of manifests from before the shards) and each file's blob.
-func PublishedFiles(ctx context.Context, st ContentStore, municipality string, p Published) (content.Folder, error) {
+// PublishedIndex is the file list of a published version (path → blob), from its manifest:
+// the index shards, and Files of manifests from before the shards.
+func PublishedIndex(ctx context.Context, st ContentStore, municipality string, p Published) (map[string]protocol.File, error) {
 	m, err := p.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("manifest %d of %s: %w", p.Version, municipality, err)
@@ -77,6 +82,15 @@ func PublishedFiles(ctx context.Context, st ContentStore, municipality string, p
 		}
 		maps.Copy(files, part)
 	}
+	return files, nil
+}
+
+// PublishedFiles reads back the files of a published version: its index and each file's blob.
+func PublishedFiles(ctx context.Context, st ContentStore, municipality string, p Published) (content.Folder, error) {
+	files, err := PublishedIndex(ctx, st, municipality, p)
+	if err != nil {
+		return nil, err
+	}
 	out := content.Folder{}
 	for path, f := range files {
 		data, err := st.Blob(ctx, municipality, f.SHA256)
@@ -86,6 +100,23 @@ func PublishedFiles(ctx context.Context, st ContentStore, municipality string, p
 		out[path] = data
 	}
 	return out, nil
+}
+
+// SameAsPublished reports whether files are exactly the version p (same paths, same bytes by
+// their SHA-256), reading only its index, not its blobs.
+func SameAsPublished(ctx context.Context, st ContentStore, municipality string, p Published, files map[string][]byte) (bool, error) {
+	index, err := PublishedIndex(ctx, st, municipality, p)
+	if err != nil || len(index) != len(files) {
+		return false, err
+	}
+	for path, data := range files {
+		f, ok := index[path]
+		sum := sha256.Sum256(data)
+		if !ok || f.SHA256 != hex.EncodeToString(sum[:]) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // LatestFiles is the files of the municipality's latest version, with its number; none (and

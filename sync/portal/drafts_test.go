@@ -46,6 +46,15 @@ func TestPublishDraftStampsChangesAndRollsBack(t *testing.T) {
 			t.Fatalf("%s read back differs from what was published", p)
 		}
 	}
+	p1, _ := f.st.LatestManifest(ctx, muni)
+	if same, err := SameAsPublished(ctx, f.st, muni, p1, v1files); !same || err != nil {
+		t.Fatalf("SameAsPublished of the published files: %v, %v", same, err)
+	}
+	changed := maps.Clone(v1files)
+	changed["gmina.yaml"] = append(bytes.Clone(changed["gmina.yaml"]), '\n')
+	if same, _ := SameAsPublished(ctx, f.st, muni, p1, changed); same {
+		t.Fatal("SameAsPublished missed a changed file")
+	}
 	rev, err := f.st.UpdateDraft(ctx, muni, 0, files, "anna", now)
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,14 @@ type Imports struct {
 // ErrNoDraft is an import's answer for a municipality with no draft to import into.
 var ErrNoDraft = errors.New("the municipality has no draft to import into")
 
+// ImportRefused is the importer's own refusal (a source it cannot fetch or read, an unknown
+// menu item, a CSV without its columns): its text is a sentence for the clerk, in Polish.
+// Any other error of an import is the portal's.
+type ImportRefused struct{ Err error }
+
+func (e *ImportRefused) Error() string { return e.Err.Error() }
+func (e *ImportRefused) Unwrap() error { return e.Err }
+
 // LoadImports reads a municipality's import record (empty when it never imported).
 func LoadImports(ctx context.Context, st DraftStore, municipality string) (Imports, error) {
 	raw, err := st.ImportState(ctx, municipality)
@@ -85,7 +93,7 @@ func ImportBIP(ctx context.Context, st DraftStore, im *importer.Importer, munici
 	}
 	res, err := im.Import(ctx, src, importer.Files(d.Files), imp.State, now)
 	if err != nil {
-		return res, err
+		return res, &ImportRefused{err}
 	}
 	if !slices.Contains(imp.Sources, src) {
 		imp.Sources = append(imp.Sources, src)
@@ -104,7 +112,7 @@ func ImportCards(ctx context.Context, st DraftStore, municipality string, csv []
 	}
 	res, err := importer.ImportCards(csv, importer.Files(d.Files), importer.CardOptions{Update: update, Author: by}, now)
 	if err != nil {
-		return res, err
+		return res, &ImportRefused{err}
 	}
 	if len(res.Changes) > 0 {
 		_, err = st.UpdateDraft(ctx, municipality, d.Revision, res.Changes, by, now)

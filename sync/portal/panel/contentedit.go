@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -364,10 +363,8 @@ func (h *Handler) fillOverview(ctx context.Context, d *contentData, draft portal
 		}
 	}
 	h.fillMenu(d, draft)
-	if d.Published > 0 {
-		if pub, _, err := portal.LatestFiles(ctx, h.st, draft.Municipality); err == nil && maps.EqualFunc(pub, content.Folder(draft.Files), bytes.Equal) {
-			d.Unchanged = true
-		}
+	if p, err := h.st.LatestManifest(ctx, draft.Municipality); err == nil {
+		d.Unchanged, _ = portal.SameAsPublished(ctx, h.st, draft.Municipality, p, draft.Files)
 	}
 }
 

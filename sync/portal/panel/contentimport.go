@@ -90,7 +90,7 @@ func (h *Handler) importBIP(w http.ResponseWriter, r *http.Request, c *current) 
 
 // importFailed shows why an import did nothing; false when err is nil.
 func (h *Handler) importFailed(w http.ResponseWriter, r *http.Request, c *current, d importData, err error) bool {
-	var ie *importer.Error
+	var refused *portal.ImportRefused
 	switch {
 	case err == nil:
 		return false
@@ -98,21 +98,14 @@ func (h *Handler) importFailed(w http.ResponseWriter, r *http.Request, c *curren
 		http.Redirect(w, r, Prefix+"content", http.StatusSeeOther)
 	case errors.Is(err, portal.ErrDraftChanged):
 		h.showImport(w, r, c, http.StatusConflict, d, h.loc.In(lang(r), "content.conflict"))
-	case errors.As(err, &ie) || !isInternal(err):
-		// The importer's errors are sentences for the clerk, in Polish.
-		d.Error = err.Error()
+	case errors.As(err, &refused):
+		d.Error = refused.Error() // the importer's sentence for the clerk
 		h.showImport(w, r, c, http.StatusUnprocessableEntity, d, "")
 	default:
 		h.log.Error("panel: import", "municipality", c.user.Municipality, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "error.internal")
 	}
 	return true
-}
-
-// isInternal tells the store's failures from the importer's refusals (bad menu, bad CSV),
-// which are messages for the clerk.
-func isInternal(err error) bool {
-	return errors.Is(err, portal.ErrCorrupt) || errors.Is(err, portal.ErrLocked) || strings.HasPrefix(err.Error(), "import state")
 }
 
 func summary(items []importer.Item) string {

@@ -97,12 +97,27 @@ func (h *Handler) previewPage(w http.ResponseWriter, r *http.Request, c *current
 	h.render(w, http.StatusOK, "preview", h.view(r, c, "content.preview.title", pd))
 }
 
-// previewCache keeps the pictures of the newest draft revision drawn: a preview page asks for
-// a dozen, each a fraction of a second to draw.
+// previewCache keeps the newest draft revision previewed, loaded once, and its pictures: a
+// preview page asks for a dozen, each a fraction of a second to draw.
 type previewCache struct {
-	mu    sync.Mutex
-	key   string // municipality and revision the pictures are of
-	shots map[string][]byte
+	mu     sync.Mutex
+	key    string // municipality and revision the bundle and pictures are of
+	loaded *content.Bundle
+	shots  map[string][]byte
+}
+
+// bundle is the draft of revision rev loaded (by load, once a revision); nil when the draft
+// has errors a kiosk would refuse it for.
+func (pc *previewCache) bundle(rev string, load func() *content.Bundle) *content.Bundle {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.key != rev {
+		pc.key, pc.loaded, pc.shots = rev, nil, map[string][]byte{}
+	}
+	if pc.loaded == nil {
+		pc.loaded = load()
+	}
+	return pc.loaded
 }
 
 func (pc *previewCache) get(rev, shot string) ([]byte, bool) {
@@ -118,8 +133,11 @@ func (pc *previewCache) get(rev, shot string) ([]byte, bool) {
 func (pc *previewCache) put(rev, shot string, png []byte) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if pc.key != rev || len(pc.shots) > 200 {
-		pc.key, pc.shots = rev, map[string][]byte{}
+	if pc.key != rev {
+		return // a newer revision came meanwhile
+	}
+	if len(pc.shots) > 200 {
+		clear(pc.shots)
 	}
 	pc.shots[shot] = png
 }
@@ -130,21 +148,28 @@ func (h *Handler) previewPNG(w http.ResponseWriter, r *http.Request, c *current)
 	lang := q.Get("lang")
 	step, _ := strconv.Atoi(q.Get("step"))
 	s := preview.Screen{Kind: q.Get("kind"), ID: q.Get("id"), Step: step}
-	d, err := h.st.Draft(r.Context(), c.user.Municipality)
+	ctx, muni := r.Context(), c.user.Municipality
+	head, err := h.st.DraftHead(ctx, muni) // the revision is all a cached picture needs
 	if err != nil {
 		http.Error(w, "no draft", http.StatusNotFound)
 		return
 	}
-	rev := c.user.Municipality + "\x00" + strconv.FormatUint(d.Revision, 10)
+	rev := muni + "\x00" + strconv.FormatUint(head.Revision, 10)
 	key := s.Kind + "\x00" + s.ID + "\x00" + strconv.Itoa(s.Step) + "\x00" + lang
 	png, ok := h.previews.get(rev, key)
 	if !ok {
-		ch := checkFiles(d.Files, false)
-		if ch.bundle == nil {
+		b := h.previews.bundle(rev, func() *content.Bundle {
+			d, err := h.st.Draft(ctx, muni)
+			if err != nil || d.Revision != head.Revision {
+				return nil // changed meanwhile: the next picture's request sees the new one
+			}
+			return checkFiles(d.Files, false).bundle
+		})
+		if b == nil {
 			http.Error(w, "the draft has errors", http.StatusConflict)
 			return
 		}
-		png, err = preview.Render(r.Context(), ch.bundle, lang, s)
+		png, err = preview.Render(r.Context(), b, lang, s)
 		switch {
 		case errors.Is(err, preview.ErrNotFound):
 			http.Error(w, "no such screen", http.StatusNotFound)

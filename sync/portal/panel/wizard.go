@@ -75,7 +75,7 @@ func (h *Handler) wizardTarget(w http.ResponseWriter, r *http.Request, c *curren
 // hasContent reports whether the municipality has a draft or published content: then the
 // wizard, which starts from nothing, is not for it.
 func (h *Handler) hasContent(r *http.Request, muni string) (bool, error) {
-	if _, err := h.st.Draft(r.Context(), muni); err == nil {
+	if _, err := h.st.DraftHead(r.Context(), muni); err == nil {
 		return true, nil
 	} else if !errors.Is(err, portal.ErrNotFound) {
 		return false, fmt.Errorf("draft of %s: %w", muni, err)

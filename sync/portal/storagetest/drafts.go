@@ -40,6 +40,12 @@ func drafts(t *testing.T, open func(*testing.T) portal.Storage) {
 		if _, err := st.Draft(ctx, "inna"); !errors.Is(err, portal.ErrNotFound) {
 			t.Fatalf("another municipality's draft: %v, want ErrNotFound", err)
 		}
+		if h, err := st.DraftHead(ctx, muni); err != nil || h.Revision != 2 || h.UpdatedBy != "jan" || h.Files != nil {
+			t.Fatalf("DraftHead: %+v, %v", h, err)
+		}
+		if _, err := st.DraftHead(ctx, "inna"); !errors.Is(err, portal.ErrNotFound) {
+			t.Fatalf("another municipality's draft head: %v, want ErrNotFound", err)
+		}
 	})
 	t.Run("StaleBaseChangesNothing", func(t *testing.T) {
 		st := open(t)
