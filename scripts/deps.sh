@@ -11,8 +11,9 @@ case "${1:-}" in
   # Window tests: Xvfb for the screen, xdotool to tap, ImageMagick to photograph,
   # x11-utils for xdpyinfo (is the screen up yet?). sox checks the speech's WAV files.
   # chromium (headless, driven by chromedp) and a font with Polish letters for the portal
-  # panel's browser tests.
-  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox chromium fonts-dejavu-core) ;;
+  # panel's browser tests. postgresql: the portal's database backend is tested on a real
+  # server (a private cluster scripts/test.sh starts; pg_dump/pg_restore for the backup test).
+  test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox chromium fonts-dejavu-core postgresql) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,43 @@
+package portal_test
+
+import (
+	"testing"
+
+	"infomat/sync/portal"
+	"infomat/sync/portal/pgtest"
+	"infomat/sync/portal/storagetest"
+)
+
+// The PostgreSQL backend passes the same Storage conformance suite as bbolt, each sub-test
+// on a database of its own.
+func TestPostgresStorage(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) portal.Storage {
+		st, err := portal.OpenPostgres(t.Context(), pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// Two portals opening one new database at once apply each migration once.
+func TestPostgresMigratesOnceAcrossInstances(t *testing.T) {
+	url := pgtest.DB(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := portal.OpenPostgres(t.Context(), url)
+			if err == nil {
+				err = st.Check(t.Context())
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
