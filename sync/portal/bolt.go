@@ -204,6 +204,9 @@ func addUsage(tx *bolt.Tx, device string, delta int64) error {
 // Path is the database file.
 func (b *Bolt) Path() string { return b.path }
 
+// String is the file's path, for logs.
+func (b *Bolt) String() string { return b.path }
+
 // Close closes the database, waiting for running transactions.
 func (b *Bolt) Close() error {
 	if err := b.db.Close(); err != nil {

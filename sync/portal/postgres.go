@@ -55,7 +55,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	p := &Postgres{pool: pool, desc: redact(dsn)}
+	p := &Postgres{pool: pool, desc: Redact(dsn)}
 	if err := p.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres %s: %w", p.desc, err)
@@ -63,11 +63,11 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	return p, nil
 }
 
-// redact drops the password from a URL DSN.
-func redact(dsn string) string {
+// Redact is a database URL without its password, for logs and messages.
+func Redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
-		return "postgres"
+		return "(niepoprawny adres bazy)"
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
