@@ -38,16 +38,22 @@ type operator interface {
 // connect reaches the portal's data: through the admin socket of a running `serve` when one
 // answers (asking it first saves the 2 s wait for a lock it holds), else by opening the store
 // in dir. When the store is locked and no socket answers, the locked error is printed.
-func connect(ctx context.Context, dir string, stderr io.Writer) (operator, bool) {
-	return connectWith(ctx, dir, portal.BoltOptions{}, stderr)
+func connect(ctx context.Context, at *place, stderr io.Writer) (operator, bool) {
+	return connectWith(ctx, at, portal.BoltOptions{}, stderr)
 }
 
-func connectWith(ctx context.Context, dir string, opts portal.BoltOptions, stderr io.Writer) (operator, bool) {
-	c, cerr := portal.DialAdmin(ctx, dir)
-	if cerr == nil {
-		return remote{c}, true
+func connectWith(ctx context.Context, at *place, opts portal.BoltOptions, stderr io.Writer) (operator, bool) {
+	// A PostgreSQL store is shared, never locked by a serving portal: the command opens it
+	// itself, beside the running instances.
+	cerr := fs.ErrNotExist
+	if !portal.IsPostgres(at.db) {
+		c, err := portal.DialAdmin(ctx, at.dir)
+		if err == nil {
+			return remote{c}, true
+		}
+		cerr = err
 	}
-	st, err := portal.OpenBolt(ctx, dir, opts)
+	st, err := portal.Open(ctx, at.db, at.dir, opts)
 	if err == nil {
 		return local{st}, true
 	}
@@ -59,7 +65,7 @@ func connectWith(ctx context.Context, dir string, opts portal.BoltOptions, stder
 }
 
 // local runs the operations on the store this process opened.
-type local struct{ st *portal.Bolt }
+type local struct{ st portal.Backend }
 
 func (l local) close() { _ = l.st.Close() }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -31,7 +30,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -55,7 +54,7 @@ func devicesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -88,7 +87,7 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "użycie: infomat-portal revoke URZĄDZENIE")
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -113,7 +112,7 @@ func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -163,7 +162,7 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if _, err := content.Load(folder.FS()); err != nil {
 		return printProblems(err, stdout, stderr)
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -223,7 +222,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "infomat-portal export: %s: %v\n", *identity, err)
 		return 1
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -263,7 +262,7 @@ func quarantineCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -332,25 +331,34 @@ func writeJSON(w io.Writer, v any) int {
 	return 0
 }
 
-// checkCmd runs bbolt's check of every page; damage is exit code 1. With serve running it
-// checks the live store through the admin socket.
+// checkCmd runs bbolt's check of every page (PostgreSQL: the server answers and the schema is
+// complete); damage is exit code 1. With serve running it checks the live bbolt store
+// through the admin socket.
 func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl, data := flags("check", stderr)
 	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
-		fmt.Fprintln(stderr, "użycie: infomat-portal check [--data KATALOG]")
+		fmt.Fprintln(stderr, "użycie: infomat-portal check [--data KATALOG] [--db postgres://…]")
 		return 2
 	}
-	op, ok := connectWith(ctx, *data, portal.BoltOptions{ForCheck: true}, stderr)
+	op, ok := connectWith(ctx, data, portal.BoltOptions{ForCheck: true}, stderr)
 	if !ok {
 		return 1
 	}
 	defer op.close()
 	if err := op.check(ctx); err != nil {
-		fmt.Fprintf(stdout, "%s: USZKODZONA\n%v\n", filepath.Join(*data, portal.FileName), err)
+		if portal.IsPostgres(data.db) {
+			fmt.Fprintf(stdout, "%s: BŁĄD\n%v\n", data.store(), err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: USZKODZONA\n%v\n", data.store(), err)
 		fmt.Fprintln(stdout, "Portal nie uruchomi się na tej bazie. Przywróć ją z kopii zapasowej (urządzenia i klucze podpisu są tylko w niej).")
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: OK, wszystkie strony bazy są spójne.\n", filepath.Join(*data, portal.FileName))
+	if portal.IsPostgres(data.db) {
+		fmt.Fprintf(stdout, "%s: OK, baza odpowiada, schemat jest kompletny.\n", data.store())
+		return 0
+	}
+	fmt.Fprintf(stdout, "%s: OK, wszystkie strony bazy są spójne.\n", data.store())
 	return 0
 }
 
@@ -365,7 +373,7 @@ func fleetAt(ctx context.Context, args []string, stdout, stderr io.Writer, now f
 	if pos, err := parse(fl, args); err != nil || len(pos) != 0 {
 		return 2
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}

@@ -14,8 +14,10 @@
 //	infomat-portal status show REF | set REF STATUS [--note T] [--to WHERE]   a submission's status for the resident
 //	infomat-portal user add|reset|disable|list                                the web panel's accounts
 //
-// Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
-// Only one process can open a data directory's store at a time. While serve runs, it also
+// Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
+// and --db, the store (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR or
+// postgres://user@host/db. A PostgreSQL store is shared by several serve processes and the
+// commands, each opening it directly. Of a bbolt store only one process can open it at a time. While serve runs, it also can open a data directory's store at a time. While serve runs, it also
 // listens on DIR/admin.sock (mode 0600: the portal's own user, root or the service user) and
 // the operator commands (token, devices, revoke, key, publish, export, fleet, quarantine,
 // check) find the store
@@ -29,6 +31,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // Europe/Warsaw for portal references, whatever the host has
 
@@ -123,9 +127,12 @@ func usage(w io.Writer) {
   user disable --municipality X --login L [--enable]
   user list --municipality X | --operator
 
-Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
-While serve runs, the other commands work through its admin socket DIR/admin.sock
-(only for the portal's own user: run them as root or as the service user).
+Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
+and --db STORE (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR, or
+postgres://user@host/database for a database several serve processes share.
+With bbolt, while serve runs, the other commands work through its admin socket
+DIR/admin.sock (only for the portal's own user: run them as root or as the service user);
+with PostgreSQL they open the database beside the running portals.
 Load tests: the separate infomat-loadgen (go run ./cmd/infomat-loadgen).
 `)
 }
@@ -143,11 +150,33 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fl
 }
 
-// flags makes a flag set with --data.
-func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+// place is where a command finds the portal's data: the data directory (portal.db, panel.key,
+// admin.sock) and the store, when it is not portal.db there (--db).
+type place struct {
+	dir string
+	db  string // "" (bbolt in dir), bolt:DIR or postgres://…
+}
+
+// store names the store for messages: portal.db's path, or the database URL without its
+// password.
+func (p *place) store() string {
+	switch {
+	case portal.IsPostgres(p.db):
+		return portal.Redact(p.db)
+	case strings.HasPrefix(p.db, "bolt:") && p.db != "bolt:":
+		return filepath.Join(strings.TrimPrefix(p.db, "bolt:"), portal.FileName)
+	}
+	return filepath.Join(p.dir, portal.FileName)
+}
+
+// flags makes a flag set with --data and --db.
+func flags(name string, stderr io.Writer) (*flag.FlagSet, *place) {
 	fl := flag.NewFlagSet(name, flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	return fl, fl.String("data", defaultData(), "data directory holding portal.db")
+	p := &place{}
+	fl.StringVar(&p.dir, "data", defaultData(), "data directory holding portal.db, panel.key and admin.sock")
+	fl.StringVar(&p.db, "db", os.Getenv("INFOMAT_PORTAL_DB"), "the store: bolt:KATALOG (default: portal.db in --data) or postgres://użytkownik@host/baza")
+	return fl, p
 }
 
 // parse parses flags, allowing them after positional arguments too ("publish DIR --municipality X").
@@ -165,8 +194,8 @@ func parse(fl *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func open(ctx context.Context, dir string, stderr io.Writer) (*portal.Bolt, bool) {
-	st, err := portal.OpenBolt(ctx, dir, portal.BoltOptions{})
+func open(ctx context.Context, at *place, stderr io.Writer) (portal.Backend, bool) {
+	st, err := portal.Open(ctx, at.db, at.dir, portal.BoltOptions{})
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal:", err)
 		return nil, false

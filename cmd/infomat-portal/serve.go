@@ -63,7 +63,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	st, ok := open(ctx, *data, stderr)
+	st, ok := open(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
@@ -81,7 +81,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	// The municipality's web panel shares the listener under /panel/; everything else is
 	// the kiosk API.
-	sealKey, err := panel.LoadKey(*data) // seals the TOTP secrets; kept beside portal.db, not in it
+	sealKey, err := panel.LoadKey(data.dir) // seals the TOTP secrets; kept beside portal.db, not in it
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
@@ -115,10 +115,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	// each costing a goroutine, buffers and a file descriptor.
 	ln = netutil.LimitListener(ln, *maxConns)
 	renew(ctx, st, log)
-	// The operator's commands reach the store through DATA/admin.sock while this process
+	// The operator's commands reach a bbolt store through DATA/admin.sock while this process
 	// holds it. Without the socket the kiosks are still served; the commands then say the
-	// store is locked, as before.
-	admin := startAdmin(*data, st, log)
+	// store is locked, as before. A PostgreSQL store is not locked: commands open it beside
+	// the running instances.
+	admin := &adminServer{}
+	if !portal.IsPostgres(data.db) {
+		admin = startAdmin(data.dir, st, log)
+	}
 	defer admin.close()
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -127,7 +131,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if tlsCfg == nil {
 		scheme = "http"
 	}
-	log.Info("portal listening", "url", scheme+"://"+ln.Addr().String(), "data", st.Path())
+	log.Info("portal listening", "url", scheme+"://"+ln.Addr().String(), "store", st.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -73,7 +73,7 @@ STATUS: przyjęty, w-realizacji, załatwiony, odrzucony, przekazany (z --to)`
 			return 2
 		}
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}

@@ -103,7 +103,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return 2
 		}
 	}
-	op, ok := connect(ctx, *data, stderr)
+	op, ok := connect(ctx, data, stderr)
 	if !ok {
 		return 1
 	}
