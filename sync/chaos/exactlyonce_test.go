@@ -16,6 +16,7 @@ import (
 	"infomat/sync/client"
 	"infomat/sync/faultproxy"
 	"infomat/sync/portal"
+	"infomat/sync/portal/pgtest"
 )
 
 // mixedFaults is about 30% faults of every kind, half of them after the portal committed.
@@ -36,10 +37,16 @@ var mixedFaults = map[faultproxy.Fault]int{
 // committed, and kiosk-side timeouts while a delayed request still reaches the portal); then
 // the link heals and the queue drains. The portal must hold each submission exactly once,
 // decryptable to the original answers, and the kiosk each receipt.
-func TestExactlyOnceUnderFaults(t *testing.T) {
+func TestExactlyOnceUnderFaults(t *testing.T) { exactlyOnceUnderFaults(t, newPortal(t)) }
+
+// The same on PostgreSQL: the portal's transactions, not bbolt's, keep every submission once.
+func TestExactlyOnceUnderFaultsPostgres(t *testing.T) {
+	exactlyOnceUnderFaults(t, newPortalOn(t, pgtest.DB(t)))
+}
+
+func exactlyOnceUnderFaults(t *testing.T, pe *portalEnv) {
 	const total = 200
 	ctx := context.Background()
-	pe := newPortal(t)
 	px := newProxy(t, pe.srv.Listener.Addr().String())
 	k := openKiosk(t, t.TempDir())
 	c, err := client.New(pe.enroll(t, px.URL()))

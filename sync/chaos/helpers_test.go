@@ -59,18 +59,22 @@ type syncBuf struct {
 func (b *syncBuf) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.b.Write(p) }
 func (b *syncBuf) String() string              { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
-// portalEnv is a real portal: bbolt in a temporary directory, served on loopback.
+// portalEnv is a real portal: bbolt in a temporary directory (or a PostgreSQL database),
+// served on loopback.
 type portalEnv struct {
 	dir  string
-	st   *portal.Bolt
+	st   portal.Backend
 	srv  *httptest.Server
 	logs *syncBuf
 }
 
-func newPortal(t *testing.T) *portalEnv {
+func newPortal(t *testing.T) *portalEnv { return newPortalOn(t, "") }
+
+// newPortalOn is newPortal on the store db names (portal.Open: "" for bbolt).
+func newPortalOn(t *testing.T, db string) *portalEnv {
 	t.Helper()
 	pe := &portalEnv{dir: t.TempDir(), logs: &syncBuf{}}
-	st, err := portal.OpenBolt(context.Background(), pe.dir, portal.BoltOptions{})
+	st, err := portal.Open(context.Background(), db, pe.dir, portal.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

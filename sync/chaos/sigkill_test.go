@@ -29,6 +29,7 @@ import (
 	"infomat/store"
 	"infomat/sync/client"
 	"infomat/sync/portal"
+	"infomat/sync/portal/pgtest"
 )
 
 // TestMain turns the test binary into a kiosk or portal process when CHAOS_ROLE says so.
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 	case "portal":
 		os.Exit(portalChild())
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the PostgreSQL the tests started, if any
 }
 
 // kioskChild opens the store, enqueues CHAOS_N submissions (printing "ENQ id answers" once
@@ -98,12 +99,13 @@ func kioskChild() int {
 	}
 }
 
-// portalChild serves the portal on CHAOS_ADDR with its bbolt file in CHAOS_DIR until killed
-// (SIGTERM: a clean shutdown).
+// portalChild serves the portal on CHAOS_ADDR with its bbolt file in CHAOS_DIR (or the
+// database CHAOS_DB names, shared with other instances) until killed (SIGTERM: a clean
+// shutdown).
 func portalChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	st, err := portal.OpenBolt(ctx, os.Getenv("CHAOS_DIR"), portal.BoltOptions{})
+	st, err := portal.Open(ctx, os.Getenv("CHAOS_DB"), os.Getenv("CHAOS_DIR"), portal.BoltOptions{})
 	if err != nil {
 		fmt.Println("FATAL", err)
 		return 2
@@ -361,13 +363,26 @@ func TestSIGKILL(t *testing.T) {
 		}
 	}
 
-	// Exactly once: the portal holds every confirmed submission once, nothing unknown to the
-	// kiosk, and the kiosk's receipts match.
 	pst, err := portal.OpenBolt(ctx, portalDir, portal.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pst.Close()
+	held, s := exactlyOnce(t, pst, kioskDir, reported, id)
+	t.Logf("%d rounds in %s: %d kiosk kills (%d before it was ready), %d portal kills, %d portal restarts, %d bbolt checks",
+		rounds, killed.Round(time.Millisecond), rounds, notReady, portalKills, portalStarts, checks)
+	t.Logf("kiosk confirmed %d submissions (%d enqueued in all: a kill can land between Enqueue and its confirmation); portal holds %d; %d push passes delivered something before a kill",
+		len(reported), s.Purged+s.Delivered, held, sentLines)
+}
+
+// exactlyOnce checks, after a chaos run, that the portal's store holds every submission the
+// kiosk confirmed (reported: ID → answers) exactly once, nothing the kiosk does not know,
+// portal references without a gap or a repeat, the kiosk's receipts equal to the portal's,
+// and each decrypting to what was typed. It returns how many the portal holds and the
+// kiosk's outbox figures.
+func exactlyOnce(t *testing.T, pst portal.SubmissionStore, kioskDir string, reported map[string][]byte, id *age.X25519Identity) (int, outbox.Stats) {
+	t.Helper()
+	ctx := context.Background()
 	recs, err := pst.Submissions(ctx, muni, true)
 	if err != nil {
 		t.Fatal(err)
@@ -435,8 +450,5 @@ func TestSIGKILL(t *testing.T) {
 			t.Errorf("%s decrypts to %s, want %s", e.ID, e.Payload, want)
 		}
 	}
-	t.Logf("%d rounds in %s: %d kiosk kills (%d before it was ready), %d portal kills, %d portal restarts, %d bbolt checks",
-		rounds, killed.Round(time.Millisecond), rounds, notReady, portalKills, portalStarts, checks)
-	t.Logf("kiosk confirmed %d submissions (%d enqueued in all: a kill can land between Enqueue and its confirmation); portal holds %d; %d push passes delivered something before a kill",
-		len(reported), s.Purged+s.Delivered, len(recs), sentLines)
+	return len(recs), s
 }
