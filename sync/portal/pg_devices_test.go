@@ -16,26 +16,8 @@ import (
 	"time"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/pgtest"
 	"infomat/sync/protocol"
 )
-
-// twoInstances opens the same new database twice: two pools, as two `infomat-portal serve`
-// processes sharing it would have. What one process's memory could serialise, these cannot.
-func twoInstances(t *testing.T) [2]*portal.Postgres {
-	t.Helper()
-	url := pgtest.DB(t)
-	var sts [2]*portal.Postgres
-	for i := range sts {
-		st, err := portal.OpenPostgres(t.Context(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		sts[i] = st
-	}
-	return sts
-}
 
 var enrolT0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 

@@ -9,25 +9,10 @@ import (
 	"time"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/pgtest"
 )
 
 // Two portal instances are two OpenPostgres handles, each with its own pool, on one
 // database: nothing in one process can order what the other does, only the database.
-
-func twoInstances(t *testing.T) (a, b *portal.Postgres) {
-	t.Helper()
-	url := pgtest.DB(t)
-	for _, st := range []**portal.Postgres{&a, &b} {
-		p, err := portal.OpenPostgres(t.Context(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		*st = p
-	}
-	return a, b
-}
 
 var pgT0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 
@@ -80,7 +65,8 @@ func checkUsage(t *testing.T, st *portal.Postgres, device string) {
 // The same submission PUT to both instances at once, round after round, is stored once and
 // both get its receipt; the repeat draws no portal reference, so the references have no gaps.
 func TestPostgresSubmissionSameFromTwoInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	const rounds = 100
 	for i := range rounds {
 		rec := pgRecord(i, fmt.Sprint("ciphertext-", i))
@@ -111,7 +97,8 @@ func TestPostgresSubmissionSameFromTwoInstances(t *testing.T) {
 
 // Different submissions PUT to both instances at once take the references 1…N, each once.
 func TestPostgresSubmissionRefsAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	const n = 200
 	sts, recs := make([]portal.Storage, n), make([]portal.Record, n)
 	for i := range n {
@@ -140,7 +127,8 @@ func TestPostgresSubmissionRefsAcrossInstances(t *testing.T) {
 // The same ID with other content is refused, whether the instances race or not, and the
 // refused PUT leaves no trace: neither a reference nor quota.
 func TestPostgresSubmissionConflictAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	first, _, err := a.PutSubmission(ctx, pgRecord(1, "original"), nil)
 	if err != nil {
@@ -177,7 +165,8 @@ func TestPostgresSubmissionConflictAcrossInstances(t *testing.T) {
 // Export, quarantine and release from either instance keep the quota row equal to what it
 // counts, also when both export overlapping sets at once.
 func TestPostgresSubmissionQuotaAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	const n = 40
 	var ids []string
