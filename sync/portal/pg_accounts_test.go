@@ -11,34 +11,17 @@ import (
 	"time"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/pgtest"
 )
 
 // The accounts and drafts of the PostgreSQL store as several `infomat-portal serve` processes
 // see them: two OpenPostgres handles on one database, each with its own pool, are two
 // instances of the portal.
 
-var pgT0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
-
-// twoInstances opens the same new database twice.
-func twoInstances(t *testing.T) (a, b *portal.Postgres) {
-	t.Helper()
-	url := pgtest.DB(t)
-	for _, p := range []**portal.Postgres{&a, &b} {
-		st, err := portal.OpenPostgres(t.Context(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		*p = st
-	}
-	return a, b
-}
-
 // A login on one instance is valid on the other; a logout, or the end of a user's sessions
 // after a disable, on one ends it on both.
 func TestPostgresSessionAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	s := portal.Session{IDHash: []byte("h1"), Municipality: "przykladowa", Login: "jan", Created: pgT0, LastSeen: pgT0,
 		Stage: portal.StageFull, CSRF: []byte("csrf")}
@@ -98,7 +81,8 @@ func TestPostgresSessionAcrossInstances(t *testing.T) {
 
 // Appends to one municipality's log from two instances at once get 1..n, each number once.
 func TestPostgresAccountsAuditAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	const each = 50
 	var mu sync.Mutex
@@ -139,7 +123,8 @@ func TestPostgresAccountsAuditAcrossInstances(t *testing.T) {
 
 // Updates of one user from two instances are serialised by the database: none is lost.
 func TestPostgresAccountsUpdateAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	if err := a.CreateUser(ctx, portal.User{Municipality: "przykladowa", Login: "jan", Roles: []portal.Role{portal.RoleClerk}}); err != nil {
 		t.Fatal(err)
@@ -166,7 +151,7 @@ func TestPostgresAccountsUpdateAcrossInstances(t *testing.T) {
 // Every field of User survives the store exactly, zero times as zero (NULL in the table). A
 // field added to User without a column fails here.
 func TestPostgresAccountsUserRoundTrip(t *testing.T) {
-	st, _ := twoInstances(t)
+	st := twoInstances(t)[0]
 	ctx := t.Context()
 	var full portal.User
 	v := reflect.ValueOf(&full).Elem()
@@ -230,7 +215,8 @@ func TestPostgresAccountsUserRoundTrip(t *testing.T) {
 // Editors on two instances starting from one revision: exactly one update wins, and the
 // draft holds its files only.
 func TestPostgresDraftAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
+	pair := twoInstances(t)
+	a, b := pair[0], pair[1]
 	ctx := t.Context()
 	sts := []*portal.Postgres{a, b}
 
@@ -302,7 +288,7 @@ func oneWon(t *testing.T, errs []error) int {
 
 // Every method of the group gives up with the context's error, and writes nothing.
 func TestPostgresAccountsCancelledContext(t *testing.T) {
-	st, _ := twoInstances(t)
+	st := twoInstances(t)[0]
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	u := portal.User{Municipality: "przykladowa", Login: "jan"}

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"testing"
+	"time"
 
 	"infomat/sync/portal"
 	"infomat/sync/portal/pgtest"
@@ -41,6 +42,9 @@ func TestPostgresMigratesOnceAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// pgT0 is the PostgreSQL tests' "now".
+var pgT0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 
 // twoInstances opens the same new database twice: two pools, as two `infomat-portal serve`
 // processes sharing it would have. What one process's memory could serialise, these cannot.

@@ -14,8 +14,6 @@ import (
 // Two portal instances are two OpenPostgres handles, each with its own pool, on one
 // database: nothing in one process can order what the other does, only the database.
 
-var pgT0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
-
 func pgRecord(n int, ciphertext string) portal.Record {
 	return portal.Record{
 		ID: fmt.Sprintf("%032x", n), Ref: fmt.Sprintf("PRZ-%d", n), Procedure: "zameldowanie", Office: "ug",
