@@ -214,4 +214,7 @@ func TestSIGKILLPostgres(t *testing.T) {
 	t.Logf("%d rounds in %s: %d kiosk kills (%d before ready), %d portal-instance kills, database killed %d times and restarted %d times",
 		rounds, killed.Round(time.Millisecond), rounds, notReady, instanceKills, dbKills, dbRestarts)
 	t.Logf("kiosk confirmed %d submissions (%d delivered); the database holds %d, each once", len(reported), s.Purged+s.Delivered, held)
+	// The instances' own account of the outages: requests that failed on the database.
+	logs, _ := os.ReadFile(logf.Name())
+	t.Logf("portal instances logged %d requests failed on the store", strings.Count(string(logs), "request failed"))
 }
