@@ -14,17 +14,10 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 # A private PostgreSQL for the portal's database backend (package pgtest makes a database per
-# test on it): Debian's server in a temporary directory, on a Unix socket there (no port to
-# clash), run as the unprivileged postgres user when this runs as root, stopped on exit.
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-pg_dir=$(mktemp -d)
-pg_as=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pg_dir"; pg_as=(runuser -u postgres --); fi
-"${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U infomat -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -s \
-  -o "-c listen_addresses='' -c unix_socket_directories='$pg_dir' -c max_connections=300 -c fsync=off" start
-trap '"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w -s stop; rm -rf "$pg_dir"' EXIT
-export INFOMAT_TEST_POSTGRES="postgres://infomat@/postgres?host=$pg_dir"
+# test on it); durability off, as only the tests use it and they kill servers, not machines.
+. scripts/pg.sh
+pg_start fsync=off
+export INFOMAT_TEST_POSTGRES="$PG_URL"
 go -C packaging vet ./...   # packaging/ is its own module (nfpm stays out of the product's go.mod)
 bench_log=$(mktemp)
 if ! go test -count=1 -run '^$' -bench . -benchtime 1x -timeout 20m ./... >"$bench_log" 2>&1; then
