@@ -13,6 +13,8 @@
 //	infomat-portal check                                                      check every page of portal.db
 //	infomat-portal status show REF | set REF STATUS [--note T] [--to WHERE]   a submission's status for the resident
 //	infomat-portal user add|reset|disable|list                                the web panel's accounts
+//	infomat-portal backup --out FILE                                          portal.db and panel.key, consistent, also while serving
+//	infomat-portal restore [--force] FILE                                     put a backup in place (the portal stopped)
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 // Only one process can open a data directory's store at a time. While serve runs, it also
@@ -73,6 +75,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return statusCmd(ctx, rest, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, stdinReader, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr) // backup.go
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
 	case "loadgen":
 		// The load generator is a program of its own (cmd/infomat-loadgen), so that it does
 		// not ship in the portal; this points whoever remembers the old command to it.
@@ -122,6 +128,10 @@ func usage(w io.Writer) {
   user reset --municipality X --login L [--clear-totp]   password; reset also lifts a lockout
   user disable --municipality X --login L [--enable]
   user list --municipality X | --operator
+  backup --out FILE                              a consistent copy of portal.db (also while serve runs) and
+                                                 panel.key in one tar; it holds the signing keys: keep it like them
+  restore [--force] FILE                         check a backup and put it in place (serve stopped); --force
+                                                 moves the present files aside
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal).
 While serve runs, the other commands work through its admin socket DIR/admin.sock
