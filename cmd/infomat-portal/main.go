@@ -13,6 +13,8 @@
 //	infomat-portal check                                                      check every page of portal.db
 //	infomat-portal status show REF | set REF STATUS [--note T] [--to WHERE]   a submission's status for the resident
 //	infomat-portal user add|reset|disable|list                                the web panel's accounts
+//	infomat-portal backup --out FILE                                          portal.db and panel.key, consistent, also while serving
+//	infomat-portal restore [--force] FILE                                     put a backup in place (the portal stopped)
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 // and --db, the store (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR or
@@ -77,6 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return statusCmd(ctx, rest, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, stdinReader, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr) // backup.go
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
 	case "loadgen":
 		// The load generator is a program of its own (cmd/infomat-loadgen), so that it does
 		// not ship in the portal; this points whoever remembers the old command to it.
@@ -126,6 +132,10 @@ func usage(w io.Writer) {
   user reset --municipality X --login L [--clear-totp]   password; reset also lifts a lockout
   user disable --municipality X --login L [--enable]
   user list --municipality X | --operator
+  backup --out FILE                              a consistent copy of portal.db (also while serve runs) and
+                                                 panel.key in one tar; it holds the signing keys: keep it like them
+  restore [--force] FILE                         check a backup and put it in place (serve stopped); --force
+                                                 moves the present files aside
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 and --db STORE (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR, or
@@ -157,16 +167,21 @@ type place struct {
 	db  string // "" (bbolt in dir), bolt:DIR or postgres://…
 }
 
+// boltDir is the directory of portal.db: the one --db bolt:DIR names, else --data.
+func (p *place) boltDir() string {
+	if d, ok := strings.CutPrefix(p.db, "bolt:"); ok && d != "" {
+		return d
+	}
+	return p.dir
+}
+
 // store names the store for messages: portal.db's path, or the database URL without its
 // password.
 func (p *place) store() string {
-	switch {
-	case portal.IsPostgres(p.db):
+	if portal.IsPostgres(p.db) {
 		return portal.Redact(p.db)
-	case strings.HasPrefix(p.db, "bolt:") && p.db != "bolt:":
-		return filepath.Join(strings.TrimPrefix(p.db, "bolt:"), portal.FileName)
 	}
-	return filepath.Join(p.dir, portal.FileName)
+	return filepath.Join(p.boltDir(), portal.FileName)
 }
 
 // flags makes a flag set with --data and --db.

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +43,8 @@ import (
 //	GET  quarantine/show?id=ID                     → QuarantineEntry
 //	POST quarantine/release {id}                   → QuarantineEntry (back in the next export)
 //	GET  check                                     → {} or an error naming the damage
+//	GET  snapshot                                  → the database file, consistent (Bolt.Snapshot);
+//	     its SHA-256 in the trailer X-Snapshot-Sha256 (backup.go)
 //	GET  status?ref=R…, POST status {…}            → StatusReport (adminstatus.go)
 //
 // Errors are {"error": "...", "problems": [...]} with a 4xx/5xx status; problems are a content
@@ -114,6 +118,7 @@ func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET "+adminPrefix+"quarantine/show", a.quarantineShow)
 	mux.HandleFunc("POST "+adminPrefix+"quarantine/release", a.quarantineRelease)
 	mux.HandleFunc("GET "+adminPrefix+"check", a.check)
+	mux.HandleFunc("GET "+adminPrefix+"snapshot", a.snapshot)
 	mux.HandleFunc("GET "+adminPrefix+"status", a.statusShow) // adminstatus.go
 	mux.HandleFunc("POST "+adminPrefix+"status", a.statusSet)
 	a.userRoutes(mux)
@@ -464,6 +469,55 @@ func (a *adminAPI) check(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	adminJSON(w, http.StatusOK, struct{}{})
+}
+
+// snapshotter is a store that can copy itself consistently while serving (Bolt).
+type snapshotter interface {
+	Snapshot(ctx context.Context, w io.Writer) (int64, error)
+}
+
+// SnapshotTrailer is the trailer of GET snapshot that carries the copy's SHA-256 (hex), sent
+// after the last byte: the client compares it with what it received.
+const SnapshotTrailer = "X-Snapshot-Sha256"
+
+// snapshot streams the database: the serving process holds the store's lock, so it is the
+// one that can read it. The copy is the store's own read transaction, so the portal keeps
+// serving kiosks meanwhile.
+func (a *adminAPI) snapshot(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.st.(snapshotter)
+	if !ok {
+		adminFail(w, http.StatusNotImplemented, errors.New("this store is not copied by the portal: back up PostgreSQL with pg_dump -Fc (docs/technician-guide.md)"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Trailer", SnapshotTrailer)
+	h := sha256.New()
+	cw := &countWriter{w: w}
+	n, err := s.Snapshot(r.Context(), io.MultiWriter(cw, h))
+	if err != nil {
+		a.log.Error("admin: snapshot failed", "err", err, "bytes", n)
+		if cw.n == 0 {
+			adminFail(w, http.StatusInternalServerError, err)
+			return
+		}
+		// The status is out: cut the connection, so the client sees a body without its
+		// end and without a checksum, never a short file that looks whole.
+		panic(http.ErrAbortHandler)
+	}
+	w.Header().Set(SnapshotTrailer, hex.EncodeToString(h.Sum(nil)))
+	a.log.Info("admin: snapshot sent", "bytes", n)
+}
+
+// countWriter counts what reached w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (a *adminAPI) mark(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -164,4 +166,35 @@ func (c *AdminClient) Fleet(ctx context.Context, municipality string, at time.Ti
 	}
 	err := c.do(ctx, http.MethodGet, "fleet", q, "", nil, &out)
 	return out, err
+}
+
+// Snapshot copies the serving portal's database into w (GET snapshot) and returns its size
+// and SHA-256 (hex), checked against the checksum the portal sent after the last byte: a
+// copy cut short or damaged on the way is an error, never a short file.
+func (c *AdminClient) Snapshot(ctx context.Context, w io.Writer) (int64, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://portal-admin"+adminPrefix+"snapshot", nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("admin socket %s: %w", c.path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, "", c.failed(resp, nil)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), resp.Body)
+	if err != nil {
+		return n, "", fmt.Errorf("admin socket %s: snapshot after %d bytes: %w", c.path, n, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	switch want := resp.Trailer.Get(SnapshotTrailer); {
+	case want == "":
+		return n, "", fmt.Errorf("admin socket %s: the snapshot came without its checksum (the portal stopped before the end?)", c.path)
+	case want != sum:
+		return n, "", fmt.Errorf("admin socket %s: the snapshot's SHA-256 is %s, the portal sent %s", c.path, sum, want)
+	}
+	return n, sum, nil
 }

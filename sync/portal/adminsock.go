@@ -160,20 +160,31 @@ func (c *AdminClient) do(ctx context.Context, method, path string, query url.Val
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var e adminError
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxAdminBody)).Decode(&e); err != nil || e.Error == "" {
-			return fmt.Errorf("admin socket %s: %s", c.path, resp.Status)
+		var f *adminError
+		if len(fail) > 0 {
+			f = fail[0]
 		}
-		if len(fail) > 0 && fail[0] != nil {
-			*fail[0] = e
-		}
-		if len(e.Problems) > 0 {
-			return content.Problems(e.Problems)
-		}
-		return &remoteError{status: resp.StatusCode, msg: e.Error}
+		return c.failed(resp, f)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("admin socket %s: read answer: %w", c.path, err)
 	}
 	return nil
+}
+
+// failed is the error of an answer other than 200: the portal's own when it sent one
+// (content.Problems for a bundle's problems), else the status. fail, when not nil, gets the
+// decoded body.
+func (c *AdminClient) failed(resp *http.Response, fail *adminError) error {
+	var e adminError
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAdminBody)).Decode(&e); err != nil || e.Error == "" {
+		return fmt.Errorf("admin socket %s: %s", c.path, resp.Status)
+	}
+	if fail != nil {
+		*fail = e
+	}
+	if len(e.Problems) > 0 {
+		return content.Problems(e.Problems)
+	}
+	return &remoteError{status: resp.StatusCode, msg: e.Error}
 }

@@ -108,7 +108,8 @@ type BoltOptions struct {
 	MoveCorruptAside bool
 	// ForCheck opens the file read-only, without the check of every page at open and
 	// without touching the schema, for `infomat-portal check`, which runs Bolt.Check itself
-	// to print what it finds. Such a Bolt is only good for Check.
+	// to print what it finds, and for `infomat-portal backup` (a shared lock, nothing
+	// written). Such a Bolt is only good for Check and Snapshot.
 	ForCheck bool
 }
 
