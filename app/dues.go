@@ -41,13 +41,13 @@ type duesSession struct {
 	code   string
 	pesel4 string
 
-	fieldErr string              // message ID: why the typed value was not sent
-	refused  *dues.RefusedError  // the portal did not accept the identification
-	problem  error               // locked, unavailable, offline: shown on duesProblemScreen
-	busy     bool                // asking the portal
-	result   *dues.Statement     // what the portal answered
-	printMsg string              // how printing the slip went
-	printErr bool                // printMsg is a failure
+	fieldErr string             // message ID: why the typed value was not sent
+	refused  *dues.RefusedError // the portal did not accept the identification
+	problem  error              // locked, unavailable, offline: shown on duesProblemScreen
+	busy     bool               // asking the portal
+	result   *dues.Statement    // what the portal answered
+	printMsg string             // how printing the slip went
+	printErr bool               // printMsg is a failure
 }
 
 // startDues opens the dues screens for a new resident.
