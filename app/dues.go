@@ -141,7 +141,7 @@ func (u *UI) duesCard(id string) {
 
 // duesSecretView is the PIN screen and the PESEL digits screen: one masked field of digits,
 // what went wrong, and the button that asks the portal ("Sprawdzam…" while it does).
-func (u *UI) duesSecretView(title, body string, value *string, maxLen int, check func()) (string, fyne.CanvasObject) {
+func (u *UI) duesSecretView(title, body, field string, value *string, maxLen int, check func()) (string, fyne.CanvasObject) {
 	s := u.duesSession()
 	e := widget.NewPasswordEntry()
 	setTextCaretAtEnd(e, *value)
@@ -157,7 +157,7 @@ func (u *UI) duesSecretView(title, body string, value *string, maxLen int, check
 	u.focus = e
 	// Never said: keys sound as tones, the field only says it is there.
 	u.sp.private = true
-	u.speakAs(e, func() string { return u.t("speech.pin") }, nil)
+	u.speakAs(e, func() string { return field }, nil)
 	parts := []fyne.CanvasObject{u.note(body)}
 	if s.fieldErr != "" {
 		parts = append(parts, u.errorLabel(u.t(s.fieldErr)))
@@ -188,7 +188,7 @@ func (u *UI) duesPINView() (string, fyne.CanvasObject) {
 	if s.card == "" {
 		return u.t("error.missing"), u.missing()
 	}
-	return u.duesSecretView(u.t("dues.pin.title"), u.t("dues.pin.body"), &s.pin, 12, func() {
+	return u.duesSecretView(u.t("dues.pin.title"), u.t("dues.pin.body"), u.t("speech.pin"), &s.pin, 12, func() {
 		u.activity()
 		if s.busy {
 			return
@@ -260,7 +260,7 @@ func (u *UI) duesPESELView() (string, fyne.CanvasObject) {
 	if s.code == "" {
 		return u.t("error.missing"), u.missing()
 	}
-	return u.duesSecretView(u.t("dues.pesel.title"), u.t("dues.pesel.body"), &s.pesel4, 4, func() {
+	return u.duesSecretView(u.t("dues.pesel.title"), u.t("dues.pesel.body"), u.t("dues.speech.pesel"), &s.pesel4, 4, func() {
 		u.activity()
 		if s.busy {
 			return

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"infomat/dues"
@@ -380,5 +381,50 @@ func checkZBP(t *testing.T, code, nip, nrb, amount, recipient, title string) {
 	}
 	if len(code) > receipt.MaxPaymentQRLen {
 		t.Errorf("payment code %d bytes long", len(code))
+	}
+}
+
+// Eyes-free: the keypad reaches every step in reading order, the PESEL digits are heard as
+// tones only, and each "Zapłać" says which item it pays.
+func TestDuesBySpeech(t *testing.T) {
+	h, rec, _ := newSpeechHarness(t)
+	h.ui.d.Dues = &fakeDues{left: 3}
+	h.ui.render()
+	h.press(fyne.KeyF1)
+	h.downTo(rec, "Podatki i opłaty lokalne, przycisk")
+	h.press(fyne.KeyReturn)
+	h.downTo(rec, "Wpiszesz kod dostępu") // the explanation follows its button
+	h.downTo(rec, "Ta usługa potrzebuje połączenia z urzędem przez internet.")
+	h.press(fyne.KeyUp)
+	h.press(fyne.KeyUp)
+	h.downTo(rec, "Kod z decyzji podatkowej i PESEL, przycisk")
+	h.press(fyne.KeyReturn)
+	for _, r := range fixtureCode {
+		h.win.Canvas().OnTypedRune()(r)
+	}
+	h.downTo(rec, "Dalej, przycisk")
+	h.press(fyne.KeyReturn)
+	h.downTo(rec, "Pole czterech ostatnich cyfr PESEL")
+	said := len(rec.said)
+	for _, d := range fixturePESEL4 {
+		h.downToExactly(rec, string(d))
+		h.press(fyne.KeyReturn)
+	}
+	for _, u := range rec.said[said:] {
+		if strings.Contains(u.text, fixturePESEL4[:2]) {
+			t.Errorf("said %q", u.text)
+		}
+	}
+	h.downTo(rec, "Sprawdź, przycisk")
+	h.press(fyne.KeyReturn)
+	h.mustSeeFixture()
+	h.downTo(rec, "Zapłać: Podatek od nieruchomości — 2026, rata 4, przycisk")
+	h.press(fyne.KeyReturn)
+	h.mustSee("Dane do przelewu")
+	h.downTo(rec, "Kiosk nie nalicza odsetek")
+	for _, u := range rec.said {
+		if strings.Contains(u.text, fixtureCode) {
+			t.Errorf("the access code was said aloud in the lobby: %q", u.text)
+		}
 	}
 }
