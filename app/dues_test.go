@@ -86,8 +86,10 @@ func (h *harness) duesByCard(card string) {
 	h.t.Helper()
 	h.tap("Podatki i opłaty lokalne")
 	h.mustSee("Ta usługa potrzebuje połączenia z urzędem przez internet.")
+	h.screenshot("dues-1-choose")
 	h.tap("Karta Mieszkańca i PIN")
 	h.mustSee("Przyłóż Kartę Mieszkańca do czytnika")
+	h.screenshot("dues-2-card")
 	h.ui.CardPresented(card)
 	h.mustSee("Karta odczytana. Wpisz PIN do usługi, ustalony w urzędzie.")
 }
@@ -147,6 +149,7 @@ func TestDuesByCardAndPIN(t *testing.T) {
 	h.tapKeys("99")
 	h.tap("Sprawdź")
 	h.mustSee("Dane się nie zgadzają. Pozostałe próby: 2.")
+	h.screenshot("dues-3-pin-refused")
 	if h.focusedText() != "" {
 		t.Error("the refused PIN is still in the field")
 	}
@@ -172,6 +175,7 @@ func TestDuesByCodeAndPESEL(t *testing.T) {
 	h.typeFocused("AB_1")
 	h.tap("Dalej")
 	h.mustSee("Kod składa się z liter i cyfr (od 4 do 32 znaków). Przepisz go z decyzji.")
+	h.screenshot("dues-4-code-invalid")
 	h.focusedEntry().SetText("")
 	h.typeFocused("ab12-cd34") // small letters and a dash, as a resident might
 	h.tap("Dalej")
@@ -184,7 +188,7 @@ func TestDuesByCodeAndPESEL(t *testing.T) {
 	if len(f.got) != 1 || f.got[0] != (dues.Request{Code: fixtureCode, PESEL4: fixturePESEL4}) {
 		t.Fatalf("the portal was asked %+v", f.got)
 	}
-	h.screenshot("dues-results")
+	h.screenshot("dues-5-results")
 }
 
 // In English and Ukrainian the screens speak the resident's language.
@@ -233,6 +237,7 @@ func TestDuesRefusalsAndProblems(t *testing.T) {
 		h.tapKeys("1112")
 		h.tap("Sprawdź")
 		h.mustSee("Zbyt wiele nieudanych prób. Spróbuj ponownie po 10:30 albo zapytaj w urzędzie.")
+		h.screenshot("dues-6-locked")
 		h.mustSee("Godziny pracy urzędu:")
 		h.mustSee("Dziś: 8:00–17:00, otwarte do 17:00")
 		h.tap("Spróbuj jeszcze raz")
@@ -259,6 +264,7 @@ func TestDuesRefusalsAndProblems(t *testing.T) {
 		h.tap("Sprawdź")
 		h.mustSee("Sprawdzenie należności wymaga połączenia z urzędem, a kiosk nie ma go teraz.")
 		h.mustSee("Możesz zapłacić przelewem według danych z decyzji podatkowej")
+		h.screenshot("dues-7-offline")
 		h.mustSee("Dziś: 8:00–17:00, otwarte do 17:00")
 		h.mustNotSee("connection refused")
 		if s := h.ui.dues; s.card != "" || s.pin != "" {
@@ -362,7 +368,7 @@ func TestDuesPayScreenQR(t *testing.T) {
 		h.mustSee(want)
 	}
 	h.mustNotSee("Drukuj") // no printer configured
-	h.screenshot("dues-pay")
+	h.screenshot("dues-8-pay")
 }
 
 // checkZBP checks a decoded payment code field by field.
