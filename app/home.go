@@ -53,6 +53,12 @@ func (u *UI) homeView() fyne.CanvasObject {
 		u.tile(u.t("home.access"), theme.VisibilityIcon(), route{kind: accessScreen}),
 		hours,
 	)
+	if u.d.Dues != nil {
+		// Beside the BIP, before search: the grid keeps its order with or without it.
+		objs := tiles.Objects
+		tiles.Objects = append(append(append([]fyne.CanvasObject{}, objs[:2]...),
+			u.tileDoing(u.t("home.dues"), theme.AccountIcon(), u.startDues)), objs[2:]...)
+	}
 
 	// Every language is one tap away from home, labelled in that language; the one on
 	// screen is marked, like the bar's switch on every other screen.
@@ -92,12 +98,17 @@ func (u *UI) homeView() fyne.CanvasObject {
 // tile is a home-screen button two touch targets tall. Its label breaks into lines where
 // half the screen is too narrow for it (large text, long Ukrainian words).
 func (u *UI) tile(label string, icon fyne.Resource, r route) fyne.CanvasObject {
+	return u.tileDoing(label, icon, func() { u.push(r) })
+}
+
+// tileDoing is a tile that does tapped.
+func (u *UI) tileDoing(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
 	k := u.tk
 	k.Width = func() float32 {
 		w := u.win.Canvas().Size().Width
 		return max(w-3*theme.Padding(), 0) / 2 // two columns on the padded screen
 	}
-	b := k.NewButton(label, icon, func() { u.push(r) })
+	b := k.NewButton(label, icon, tapped)
 	return container.New(&minHeight{h: 2 * touch.TargetSize}, b)
 }
 

@@ -31,14 +31,15 @@ type ServiceMode interface {
 	Status(ctx context.Context) health.Status
 }
 
-// CardPresented is called (on the UI goroutine) for every card the reader reads. Only a card
-// on the service list leads anywhere — to the PIN; anything else is ignored, so a resident's
-// card or reader noise never opens service mode.
+// CardPresented is called (on the UI goroutine) for every card the reader reads. A card on
+// the service list leads to the service PIN, on every screen. Any other card is taken as the
+// resident's Karta Mieszkańca while the dues card screen asks for one, and ignored
+// everywhere else, so a resident's card or reader noise never opens service mode.
 func (u *UI) CardPresented(id string) {
-	if u.d.ServiceMode == nil {
-		return
-	}
-	if !u.d.ServiceMode.Card(id) {
+	if u.d.ServiceMode == nil || !u.d.ServiceMode.Card(id) {
+		if u.d.Dues != nil && u.d.Content != nil && u.current().kind == duesCardScreen && !u.showingAttract() {
+			u.duesCard(id)
+		}
 		return
 	}
 	u.activity()

@@ -53,6 +53,9 @@ type Deps struct {
 	Maintenance func()
 	// TestPage describes the device for the printer test page.
 	TestPage func() receipt.TestPageInfo
+	// Dues looks up a resident's local taxes and fees on the portal; nil hides the service
+	// (a kiosk that is not provisioned has no portal to ask).
+	Dues Dues
 	// SyncNow asks the background sync to run at once; nil when not provisioned.
 	SyncNow func()
 	// Now is the wall clock, for today's opening hours; nil: time.Now.
@@ -98,6 +101,15 @@ const (
 	serviceScreen    // the technician's status and actions
 	previewScreen    // a card's information sheet as it will print
 	attachmentScreen // a BIP page's attachment: PDF pages or its QR code; UI.pdf holds the viewer
+	// Local taxes and fees (dues.go); what they show lives in UI.dues.
+	duesScreen        // how to identify
+	duesCardScreen    // waiting for the Karta Mieszkańca on the reader
+	duesPINScreen     // the card's PIN
+	duesCodeScreen    // the access code from the tax decision
+	duesPESELScreen   // the PESEL's last four digits
+	duesResultScreen  // the resident's dues
+	duesProblemScreen // locked, not offered, no connection
+	duesPayScreen     // one item's payment QR, transfer data and slip; id: the item's index
 )
 
 // route is one entry of the navigation stack: what to show, never the widgets themselves,
@@ -136,6 +148,8 @@ type UI struct {
 	svcGen       int             // counts status requests, so only the latest one lands
 	svcBusy      bool            // a service action (reload) runs in the background
 	pdf          *pdfState       // the PDF viewer's page and zoom, nil when none is open
+	dues         *duesSession    // the resident's dues visit, nil when none
+	duesGen      int             // counts dues visits, so a lookup landing after one ended is dropped
 
 	scroll   *touch.Scroll // the body of the screen on show, when it is one scroll view
 	scrolled place         // what that screen shows
@@ -249,6 +263,7 @@ func (u *UI) Reset() {
 	}
 	u.query = ""
 	u.dropForm()
+	u.dropDues()
 	u.confirmation = nil
 	u.pdf = nil
 	u.printMsg, u.pinErr, u.serviceMsg = "", "", ""
@@ -310,6 +325,8 @@ func (u *UI) pop() {
 			u.dropForm()
 		case confirmScreen:
 			u.confirmation = nil
+		case duesScreen, duesPINScreen, duesCodeScreen, duesPESELScreen, duesResultScreen, duesProblemScreen, duesPayScreen:
+			u.popDues(u.current().kind)
 		}
 		u.stack = u.stack[:len(u.stack)-1]
 	}
@@ -326,6 +343,7 @@ func (u *UI) home() {
 func (u *UI) goHome() {
 	u.query = ""
 	u.dropForm()
+	u.dropDues()
 	u.confirmation = nil
 	u.stack = u.stack[:1]
 	u.render()
@@ -390,6 +408,22 @@ func (u *UI) render() {
 		title, body = u.previewView(r.id)
 	case attachmentScreen:
 		title, body = u.attachmentView(r.id)
+	case duesScreen:
+		title, body = u.duesChooseView()
+	case duesCardScreen:
+		title, body = u.duesCardView()
+	case duesPINScreen:
+		title, body = u.duesPINView()
+	case duesCodeScreen:
+		title, body = u.duesCodeView()
+	case duesPESELScreen:
+		title, body = u.duesPESELView()
+	case duesResultScreen:
+		title, body = u.duesResultView()
+	case duesProblemScreen:
+		title, body = u.duesProblemView()
+	case duesPayScreen:
+		title, body = u.duesPayView(r.id)
 	}
 	u.sp.title = title
 	if u.sp.arrive != "" {

@@ -270,6 +270,9 @@ func runKiosk(args []string) (code int) {
 		}
 		submitter.Queued = nudge
 		deps.SyncNow = nudge
+		// Local taxes and fees are looked up on the portal as the resident waits; a kiosk
+		// that is not provisioned has no portal to ask and does not offer them.
+		deps.Dues = syncClient
 		// The sync loop (and its heartbeat) already runs: SetSync is safe for that.
 		svc.SetSync(func() (time.Time, string) {
 			s := syncClient.Status()

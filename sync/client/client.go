@@ -105,6 +105,11 @@ const maxRetryAfter = time.Hour
 
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or unparsable.
 func parseRetryAfter(v string, now time.Time) time.Duration {
+	return parseRetryAfterMax(v, now, maxRetryAfter)
+}
+
+// parseRetryAfterMax is parseRetryAfter bounded by limit instead of maxRetryAfter.
+func parseRetryAfterMax(v string, now time.Time, limit time.Duration) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
@@ -114,14 +119,14 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if n <= 0 {
 			return 0
 		}
-		if n > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
+		if n > int64(limit/time.Second) {
+			return limit
 		}
 		d = time.Duration(n) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	return min(max(d, 0), maxRetryAfter)
+	return min(max(d, 0), limit)
 }
 
 // Backoff parameters: exponential with full jitter.
@@ -325,6 +330,31 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 }
 
 func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Response, error) {
+	resp, err := c.exchange(ctx, method, path, body, hdr)
+	if err != nil {
+		return nil, err
+	}
+	c.noteCredentials(resp.StatusCode)
+	return resp, nil
+}
+
+// noteCredentials makes Revoked follow what the portal says about the credentials.
+func (c *Client) noteCredentials(status int) {
+	switch {
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
+		c.mu.Lock()
+		c.status.Revoked = true
+		c.mu.Unlock()
+	case status/100 == 2:
+		c.mu.Lock()
+		c.status.Revoked = false
+		c.mu.Unlock()
+	}
+}
+
+// exchange is doHeaders without the credentials bookkeeping, for answers whose 403 is not
+// about the device (a resident's refused identification).
+func (c *Client) exchange(ctx context.Context, method, path string, body []byte, hdr map[string]string) (*http.Response, error) {
 	req, err := c.newRequest(ctx, method, path, body, hdr)
 	if err != nil {
 		return nil, err
@@ -351,17 +381,6 @@ func (c *Client) doHeaders(ctx context.Context, method, path string, body []byte
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil && c.trusted.ObservePortal(d) {
 			c.syncTime(ctx)
 		}
-	}
-	// Revoked follows what the portal says about the credentials.
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
-		c.mu.Lock()
-		c.status.Revoked = true
-		c.mu.Unlock()
-	case resp.StatusCode/100 == 2:
-		c.mu.Lock()
-		c.status.Revoked = false
-		c.mu.Unlock()
 	}
 	return resp, nil
 }
