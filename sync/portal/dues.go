@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -402,4 +403,37 @@ func StoreDuesCard(ctx context.Context, st DuesAdminStore, c DuesCard, actor, re
 	_, err := st.AppendAudit(ctx, AuditEntry{At: c.Registered, Municipality: c.Municipality, Actor: actor,
 		Action: "dues.card", Target: duesTag("card:" + hex.EncodeToString(c.Card)), Remote: remote})
 	return err
+}
+
+// ImportDues parses a CSV export (package dues), seals it and makes it the municipality's
+// dues, audited. A file with bad rows gives a *dues.Problems and replaces nothing.
+func ImportDues(ctx context.Context, st DuesAdminStore, k *DuesKeys, muni string, r io.Reader, opts DuesImportOptions, actor, remote string) (DuesSet, error) {
+	f, err := dues.Parse(r)
+	if err != nil {
+		return DuesSet{}, err
+	}
+	set, err := SealDues(k, muni, f, opts)
+	if err != nil {
+		return DuesSet{}, err
+	}
+	if err := StoreDues(ctx, st, set, actor, remote); err != nil {
+		return DuesSet{}, err
+	}
+	set.Entries = nil
+	return set, nil
+}
+
+// PurgeExpiredDues removes what is past its retention (PurgeDues) and audits each removal.
+func PurgeExpiredDues(ctx context.Context, st DuesAdminStore, now time.Time) ([]string, error) {
+	gone, err := st.PurgeDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range gone {
+		if _, err := st.AppendAudit(ctx, AuditEntry{At: now, Municipality: m, Actor: "portal", Action: "dues.purge",
+			Detail: "upłynął okres przechowywania"}); err != nil {
+			return gone, err
+		}
+	}
+	return gone, nil
 }
