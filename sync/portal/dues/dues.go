@@ -503,3 +503,20 @@ func Mask(name string) string {
 	}
 	return b.String()
 }
+
+// FormatAmount writes grosze as Polish złoty: "1 234,56 zł".
+func FormatAmount(gr int64) string {
+	sign := ""
+	if gr < 0 {
+		sign, gr = "-", -gr
+	}
+	zl := strconv.FormatInt(gr/100, 10)
+	var b strings.Builder
+	for i, c := range zl {
+		if i > 0 && (len(zl)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s%s,%02d zł", sign, b.String(), gr%100)
+}
