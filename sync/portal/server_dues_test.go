@@ -240,7 +240,7 @@ func TestDuesLockoutPerCode(t *testing.T) {
 	}
 	e.wantLocked(auth, byCode(janCode, "0001"), "900")
 	e.wantLocked(auth, byCode("KX7M2PQ9RT", janPESEL4), "900") // the right digits do not help now
-	e.wantShown(auth, byCode("TR55CK9M2A", "4530"))           // another code is not locked
+	e.wantShown(auth, byCode("TR55CK9M2A", "4530"))            // another code is not locked
 	e.clock.Add(14 * time.Minute)
 	e.wantLocked(auth, byCode(janCode, janPESEL4), "60")
 	e.clock.Add(time.Minute)
