@@ -13,6 +13,7 @@
 //	infomat-portal check                                                      check every page of portal.db
 //	infomat-portal status show REF | set REF STATUS [--note T] [--to WHERE]   a submission's status for the resident
 //	infomat-portal user add|reset|disable|list                                the web panel's accounts
+//	infomat-portal dues import|card|status --municipality X                    residents' dues for the kiosks' lookup
 //	infomat-portal backup --out FILE                                          portal.db and panel.key, consistent, also while serving
 //	infomat-portal restore [--force] FILE                                     put a backup in place (the portal stopped)
 //
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return statusCmd(ctx, rest, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, stdinReader, stdout, stderr)
+	case "dues":
+		return duesCmd(ctx, rest, stdinReader, stdout, stderr) // dues.go
 	case "backup":
 		return backupCmd(ctx, rest, stdout, stderr) // backup.go
 	case "restore":
@@ -132,6 +135,12 @@ func usage(w io.Writer) {
   user reset --municipality X --login L [--clear-totp]   password; reset also lifts a lockout
   user disable --municipality X --login L [--enable]
   user list --municipality X | --operator
+  dues import --municipality X [--as-of DATE] [--retention-days 90] [--recipient N] [--nip N] FILE.csv
+                                                 replace the municipality's dues (eNależności) with the tax
+                                                 system's export (docs/dues.md); a file with errors replaces nothing
+  dues card --municipality X --card ID --taxpayer T [--pin-stdin]
+                                                 register a Karta Mieszkańca; prints a new 6-digit PIN once
+  dues status --municipality X                   the current import: counts, as-of, retention
   backup --out FILE                              a consistent copy of portal.db (also while serve runs) and
                                                  panel.key in one tar; it holds the signing keys: keep it like them
   restore [--force] FILE                         check a backup and put it in place (serve stopped); --force

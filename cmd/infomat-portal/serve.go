@@ -72,7 +72,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprintln(stderr, "infomat-portal serve: --max-conns must be at least 1")
 		return 2
 	}
-	api := portal.NewServer(st, portal.ServerOptions{Log: log, Limits: portal.Limits{
+	// panel.key seals the TOTP secrets and, through keys derived from it, the dues; it is
+	// kept beside portal.db, not in it. Instances sharing a PostgreSQL database share it.
+	sealKey, err := panel.LoadKey(data.dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	duesKeys, err := portal.NewDuesKeys(sealKey)
+	if err != nil {
+		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		return 1
+	}
+	api := portal.NewServer(st, portal.ServerOptions{Log: log, DuesKeys: duesKeys, Limits: portal.Limits{
 		SubmitRate: *rate, SubmitBurst: *burst, DeviceQuota: *quota, MinBodyRate: *minRate,
 	}})
 	if err := mountTracking(api, st, log); err != nil { // track.go
@@ -81,11 +93,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	// The municipality's web panel shares the listener under /panel/; everything else is
 	// the kiosk API.
-	sealKey, err := panel.LoadKey(data.dir) // seals the TOTP secrets; kept beside portal.db, not in it
-	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal serve:", err)
-		return 1
-	}
 	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey,
 		PortalURL: *publicURL, CertPin: certPin})
 	if err != nil {
@@ -146,6 +153,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		every(rctx, renewEvery, func(ctx context.Context) { renew(ctx, st, log) })
 	}()
 	defer func() { stopRenew(); <-renewDone }()
+	// Dues past their municipality's retention go within the hour (the lookup refuses them
+	// from the moment they expire).
+	purgeDone := make(chan struct{})
+	pctx, stopPurge := context.WithCancel(ctx)
+	purgeDues(ctx, st, log)
+	go func() {
+		defer close(purgeDone)
+		every(pctx, duesPurgeEvery, func(ctx context.Context) { purgeDues(ctx, st, log) })
+	}()
+	defer func() { stopPurge(); <-purgeDone }()
 	if *reimportEvery > 0 {
 		reimportDone := make(chan struct{})
 		ictx, stopReimport := context.WithCancel(ctx)
@@ -223,6 +240,19 @@ func renew(ctx context.Context, st portal.ContentStore, log *slog.Logger) {
 	}
 	if err != nil && ctx.Err() == nil {
 		log.Error("renewing manifests failed; kiosks keep what they have, fleet warns before expiry", "err", err)
+	}
+}
+
+// duesPurgeEvery is how often serve removes dues past their retention.
+var duesPurgeEvery = time.Hour
+
+func purgeDues(ctx context.Context, st portal.DuesAdminStore, log *slog.Logger) {
+	gone, err := portal.PurgeExpiredDues(ctx, st, time.Now())
+	for _, m := range gone {
+		log.Info("dues past their retention removed", "municipality", m)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("purging dues failed", "err", err)
 	}
 }
 

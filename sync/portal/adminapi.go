@@ -79,6 +79,7 @@ type AdminStore interface {
 	StatusStore
 	FleetStore
 	AccountStore
+	DuesStore
 }
 
 type adminAPI struct {
@@ -122,6 +123,7 @@ func NewAdminHandler(st AdminStore, opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET "+adminPrefix+"status", a.statusShow) // adminstatus.go
 	mux.HandleFunc("POST "+adminPrefix+"status", a.statusSet)
 	a.userRoutes(mux)
+	a.duesRoutes(mux) // admindues.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusNotFound, errors.New("no such admin endpoint: "+r.Method+" "+r.URL.Path))
 	})

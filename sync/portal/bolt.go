@@ -89,6 +89,9 @@ var schema = boltfile.Schema{Buckets: allBuckets, Meta: bMeta, Version: schemaVe
 		if err := setUpDrafts(tx); err != nil { // bolt_drafts.go
 			return err
 		}
+		if err := setUpDues(tx); err != nil { // bolt_dues.go
+			return err
+		}
 		meta := tx.Bucket([]byte(bMeta))
 		if string(meta.Get([]byte("usage_counted"))) == usageCounted {
 			return nil

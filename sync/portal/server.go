@@ -160,6 +160,9 @@ type Server struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket // device → its submission rate
 	times   bucket             // signed-time answers, all callers together (see signedTime)
+
+	duesStore duesLookupStore // nil: no dues lookup (server_dues.go)
+	duesKeys  *DuesKeys
 }
 
 // ServerOptions configure NewServer. Zero values are fine.
@@ -170,6 +173,9 @@ type ServerOptions struct {
 	// when the time zone database has it, else UTC.
 	Location *time.Location
 	Limits   Limits
+	// DuesKeys (NewDuesKeys of panel.key) turn on the dues lookup, when the store keeps
+	// dues; without them PathDues answers dues_unavailable.
+	DuesKeys *DuesKeys
 }
 
 // NewServer builds the API over a store (a Storage: OpenBolt's).
@@ -191,6 +197,10 @@ func NewServer(st KioskStore, opts ServerOptions) *Server {
 	s.mux.HandleFunc(protocol.PathSubmission+"{id}", s.method(http.MethodPut, s.authed(s.submission)))
 	s.mux.HandleFunc(protocol.PathHeartbeat, s.method(http.MethodPost, s.authed(s.heartbeat)))
 	s.mux.HandleFunc(protocol.PathTime, s.method(http.MethodGet, s.signedTime))
+	s.mux.HandleFunc(protocol.PathDues, s.method(http.MethodPost, s.authed(s.dues)))
+	if ds, ok := st.(duesLookupStore); ok && opts.DuesKeys != nil {
+		s.duesStore, s.duesKeys = ds, opts.DuesKeys
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, protocol.CodeNotFound, "no such endpoint")
 	})

@@ -133,6 +133,7 @@ type Storage interface {
 	FleetStore
 	AccountStore
 	DraftStore // the content editor's working copies (drafts.go)
+	DuesStore  // the municipalities' imported dues, cards and lookup lockouts (dues.go)
 	Close() error
 }
 

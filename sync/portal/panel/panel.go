@@ -37,6 +37,7 @@ import (
 	"infomat/content/importer"
 	"infomat/l10n"
 	"infomat/sync/portal"
+	"infomat/sync/portal/dues"
 )
 
 //go:embed templates/*.html
@@ -101,6 +102,8 @@ type Handler struct {
 	dummyHash func() string
 	// previews keeps the editor's kiosk pictures of the newest draft (contentpreview.go).
 	previews previewCache
+	// duesKeys seal imported dues and hash cards' PINs (dues.go); nil without SecretKey.
+	duesKeys *portal.DuesKeys
 }
 
 // Store is what the panel reads and writes: accounts, submissions and their statuses,
@@ -114,6 +117,7 @@ type Store interface {
 	portal.FleetStore
 	portal.ContentStore
 	portal.DraftStore
+	portal.DuesStore
 }
 
 // New builds the panel over the portal's store.
@@ -162,6 +166,11 @@ func New(st Store, opts Options) (*Handler, error) {
 		s, _ := portal.HashPassword(newToken(), opts.Argon2)
 		return s
 	})
+	if opts.SecretKey != nil {
+		if h.duesKeys, err = portal.NewDuesKeys(opts.SecretKey); err != nil {
+			return nil, err
+		}
+	}
 	if err := h.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -224,6 +233,7 @@ func (h *Handler) routes() {
 	h.contentRoutes() // contentedit.go
 	h.fleetRoutes()   // fleet.go
 	h.wizardRoutes()  // wizard.go
+	h.duesRoutes()    // dues.go
 	m.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
@@ -251,6 +261,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			limit = uploadLimit + 1<<20
 		case r.URL.Path == importCSVPath:
 			limit = importCSVLimit + 1<<20
+		case r.URL.Path == duesImportPath:
+			limit = dues.MaxSize + 1<<20
 		case r.URL.Path == editPath || r.URL.Path == checkPath: // a BIP page may be long
 			limit = content.Limits{}.Effective().Page + 1<<20
 		case isWizardPath(r.URL.Path):
@@ -583,7 +595,7 @@ func sections(u portal.User) []navItem {
 		out = append(out, navItem{"nav.users", Prefix + "users"}, navItem{"nav.audit", Prefix + "audit"})
 	}
 	if u.Has(portal.RoleAdmin) {
-		out = append(out, navItem{"nav.fleet", Prefix + "fleet"})
+		out = append(out, navItem{"nav.fleet", Prefix + "fleet"}, navItem{"nav.dues", Prefix + "dues"})
 	}
 	if u.Has(portal.RoleModerator) {
 		out = append(out, navItem{"nav.content", Prefix + "content"})
