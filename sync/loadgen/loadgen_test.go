@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,38 +30,51 @@ func TestLoadSmall(t *testing.T) {
 	}
 }
 
-// checkRates checks a model run's counts against its rates, within generous bounds: the
-// schedule is random and the machine may be busy.
-func checkRates(t *testing.T, cfg Config, res Result) {
+// checkRun checks what a model run must give however busy the machine is: no inconsistency,
+// every kind of request sent, no errors, ordered latencies. The rates themselves depend on
+// how fast the portal answers (a kiosk sends one request at a time), so they are checked
+// on the schedule, without the network (TestScheduleRates).
+func checkRun(t *testing.T, cfg Config, res Result) {
 	t.Helper()
 	t.Logf("%.1fs, %d published: heartbeat %+v, submission %+v (%d unique, %d retries), poll %+v, blob %+v",
 		res.Elapsed.Seconds(), res.Published, res.Heartbeats, res.Submissions, res.Unique, res.Duplicates, res.Polls, res.Blobs)
 	if !res.OK() {
 		t.Fatalf("problems: %q", res.Problems)
 	}
-	window := res.Elapsed.Seconds()
-	kiosks := float64(cfg.Kiosks)
-	beats := kiosks * window / cfg.Beat.Seconds()
-	if n := float64(res.Heartbeats.Count); n < 0.6*beats || n > 1.2*beats {
-		t.Errorf("%v heartbeats, expected about %.0f", n, beats)
+	if res.Heartbeats.Count == 0 || res.Polls.Count == 0 || (cfg.SubmitRate > 0 && res.Unique == 0) {
+		t.Errorf("a kind of request was never sent: %+v", res)
 	}
-	subs := kiosks * window * cfg.SubmitRate / 3600
-	if n := float64(res.Unique); n < 0.5*subs || n > 1.6*subs+5 {
-		t.Errorf("%v unique submissions, expected about %.0f", n, subs)
-	}
-	if d := float64(res.Duplicates); d < 0.3*cfg.DupRate*float64(res.Unique) || d > 2*cfg.DupRate*float64(res.Unique)+5 {
-		t.Errorf("%v duplicate retries of %d submissions at %.2f", d, res.Unique, cfg.DupRate)
-	}
-	// Each submission also polls, and restarts the poll interval.
-	polls := kiosks * window / cfg.Poll.Seconds()
-	if n := float64(res.Polls.Count); n < 0.6*polls || n > 1.3*(polls+float64(res.Unique)) {
-		t.Errorf("%v polls, expected about %.0f plus up to one a submission", n, polls)
+	if res.Duplicates > res.Submissions.Count {
+		t.Errorf("%d duplicate retries of %d submission requests", res.Duplicates, res.Submissions.Count)
 	}
 	if e := res.Heartbeats.Errors + res.Submissions.Errors + res.Polls.Errors + res.Blobs.Errors; e > 0 {
 		t.Errorf("%d errors: %q", e, res.FirstErrors)
 	}
 	if res.Heartbeats.P50 <= 0 || res.Heartbeats.P99 < res.Heartbeats.P50 || res.Heartbeats.Max < res.Heartbeats.P99 {
 		t.Errorf("heartbeat latencies %+v", res.Heartbeats)
+	}
+}
+
+// The schedule's randomness has the rates the model promises: first beats and polls spread
+// evenly over their interval, submissions a Poisson process of the configured rate. Seeded,
+// so the figures are the same on every run.
+func TestScheduleRates(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	const n = 20000
+	var phase, gaps time.Duration
+	for range n {
+		p := uniform(rng, time.Minute)
+		if p < 0 || p >= time.Minute {
+			t.Fatalf("phase %s outside [0, 1m)", p)
+		}
+		phase += p
+		gaps += exponential(rng, 4.0/3600) // 4 an hour
+	}
+	if mean := phase / n; mean < 29*time.Second || mean > 31*time.Second {
+		t.Errorf("mean phase %s, want 30 s (evenly spread)", mean)
+	}
+	if mean := gaps / n; mean < 14*time.Minute+20*time.Second || mean > 15*time.Minute+40*time.Second {
+		t.Errorf("mean gap between submissions %s, want 15 min (4 an hour)", mean)
 	}
 }
 
@@ -73,7 +87,7 @@ func TestModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRates(t, cfg, res)
+	checkRun(t, cfg, res)
 	if res.Mode != "model" || res.Stored != res.Unique || len(res.Portals) != 1 || res.Blobs.Count != 0 {
 		t.Errorf("%+v", res)
 	}
@@ -134,7 +148,7 @@ func TestTwoURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRates(t, cfg, res)
+	checkRun(t, cfg, res)
 	if res.Stored != -1 || res.Blobs.Count != 0 || strings.HasSuffix(res.Portals[0], "/") {
 		t.Errorf("%+v", res)
 	}
@@ -164,7 +178,7 @@ func TestLoadgenPostgresTwoInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRates(t, cfg, res)
+	checkRun(t, cfg, res)
 	if len(res.Portals) != 2 || res.Stored != res.Unique || res.Published < 1 || res.Blobs.Count == 0 {
 		t.Errorf("%+v", res)
 	}
