@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	mrand "math/rand/v2"
 	"net"
@@ -56,12 +55,7 @@ func freeAddr(t *testing.T) string {
 // with portal references without a gap, the kiosk's receipts match, and each decrypts to
 // what was typed.
 func TestSIGKILLPostgres(t *testing.T) {
-	rounds := 60
-	if v := os.Getenv("CHAOS_ROUNDS"); v != "" {
-		rounds, _ = strconv.Atoi(v)
-	} else if testing.Short() {
-		rounds = 20
-	}
+	rounds := chaosRounds(60, 20)
 	ctx := context.Background()
 	rng := mrand.New(mrand.NewPCG(uint64(seed(t)), 11))
 	cluster, err := pgtest.StartCluster()
@@ -170,19 +164,7 @@ func TestSIGKILLPostgres(t *testing.T) {
 		if err := checkBolt(filepath.Join(kioskDir, store.FileName)); err != nil {
 			t.Fatalf("round %d: kiosk database after SIGKILL: %v", r, err)
 		}
-		for _, line := range k.output() {
-			f := strings.Fields(line)
-			switch {
-			case len(f) == 3 && f[0] == "ENQ":
-				plain, err := base64.StdEncoding.DecodeString(f[2])
-				if err != nil {
-					t.Fatalf("round %d: %q: %v", r, line, err)
-				}
-				reported[f[1]] = plain
-			case len(f) > 0 && (f[0] == "RECOVERY" || f[0] == "FATAL" || f[0] == "ENQERR"):
-				t.Fatalf("round %d: kiosk said %q", r, line)
-			}
-		}
+		collect(t, r, k, reported)
 	}
 	killed := time.Since(began)
 

@@ -203,12 +203,7 @@ func (p *proc) output() []string {
 // random order. Afterwards both files pass bbolt's check, and every submission the kiosk
 // confirmed is at the portal exactly once, decryptable to what was typed.
 func TestSIGKILL(t *testing.T) {
-	rounds := 120
-	if v := os.Getenv("CHAOS_ROUNDS"); v != "" {
-		rounds, _ = strconv.Atoi(v)
-	} else if testing.Short() {
-		rounds = 30
-	}
+	rounds := chaosRounds(120, 30)
 	ctx := context.Background()
 	rng := mrand.New(mrand.NewPCG(uint64(seed(t)), 7))
 	tmp := t.TempDir()
@@ -294,21 +289,7 @@ func TestSIGKILL(t *testing.T) {
 			t.Fatalf("round %d: kiosk database after SIGKILL: %v", r, err)
 		}
 		checks++
-		for _, line := range k.output() {
-			f := strings.Fields(line)
-			switch {
-			case len(f) == 3 && f[0] == "ENQ":
-				plain, err := base64.StdEncoding.DecodeString(f[2])
-				if err != nil {
-					t.Fatalf("round %d: %q: %v", r, line, err)
-				}
-				reported[f[1]] = plain
-			case len(f) > 0 && f[0] == "SENT":
-				sentLines++
-			case len(f) > 0 && (f[0] == "RECOVERY" || f[0] == "FATAL" || f[0] == "ENQERR"):
-				t.Fatalf("round %d: kiosk said %q", r, line)
-			}
-		}
+		sentLines += collect(t, r, k, reported)
 	}
 	killed := time.Since(began)
 
@@ -451,4 +432,38 @@ func exactlyOnce(t *testing.T, pst portal.SubmissionStore, kioskDir string, repo
 		}
 	}
 	return len(recs), s
+}
+
+// chaosRounds is how many rounds a kill test runs: CHAOS_ROUNDS when set, else n (short
+// with -short).
+func chaosRounds(n, short int) int {
+	if v := os.Getenv("CHAOS_ROUNDS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	} else if testing.Short() {
+		n = short
+	}
+	return n
+}
+
+// collect reads a killed kiosk's output of round r: the submissions it confirmed go into
+// reported (ID → answers); it returns how many push passes delivered something. A kiosk
+// that recovered a damaged store, failed to start or failed to enqueue fails the test.
+func collect(t *testing.T, r int, k *proc, reported map[string][]byte) (sent int) {
+	t.Helper()
+	for _, line := range k.output() {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 3 && f[0] == "ENQ":
+			plain, err := base64.StdEncoding.DecodeString(f[2])
+			if err != nil {
+				t.Fatalf("round %d: %q: %v", r, line, err)
+			}
+			reported[f[1]] = plain
+		case len(f) > 0 && f[0] == "SENT":
+			sent++
+		case len(f) > 0 && (f[0] == "RECOVERY" || f[0] == "FATAL" || f[0] == "ENQERR"):
+			t.Fatalf("round %d: kiosk said %q", r, line)
+		}
+	}
+	return sent
 }

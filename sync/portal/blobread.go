@@ -58,18 +58,26 @@ func (r *blobReader) Read(p []byte) (int, error) {
 }
 
 func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
+	off, err := seek(r.off, r.size, offset, whence)
+	if err == nil {
+		r.off = off
+	}
+	return off, err
+}
+
+// seek is io.Seeker's arithmetic for a reader at off in size bytes: the new position.
+func seek(off, size, offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
-		offset += r.off
+		offset += off
 	case io.SeekEnd:
-		offset += r.size
+		offset += size
 	default:
 		return 0, errors.New("blob: bad whence")
 	}
 	if offset < 0 {
 		return 0, errors.New("blob: negative position")
 	}
-	r.off = offset
 	return offset, nil
 }

@@ -23,25 +23,7 @@ import (
 // The test cluster pgtest starts runs with fsync off, bbolt always syncs: point
 // INFOMAT_TEST_POSTGRES at a server with production settings for a fair put figure.
 func BenchmarkBlob(b *testing.B) {
-	backends := []struct {
-		name string
-		open func(b *testing.B) portal.Storage
-	}{
-		{"bolt", func(b *testing.B) portal.Storage {
-			st, err := portal.OpenBolt(b.Context(), b.TempDir(), portal.BoltOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return st
-		}},
-		{"postgres", func(b *testing.B) portal.Storage {
-			st, err := portal.OpenPostgres(b.Context(), pgtest.DB(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			return st
-		}},
-	}
+	backends := benchBackends
 	for _, size := range []int{64 << 10, 1 << 20, 16 << 20} {
 		for _, be := range backends {
 			b.Run(fmt.Sprintf("%s/%dKiB", be.name, size>>10), func(b *testing.B) {
@@ -99,4 +81,25 @@ func benchBlob(b *testing.B, st portal.Storage, size int) {
 	b.ReportMetric(mb/put.Seconds(), "put-MB/s")
 	b.ReportMetric(mb/stream.Seconds(), "stream-MB/s")
 	b.ReportMetric(mb/whole.Seconds(), "whole-MB/s")
+}
+
+// benchBackends opens each backend for a benchmark that compares them in one run.
+var benchBackends = []struct {
+	name string
+	open func(b *testing.B) portal.Storage
+}{
+	{"bolt", func(b *testing.B) portal.Storage {
+		st, err := portal.OpenBolt(b.Context(), b.TempDir(), portal.BoltOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}},
+	{"postgres", func(b *testing.B) portal.Storage {
+		st, err := portal.OpenPostgres(b.Context(), pgtest.DB(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}},
 }

@@ -222,20 +222,11 @@ func (r *pgBlobReader) fetch(n int64) error {
 }
 
 func (r *pgBlobReader) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += r.off
-	case io.SeekEnd:
-		offset += r.size
-	default:
-		return 0, errors.New("blob: bad whence")
+	off, err := seek(r.off, r.size, offset, whence)
+	if err == nil {
+		r.off = off
 	}
-	if offset < 0 {
-		return 0, errors.New("blob: negative position")
-	}
-	r.off = offset
-	return offset, nil
+	return off, err
 }
 
 // lockMunicipality takes the row lock that serialises the municipality's AddManifest and

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"infomat/sync/portal"
-	"infomat/sync/portal/pgtest"
 )
 
 // BenchmarkPutSubmission stores 2 KiB submissions from many goroutines at once (kiosks
@@ -16,25 +15,7 @@ import (
 // the municipality's reference counter. The PostgreSQL of the tests runs with fsync off;
 // bbolt syncs every batch.
 func BenchmarkPutSubmission(b *testing.B) {
-	for _, backend := range []struct {
-		name string
-		open func(b *testing.B) portal.Storage
-	}{
-		{"bolt", func(b *testing.B) portal.Storage {
-			st, err := portal.OpenBolt(b.Context(), b.TempDir(), portal.BoltOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return st
-		}},
-		{"postgres", func(b *testing.B) portal.Storage {
-			st, err := portal.OpenPostgres(b.Context(), pgtest.DB(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			return st
-		}},
-	} {
+	for _, backend := range benchBackends {
 		b.Run(backend.name, func(b *testing.B) {
 			st := backend.open(b)
 			defer st.Close()
