@@ -56,13 +56,6 @@ type DueItem struct {
 	Decision   string `json:"decision"`   // the decision's number, for the transfer title
 }
 
-// Outstanding is what is left to pay of the item, never negative.
-func (d DueItem) Outstanding() int64 { return max(d.Due-d.Paid, 0) }
-
-// Overdue reports whether something is left to pay after the due date, on the day today
-// (YYYY-MM-DD in the municipality's time).
-func (d DueItem) Overdue(today string) bool { return d.Outstanding() > 0 && d.DueDate < today }
-
 // DuesRefusal is the body of a CodeDuesRefused error: an Error with the tries left.
 type DuesRefusal struct {
 	Error
