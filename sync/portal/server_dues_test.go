@@ -182,7 +182,8 @@ func TestDuesLookup(t *testing.T) {
 			t.Fatalf("items out of order: %+v", jan.Items)
 		}
 	}
-	if !jan.Items[2].Overdue("2026-12-06") || jan.Items[0].Overdue("2026-12-06") {
+	overdue := func(d protocol.DueItem) bool { return d.Due > d.Paid && d.DueDate < "2026-12-06" }
+	if !overdue(jan.Items[2]) || overdue(jan.Items[0]) {
 		t.Fatalf("overdue: %+v", jan.Items[:3])
 	}
 	anna := e.wantShown(auth, byCard(annaCard, annaPIN))
