@@ -33,7 +33,7 @@ func TestParseFixture(t *testing.T) {
 	if jan.ID != "P-000101" || jan.Name != "J** K*******" || jan.PESEL4 != "7319" || len(jan.Codes) != 1 || jan.Codes[0] != "KX7M2PQ9RT" {
 		t.Fatalf("first taxpayer: %+v", jan)
 	}
-	if it := jan.Items[3]; it.Item != "Opłata za gospodarowanie odpadami komunalnymi" || it.Due != 123456 || it.Paid != 0 || it.DueDate != "2027-03-15" {
+	if it := jan.Items[4]; it.Item != "Opłata za gospodarowanie odpadami komunalnymi" || it.Due != 123456 || it.Paid != 0 || it.DueDate != "2027-03-15" {
 		t.Fatalf("odpady instalment (decimal comma, DD.MM.YYYY): %+v", it)
 	}
 	for i := 1; i < len(jan.Items); i++ {
