@@ -352,7 +352,11 @@ func (u *UI) duesProblemView() (string, fyne.CanvasObject) {
 		var l *dues.LockedError
 		if errors.As(s.problem, &l) && !l.Until.IsZero() {
 			now := u.d.Now()
+			// Rounded up to the minute: "try again after 04:08" must not be refused at 04:08:00.
 			until := l.Until.In(now.Location())
+			if t := until.Truncate(time.Minute); !t.Equal(until) {
+				until = t.Add(time.Minute)
+			}
 			at := until.Format("15:04")
 			if y1, m1, d1 := until.Date(); y1 != now.Year() || m1 != now.Month() || d1 != now.Day() {
 				at = until.Format("02.01.2006, 15:04")

@@ -60,7 +60,7 @@ func (f *fakeDues) Lookup(_ context.Context, r dues.Request) (dues.Statement, er
 	}
 	f.left--
 	if f.left <= 0 {
-		return dues.Statement{}, &dues.LockedError{Until: fakeEpoch.Add(30 * time.Minute)}
+		return dues.Statement{}, &dues.LockedError{Until: fakeEpoch.Add(30*time.Minute + 4*time.Second)}
 	}
 	return dues.Statement{}, &dues.RefusedError{Remaining: f.left}
 }
@@ -236,7 +236,7 @@ func TestDuesRefusalsAndProblems(t *testing.T) {
 		h.mustSee("Dane się nie zgadzają. Pozostałe próby: 1.")
 		h.tapKeys("1112")
 		h.tap("Sprawdź")
-		h.mustSee("Zbyt wiele nieudanych prób. Spróbuj ponownie po 10:30 albo zapytaj w urzędzie.")
+		h.mustSee("Zbyt wiele nieudanych prób. Spróbuj ponownie po 10:31 albo zapytaj w urzędzie.")
 		h.screenshot("dues-6-locked")
 		h.mustSee("Godziny pracy urzędu:")
 		h.mustSee("Dziś: 8:00–17:00, otwarte do 17:00")

@@ -66,7 +66,7 @@ var Settings = []Setting{
 	{Key: SettingPrinterBaud, Help: "prędkość portu drukarki (domyślnie 9600)", Check: checkBaud},
 	{Key: SettingPrinterPaper, Help: "szerokość papieru: 58 albo 80 (mm, domyślnie 80)", Check: oneOf("58", "80")},
 	{Key: SettingPrinterQR, Help: "kody QR: native (polecenie drukarki) albo raster (obraz, dla drukarek bez QR); domyślnie native", Check: oneOf("native", "raster")},
-	{Key: SettingReaderPort, Help: "port czytnika kart serwisowych, np. /dev/infomat-reader; pusty = bez czytnika", Check: checkPort},
+	{Key: SettingReaderPort, Help: "port czytnika kart (serwisowych i Karty Mieszkańca), np. /dev/infomat-reader; pusty = bez czytnika", Check: checkPort},
 	{Key: SettingReaderBaud, Help: "prędkość portu czytnika (domyślnie 9600)", Check: checkBaud},
 	{Key: SettingReaderKind, Help: "rodzaj czytnika: rdm6300, magstripe albo line (domyślnie rdm6300)", Check: oneOf("rdm6300", "magstripe", "line")},
 	{Key: SettingAttractAfter, Help: "po ilu sekundach bez dotyku ekran startowy ustępuje pętli dla przechodniów (\"Dotknij ekranu, aby zacząć\", godziny pracy, ogłoszenia), np. 60s, 5m; 0 = wyłączona; domyślnie 60s", Check: checkAttract},
