@@ -283,23 +283,23 @@ func TestDuesRefusalsAndProblems(t *testing.T) {
 // left (or the session was reset) is never shown to anyone.
 func TestDuesWaitingAndLateAnswer(t *testing.T) {
 	h, _ := newDuesHarness(t)
-	var later []func()
+	// The lookup's goroutine hands its result over here instead of to the UI goroutine.
+	later := make(chan func(), 1)
 	h.ui.inline = false
-	h.ui.post = func(f func()) { later = append(later, f) }
+	h.ui.post = func(f func()) { later <- f }
 	h.duesByCard(fixtureCard)
 	h.tapKeys(fixturePIN)
 	h.tap("Sprawdź")
 	h.mustSee("Sprawdzam…")
 	h.mustSee("Pytam urząd o Twoje należności.")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(later) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if len(later) == 0 {
+	var done func()
+	select {
+	case done = <-later:
+	case <-time.After(5 * time.Second):
 		t.Fatal("the lookup never finished")
 	}
 	h.ui.Reset()
-	later[0]()
+	done()
 	h.mustNotSee(fixtureName)
 	if h.ui.dues != nil || len(h.ui.stack) != 1 {
 		t.Fatalf("a late answer reached the screen: %+v", h.ui.stack)
