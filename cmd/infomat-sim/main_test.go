@@ -184,13 +184,16 @@ func TestPrinter(t *testing.T) {
 	if _, err := f.Write(job); err != nil {
 		t.Fatal(err)
 	}
+	// The PNG comes last, renamed into place: once it is there, the text is complete (waiting
+	// for the text file itself could read it half written).
+	pngData := waitFile(t, filepath.Join(out, "receipt-1.png"))
 	text := string(waitFile(t, filepath.Join(out, "receipt-1.txt")))
 	for _, want := range []string{"Gmina Przykładowo\nZażółć gęślą jaźń\n", "[kod QR: " + qr + "]", "--- cięcie ---"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("receipt-1.txt lacks %q:\n%s", want, text)
 		}
 	}
-	img, err := png.Decode(bytes.NewReader(waitFile(t, filepath.Join(out, "receipt-1.png"))))
+	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil || img.Bounds().Dx() != 384 {
 		t.Errorf("receipt-1.png: %v, %v", err, img)
 	}
