@@ -68,6 +68,35 @@ func BuildIndex(b *content.Bundle) *search.Index {
 	return search.NewIndex(docs)
 }
 
+// pendingIndex is a search index being built in the background.
+type pendingIndex struct {
+	done chan struct{}
+	idx  *search.Index
+}
+
+// buildIndex starts building b's index in the background; index() waits for it.
+func (u *UI) buildIndex(b *content.Bundle) {
+	p := &pendingIndex{done: make(chan struct{})}
+	u.building = p
+	trace := u.d.Trace
+	go func() {
+		defer close(p.done)
+		p.idx = BuildIndex(b)
+		if trace != nil {
+			trace("index built")
+		}
+	}()
+}
+
+// index is the current content's search index, waiting for it while it is being built.
+func (u *UI) index() *search.Index {
+	if p := u.building; p != nil {
+		<-p.done
+		u.d.Index, u.building = p.idx, nil
+	}
+	return u.d.Index
+}
+
 // procedureText is the searched body of a card.
 func procedureText(p *content.Procedure) string {
 	body := []string{p.Summary}
@@ -116,7 +145,7 @@ func (u *UI) searchView() fyne.CanvasObject {
 	entry.SetPlaceHolder(u.t("search.placeholder"))
 	update := func(q string) {
 		u.query = q
-		hits = u.d.Index.SearchIn(q, maxHits, string(u.d.Loc.Lang()))
+		hits = u.index().SearchIn(q, maxHits, string(u.d.Loc.Lang()))
 		switch {
 		case strings.TrimSpace(q) == "":
 			status.SetText(u.t("search.hint"))

@@ -347,7 +347,8 @@ func (u *UI) applyPending() {
 
 // setContent switches to b, with its index and coat of arms.
 func (u *UI) setContent(b *content.Bundle) {
-	u.d.Content, u.d.Index = b, BuildIndex(b)
+	u.d.Content, u.d.Index = b, nil
+	u.buildIndex(b)
 	if u.d.CrestOf != nil {
 		u.d.Crest = u.d.CrestOf(b)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"image"
 	"image/color"
 	"strings"
 	"time"
@@ -163,7 +164,25 @@ func (u *UI) announce(text string) {
 // surface that turns touches into touch-to-hear.
 func (u *UI) withLayer(content fyne.CanvasObject) fyne.CanvasObject {
 	u.sp.layer = newSpeechLayer(u)
+	if u.d.Trace != nil && !u.drawnSeen {
+		return container.NewStack(content, u.sp.layer, u.drawnProbe())
+	}
 	return container.NewStack(content, u.sp.layer)
+}
+
+// drawnProbe is a transparent pixel whose image the painter asks for when it draws the frame
+// holding it: the moment the first screen is really on the display, for Deps.Trace.
+func (u *UI) drawnProbe() fyne.CanvasObject {
+	trace := u.d.Trace
+	r := canvas.NewRaster(func(w, h int) image.Image {
+		if !u.drawnSeen {
+			u.drawnSeen = true
+			trace("home drawn")
+		}
+		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	})
+	r.Resize(fyne.NewSize(1, 1))
+	return container.NewWithoutLayout(r)
 }
 
 // modalLayer is withLayer for a popup's content.

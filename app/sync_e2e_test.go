@@ -79,6 +79,7 @@ func TestSubmissionReachesPortalAndExports(t *testing.T) {
 
 	// A resident files the form on the kiosk.
 	h := newHarness(t)
+	h.ui.index() // the start's index is done before it is replaced
 	h.ui.d.Content, h.ui.d.Index = b, BuildIndex(b)
 	// The portal serves the sample bundle, whose key is the published one: demo mode.
 	h.ui.d.Submit = &kiosk.Submitter{Outbox: ob, Content: b, Log: log, Demo: true}

@@ -38,10 +38,12 @@ type Deps struct {
 	Content *content.Bundle
 	// Office is where residents are sent from the out-of-service screen; nil when unknown.
 	Office *Office
-	Index  *search.Index // BuildIndex(Content) when nil
-	Loc    *l10n.Localizer
-	Idle   IdleTimer
-	Crest  fyne.Resource // the municipality's coat of arms; may be nil
+	// Index is Content's search index; nil: New builds it in the background once the home
+	// screen is up (the first search waits for it if it must).
+	Index *search.Index
+	Loc   *l10n.Localizer
+	Idle  IdleTimer
+	Crest fyne.Resource // the municipality's coat of arms; may be nil
 	// CrestOf loads the coat of arms of content that replaces the shown one; nil keeps Crest.
 	CrestOf     func(*content.Bundle) fyne.Resource
 	Submit      Submitter   // files online forms; nil hides "Złóż wniosek tutaj"
@@ -80,6 +82,12 @@ type Deps struct {
 	// SpeechPrompt is how often an untouched home or attract screen says aloud how to start
 	// speech mode, in each language in turn; 0: never (the text on screen stays).
 	SpeechPrompt time.Duration
+	// Trace, when set, is told of start-up milestones: "home drawn" (the home screen's first
+	// frame is painted) and "index built". It may be called from any goroutine.
+	Trace func(phase string)
+	// Released is called after an idle reset, when nothing of the session is left on screen or
+	// in the UI: the kiosk gives the memory back to the system. nil: nothing.
+	Released func()
 }
 
 // screen kinds a route can show.
@@ -163,13 +171,13 @@ type UI struct {
 
 	sp      speechState // speech mode: the keypad's focus, touch-to-hear, what was said
 	renders int         // counts redraws, so speech can tell when a tap changed nothing
+
+	building  *pendingIndex // the search index being built in the background; nil when d.Index is current
+	drawnSeen bool          // Trace has been told of the first frame
 }
 
 // New builds the UI into win and shows the home screen.
 func New(win fyne.Window, d Deps) *UI {
-	if d.Index == nil && d.Content != nil {
-		d.Index = BuildIndex(d.Content)
-	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -187,6 +195,10 @@ func New(win fyne.Window, d Deps) *UI {
 	u.initSpeech()
 	u.stack = []route{{kind: homeScreen}}
 	u.render()
+	if d.Index == nil && d.Content != nil {
+		// Off the start-up's critical path: home needs no index; search waits for it.
+		u.buildIndex(d.Content)
+	}
 	return u
 }
 
@@ -288,6 +300,9 @@ func (u *UI) Reset() {
 	}
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
+	}
+	if u.d.Released != nil {
+		u.d.Released()
 	}
 }
 

@@ -360,7 +360,7 @@ func TestSearchUkrainianKeyboard(t *testing.T) {
 	}
 	h.screenshot("search-uk")
 	// The waste-fee card is among the first three results, and the first one opens.
-	hits := h.ui.d.Index.Search(h.ui.query, 3)
+	hits := h.ui.index().Search(h.ui.query, 3)
 	found := false
 	for _, hit := range hits {
 		found = found || hit.Doc.ID == procedureDoc+"/deklaracja-oplata-za-odpady"

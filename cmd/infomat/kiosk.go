@@ -61,11 +61,23 @@ func runKiosk(args []string) (code int) {
 	contentDir := fl.String("content", "", "content folder to validate and activate")
 	idleTimeout := fl.Duration("idle", 0, "idle time before a session resets (default: the device setting idle_timeout, else 90s)")
 	demo := fl.Bool("demo", false, "demo mode: allow forms on the sample content, whose key is published (never for residents)")
+	pprofAddr := fl.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (development)")
+	traceStartup := fl.Bool("trace-startup", false, "log each start-up phase with its duration (also "+TraceStartupEnv+"=1)")
 	fl.Usage = usage
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	log := kiosk.NewLogger(os.Stderr, os.Getenv("JOURNAL_STREAM"))
+	setMemoryPolicy(os.Getenv)
+	trace := newStartupTrace(*traceStartup || os.Getenv(TraceStartupEnv) == "1", log)
+	if *pprofAddr != "" {
+		stopPprof, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer stopPprof()
+	}
 	// sd_notify: READY=1 with the first frame, WATCHDOG=1 from the UI main loop.
 	wd := kiosk.NewSystemdWatchdog(fyne.Do, log)
 	if p := kiosk.HostDisplayProblem(); p != "" {
@@ -91,6 +103,7 @@ func runKiosk(args []string) (code int) {
 		return 1
 	}
 	defer st.Close()
+	trace.mark("store open")
 	if rec != nil {
 		log.Error("store was corrupt; moved aside and started fresh", "aside", rec.AsidePath, "cause", rec.Cause)
 	}
@@ -132,6 +145,7 @@ func runKiosk(args []string) (code int) {
 		fmt.Fprintf(os.Stderr, "Brak poprawnej treści: %v\n", err)
 		return 1
 	}
+	trace.mark("content loaded")
 	if *demo {
 		log.Warn("demo mode: forms on the sample content are filed (its key is published; never on a kiosk for residents)")
 	}
@@ -188,6 +202,7 @@ func runKiosk(args []string) (code int) {
 		title += " — " + bundle.Municipality.Name
 	}
 	w := a.NewWindow(title)
+	trace.mark("window created")
 	deps := app.Deps{
 		Content:     bundle,
 		Loc:         loc,
@@ -224,6 +239,10 @@ func runKiosk(args []string) (code int) {
 				Profile: paper.Name + qrMode(paper.NativeQR), Version: buildinfo.Version(), Printed: time.Now()}
 		},
 	}
+	if trace != nil {
+		deps.Trace = trace.mark
+	}
+	deps.Released = releaseMemory
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
@@ -280,6 +299,7 @@ func runKiosk(args []string) (code int) {
 		})
 	}
 	ui = app.New(w, deps)
+	trace.mark("home built")
 	debugTargets(ctx, w, log)
 	go func() {
 		for {
@@ -309,6 +329,7 @@ func runKiosk(args []string) (code int) {
 			return
 		}
 		windowUp.Store(true)
+		trace.mark("window shown")
 		// The first frame is up: the bundle on screen has proved itself.
 		if src == kiosk.FromStore || src == kiosk.FromFolder {
 			if err := st.ConfirmContent(); err != nil {

@@ -1,6 +1,7 @@
 // Command infomat is the kiosk and the technician's tool.
 //
 //	infomat [--windowed] [--data DIR] [--content DIR] [--idle 90s]   run the kiosk
+//	        [--pprof 127.0.0.1:PORT] [--trace-startup]                profiles, start-up phases
 //	infomat content check DIR                                        validate a content folder
 //	infomat settings [--data DIR] [set KEY VALUE]                    device settings
 //	infomat service [--data DIR] set-pin|add-card|remove-card|cards|audit   service access
@@ -52,8 +53,11 @@ func usage() {
 	fmt.Fprint(os.Stderr, `Infomat — kiosk informacyjny gminy
 
   infomat [--windowed] [--demo] [--data KATALOG] [--content KATALOG] [--idle 90s]
+          [--pprof 127.0.0.1:PORT] [--trace-startup]
       uruchamia kiosk (pełny ekran; --windowed w oknie, do prac rozwojowych; --demo: wnioski
-      działają na przykładowej treści, której klucz prywatny jest publiczny — nie na urzędowym kiosku)
+      działają na przykładowej treści, której klucz prywatny jest publiczny — nie na urzędowym kiosku;
+      --pprof: profile Go (net/http/pprof) tylko na adresie pętli zwrotnej, do pomiarów;
+      --trace-startup lub INFOMAT_TRACE_STARTUP=1: czas każdej fazy startu w dzienniku)
   infomat content check [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG
       sprawdza folder z treścią gminy i wypisuje błędy jako plik: pole: powód
       (limity rozmiaru podnosi się flagami, jeśli gmina je podniosła w portalu)

@@ -1,0 +1,62 @@
+package main
+
+/*
+#include <malloc.h>
+*/
+import "C"
+
+import (
+	"os"
+	"runtime/debug"
+	"time"
+)
+
+// Go's garbage collector, set deliberately for a kiosk (docs/performance.md, "Memory"):
+//
+//   - GOGC 50 instead of 100: the kiosk's live Go heap is small (about 25–35 MB: fonts,
+//     translations, content, the search index) and it is idle most of the day, so collecting
+//     at 1.5× the live heap rather than 2× costs a little CPU between taps and keeps up to a
+//     live heap's worth of garbage out of its resident memory;
+//   - GOMEMLIMIT 192 MiB: a soft ceiling for the Go heap (GL buffers and fonts in C memory
+//     are not counted), well above what a session needs, so a large content bundle loading
+//     in the background makes the collector work harder rather than the kiosk grow without
+//     bound. The collector never uses more than about half the CPU for it, so it cannot
+//     freeze the screen.
+//
+// GOGC and GOMEMLIMIT in the environment (the systemd unit, a technician) win.
+const (
+	kioskGCPercent   = 50
+	kioskMemoryLimit = 192 << 20
+)
+
+func setMemoryPolicy(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(kioskGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(kioskMemoryLimit)
+	}
+}
+
+// fyneCacheValid is how long Fyne keeps the textures and renderers of objects no longer on
+// the screen (its internal cache.ValidDuration, FYNE_CACHE in the environment, default 1 min).
+func fyneCacheValid() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("FYNE_CACHE")); err == nil {
+		return d
+	}
+	return time.Minute
+}
+
+// releaseMemory gives memory the last session used back to the system after an idle reset:
+// the Go heap's free pages (debug.FreeOSMemory) and the C heap's (malloc_trim: GL and font
+// buffers freed by Fyne and Mesa stay in glibc's arenas otherwise). Once now, for the Go
+// side, and once after Fyne has dropped the textures of the screens no longer shown. Runs off
+// the UI goroutine.
+func releaseMemory() {
+	release := func() {
+		debug.FreeOSMemory()
+		C.malloc_trim(0)
+	}
+	go release()
+	time.AfterFunc(fyneCacheValid()+5*time.Second, release)
+}
