@@ -22,10 +22,12 @@ import (
 	"image"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,6 +53,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: infomat-bench --kiosk BIN --targets BIN --site DIR [--pairs N] [--taps N] [--out DIR]")
 		os.Exit(2)
 	}
+	// Ctrl-C or a kill: stop what was started (the apps run in their own process groups,
+	// so they would outlive the bench).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		stopAll()
+		os.Exit(130)
+	}()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "infomat-bench:", err)
 		os.Exit(1)
@@ -384,6 +395,7 @@ func (x *screen) startXvfb() (stop func(), err error) {
 		return nil, err
 	}
 	stop = func() { cmd.Process.Kill(); cmd.Wait() }
+	onSignal(stop)
 	for range 100 {
 		if exec.Command("xdpyinfo", "-display", x.display).Run() == nil {
 			return stop, nil
@@ -471,7 +483,22 @@ func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
 		return 0, false, err
 	}
 	clicked := time.Now()
+	// Wait for a change first: a loaded browser may show the old page for longer than a
+	// settle takes, and a walk that moved on would tap the wrong screen from then on.
 	var seen []frame
+	for {
+		f, err := x.shot()
+		if err != nil {
+			return 0, false, err
+		}
+		if f.hash != before.hash {
+			seen = append(seen, f)
+			break
+		}
+		if time.Since(clicked) > 5*time.Second {
+			return 0, false, nil
+		}
+	}
 	deadline := clicked.Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		f, err := x.shot()
@@ -481,12 +508,8 @@ func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
 		seen = append(seen, f)
 		n := len(seen)
 		if n >= 3 && seen[n-1].hash == seen[n-2].hash && seen[n-2].hash == seen[n-3].hash {
-			final := seen[n-1].hash
-			if final == before.hash {
-				return 0, false, nil
-			}
 			for _, s := range seen {
-				if s.hash == final {
+				if s.hash == seen[n-1].hash {
 					return s.at.Sub(clicked), true, nil
 				}
 			}
@@ -509,6 +532,7 @@ type proc struct {
 	cmd  *exec.Cmd
 	mark string // a string in the command line of each of its processes, when the app has one
 	done chan struct{}
+	once sync.Once // stop runs once: normally, or on a signal
 	err  error
 	log  bytes.Buffer
 }
@@ -527,7 +551,28 @@ func (x *screen) start(cmd *exec.Cmd) (*proc, error) {
 		return nil, err
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
+	onSignal(p.stop)
 	return p, nil
+}
+
+var (
+	stopMu sync.Mutex
+	stops  []func()
+)
+
+// onSignal registers f to run when the bench is interrupted; stopAll runs them, newest first.
+func onSignal(f func()) {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	stops = append(stops, f)
+}
+
+func stopAll() {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
 }
 
 func (p *proc) exited() error {
@@ -548,7 +593,9 @@ func tail(s string) string {
 
 // stop ends the app's processes (its process group, and any that left it), and removes the
 // temporary folder it was given.
-func (p *proc) stop() {
+func (p *proc) stop() { p.once.Do(p.stopOnce) }
+
+func (p *proc) stopOnce() {
 	pids := p.tree()
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
