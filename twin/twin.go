@@ -86,6 +86,9 @@ func CardPage(id string) string     { return "karta-" + flat(id) + ".html" }
 func MenuPage(id string) string     { return "bip-" + flat(id) + ".html" }
 func BIPPagePage(id string) string  { return "strona-" + flat(id) + ".html" }
 
+// LatestPage names a BIP page opened from the BIP home's "Najnowsze".
+func LatestPage(id string) string { return "najnowsze-" + flat(id) + ".html" }
+
 // flat keeps every page in one folder, so each link is a plain file name: BIP page IDs
 // hold slashes.
 func flat(id string) string { return strings.ReplaceAll(id, "/", "--") }
@@ -128,7 +131,10 @@ func Build(b *content.Bundle) *Site {
 		s.menu(mi, BIPPage)
 	}
 	for _, p := range b.LatestPages(latest) {
-		bip.Links = append(bip.Links, Link{Label: p.Title, Sub: "Najnowsze · zmiana " + p.Record.LastChange().String(), Href: BIPPagePage(p.ID)})
+		// A page of its own whose Wstecz leads back here, as the kiosk's back does: the
+		// page's own Wstecz leads to its BIP section.
+		bip.Links = append(bip.Links, Link{Label: p.Title, Sub: "Najnowsze · zmiana " + p.Record.LastChange().String(), Href: LatestPage(p.ID)})
+		s.add(&Page{Name: LatestPage(p.ID), Title: p.Title, Back: BIPPage, Body: s.bipPage(p)})
 	}
 	s.add(bip)
 	return s
