@@ -42,7 +42,7 @@ var (
 	browser    = flag.String("browser", "chromium", "browser command")
 	pairs      = flag.Int("pairs", 10, "interleaved pairs to run")
 	taps       = flag.Int("taps", 130, "taps in the walk (at least)")
-	pause      = flag.Duration("pause", 300*time.Millisecond, "a resident's reading time between a settled screen and the next tap")
+	pause      = flag.Duration("pause", 0, "extra reading time between a settled screen and the next tap (the settling itself takes a few screenshots)")
 	outDir     = flag.String("out", "test-output/bench-vs-browser", "folder for the CSV files")
 	display    = flag.String("display", "", "X display to use (default: start Xvfb on a free one from :140)")
 )
