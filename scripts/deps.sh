@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a command needs, only those missing, so the README's commands
-# work on a fresh Debian machine with Go. Usage: scripts/deps.sh run|test
+# work on a fresh Debian machine with Go. Usage: scripts/deps.sh run|test|bench
 set -euo pipefail
 
 # gcc: Fyne's driver is cgo, and so is the race detector. poppler-utils: pdftoppm and pdfinfo
@@ -14,7 +14,9 @@ case "${1:-}" in
   # panel's browser tests. postgresql: the portal's database backend is tested on a real
   # server (a private cluster scripts/test.sh starts; pg_dump/pg_restore for the backup test).
   test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox chromium fonts-dejavu-core postgresql) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  # scripts/bench-vs-browser.sh: the kiosk and Chromium on Xvfb, screenshots with xwd (x11-apps).
+  bench) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool x11-utils x11-apps chromium fonts-dejavu-core) ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()

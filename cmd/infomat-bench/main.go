@@ -1,0 +1,777 @@
+// Command infomat-bench runs the kiosk and a browser in kiosk mode showing the static-site
+// twin of the same content (package twin) side by side, in interleaved pairs on one Xvfb
+// display at 1080×1920, and prints start-up, tap-to-screen latency and memory (PSS) of each,
+// with medians and ratios. scripts/bench-vs-browser.sh builds what it needs and runs it.
+// A development tool: it is not packaged.
+//
+// Start-up is the time from exec to the home screen shown and settled. A tap's latency is
+// the time from the click to the first screenshot that shows what the screen then settles
+// on, so a button's press feedback or a page painted in two goes does not count as done.
+// PSS is summed over the whole process tree (a browser runs many processes), on a fresh
+// home screen and after the walk.
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/maphash"
+	"image"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"infomat/twin"
+)
+
+var (
+	kioskBin   = flag.String("kiosk", "", "kiosk binary (built without tags)")
+	targetsBin = flag.String("targets", "", "kiosk binary built with -tags e2etargets, to find the walk's buttons once")
+	siteDir    = flag.String("site", "", "folder of the twin (infomat-twin --out)")
+	contentDir = flag.String("content", "", "content folder both show (default: the embedded sample)")
+	browser    = flag.String("browser", "chromium", "browser command")
+	pairs      = flag.Int("pairs", 10, "interleaved pairs to run")
+	taps       = flag.Int("taps", 130, "taps in the walk (at least)")
+	pause      = flag.Duration("pause", 0, "extra reading time between a settled screen and the next tap (the settling itself takes a few screenshots)")
+	outDir     = flag.String("out", "test-output/bench-vs-browser", "folder for the CSV files")
+	display    = flag.String("display", "", "X display to use (default: start Xvfb on a free one from :140)")
+)
+
+func main() {
+	flag.Parse()
+	if *kioskBin == "" || *targetsBin == "" || *siteDir == "" {
+		fmt.Fprintln(os.Stderr, "usage: infomat-bench --kiosk BIN --targets BIN --site DIR [--pairs N] [--taps N] [--out DIR]")
+		os.Exit(2)
+	}
+	// Ctrl-C or a kill: stop what was started (the apps run in their own process groups,
+	// so they would outlive the bench).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		stopAll()
+		os.Exit(130)
+	}()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "infomat-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	b, err := twin.Load(*contentDir)
+	if err != nil {
+		return err
+	}
+	site := twin.Build(b)
+	tour := plan(site)
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	x := &screen{display: *display, seed: maphash.MakeSeed()}
+	if x.display == "" {
+		stop, err := x.startXvfb()
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	fmt.Printf("display %s, %d taps a walk (a tour of %d, repeated), %d pair(s)\n", x.display, *taps, len(tour), *pairs)
+
+	// The kiosk's buttons are found once, by their labels, on a kiosk that can say where
+	// they are; the measured kiosk is the product build, tapped at the same places.
+	kioskTour, err := calibrate(x, tour)
+	if err != nil {
+		return fmt.Errorf("finding the kiosk's buttons: %w", err)
+	}
+	kioskTaps, siteTaps := repeat(kioskTour, *taps), repeat(twinTaps(site, tour), *taps)
+
+	var results []result
+	for i := range *pairs {
+		apps := []string{"kiosk", "browser"}
+		if i%2 == 1 { // alternate who goes first, so neither always gets the warmer cache
+			slices.Reverse(apps)
+		}
+		for _, app := range apps {
+			var r result
+			var err error
+			if app == "kiosk" {
+				r, err = measure(x, "kiosk", kioskCmd(*kioskBin), kioskTaps)
+			} else {
+				r, err = measure(x, "browser", browserCmd(), siteTaps)
+			}
+			if err != nil {
+				return fmt.Errorf("pair %d, %s: %w", i+1, app, err)
+			}
+			r.pair = i + 1
+			results = append(results, r)
+			fmt.Println(r.row())
+		}
+	}
+	if err := writeCSV(results); err != nil {
+		return err
+	}
+	screenCapture = x.capture
+	summary(results)
+	return nil
+}
+
+// step is one tap of the walk: a list row by its label, or the bar's Wstecz or Start.
+type step struct {
+	label string
+	back  bool
+	home  bool
+	page  string // the twin's page the tap leads to
+}
+
+// fan is how many rows of a list the walk opens, by depth below home: both categories and
+// BIP, every category or BIP section, two cards or pages in each, one page in a subsection.
+var fan = []int{2, 8, 2, 1}
+
+// plan is the tour through site that the walk repeats: home → Sprawy urzędowe → each
+// category → two of its cards → back, then the BIP's sections and pages. Only rows on the
+// first screen of a list are opened (no scrolling). It starts and ends on home.
+func plan(site *twin.Site) []step {
+	var tour []step
+	var visit func(name string, depth int)
+	visit = func(name string, depth int) {
+		p := site.Pages[name]
+		if depth >= len(fan) || p == nil {
+			return
+		}
+		for i, l := range p.Links {
+			if i >= fan[depth] || i >= twin.VisibleRows {
+				break
+			}
+			if _, ok := site.Pages[l.Href]; !ok {
+				continue
+			}
+			tour = append(tour, step{label: l.Label, page: l.Href})
+			visit(l.Href, depth+1)
+			if depth == 0 {
+				tour = append(tour, step{home: true, page: twin.HomePage})
+			} else {
+				tour = append(tour, step{back: true, page: name})
+			}
+		}
+	}
+	visit(twin.HomePage, 0)
+	return tour
+}
+
+// repeat is the first n taps of the tour repeated.
+func repeat(tour []tap, n int) []tap {
+	var out []tap
+	for len(out) < n {
+		out = append(out, tour...)
+	}
+	return out[:n]
+}
+
+// tap is where a step taps.
+type tap struct {
+	image.Point
+	what string
+}
+
+func twinTaps(site *twin.Site, walk []step) []tap {
+	var out []tap
+	cur := twin.HomePage
+	for _, s := range walk {
+		switch {
+		case s.back:
+			out = append(out, tap{twin.BackCenter, "Wstecz"})
+		case s.home:
+			out = append(out, tap{twin.HomeCenter, "Start"})
+		default:
+			i := slices.IndexFunc(site.Pages[cur].Links, func(l twin.Link) bool { return l.Href == s.page })
+			out = append(out, tap{twin.RowCenter(i), s.label})
+		}
+		cur = s.page
+	}
+	return out
+}
+
+// target is one of the kiosk's tappable objects (cmd/infomat/targets.go).
+type target struct {
+	Text       string
+	Kind       string
+	X, Y, W, H int
+}
+
+// calibrate walks a kiosk built with e2etargets through the tour by labels and notes where
+// each tap landed.
+func calibrate(x *screen, tour []step) ([]tap, error) {
+	tmp, err := os.MkdirTemp("", "infomat-bench-cal")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	file := filepath.Join(tmp, "targets.json")
+	cmd := kioskCmd(*targetsBin)
+	cmd.Env = append(cmd.Env, "INFOMAT_DEBUG_TARGETS="+file)
+	p, err := x.start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	if _, err := x.waitHome(p, time.Now()); err != nil {
+		return nil, err
+	}
+	targets := func() ([]target, error) {
+		os.Remove(file)
+		if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+			return nil, err
+		}
+		for range 100 {
+			time.Sleep(50 * time.Millisecond)
+			if data, err := os.ReadFile(file); err == nil {
+				var ts []target
+				if err := json.Unmarshal(data, &ts); err != nil {
+					continue // half written
+				}
+				return ts, nil
+			}
+		}
+		return nil, errors.New("the kiosk wrote no targets")
+	}
+	var out []tap
+	for i, s := range tour {
+		ts, err := targets()
+		if err != nil {
+			return nil, err
+		}
+		label := s.label
+		if s.back {
+			label = "Wstecz"
+		} else if s.home {
+			label = "Start"
+		}
+		var best target
+		for _, t := range ts {
+			if t.Kind == "*widget.Label" || t.Kind == "*canvas.Text" || !strings.HasPrefix(t.Text, label) ||
+				t.Y+t.H > twin.Height || t.Y < 0 {
+				continue
+			}
+			if best.W == 0 || t.W*t.H < best.W*best.H {
+				best = t
+			}
+		}
+		if best.W == 0 {
+			return nil, fmt.Errorf("step %d: no %q on the screen", i+1, label)
+		}
+		t := tap{image.Pt(best.X+best.W/2, best.Y+best.H/2), label}
+		if _, _, err := x.tap(t.Point); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func kioskCmd(bin string) *exec.Cmd {
+	// A fresh data folder each run: the first start on a machine is what is measured.
+	data, err := os.MkdirTemp("", "infomat-bench-data")
+	if err != nil {
+		panic(err)
+	}
+	args := []string{"--demo", "--data", data}
+	if *contentDir != "" {
+		args = append(args, "--content", *contentDir)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "LIBGL_ALWAYS_SOFTWARE=1")
+	return cmd
+}
+
+func browserCmd() *exec.Cmd {
+	profile, err := os.MkdirTemp("", "infomat-bench-chromium")
+	if err != nil {
+		panic(err)
+	}
+	index, _ := filepath.Abs(filepath.Join(*siteDir, twin.HomePage))
+	cmd := exec.Command(*browser, "--kiosk", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-features=Translate", "--noerrdialogs", "--password-store=basic",
+		"--window-position=0,0", fmt.Sprintf("--window-size=%d,%d", twin.Width, twin.Height),
+		"--user-data-dir="+profile, "file://"+index)
+	cmd.Env = append(os.Environ(), "LIBGL_ALWAYS_SOFTWARE=1")
+	return cmd
+}
+
+// result is one app's run.
+type result struct {
+	pair               int
+	app                string
+	startup            time.Duration
+	pssFresh, rssFresh int64 // kB
+	pssWalk, rssWalk   int64
+	taps               []time.Duration
+	missed             int
+	walk               time.Duration
+	procs              int
+}
+
+func (r result) row() string {
+	return fmt.Sprintf("pair %2d %-7s start %5.2f s  PSS fresh %4d MB  after walk %4d MB (RSS %4d MB, %d proc)  tap p50 %4d ms p90 %4d ms  missed %d  walk %3.0f s",
+		r.pair, r.app, r.startup.Seconds(), r.pssFresh/1024, r.pssWalk/1024, r.rssWalk/1024, r.procs,
+		pct(r.taps, 50).Milliseconds(), pct(r.taps, 90).Milliseconds(), r.missed, r.walk.Seconds())
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+// measure starts an app, waits for its home screen, walks it and stops it.
+func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
+	r := result{app: app}
+	t0 := time.Now()
+	p, err := x.start(cmd)
+	if err != nil {
+		return r, err
+	}
+	defer p.stop()
+	visible, err := x.waitHome(p, t0)
+	if err != nil {
+		return r, err
+	}
+	r.startup = visible.Sub(t0)
+	time.Sleep(3 * time.Second) // what a fresh home holds once it is idle
+	r.pssFresh, r.rssFresh, _ = p.memory()
+	w0 := time.Now()
+	for _, t := range walk {
+		d, changed, err := x.tap(t.Point)
+		if err != nil {
+			return r, fmt.Errorf("tap %s: %w", t.what, err)
+		}
+		if !changed {
+			r.missed++
+		} else {
+			r.taps = append(r.taps, d)
+		}
+		time.Sleep(*pause)
+	}
+	r.walk = time.Since(w0)
+	time.Sleep(3 * time.Second)
+	r.pssWalk, r.rssWalk, r.procs = p.memory()
+	return r, nil
+}
+
+// screen is the X display both apps run on.
+type screen struct {
+	display string
+	seed    maphash.Seed
+	capture []time.Duration // how long each screenshot took: the latencies' resolution
+}
+
+func (x *screen) startXvfb() (stop func(), err error) {
+	n := 140
+	for ; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+		}
+	}
+	x.display = fmt.Sprintf(":%d", n)
+	// -br: a black root window, so "nothing shown yet" is one colour.
+	cmd := exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", twin.Width, twin.Height), "-nolisten", "tcp", "-br")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop = func() { cmd.Process.Kill(); cmd.Wait() }
+	onSignal(stop)
+	for range 100 {
+		if exec.Command("xdpyinfo", "-display", x.display).Run() == nil {
+			return stop, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	return nil, fmt.Errorf("Xvfb on %s did not start", x.display)
+}
+
+// frame is a screenshot reduced to what the measurement needs.
+type frame struct {
+	hash  uint64
+	blank bool
+	at    time.Time // when the capture finished
+}
+
+func (x *screen) shot() (frame, error) {
+	t := time.Now()
+	cmd := exec.Command("xwd", "-root", "-silent", "-display", x.display)
+	out, err := cmd.Output()
+	if err != nil {
+		return frame{}, fmt.Errorf("xwd: %w", err)
+	}
+	f := frame{at: time.Now()}
+	x.capture = append(x.capture, f.at.Sub(t))
+	// The pixels are the last width×height×4 bytes; the header before them holds the
+	// window name and never changes.
+	px := out[max(0, len(out)-twin.Width*twin.Height*4):]
+	f.hash = maphash.Bytes(x.seed, px)
+	f.blank = len(px) < 8 || bytes.Count(px, px[:4]) == len(px)/4
+	return f, nil
+}
+
+// settle polls until n screenshots in a row are the same; it returns the first of them.
+func (x *screen) settle(n int, timeout time.Duration) (frame, error) {
+	deadline := time.Now().Add(timeout)
+	var run []frame
+	for time.Now().Before(deadline) {
+		f, err := x.shot()
+		if err != nil {
+			return f, err
+		}
+		if len(run) > 0 && run[len(run)-1].hash != f.hash {
+			run = run[:0]
+		}
+		run = append(run, f)
+		if len(run) == n {
+			return run[0], nil
+		}
+	}
+	return frame{}, errors.New("the screen did not settle")
+}
+
+// waitHome waits for the first screen that is not blank and then stays as it is.
+func (x *screen) waitHome(p *proc, t0 time.Time) (time.Time, error) {
+	deadline := t0.Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := p.exited(); err != nil {
+			return time.Time{}, err
+		}
+		f, err := x.settle(3, time.Until(deadline))
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !f.blank {
+			return f.at, nil
+		}
+	}
+	return time.Time{}, errors.New("no home screen within 90 s")
+}
+
+// tap points at pt, lets the hover state settle, clicks and returns the time until the
+// first screenshot of the screen that follows, and whether the screen changed at all.
+func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
+	if err := x.xdotool("mousemove", strconv.Itoa(pt.X), strconv.Itoa(pt.Y)); err != nil {
+		return 0, false, err
+	}
+	// Two shots suffice here: a hover repaints one button once.
+	before, err := x.settle(2, 10*time.Second)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := x.xdotool("click", "1"); err != nil {
+		return 0, false, err
+	}
+	clicked := time.Now()
+	// Wait for a change first: a loaded browser may show the old page for longer than a
+	// settle takes, and a walk that moved on would tap the wrong screen from then on.
+	var seen []frame
+	for {
+		f, err := x.shot()
+		if err != nil {
+			return 0, false, err
+		}
+		if f.hash != before.hash {
+			seen = append(seen, f)
+			break
+		}
+		if time.Since(clicked) > 5*time.Second {
+			return 0, false, nil
+		}
+	}
+	deadline := clicked.Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		f, err := x.shot()
+		if err != nil {
+			return 0, false, err
+		}
+		seen = append(seen, f)
+		n := len(seen)
+		if n >= 3 && seen[n-1].hash == seen[n-2].hash && seen[n-2].hash == seen[n-3].hash {
+			for _, s := range seen {
+				if s.hash == seen[n-1].hash {
+					return s.at.Sub(clicked), true, nil
+				}
+			}
+		}
+	}
+	return 0, false, errors.New("the screen did not settle after the tap")
+}
+
+func (x *screen) xdotool(args ...string) error {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// proc is a started app.
+type proc struct {
+	cmd  *exec.Cmd
+	mark string // a string in the command line of each of its processes, when the app has one
+	done chan struct{}
+	once sync.Once // stop runs once: normally, or on a signal
+	err  error
+	log  bytes.Buffer
+}
+
+func (x *screen) start(cmd *exec.Cmd) (*proc, error) {
+	cmd.Env = append(cmd.Env, "DISPLAY="+x.display)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &p.log, &p.log
+	for _, a := range cmd.Args {
+		if strings.HasPrefix(a, "--user-data-dir=") {
+			p.mark = a
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	onSignal(p.stop)
+	return p, nil
+}
+
+var (
+	stopMu sync.Mutex
+	stops  []func()
+)
+
+// onSignal registers f to run when the bench is interrupted; stopAll runs them, newest first.
+func onSignal(f func()) {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	stops = append(stops, f)
+}
+
+func stopAll() {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
+}
+
+func (p *proc) exited() error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("exited early (%v): %s", p.err, tail(p.log.String()))
+	default:
+		return nil
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		s = s[len(s)-2000:]
+	}
+	return s
+}
+
+// stop ends the app's processes (its process group, and any that left it), and removes the
+// temporary folder it was given.
+func (p *proc) stop() { p.once.Do(p.stopOnce) }
+
+func (p *proc) stopOnce() {
+	pids := p.tree()
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL) // no-op for those already gone
+	}
+	for _, a := range p.cmd.Args {
+		if dir, ok := strings.CutPrefix(a, "--user-data-dir="); ok {
+			os.RemoveAll(dir)
+		}
+	}
+	for i, a := range p.cmd.Args {
+		if a == "--data" && i+1 < len(p.cmd.Args) {
+			os.RemoveAll(p.cmd.Args[i+1])
+		}
+	}
+}
+
+// tree is the app's processes: the descendants of the one started, and those whose command
+// line carries its mark (a browser's crash handler is adopted by init).
+func (p *proc) tree() []int {
+	root := p.cmd.Process.Pid
+	parent := map[int]int{}
+	var marked []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name in parentheses may hold spaces; the fields after it do not.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 1 {
+			parent[pid], _ = strconv.Atoi(f[1])
+		}
+		if p.mark != "" {
+			if cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && bytes.Contains(cl, []byte(p.mark)) {
+				marked = append(marked, pid)
+			}
+		}
+	}
+	in := map[int]bool{root: true}
+	for _, pid := range marked {
+		in[pid] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for pid, pp := range parent {
+			if in[pp] && !in[pid] {
+				in[pid], changed = true, true
+			}
+		}
+	}
+	var out []int
+	for pid := range in {
+		if _, ok := parent[pid]; ok {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// memory sums Pss and Rss (kB) over the app's processes.
+func (p *proc) memory() (pss, rss int64, n int) {
+	for _, pid := range p.tree() {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+		if err != nil {
+			continue
+		}
+		n++
+		for line := range strings.Lines(string(data)) {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "Pss:":
+				pss += v
+			case "Rss:":
+				rss += v
+			}
+		}
+	}
+	return pss, rss, n
+}
+
+func writeCSV(rs []result) error {
+	runs, err := os.Create(filepath.Join(*outDir, "runs.csv"))
+	if err != nil {
+		return err
+	}
+	defer runs.Close()
+	tapsF, err := os.Create(filepath.Join(*outDir, "taps.csv"))
+	if err != nil {
+		return err
+	}
+	defer tapsF.Close()
+	w, tw := csv.NewWriter(runs), csv.NewWriter(tapsF)
+	w.Write([]string{"pair", "app", "startup_ms", "pss_fresh_kb", "rss_fresh_kb", "pss_walk_kb", "rss_walk_kb", "processes", "taps", "missed", "tap_p50_ms", "tap_p90_ms", "walk_s"})
+	tw.Write([]string{"pair", "app", "tap", "latency_ms"})
+	for _, r := range rs {
+		w.Write([]string{strconv.Itoa(r.pair), r.app, ms(r.startup),
+			strconv.FormatInt(r.pssFresh, 10), strconv.FormatInt(r.rssFresh, 10),
+			strconv.FormatInt(r.pssWalk, 10), strconv.FormatInt(r.rssWalk, 10), strconv.Itoa(r.procs),
+			strconv.Itoa(len(r.taps) + r.missed), strconv.Itoa(r.missed),
+			ms(pct(r.taps, 50)), ms(pct(r.taps, 90)), fmt.Sprintf("%.1f", r.walk.Seconds())})
+		for i, d := range r.taps {
+			tw.Write([]string{strconv.Itoa(r.pair), r.app, strconv.Itoa(i + 1), ms(d)})
+		}
+	}
+	w.Flush()
+	tw.Flush()
+	return errors.Join(w.Error(), tw.Error())
+}
+
+func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+
+// summary prints the medians over the pairs and their ratios, kiosk/browser.
+func summary(rs []result) {
+	med := func(app string, f func(result) float64) float64 {
+		var v []float64
+		for _, r := range rs {
+			if r.app == app {
+				v = append(v, f(r))
+			}
+		}
+		slices.Sort(v)
+		if len(v) == 0 {
+			return 0
+		}
+		if len(v)%2 == 0 {
+			return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		return v[len(v)/2]
+	}
+	var all []time.Duration
+	tapsOf := func(app string) []time.Duration {
+		all = all[:0]
+		for _, r := range rs {
+			if r.app == app {
+				all = append(all, r.taps...)
+			}
+		}
+		return all
+	}
+	rows := []struct {
+		name string
+		unit string
+		f    func(result) float64
+	}{
+		{"home screen visible", "s", func(r result) float64 { return r.startup.Seconds() }},
+		{"PSS, fresh home", "MB", func(r result) float64 { return float64(r.pssFresh) / 1024 }},
+		{"PSS after the walk", "MB", func(r result) float64 { return float64(r.pssWalk) / 1024 }},
+		{"RSS after the walk", "MB", func(r result) float64 { return float64(r.rssWalk) / 1024 }},
+		{"tap-to-screen p50 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 50).Milliseconds()) }},
+		{"tap-to-screen p90 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 90).Milliseconds()) }},
+	}
+	fmt.Printf("\n| median over %d pair(s) | kiosk | %s | ratio |\n|---|---|---|---|\n", len(rs)/2, filepath.Base(*browser))
+	for _, row := range rows {
+		k, c := med("kiosk", row.f), med("browser", row.f)
+		fmt.Printf("| %s | %.2f %s | %.2f %s | %.2f |\n", row.name, k, row.unit, c, row.unit, k/c)
+	}
+	k, c := pct(slices.Clone(tapsOf("kiosk")), 50), pct(slices.Clone(tapsOf("browser")), 50)
+	fmt.Printf("| tap-to-screen p50, all taps | %d ms | %d ms | %.2f |\n", k.Milliseconds(), c.Milliseconds(), float64(k)/float64(c))
+	fmt.Printf("\nscreenshot (xwd) median %d ms: the latencies' resolution\n", pct(screenCapture, 50).Milliseconds())
+}
+
+// screenCapture is the capture times, kept by main's screen for the summary.
+var screenCapture []time.Duration
