@@ -71,7 +71,9 @@ func (c *clock) Uptime() time.Duration   { return c.now.Sub(epoch) }
 func (c *clock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // think is a resident's pause between two actions: 1–8 s, well inside the idle timeout.
-func (c *clock) think(r *rand.Rand) { c.advance(time.Second + time.Duration(r.Int64N(int64(7*time.Second)))) }
+func (c *clock) think(r *rand.Rand) {
+	c.advance(time.Second + time.Duration(r.Int64N(int64(7*time.Second))))
+}
 
 // tapGap is at least the time between two taps: past the tap guard, which holds back the
 // second tap of a double tap.
