@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"slices"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -56,30 +57,34 @@ func Plot(w io.Writer, title string, samples []Sample) error {
 	rssC := color.RGBA{200, 60, 40, 255}
 	inuseC := color.RGBA{240, 170, 60, 255}
 	heapC := color.RGBA{50, 90, 200, 255}
-	series := func(v func(Sample) float64, c color.RGBA) {
+	type legend struct {
+		c    color.RGBA
+		text string
+	}
+	var legends []legend
+	series := func(v func(Sample) float64, c color.RGBA, text string) {
+		if !slices.ContainsFunc(samples, func(s Sample) bool { return v(s) > 0 }) {
+			return // not measured (the real binary's heap)
+		}
+		legends = append(legends, legend{c, text})
 		for i := 1; i < len(samples); i++ {
 			a, b := samples[i-1], samples[i]
 			line(img, px(a.Actions), py(v(a)), px(b.Actions), py(v(b)), c)
 		}
 	}
-	series(func(s Sample) float64 { return MB(s.RSS) }, rssC)
-	series(func(s Sample) float64 { return MB(s.HeapInuse) }, inuseC)
-	series(func(s Sample) float64 { return MB(s.HeapAlloc) }, heapC)
+	series(func(s Sample) float64 { return MB(s.RSS) }, rssC, "resident set (RSS)")
+	series(func(s Sample) float64 { return MB(s.HeapInuse) }, inuseC, "heap in use (HeapInuse)")
+	series(func(s Sample) float64 { return MB(s.HeapAlloc) }, heapC, "live heap after GC (HeapAlloc)")
+	if slices.ContainsFunc(samples, func(s Sample) bool { return s.Settled }) {
+		legends = append(legends, legend{ink, "settled: renderer cache emptied"})
+	}
 	for _, s := range samples {
 		if s.Settled {
 			dot(img, px(s.Actions), py(MB(s.HeapAlloc)), ink)
 		}
 	}
 	lx := width - right - 330
-	for i, l := range []struct {
-		c    color.RGBA
-		text string
-	}{
-		{rssC, "RSS (/proc/self/statm)"},
-		{inuseC, "heap in use (HeapInuse)"},
-		{heapC, "live heap after GC (HeapAlloc)"},
-		{ink, "settled: renderer cache emptied"},
-	} {
+	for i, l := range legends {
 		y := top + 14 + 16*i
 		for d := -1; d <= 1; d++ {
 			line(img, lx, y-4+d, lx+24, y-4+d, l.c)

@@ -4,6 +4,10 @@
 //
 //	go run ./cmd/infomat-soak --actions 50000 --csv week.csv --plot week.png
 //
+// With --xvfb it walks the real kiosk binary instead (--bin, or built here with -tags
+// e2etargets) under Xvfb, tapping with xdotool and sampling the kiosk's resident set from
+// /proc/PID/smaps_rollup: about two actions a second, taps only (xvfb.go).
+//
 // It is a test tool (package soak); the kiosk binary does not contain it.
 package main
 
@@ -28,9 +32,13 @@ func main() {
 	update := flag.Int("update", 1000, "actions between two content updates; 0: none")
 	csvPath := flag.String("csv", "", "write the samples to this CSV file")
 	plotPath := flag.String("plot", "", "draw the samples into this PNG file")
+	xvfb := flag.Bool("xvfb", false, "walk the real kiosk binary under Xvfb with xdotool (needs Xvfb, xdotool, xdpyinfo)")
+	bin := flag.String("bin", "", "with --xvfb: the kiosk binary, built with -tags e2etargets; empty: build it")
 	flag.Parse()
-	if err := soak.Reexec(); err != nil {
-		log.Fatalf("set FYNE_CACHE: %v", err)
+	if !*xvfb {
+		if err := soak.Reexec(); err != nil {
+			log.Fatalf("set FYNE_CACHE: %v", err)
+		}
 	}
 
 	var csv *bufio.Writer
@@ -44,6 +52,24 @@ func main() {
 		fmt.Fprintln(csv, soak.CSVHeader)
 	}
 	start := time.Now()
+	if *xvfb {
+		samples, err := runXvfb(*bin, *actions, *every, *seed, func(s soak.Sample) {
+			log.Printf("%6d actions  kiosk rss %6.1f MB  (%.1f actions/s)", s.Actions, soak.MB(s.RSS),
+				float64(s.Actions)/max(s.Elapsed.Seconds(), 1e-3))
+			if csv != nil {
+				fmt.Fprintln(csv, soak.CSVLine(s))
+				csv.Flush()
+			}
+		})
+		if err != nil {
+			log.Print(err) // what was sampled is still worth a plot
+		}
+		writePlot(*plotPath, fmt.Sprintf("infomat under Xvfb: %d taps, seed %d", *actions, *seed), samples)
+		if err != nil {
+			os.Exit(1)
+		}
+		return
+	}
 	res, err := soak.Run(soak.Config{
 		Actions: *actions, Seed: *seed, SampleEvery: *every, UpdateEvery: *update,
 		Settle: func(n int) bool {
@@ -68,18 +94,23 @@ func main() {
 		}
 	}
 	log.Printf("done: %d actions in %s; %v; %d content updates", *actions, time.Since(start).Round(time.Second), res.Done, res.Updates)
-	if *plotPath != "" {
-		f, err := os.Create(*plotPath)
-		if err != nil {
-			log.Fatal(err)
-		}
-		title := fmt.Sprintf("infomat soak: %d resident actions, seed %d, %.0f simulated hours", *actions, *seed,
-			res.Samples[len(res.Samples)-1].Simulated.Hours())
-		if err := soak.Plot(f, title, res.Samples); err != nil {
-			log.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			log.Fatal(err)
-		}
+	writePlot(*plotPath, fmt.Sprintf("infomat soak (headless UI): %d resident actions, seed %d, %.0f simulated hours",
+		*actions, *seed, res.Samples[len(res.Samples)-1].Simulated.Hours()), res.Samples)
+}
+
+// writePlot draws samples into path, when one is given.
+func writePlot(path, title string, samples []soak.Sample) {
+	if path == "" || len(samples) == 0 {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := soak.Plot(f, title, samples); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
 	}
 }
