@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"encoding/csv"
 	"fmt"
 	"image"
 	"image/color"
@@ -8,6 +9,8 @@ import (
 	"image/png"
 	"io"
 	"slices"
+	"strconv"
+	"time"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -125,11 +128,12 @@ func line(img *image.RGBA, x0, y0, x1, y1 int, c color.Color) {
 		if x0 == x1 && y0 == y1 {
 			return
 		}
-		if 2*e >= dy {
+		e2 := 2 * e
+		if e2 >= dy {
 			e += dy
 			x0 += sx
 		}
-		if 2*e <= dx {
+		if e2 <= dx {
 			e += dx
 			y0 += sy
 		}
@@ -157,4 +161,37 @@ func abs(v int) int {
 func label(img *image.RGBA, x, y int, text string, c color.Color) {
 	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
 	d.DrawString(text)
+}
+
+// ReadCSV reads samples that CSVLine wrote (a header line first), to plot a run again or
+// while it goes.
+func ReadCSV(r io.Reader) ([]Sample, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var out []Sample
+	for i, row := range rows {
+		if i == 0 {
+			continue
+		}
+		if len(row) != 9 {
+			return nil, fmt.Errorf("line %d: %d fields, want 9", i+1, len(row))
+		}
+		var f [9]float64
+		for j, v := range row {
+			if f[j], err = strconv.ParseFloat(v, 64); err != nil {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+		}
+		mb := func(v float64) uint64 { return uint64(v * (1 << 20)) }
+		out = append(out, Sample{
+			Actions: int(f[0]), Settled: f[1] == 1,
+			Elapsed:   time.Duration(f[2] * float64(time.Second)),
+			Simulated: time.Duration(f[3] * float64(time.Hour)),
+			HeapAlloc: mb(f[4]), HeapInuse: mb(f[5]), Sys: mb(f[6]), RSS: mb(f[7]),
+			Goroutines: int(f[8]),
+		})
+	}
+	return out, nil
 }

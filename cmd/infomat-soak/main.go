@@ -34,7 +34,26 @@ func main() {
 	plotPath := flag.String("plot", "", "draw the samples into this PNG file")
 	xvfb := flag.Bool("xvfb", false, "walk the real kiosk binary under Xvfb with xdotool (needs Xvfb, xdotool, xdpyinfo)")
 	bin := flag.String("bin", "", "with --xvfb: the kiosk binary, built with -tags e2etargets; empty: build it")
+	replot := flag.String("replot", "", "only draw --plot from this CSV of an earlier (or running) walk")
 	flag.Parse()
+	if *replot != "" {
+		f, err := os.Open(*replot)
+		if err != nil {
+			log.Fatal(err)
+		}
+		samples, err := soak.ReadCSV(f)
+		f.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", *replot, err)
+		}
+		if len(samples) == 0 {
+			log.Fatalf("%s: no samples", *replot)
+		}
+		last := samples[len(samples)-1]
+		writePlot(*plotPath, fmt.Sprintf("infomat soak (headless UI): %d resident actions, %.0f simulated hours",
+			last.Actions, last.Simulated.Hours()), samples)
+		return
+	}
 	if !*xvfb {
 		if err := soak.Reexec(); err != nil {
 			log.Fatalf("set FYNE_CACHE: %v", err)
