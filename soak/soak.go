@@ -110,10 +110,14 @@ func Run(cfg Config) (Result, error) {
 	// 1 min by default). Capturing an empty canvas runs that clean, as the kiosk's frames
 	// do; without it the walk would measure the test driver, not the UI.
 	sweeper := test.NewCanvas()
-	// settle waits out the clean's 10 s and cleans: with a FYNE_CACHE shorter than the wait
-	// every cached renderer goes (the screen on show gets new ones when next drawn), and
-	// what the heap still holds is what the UI keeps, not what Fyne keeps for a while.
+	// settle lets the resident walk away, so the UI is back where it waits between residents
+	// (home, Polish, no form, no search: what a screen on show holds does not count), waits
+	// out the clean's 10 s and cleans: with a FYNE_CACHE shorter than the wait every cached
+	// renderer goes, and what the heap still holds is what the UI keeps for good, not what
+	// Fyne keeps for a while.
 	settle := func() {
+		clk.advance(95 * time.Second) // past the 90 s timeout
+		ui.Tick()                     // the reset
 		time.Sleep(cleanEvery + 500*time.Millisecond)
 		sweeper.Capture()
 	}
