@@ -314,7 +314,7 @@ func TestConfirmationWithFeeHasPaymentQR(t *testing.T) {
 	if want := fmt.Sprintf("%06d", int64(p.Fees[0].Amount)); fields[3] != want {
 		t.Fatalf("amount %q, want %q", fields[3], want)
 	}
-	if fields[5] != "PO-3 PRZ-7K4M-Q2 Zaświadczenie" {
+	if fields[5] != "PO-3 PRZ-7K4M-Q2 Niezaleganie" {
 		t.Fatalf("title %q lacks the reference", fields[5])
 	}
 	if c.trackURL != "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2" {
