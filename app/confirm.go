@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -25,10 +24,12 @@ type confirmation struct {
 	ref      string
 	at       time.Time
 	trackURL string
-	fee      *content.Fee
-	payQR    string // ZBP "Standard 2D" payment string; empty without a fee
-	doc      receipt.Doc
-	lang     l10n.Lang // of doc and fee: the language the resident had when they were made
+	// feeIdx is the card's fee the answers selected (content.Procedure.FeeIndexFor), kept
+	// instead of the answers, which are dropped once filed.
+	feeIdx int
+	fee    *receipt.FeeDue // nil: the card has no fee
+	doc    receipt.Doc
+	lang   l10n.Lang // of doc and fee: the language the resident had when they were made
 
 	printMsg    string // how the last print went; empty before the first
 	printFailed bool
@@ -42,33 +43,13 @@ func TrackURL(portal, ref string) string {
 	return strings.TrimRight(portal, "/") + "/sprawdz/" + ref
 }
 
-func (u *UI) newConfirmation(p *content.Procedure, ref string, at time.Time) *confirmation {
+func (u *UI) newConfirmation(p *content.Procedure, feeIdx int, ref string, at time.Time) *confirmation {
 	b := u.d.Content
-	m := b.Municipality
-	office, _ := b.Office(p.Place.Office)
-	addr := b.OfficeAddress(office)
-	c := &confirmation{proc: p, ref: ref, at: at, trackURL: TrackURL(m.Portal, ref), lang: u.d.Loc.Lang()}
+	c := &confirmation{proc: p, feeIdx: feeIdx, ref: ref, at: at, trackURL: TrackURL(b.Municipality.Portal, ref), lang: u.d.Loc.Lang()}
 	lp := u.formProcOf(p) // the receipt is in the resident's language; p stays Polish
-	info := receipt.SubmissionInfo{
-		Municipality:  m.Name,
-		Procedure:     lp.Title,
-		Ref:           ref,
-		Created:       at,
-		NextSteps:     lp.Form.NextSteps,
-		TrackURL:      c.trackURL,
-		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
-	}
-	if office != nil {
-		info.Office = office.Name
-	}
-	if len(lp.Fees) > 0 {
-		fee := lp.Fees[0]
-		pay := u.payment(p, fee, p.Symbol+" "+ref)
-		if s, err := receipt.PaymentQR(pay); err == nil {
-			c.fee, c.payQR = &fee, s
-			info.Payment, info.FeeTitle, info.FeeAmount = &pay, fee.Title, fee.Amount
-		}
-	}
+	info := receipt.SubmissionFor(b, p, lp, feeIdx, ref, at, c.trackURL)
+	// The screen shows the fee the paper prints, from the same FeeDue.
+	c.fee = info.Fee
 	c.doc = receipt.Submission(info, u.t)
 	// Kept past the session for "reprint" on the service screen: it holds the reference and
 	// the procedure, never the answers.
@@ -83,7 +64,7 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 	}
 	if c.lang != u.d.Loc.Lang() {
 		// The resident switched language here: the screen and the receipt follow.
-		fresh := u.newConfirmation(c.proc, c.ref, c.at)
+		fresh := u.newConfirmation(c.proc, c.feeIdx, c.ref, c.at)
 		fresh.printMsg, fresh.printFailed = c.printMsg, c.printFailed
 		u.confirmation, c = fresh, fresh
 	}
@@ -117,8 +98,11 @@ func (u *UI) confirmView() (string, fyne.CanvasObject) {
 	if c.fee != nil {
 		var pay mdBuilder
 		pay.h(2, u.t("card.fees"))
-		pay.raw("**" + esc(c.fee.Amount.String()) + "** — " + esc(c.fee.Title))
-		parts = append(parts, markdown.Render(pay.String()), u.qr(c.payQR, u.t("confirm.pay")))
+		u.feeMarkdown(&pay, *c.fee, "")
+		parts = append(parts, markdown.Render(pay.String()))
+		if c.fee.QR != "" {
+			parts = append(parts, u.qr(c.fee.QR, u.t("confirm.pay")))
+		}
 	}
 	if u.d.Printer != nil {
 		label := u.t("confirm.print")

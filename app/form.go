@@ -600,8 +600,9 @@ func (u *UI) submit(s *formSession) {
 		return
 	}
 	proc := s.proc
+	feeIdx := proc.FeeIndexFor(s.answers)
 	u.dropForm()
-	u.confirmation = u.newConfirmation(proc, ref, at)
+	u.confirmation = u.newConfirmation(proc, feeIdx, ref, at)
 	// The confirmation replaces the form: Back from it leads to the card, not into the form.
 	u.stack[len(u.stack)-1] = route{kind: confirmScreen, id: proc.ID}
 	u.render()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,19 +299,22 @@ func TestConfirmationWithFeeHasPaymentQR(t *testing.T) {
 	if !ok || p.Form == nil || len(p.Fees) == 0 {
 		t.Fatal("sample card with a fee and a form missing")
 	}
-	c := h.ui.newConfirmation(p, "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.Local))
-	fields := strings.Split(c.payQR, "|")
+	c := h.ui.newConfirmation(p, p.FeeIndexFor(nil), "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.Local))
+	if c.fee == nil {
+		t.Fatal("no fee on the confirmation")
+	}
+	fields := strings.Split(c.fee.QR, "|")
 	if len(fields) != 9 {
-		t.Fatalf("payment QR %q", c.payQR)
+		t.Fatalf("payment QR %q", c.fee.QR)
 	}
 	m := h.ui.d.Content.Municipality
 	if fields[0] != m.NIP || fields[1] != "PL" || fields[2] != strings.ReplaceAll(h.ui.d.Content.FeeAccount(p.Fees[0]), " ", "") {
-		t.Fatalf("payment QR %q", c.payQR)
+		t.Fatalf("payment QR %q", c.fee.QR)
 	}
 	if want := fmt.Sprintf("%06d", int64(p.Fees[0].Amount)); fields[3] != want {
 		t.Fatalf("amount %q, want %q", fields[3], want)
 	}
-	if !strings.Contains(fields[5], "PRZ-7K4M-Q2") {
+	if fields[5] != "PO-3 PRZ-7K4M-Q2 Niezaleganie" {
 		t.Fatalf("title %q lacks the reference", fields[5])
 	}
 	if c.trackURL != "https://wnioski.przykladowa.example.pl/sprawdz/PRZ-7K4M-Q2" {
@@ -320,6 +324,10 @@ func TestConfirmationWithFeeHasPaymentQR(t *testing.T) {
 	h.ui.push(route{kind: confirmScreen, id: p.ID})
 	h.mustSee("Zeskanuj w aplikacji banku, aby zapłacić")
 	h.mustSee(p.Fees[0].Amount.String())
+	// The screen shows what the paper prints: the same code, the same amount line.
+	if !slices.ContainsFunc(c.doc.Items, func(it receipt.Item) bool { q, ok := it.(receipt.QR); return ok && q.Data == c.fee.QR }) {
+		t.Errorf("the receipt's payment code differs from the screen's %q", c.fee.QR)
+	}
 	h.screenshot("confirmation-with-fee")
 }
 

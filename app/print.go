@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"image/color"
 	"strings"
 	"time"
@@ -90,50 +89,14 @@ func (u *UI) printResult(err error) string {
 	return u.t("print.failed")
 }
 
-// procedureSheet builds "Wydrukuj informację" for a card.
-func (u *UI) procedureSheet(p *content.Procedure) receipt.Doc {
+// procedureSheet builds "Wydrukuj informację" for a card shown in the resident's language.
+func (u *UI) procedureSheet(lp *content.Procedure) receipt.Doc {
 	b := u.d.Content
-	m := b.Municipality
-	office, _ := b.Office(p.Place.Office)
-	addr := b.OfficeAddress(office)
-	info := receipt.SheetInfo{
-		Municipality:  m.Name,
-		Procedure:     p.Title,
-		Symbol:        p.Symbol,
-		Duration:      p.Duration,
-		Room:          p.Place.Room,
-		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
-		OnlineURL:     ProcedureURL(m, p.ID),
+	p := lp
+	if pl, ok := b.Procedure(lp.ID); ok {
+		p = pl // amounts, kinds and the transfer title come from the Polish card
 	}
-	if office != nil {
-		info.Office = office.Name
-	}
-	for _, d := range p.Documents {
-		info.Documents = append(info.Documents, d.Name)
-	}
-	for _, h := range b.OfficeHours(office) {
-		info.Hours = append(info.Hours, fmt.Sprintf("%s: %s–%s", h.Days, h.Open, h.Close))
-	}
-	for _, f := range p.Fees {
-		sf := receipt.SheetFee{Title: f.Title, Amount: f.Amount}
-		pay := u.payment(p, f, p.Symbol)
-		if _, err := receipt.PaymentQR(pay); err == nil {
-			sf.Payment = &pay
-		}
-		info.Fees = append(info.Fees, sf)
-	}
-	return receipt.ProcedureSheet(info, u.t)
-}
-
-// payment is the bank transfer for a fee, titled so the office can match it.
-func (u *UI) payment(p *content.Procedure, f content.Fee, title string) receipt.Payment {
-	b := u.d.Content
-	recipient := f.Recipient
-	if recipient == "" {
-		recipient = b.Municipality.Name
-	}
-	return receipt.Payment{NIP: b.Municipality.NIP, Account: b.FeeAccount(f), Amount: f.Amount,
-		Recipient: recipient, Title: strings.TrimSpace(title)}
+	return receipt.ProcedureSheet(receipt.SheetFor(b, p, lp, ProcedureURL(b.Municipality, p.ID)), u.t)
 }
 
 // ProcedureURL is where a card can be read online: the address "Zabierz na telefon" shows

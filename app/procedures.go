@@ -11,6 +11,7 @@ import (
 
 	"infomat/app/markdown"
 	"infomat/content"
+	"infomat/receipt"
 )
 
 // Category and card lists wrap their titles (wrapList): translated names run longer than
@@ -123,20 +124,20 @@ func (u *UI) procedureMarkdown(p *content.Procedure) string {
 	if len(p.Fees) == 0 {
 		s.p(u.t("card.fees.none"))
 	}
-	for _, f := range p.Fees {
-		s.raw("**" + esc(f.Amount.String()) + "** — " + esc(f.Title))
+	pl := p
+	if base, ok := u.d.Content.Procedure(p.ID); ok {
+		pl = base // amounts and kinds are the Polish card's
+	}
+	title := receipt.TransferTitle(pl, "")
+	for i, f := range pl.Fees {
+		if i < len(p.Fees) {
+			f.Title, f.Note = p.Fees[i].Title, p.Fees[i].Note
+		}
 		recipient := f.Recipient
 		if recipient == "" {
 			recipient = b.Municipality.Name
 		}
-		lines := []string{
-			u.t("card.fees.account", "Account", b.FeeAccount(f)),
-			u.t("card.fees.recipient", "Recipient", recipient),
-		}
-		if f.Note != "" {
-			lines = append(lines, f.Note)
-		}
-		s.bullets(lines)
+		u.feeMarkdown(&s, receipt.DueFee(b.Municipality, f, title), recipient)
 	}
 
 	s.h(2, u.t("card.duration"))
@@ -302,4 +303,28 @@ func esc(text string) string {
 		text = `\` + text
 	}
 	return text
+}
+
+// feeMarkdown writes a fee as the paper prints it (receipt.FeeLines): the amount, or the rate,
+// with the title, then the card's note and how the amount is set, the account and the
+// recipient (full when given, else as the payment code carries it).
+func (u *UI) feeMarkdown(s *mdBuilder, d receipt.FeeDue, recipient string) {
+	amount, notes := receipt.FeeLines(d, u.t)
+	var head []string
+	if amount != "" {
+		head = append(head, "**"+esc(amount)+"**")
+	}
+	if d.Title != "" {
+		head = append(head, esc(d.Title))
+	}
+	if len(head) > 0 {
+		s.raw(strings.Join(head, " — "))
+	}
+	if recipient == "" {
+		recipient = d.Payment.Recipient
+	}
+	lines := append(notes,
+		u.t("card.fees.account", "Account", d.Payment.Account),
+		u.t("card.fees.recipient", "Recipient", recipient))
+	s.bullets(lines)
 }

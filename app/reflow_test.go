@@ -271,7 +271,7 @@ func (h *harness) screens(all bool, visit func(name string)) {
 		h.show()
 		visit("form consent " + p.ID)
 		u.dropForm()
-		u.confirmation = u.newConfirmation(p, "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC))
+		u.confirmation = u.newConfirmation(p, p.FeeIndexFor(nil), "PRZ-7K4M-Q2", time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC))
 		u.confirmation.printMsg, u.confirmation.printFailed = u.t("print.paper_out"), true
 		at(route{kind: confirmScreen, id: p.ID})
 		h.show()

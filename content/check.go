@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -157,6 +158,9 @@ func (l *loader) checkMunicipality(m *Municipality) {
 	const f = MunicipalityFile
 	l.required(f, "nazwa", m.Name)
 	l.title(f, "nazwa", m.Name)
+	if m.Name != "" {
+		l.recipientFits(f, "nazwa", m.Name)
+	}
 	l.required(f, "administrator_danych", m.Controller)
 	l.checkAddress(f, "adres", m.Address)
 	l.required(f, "telefon", m.Phone)
@@ -322,6 +326,10 @@ func (l *loader) checkProcedure(p *Procedure, defaultAccount string, parsed pars
 		if fee.Amount <= 0 {
 			l.add(f, ff+".kwota", "kwota musi być większa od zera (brak opłat: pusta lista oplaty)")
 		}
+		l.checkFeeKind(f, ff, fee)
+		if fee.Recipient != "" || fee.RecipientShort != "" {
+			l.checkRecipient(f, ff, fee)
+		}
 		account := fee.Account
 		if account == "" {
 			account = defaultAccount
@@ -391,4 +399,52 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 		}
 	}
 	l.checkRecord(f, "metryczka", pg.Record)
+}
+
+// checkFeeKind rejects an unknown rodzaj and asks for one where the fee's amount may not be
+// what is due now: it has a note (when it applies) or a unit (a rate).
+func (l *loader) checkFeeKind(f, ff string, fee Fee) {
+	switch {
+	case fee.Kind != "" && !slices.Contains(FeeKinds, fee.Kind):
+		l.add(f, ff+".rodzaj", "nieznany rodzaj %q (dozwolone: stala — kwota do zapłaty teraz, stawka — np. za m² albo za godzinę, warunkowa — tylko w pewnych przypadkach albo zależna np. od dochodu)", fee.Kind)
+	case fee.Kind == "" && fee.HasUnit():
+		l.warn(f, ff+".rodzaj", "tytuł opłaty podaje jednostkę, więc kwota to stawka — wpisz rodzaj: stawka (kod QR nie poda wtedy kwoty) albo stala, gdy to jednak kwota do zapłaty")
+	case fee.Kind == "" && strings.TrimSpace(fee.Note) != "":
+		l.warn(f, ff+".rodzaj", "opłata ma uwagi, więc może nie być do zapłaty teraz w tej kwocie — wpisz rodzaj: stala, stawka albo warunkowa (do czasu wpisu kiosk traktuje ją jak warunkową: kod QR bez kwoty)")
+	}
+}
+
+// checkRecipient warns when a fee's recipient, cut to the payment code's 20 characters,
+// would not say who it is, and rejects a short name that does not fit.
+func (l *loader) checkRecipient(f, ff string, fee Fee) {
+	if fee.RecipientShort != "" {
+		if n := utf8.RuneCountInString(fee.RecipientShort); n > MaxRecipientLen {
+			l.add(f, ff+".odbiorca_skrot", "ma %d znaków, a kod QR przelewu mieści %d — skróć go", n, MaxRecipientLen)
+		}
+		return
+	}
+	l.recipientFits(f, ff+".odbiorca", fee.Recipient)
+}
+
+// MaxRecipientLen is how many characters of the recipient's name a ZBP payment code carries.
+const MaxRecipientLen = 20
+
+// recipientFits warns when name is longer than a payment code carries.
+func (l *loader) recipientFits(f, field, name string) {
+	r := []rune(strings.Join(strings.Fields(name), " "))
+	if len(r) <= MaxRecipientLen {
+		return
+	}
+	// Cut as the payment code cuts it (receipt.PaymentQR): at the last space that keeps half.
+	cut := r[:MaxRecipientLen]
+	if r[MaxRecipientLen] != ' ' {
+		for i := len(cut) - 1; i >= MaxRecipientLen/2; i-- {
+			if cut[i] == ' ' {
+				cut = cut[:i]
+				break
+			}
+		}
+	}
+	l.warn(f, field, "nazwa ma %d znaków, a kod QR przelewu mieści %d: aplikacja banku pokaże tylko „%s” — podaj odbiorca_skrot (do %d znaków, np. skrót z miejscowością)",
+		len(r), MaxRecipientLen, strings.TrimSpace(string(cut)), MaxRecipientLen)
 }

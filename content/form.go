@@ -161,9 +161,23 @@ func (l *loader) forms(b *Bundle) Problems {
 		if !keyOK {
 			fl.add(f, "", "formularz wyłączony: %s nie ma poprawnego klucza klucz_wnioskow (age1…), więc wniosków nie da się zaszyfrować", MunicipalityFile)
 		}
+		if ok && len(fl.problems) == before {
+			fl.checkFeeConditions(p, &form)
+		}
 		if len(fl.problems) == before && ok {
 			form := form
 			p.Form = &form
+		}
+	}
+	for i := range b.Procedures {
+		p := &b.Procedures[i]
+		if _, err := fs.Stat(l.fsys, FormsDir+"/"+p.ID+".yaml"); err == nil {
+			continue // checked with its form above
+		}
+		for j, fee := range p.Fees {
+			if fee.When != nil {
+				fl.add(p.File, fmt.Sprintf("oplaty[%d].gdy", j), "karta nie ma formularza (%s/%s.yaml), więc nie ma odpowiedzi, która wybrałaby tę opłatę — usuń gdy albo dodaj formularz", FormsDir, p.ID)
+			}
 		}
 	}
 	l.warnings = append(l.warnings, fl.warnings...)
@@ -337,4 +351,31 @@ func (form *Form) Check(a Answers) map[string]error {
 		}
 	}
 	return errs
+}
+
+// checkFeeConditions checks that each fee's gdy names a choice field of the card's form and
+// one of its options: a condition no answer can meet would never select the fee.
+func (l *loader) checkFeeConditions(p *Procedure, form *Form) {
+	for i, fee := range p.Fees {
+		c := fee.When
+		if c == nil {
+			continue
+		}
+		ff := fmt.Sprintf("oplaty[%d].gdy", i)
+		idx := slices.IndexFunc(form.Fields, func(fd Field) bool { return fd.ID == c.Field })
+		switch {
+		case idx < 0:
+			l.add(p.File, ff+".pole", "formularz %s nie ma pola %q", form.File, c.Field)
+		case form.Fields[idx].Type == FieldCheckbox:
+			if c.Value != Checked {
+				l.add(p.File, ff+".wartosc", "dla pola zgody jedyna wartość to %q", Checked)
+			}
+		case form.Fields[idx].Type.HasOptions():
+			if !slices.ContainsFunc(form.Fields[idx].Options, func(o Option) bool { return o.Value == c.Value }) {
+				l.add(p.File, ff+".wartosc", "pole %q formularza nie ma opcji %q", c.Field, c.Value)
+			}
+		default:
+			l.add(p.File, ff+".pole", "opłatę może wybrać tylko pole wyboru lub zgody, a %q nim nie jest", c.Field)
+		}
+	}
 }

@@ -150,10 +150,13 @@ type Category struct {
 
 // Procedure is a procedure card ("karta usługi"), one file in procedures/.
 type Procedure struct {
-	ID       string `yaml:"-"` // file name without extension
-	File     string `yaml:"-"`
-	Title    string `yaml:"nazwa"`
-	Symbol   string `yaml:"symbol"`
+	ID     string `yaml:"-"` // file name without extension
+	File   string `yaml:"-"`
+	Title  string `yaml:"nazwa"`
+	Symbol string `yaml:"symbol"`
+	// Short is the card's name as a transfer title carries it, after the symbol and the
+	// reference (32 characters in all); optional: the name is shortened at a word instead.
+	Short    string `yaml:"nazwa_skrocona"`
 	Category string `yaml:"kategoria"`
 	// Keywords are residents' own words for the matter ("meldunek",
 	// "becikowe", also English and Ukrainian ones); searched, never shown.
@@ -192,7 +195,17 @@ type Fee struct {
 	Amount    Amount `yaml:"kwota"`
 	Account   string `yaml:"rachunek"` // empty: the municipality's account
 	Recipient string `yaml:"odbiorca"` // empty: the municipality
-	Note      string `yaml:"uwagi"`
+	// RecipientShort is the recipient as a payment QR code carries it (20 characters), for a
+	// recipient whose name cut there would say nothing, e.g. "GOPS w Przykładowie".
+	RecipientShort string `yaml:"odbiorca_skrot"`
+	Note           string `yaml:"uwagi"`
+	// Kind says whether Amount is what the resident pays now (stala), a rate the amount is
+	// computed from (stawka), or paid only in some cases or not in full (warunkowa). Empty:
+	// see EffectiveKind.
+	Kind FeeKind `yaml:"rodzaj"`
+	// When picks this fee among alternatives by an answer of the card's form (the taxi
+	// licence's period); nil: the fee does not depend on the form.
+	When *Condition `yaml:"gdy"`
 }
 
 // Place says where the matter is handled.

@@ -120,7 +120,7 @@ func TestCodeUsesOnlyDefinedMessages(t *testing.T) {
 func TestReceiptMessagesDefined(t *testing.T) {
 	for _, lang := range l10n.Languages {
 		m := messages(t, lang)
-		for _, id := range append(append(append([]string{}, receipt.MessageIDs...), receipt.SheetMessageIDs...), receipt.DuesMessageIDs...) {
+		for _, id := range append(append(append(append([]string{}, receipt.MessageIDs...), receipt.SheetMessageIDs...), receipt.DuesMessageIDs...), receipt.FeeMessageIDs...) {
 			if _, ok := m[id]; !ok {
 				t.Errorf("%s lacks %q", lang, id)
 			}

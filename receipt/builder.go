@@ -2,8 +2,6 @@ package receipt
 
 import (
 	"strings"
-
-	"infomat/content"
 )
 
 // builder holds the pieces every printed document shares, so the submission receipt, the
@@ -55,26 +53,29 @@ func (b *builder) qrWithLink(url, caption string) {
 	b.add(Feed{Lines: 1}, QR{Data: url, Caption: caption}, Text{Text: url, Align: Center})
 }
 
-// fee adds one fee: its name, amount, transfer title, recipient, account and, when the
-// payment passes PaymentQR, the payment QR code.
-func (b *builder) fee(title string, amount content.Amount, p *Payment) {
+// fee adds one fee: its name, the amount and how it is set (FeeLines), the transfer title,
+// recipient, account and, when the payment passes PaymentQR, the payment QR code — with the
+// amount only for a fixed fee (DueFee).
+func (b *builder) fee(d FeeDue) {
 	b.add(Text{Text: b.t(MsgPay), Bold: true})
-	if title != "" {
-		b.add(Text{Text: title})
+	if d.Title != "" {
+		b.add(Text{Text: d.Title})
 	}
-	if amount > 0 {
-		b.add(Text{Text: b.t(MsgAmount) + ": " + amount.String(), Bold: true})
+	amount, notes := FeeLines(d, b.t)
+	if amount != "" {
+		b.add(Text{Text: amount, Bold: true})
 	}
-	if p == nil {
-		return
+	for _, n := range notes {
+		b.add(Text{Text: n})
 	}
-	b.labelled(MsgTitle, p.Title)
-	b.labelled(MsgRecipient, p.Recipient)
+	p := d.Payment
+	b.labelled(MsgTitle, fitText(p.Title, MaxTitleLen))
+	b.labelled(MsgRecipient, fitText(p.Recipient, MaxRecipientLen))
 	if p.Account != "" {
 		b.add(Text{Text: b.t(MsgAccount) + ":"}, Text{Text: GroupNRB(p.Account)})
 	}
-	if data, err := paymentQRForReceipt(*p); err == nil {
-		b.add(Feed{Lines: 1}, QR{Data: data, Caption: b.t(MsgPayQR)})
+	if d.QR != "" {
+		b.add(Feed{Lines: 1}, QR{Data: d.QR, Caption: b.t(MsgPayQR)})
 	}
 }
 

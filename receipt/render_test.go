@@ -12,7 +12,7 @@ import (
 
 func TestRenderPNG(t *testing.T) {
 	d := Submission(sampleInfo(true), tPolish)
-	pay, err := PaymentQR(*sampleInfo(true).Payment)
+	pay, err := PaymentQR(sampleInfo(true).Fee.Payment)
 	if err != nil {
 		t.Fatal(err)
 	}

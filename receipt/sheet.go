@@ -3,8 +3,6 @@ package receipt
 import (
 	"fmt"
 	"time"
-
-	"infomat/content"
 )
 
 // Message IDs of the procedure sheet and the test page.
@@ -14,6 +12,7 @@ const (
 	MsgSheetDuration  = "receipt.sheet.duration"  // heading: how long it takes
 	MsgSheetPlace     = "receipt.sheet.place"     // heading: where to go
 	MsgSheetHours     = "receipt.sheet.hours"     // heading: opening hours
+	MsgSheetNotes     = "receipt.sheet.notes"     // heading: the card's notes
 	MsgSheetOnline    = "receipt.sheet.online"    // caption of the QR code to the card online
 	MsgTestTitle      = "receipt.test.title"      // the test page's title
 	MsgTestLetters    = "receipt.test.letters"    // heading over the Polish alphabet
@@ -24,27 +23,24 @@ const (
 // SheetMessageIDs lists the IDs ProcedureSheet and TestPage pass to their translator, besides
 // the fee headings in MessageIDs.
 var SheetMessageIDs = []string{MsgSheetDocuments, MsgSheetNoFee, MsgSheetDuration, MsgSheetPlace,
-	MsgSheetHours, MsgSheetOnline, MsgTestTitle, MsgTestLetters, MsgTestQR, MsgTestEnd}
-
-// SheetFee is one fee of a procedure, with its payment details when they pass PaymentQR.
-type SheetFee struct {
-	Title   string
-	Amount  content.Amount
-	Payment *Payment
-}
+	MsgSheetHours, MsgSheetNotes, MsgSheetOnline, MsgTestTitle, MsgTestLetters, MsgTestQR, MsgTestEnd}
 
 // SheetInfo is what "Wydrukuj informację" prints about a procedure: what a resident takes
 // home to prepare the visit.
 type SheetInfo struct {
-	Municipality  string
-	Procedure     string
-	Symbol        string
+	Municipality string
+	Procedure    string
+	Symbol       string
+	// Documents are what to bring, each with its note as the screen shows it ("Pełnomocnictwo
+	// — tylko gdy działasz przez pełnomocnika").
 	Documents     []string
-	Fees          []SheetFee
+	Fees          []FeeDue
 	Duration      string
 	Office        string
 	OfficeAddress string
 	Room          string
+	PlaceNote     string   // miejsce.uwagi
+	Notes         string   // the card's uwagi ("Dobrze wiedzieć")
 	Hours         []string // one line each, e.g. "poniedziałek: 08:00–17:00"
 	OnlineURL     string   // the card online; encoded in a QR code
 }
@@ -67,11 +63,12 @@ func ProcedureSheet(info SheetInfo, t func(id string, args ...any) string) Doc {
 	}
 	for _, f := range info.Fees {
 		b.add(Feed{Lines: 1})
-		b.fee(f.Title, f.Amount, f.Payment)
+		b.fee(f)
 	}
 	b.section(MsgSheetDuration, info.Duration)
-	b.section(MsgSheetPlace, info.Office, info.Room, info.OfficeAddress)
+	b.section(MsgSheetPlace, info.Office, info.Room, info.OfficeAddress, info.PlaceNote)
 	b.section(MsgSheetHours, info.Hours...)
+	b.section(MsgSheetNotes, info.Notes)
 	b.qrWithLink(info.OnlineURL, t(MsgSheetOnline))
 	return b.end()
 }

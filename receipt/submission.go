@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-
-	"infomat/content"
 )
 
 // SubmissionInfo is what the confirmation of one submission says.
@@ -18,12 +16,9 @@ type SubmissionInfo struct {
 	Created       time.Time // printed in its own location: pass the kiosk's local time
 	NextSteps     string    // what happens next; "\n" separates paragraphs
 	TrackURL      string    // where the resident follows the matter; encoded in a QR code
-	// Payment, when not nil, adds the fee with its bank details and a payment QR code.
-	Payment *Payment
-	// FeeTitle names the fee (e.g. "Opłata skarbowa"); FeeAmount is the amount printed,
-	// Payment.Amount when zero.
-	FeeTitle  string
-	FeeAmount content.Amount
+	// Fee, when not nil, adds the fee the answers select (SubmissionFee) with its bank
+	// details and payment QR code.
+	Fee *FeeDue
 }
 
 // Message IDs of the receipt's headings, passed to the translator.
@@ -55,12 +50,12 @@ var MessageIDs = []string{
 // The receipt: the municipality (bold, centred), a rule, the reference number (large), the
 // date and time in the Polish format (23.11.2026, 14:05), the procedure, the office and its
 // address, what happens next, the tracking QR code with the link printed under it, and when
-// info.Payment is set the fee: name, amount, transfer title, recipient, account (in groups of
-// four digits) and the payment QR code; then the cut. Empty fields are left out.
+// info.Fee is set the fee: name, amount and how it is set, transfer title, recipient, account
+// (in groups of four digits) and the payment QR code; then the cut. Empty fields are left out.
 //
 // The payment QR code is left out when PaymentQR rejects the payment (the bank details are
 // still printed, so the resident can pay by typing them), and carries amount 000000 (the
-// payer types it) when the amount is over MaxAmount.
+// payer types it) for a fee that is not fixed or is over MaxAmount.
 func Submission(info SubmissionInfo, t func(id string, args ...any) string) Doc {
 	b := &builder{t: t}
 	b.header(info.Municipality)
@@ -73,13 +68,9 @@ func Submission(info SubmissionInfo, t func(id string, args ...any) string) Doc 
 	b.section(MsgOffice, info.Office, info.OfficeAddress)
 	b.section(MsgNext, info.NextSteps)
 	b.qrWithLink(info.TrackURL, t(MsgTrack))
-	if p := info.Payment; p != nil {
-		amount := info.FeeAmount
-		if amount == 0 {
-			amount = p.Amount
-		}
+	if info.Fee != nil {
 		b.add(Feed{Lines: 1}, Rule{})
-		b.fee(info.FeeTitle, amount, p)
+		b.fee(*info.Fee)
 	}
 	return b.end()
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"infomat/content"
 )
 
 // polish is a stand-in for the kiosk's translator with the Polish texts the receipt is
@@ -44,14 +46,17 @@ func sampleInfo(withPayment bool) SubmissionInfo {
 		TrackURL: "https://portal.przykladowo.pl/sprawy/PRZ-2026-000123",
 	}
 	if withPayment {
-		info.Payment = &Payment{
-			NIP: testNIP, Account: testNRB, Amount: 2100,
-			Recipient: "Gmina Przykładowo", Title: "Opłata skarbowa PRZ/2026/000123",
-		}
-		info.FeeTitle = "Opłata skarbowa za wydanie zaświadczenia"
+		fee := sampleFee(content.Fee{Title: "Opłata skarbowa za wydanie zaświadczenia", Amount: 2100,
+			Kind: content.FeeFixed}, "PO-3 PRZ/2026/000123")
+		info.Fee = &fee
 	}
 	return info
 }
+
+// testMunicipality pays into testNRB.
+var testMunicipality = content.Municipality{Name: "Gmina Przykładowo", NIP: testNIP, Account: testNRB}
+
+func sampleFee(f content.Fee, title string) FeeDue { return DueFee(testMunicipality, f, title) }
 
 func qrs(d Doc) []QR {
 	var out []QR
@@ -125,14 +130,14 @@ func TestSubmissionWithPayment(t *testing.T) {
 	if len(q) != 2 {
 		t.Fatalf("%d QR codes, want 2", len(q))
 	}
-	want, err := PaymentQR(*info.Payment)
+	want, err := PaymentQR(info.Fee.Payment)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if q[0].Data != info.TrackURL || q[1].Data != want || q[1].Caption != polish[MsgPayQR] {
 		t.Errorf("QR codes %#v, want the tracking link then %q", q, want)
 	}
-	for _, s := range []string{"Kwota: 21,00 zł", info.FeeTitle, "Tytuł przelewu: " + info.Payment.Title,
+	for _, s := range []string{"Kwota: 21,00 zł", info.Fee.Title, "Tytuł przelewu: " + info.Fee.Payment.Title,
 		"25 1240 1239 2000 0000 0000 0101", "Numer sprawy", "Złożono: 23.11.2026, 14:05"} {
 		if !hasText(d, s) {
 			t.Errorf("no text with %q", s)
@@ -146,7 +151,8 @@ func TestSubmissionWithPayment(t *testing.T) {
 func TestSubmissionPaymentFallbacks(t *testing.T) {
 	// Over 9 999,99 zł: the code leaves the amount to the payer, the text still says it.
 	info := sampleInfo(true)
-	info.Payment.Amount = 1234567
+	big := sampleFee(content.Fee{Title: "Opłata", Amount: 1234567, Kind: content.FeeFixed}, "PO-3")
+	info.Fee = &big
 	d := Submission(info, tPolish)
 	q := qrs(d)
 	if len(q) != 2 || !strings.Contains(q[1].Data, "|000000|") {
@@ -158,7 +164,9 @@ func TestSubmissionPaymentFallbacks(t *testing.T) {
 
 	// A wrong account: no payment code, the details are printed for typing.
 	info = sampleInfo(true)
-	info.Payment.Account = "25124012392000000000000102"
+	bad := sampleFee(content.Fee{Title: "Opłata", Amount: 2100, Kind: content.FeeFixed,
+		Account: "25124012392000000000000102"}, "PO-3")
+	info.Fee = &bad
 	d = Submission(info, tPolish)
 	if n := len(qrs(d)); n != 1 {
 		t.Errorf("%d QR codes, want only the tracking one", n)

@@ -15,6 +15,7 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/text/encoding/charmap"
 
+	"infomat/content"
 	"infomat/receipt"
 )
 
@@ -485,11 +486,10 @@ func sampleReceipt(withPayment bool) receipt.Doc {
 		TrackURL: "https://portal.przykladowo.pl/sprawy/PRZ-2026-000123",
 	}
 	if withPayment {
-		info.Payment = &receipt.Payment{
-			NIP: "9876543210", Account: "25124012392000000000000101", Amount: 2100,
-			Recipient: "Gmina Przykładowo", Title: "Opłata skarbowa PRZ/2026/000123",
-		}
-		info.FeeTitle = "Opłata skarbowa za wydanie zaświadczenia"
+		fee := receipt.DueFee(content.Municipality{Name: "Gmina Przykładowo", NIP: "9876543210", Account: "25124012392000000000000101"},
+			content.Fee{Title: "Opłata skarbowa za wydanie zaświadczenia", Amount: 2100, Kind: content.FeeFixed},
+			"Opłata skarbowa PRZ/2026/000123")
+		info.Fee = &fee
 	}
 	return receipt.Submission(info, tPolish)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"infomat/content"
 	"infomat/kiosk/printer"
 	"infomat/kiosk/serialport"
 	"infomat/kiosk/serialport/ptytest"
@@ -22,6 +23,8 @@ var labels = map[string]string{
 }
 
 func submission() receipt.Doc {
+	fee := receipt.DueFee(content.Municipality{Name: "Gmina Przykładowo", NIP: "987-654-32-10", Account: "PL25 1240 1239 2000 0000 0000 0101"},
+		content.Fee{Title: "Opłata skarbowa", Amount: 1700, Kind: content.FeeFixed}, "Opłata skarbowa PRZ-7K4M-Q2")
 	return receipt.Submission(receipt.SubmissionInfo{
 		Municipality:  "Gmina Przykładowo",
 		Office:        "Urząd Gminy Przykładowo, pokój 12",
@@ -31,8 +34,7 @@ func submission() receipt.Doc {
 		Created:       time.Date(2026, 11, 23, 14, 5, 0, 0, time.Local),
 		NextSteps:     "Potwierdź wniosek w urzędzie w ciągu 14 dni.",
 		TrackURL:      trackURL,
-		Payment: &receipt.Payment{NIP: "987-654-32-10", Account: "PL25 1240 1239 2000 0000 0000 0101",
-			Amount: 1700, Recipient: "Gmina Przykładowo", Title: "Opłata skarbowa PRZ-7K4M-Q2"},
+		Fee:           &fee,
 	}, func(id string, _ ...any) string { return labels[id] })
 }
 

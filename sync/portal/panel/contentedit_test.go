@@ -472,7 +472,8 @@ func TestEditorPreviewDrawsTheDraft(t *testing.T) {
 	for _, m := range srcRE.FindAllStringSubmatch(b.body, -1) {
 		srcs = append(srcs, html.UnescapeString(m[1]))
 	}
-	if len(srcs) != 6 || !strings.Contains(srcs[0], "kind=card") || !strings.Contains(srcs[2], "lang=uk") || !strings.Contains(srcs[3], "kind=sheet") {
+	// The card, its printed sheet and (the taxi licence has a form) its form, each in pl, en, uk.
+	if len(srcs) != 9 || !strings.Contains(srcs[0], "kind=card") || !strings.Contains(srcs[2], "lang=uk") || !strings.Contains(srcs[3], "kind=sheet") || !strings.Contains(srcs[6], "kind=form") {
 		t.Fatalf("preview pictures: %q", srcs)
 	}
 	get := func(src string) image.Image {

@@ -21,10 +21,13 @@ import (
 
 // formField is one input, or a group or list of them.
 type formField struct {
-	Name  string // path: oplaty[0].kwota
-	Key   string // yaml key, for the label: kwota
-	Kind  string // text, textarea, lines, date, number, check, select, checks, group, list
-	Value string
+	Name string // path: oplaty[0].kwota
+	Key  string // yaml key, for the label: kwota
+	// LabelKey, when set, is the label's message ID instead of "cf."+Key: a key whose meaning
+	// depends on where it is (a fee's rodzaj is not the municipality's).
+	LabelKey string
+	Kind     string // text, textarea, lines, date, number, check, select, checks, group, list
+	Value    string
 	// Checked is a check's state.
 	Checked  bool
 	Options  []fieldOption // select and checks
@@ -72,7 +75,10 @@ func (fv fieldView) Sub(f formField) fieldView { return fieldView{V: fv.V, F: f}
 
 // Label is the field's name in the page's language.
 func (fv fieldView) Label() string {
-	if fv.F.Key == "" {
+	switch {
+	case fv.F.LabelKey != "":
+		return fv.V.T(fv.F.LabelKey)
+	case fv.F.Key == "":
 		return fv.V.T("cf.items")
 	}
 	return fv.V.T("cf." + fv.F.Key)
@@ -85,6 +91,10 @@ func (fv fieldView) Help() string {
 		return fv.V.T("content.lines.help")
 	case fv.F.Key == "kwota":
 		return fv.V.T("content.amount.help")
+	case fv.F.LabelKey == "cf.oplaty.rodzaj":
+		return fv.V.T("content.feekind.help")
+	case fv.F.LabelKey == "cf.oplaty.gdy":
+		return fv.V.T("content.feewhen.help")
 	}
 	return ""
 }
@@ -169,7 +179,14 @@ var (
 	dateType   = reflect.TypeFor[content.Date]()
 	amountType = reflect.TypeFor[content.Amount]()
 	ftypeType  = reflect.TypeFor[content.FieldType]()
+	fkindType  = reflect.TypeFor[content.FeeKind]()
 )
+
+// labelKeys are the labels of keys that mean something else in another file, by the type
+// of the struct that holds them.
+var labelKeys = map[reflect.Type]map[string]string{
+	reflect.TypeFor[content.Fee](): {"rodzaj": "cf.oplaty.rodzaj", "gdy": "cf.oplaty.gdy", "uwagi": "cf.oplaty.uwagi"},
+}
 
 // fields lists a struct's inputs; prefix is the struct's path.
 func (fb *formBuilder) fields(v reflect.Value, prefix string, blank bool) []formField {
@@ -182,6 +199,7 @@ func (fb *formBuilder) fields(v reflect.Value, prefix string, blank bool) []form
 		}
 		f, ok := fb.field(v.Field(i), join(prefix, key), key, blank)
 		if ok {
+			f.LabelKey = labelKeys[t][key]
 			out = append(out, f)
 		}
 	}
@@ -222,6 +240,16 @@ func (fb *formBuilder) field(v reflect.Value, name, key string, blank bool) (for
 		f.Kind = "text"
 		if a := v.Interface().(content.Amount); a != 0 {
 			f.Value = fmt.Sprintf("%d,%02d", int64(a)/100, int64(a)%100)
+		}
+	case t == fkindType:
+		f.Kind = "select"
+		cur := v.String()
+		f.Options = append(f.Options, fieldOption{Value: "", Label: "—", Selected: cur == ""})
+		for _, k := range content.FeeKinds {
+			f.Options = append(f.Options, fieldOption{Value: string(k), Label: string(k), LabelKey: "fk." + string(k), Selected: string(k) == cur})
+		}
+		if cur != "" && !slices.Contains(content.FeeKinds, content.FeeKind(cur)) { // the check says why
+			f.Options = append(f.Options, fieldOption{Value: cur, Label: cur, Selected: true})
 		}
 	case t == ftypeType:
 		f.Kind = "select"

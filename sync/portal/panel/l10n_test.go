@@ -110,7 +110,11 @@ func TestFormLabelsComplete(t *testing.T) {
 			if !f.IsExported() || f.Anonymous || key == "-" || key == "" {
 				continue
 			}
-			keys = append(keys, key)
+			if id := labelKeys[ty][key]; id != "" {
+				keys = append(keys, strings.TrimPrefix(id, "cf."))
+			} else {
+				keys = append(keys, key)
+			}
 			walk(f.Type)
 		}
 	}
