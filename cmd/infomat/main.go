@@ -17,6 +17,9 @@ import (
 	"os"
 
 	"infomat/kiosk"
+
+	// Before Fyne's init reads the locale: see the package's comment.
+	_ "clocale"
 )
 
 func main() {
