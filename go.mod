@@ -65,4 +65,4 @@ require (
 
 require clocale v0.0.0
 
-replace clocale => ./cmd/infomat/clocale
+replace clocale => ./clocale

@@ -2,9 +2,9 @@
 //
 // Fyne's lang package reads the locale in its init, before main runs, and logs "Fyne error:
 // Error parsing user locale C" for LANG=C.UTF-8 (the default of Debian's minimal installs and
-// containers), so every `infomat` command, even `infomat version`, would print it. Importing
-// this package from main sets LANGUAGE=en in that case, which is what Fyne falls back to
-// anyway.
+// containers), so every `infomat` and `infomat-portal` command (the portal's content preview
+// links Fyne too), even `version`, would print it. Importing this package from main sets
+// LANGUAGE=en in that case, which is what Fyne falls back to anyway.
 //
 // It is a module of its own for one reason: Go initialises packages whose imports are ready in
 // the order of their import paths, so only a path that sorts before "fyne.io/" runs its init
