@@ -237,7 +237,8 @@ func TestOperatorCommands(t *testing.T) {
 
 	// Fleet and revocation.
 	code, out, _ = runCmd(t, "fleet", "--data", data)
-	if code != 0 || !strings.Contains(out, "cisza od 20 min") || !strings.Contains(out, "brak papieru") || !strings.Contains(out, "kiosk1") {
+	if code != 0 || !strings.Contains(out, "cisza od 20 min") || !strings.Contains(out, "brak papieru") || !strings.Contains(out, "kiosk1") ||
+		!strings.Contains(out, "\n1 urządzenie, z problemami: 1.\n") {
 		t.Fatalf("fleet: %d\n%s", code, out)
 	}
 	if code, out, _ = runCmd(t, "revoke", "--data", data, "k-test"); code != 0 {
