@@ -90,7 +90,9 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 // always shown in its place (with a note to the resident).
 func coverageLine(c content.Coverage) string {
 	// "z N" takes the genitive: "z 1 karty", "z 2 kart".
-	of := func(n int, one, other string) string { return fmt.Sprintf("z %d %s", n, l10n.Plural(n, one, other, other)) }
+	of := func(n int, one, other string) string {
+		return fmt.Sprintf("z %d %s", n, l10n.Plural(n, one, other, other))
+	}
 	line := fmt.Sprintf("%s: %d %s bez tłumaczenia, %d %s, %d %s, %d %s",
 		c.Lang, c.TotalProcedures-c.Procedures, of(c.TotalProcedures, "karty", "kart"), c.TotalForms-c.Forms, of(c.TotalForms, "formularza", "formularzy"),
 		c.TotalCategories-c.Categories, of(c.TotalCategories, "kategorii", "kategorii"), c.TotalPages-c.Pages, of(c.TotalPages, "strony BIP", "stron BIP"))
