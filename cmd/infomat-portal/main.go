@@ -230,7 +230,7 @@ func parse(fl *flag.FlagSet, args []string) ([]string, error) {
 func open(ctx context.Context, at *place, stderr io.Writer) (portal.Backend, bool) {
 	st, err := portal.Open(ctx, at.db, at.dir, portal.BoltOptions{})
 	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal:", err)
+		fail(stderr, "infomat-portal", err)
 		return nil, false
 	}
 	return st, true

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,8 +52,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	var certPin string // of the certificate kiosks see, for the panel's enrolment command
 	if useTLS {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "infomat-portal serve: nie ma pliku certyfikatu lub klucza — podaj istniejące pliki PEM w --cert i --key\n  przyczyna: %v\n", err)
+			return 2
+		}
 		if err != nil {
-			fmt.Fprintln(stderr, "infomat-portal serve: TLS certificate:", err)
+			fail(stderr, "infomat-portal serve: certyfikat TLS", err)
 			return 2
 		}
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
@@ -115,7 +120,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		fail(stderr, "infomat-portal serve", err)
 		return 1
 	}
 	// A cap on open connections: past it new ones wait in the kernel's backlog instead of
