@@ -32,13 +32,13 @@ func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox
 		return nil, nil, false
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć magazynu danych: "+failure(err))
 		return nil, nil, false
 	}
 	ob, err := outbox.Open(st.Bolt())
 	if err != nil {
 		st.Close()
-		fmt.Fprintf(stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć kolejki wniosków: "+failure(err))
 		return nil, nil, false
 	}
 	return st, ob, true
