@@ -162,7 +162,7 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer op.close()
 	do, ok := op.(duesOperator)
 	if !ok {
-		fmt.Fprintln(stderr, "infomat-portal dues: this portal keeps no dues")
+		fmt.Fprintln(stderr, "infomat-portal dues: ten portal nie przechowuje należności")
 		return 1
 	}
 	switch sub {

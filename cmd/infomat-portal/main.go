@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	fmt.Fprintf(stderr, "infomat-portal: unknown command %q\n\n", cmd)
+	fmt.Fprintf(stderr, "infomat-portal: nieznane polecenie %q — lista poleceń poniżej (infomat-portal help)\n\n", cmd)
 	usage(stderr)
 	return 2
 }

@@ -130,7 +130,7 @@ func TestServeTLS(t *testing.T) {
 func TestServePlainHTTPOnlyOnLoopback(t *testing.T) {
 	for _, addr := range []string{":8443", "0.0.0.0:0", "[::]:0", "192.0.2.10:8080", "example.org:80"} {
 		code, _, errOut := runCmd(t, "serve", "--data", t.TempDir(), "--addr", addr)
-		if code != 2 || !strings.Contains(errOut, "refusing plain HTTP") {
+		if code != 2 || !strings.Contains(errOut, "bez TLS nie nasłuchuję na") || !strings.Contains(errOut, "Podaj --cert PLIK --key PLIK (i --addr :8443)") {
 			t.Errorf("%s: exit %d, %q", addr, code, errOut)
 		}
 	}
