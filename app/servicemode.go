@@ -297,7 +297,7 @@ func (u *UI) statusTable(st health.Status) []fyne.CanvasObject {
 	rows := [][]string{
 		{u.t("service.printer"), ok(st.PrinterOK, st.Printer)},
 		{u.t("service.reader"), ok(st.ReaderOK, st.Reader)},
-		{u.t("service.queue"), fmt.Sprint(st.Queued)},
+		{u.t("service.queue"), u.t("service.queue.count", "Count", st.Queued)},
 		{u.t("service.oldest"), oldest},
 		{u.t("service.last_sync"), lastSync},
 		{u.t("service.content"), u.contentState(st)},

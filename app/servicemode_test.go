@@ -89,13 +89,13 @@ func TestServiceLoginLockoutAndScreen(t *testing.T) {
 	h.mustSee("PIN zablokowany")
 	h.typePIN("432198") // the right PIN, but locked
 	h.mustSee("PIN zablokowany")
-	h.mustNotSee("Wnioski w kolejce")
+	h.mustNotSee("Kolejka do wysłania")
 
 	h.clock.advance(5*time.Minute + time.Second)
 	h.tap("Start")
 	h.ui.CardPresented(serviceCard)
 	h.typePIN("432198")
-	for _, want := range []string{"Tryb serwisowy", "Drukarka", "nieskonfigurowana", "Czytnik kart", "Wnioski w kolejce",
+	for _, want := range []string{"Tryb serwisowy", "Drukarka", "nieskonfigurowana", "Czytnik kart", "Kolejka do wysłania", "0 wniosków",
 		"Ostatnia synchronizacja", "portal nieskonfigurowany", "Wolne miejsce", "Wersja programu"} {
 		h.mustSee(want)
 	}

@@ -3,11 +3,14 @@
 //
 //	go build -ldflags "-X infomat/buildinfo.version=1.2.3 -X infomat/buildinfo.built=2026-12-04T10:00:00Z"
 //
-// Everything that shows or sends the version (`infomat version`, the service screen, the
-// self-test's test page, the heartbeat, enrolment) reads Version.
+// Everything that shows or sends the version (`infomat version` and `infomat-portal version`
+// through Line, the service screen, the self-test's test page, the heartbeat, enrolment)
+// reads Version.
 package buildinfo
 
 import (
+	"fmt"
+	"runtime"
 	"runtime/debug"
 	"time"
 )
@@ -27,12 +30,8 @@ func Version() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "dev-" + s.Value[:12]
-			}
-		}
+	if rev := vcs("vcs.revision"); len(rev) >= 12 {
+		return "dev-" + rev[:12]
 	}
 	return "dev"
 }
@@ -41,18 +40,61 @@ func Version() string {
 // else a fixed floor. No real time can be earlier, which is what the trusted clock uses it
 // for (a dead RTC battery shows 1970).
 func Time() time.Time {
-	if t, err := time.Parse(time.RFC3339, built); err == nil {
+	if t, ok := buildTime(); ok {
 		return t
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.time" {
-				if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
-					return t
-				}
-			}
-		}
 	}
 	t, _ := time.Parse(time.RFC3339, fallbackTime)
 	return t
+}
+
+// buildTime is the time set at build time, else the VCS commit time.
+func buildTime() (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, built); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339, vcs("vcs.time")); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// Commit is the VCS revision the binary was built from, its first 12 hex digits with
+// "+dirty" when the tree had uncommitted changes, or "" when the build recorded none.
+func Commit() string {
+	rev := vcs("vcs.revision")
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && vcs("vcs.modified") == "true" {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// Line is what `infomat version` and `infomat-portal version` print, the same for both:
+//
+//	infomat 0.5.0 (commit 0123456789ab, zbudowano 2026-12-04 17:56 UTC, go1.26.0 linux/amd64)
+func Line(program string) string {
+	commit := Commit()
+	if commit == "" {
+		commit = "nieznany"
+	}
+	when := "nieznana data"
+	if t, ok := buildTime(); ok {
+		when = t.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return fmt.Sprintf("%s %s (commit %s, zbudowano %s, %s %s/%s)",
+		program, Version(), commit, when, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// vcs is a build setting the go command recorded from version control, or "".
+func vcs(key string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == key {
+				return s.Value
+			}
+		}
+	}
+	return ""
 }

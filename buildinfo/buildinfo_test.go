@@ -53,3 +53,19 @@ func TestPackagingSetsTheseVariables(t *testing.T) {
 		t.Fatalf("packaging/build sets %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 }
+
+func TestLine(t *testing.T) {
+	oldV, oldB := version, built
+	defer func() { version, built = oldV, oldB }()
+	version, built = "0.5.0", "2026-12-04T18:56:58+01:00"
+	// A test binary records no VCS data, so the commit is unknown here; a built binary's
+	// line is checked in cmd/infomat-portal.
+	want := regexp.MustCompile(`^infomat-portal 0\.5\.0 \(commit (nieznany|[0-9a-f]{12}(\+dirty)?), zbudowano 2026-12-04 17:56 UTC, go[0-9.]+\S* [a-z0-9]+/[a-z0-9]+\)$`)
+	if got := Line("infomat-portal"); !want.MatchString(got) {
+		t.Fatalf("Line = %q", got)
+	}
+	version, built = "", ""
+	if got := Line("infomat"); !strings.HasPrefix(got, "infomat dev") {
+		t.Fatalf("Line of a development build = %q", got)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"filippo.io/age"
 
+	"infomat/l10n"
 	"infomat/validate"
 )
 
@@ -383,7 +384,7 @@ func (l *loader) checkPage(pg *Page, parsed parsedFiles, menu map[string]int) {
 		l.add(f, "", "strona nie ma treści pod nagłówkiem")
 	}
 	if rows, line := longestTable(pg.Body); rows > MaxTableRows {
-		l.add(f, "", "tabela w treści (od wiersza %d pod nagłówkiem YAML) ma %d wierszy, a na kiosku może mieć najwyżej %d — podziel ją na kilka stron albo dołącz pełną wersję jako plik w pliki/", line, rows, MaxTableRows)
+		l.add(f, "", "tabela w treści (od wiersza %d pod nagłówkiem YAML) ma %s, a na kiosku może mieć najwyżej %d — podziel ją na kilka stron albo dołącz pełną wersję jako plik w pliki/", line, l10n.Count(rows, "wiersz", "wiersze", "wierszy"), MaxTableRows)
 	}
 	for i, a := range pg.Attachments {
 		ff := fmt.Sprintf("zalaczniki[%d]", i)

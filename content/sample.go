@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"infomat/assets"
+	"infomat/l10n"
 )
 
 // The sample municipality ("Gmina Przykładowa", embedded in infomat/assets) is what a new
@@ -263,7 +264,9 @@ func SampleTraces(b *Bundle) Problems {
 	if len(found) == 0 {
 		return nil
 	}
-	summary := Problem{Reason: fmt.Sprintf("w treści zostało %d miejsc z przykładowej gminy (Gmina Przykładowa) w %d plikach — każde wymienia uwaga poniżej; kiosk pokazałby mieszkańcom nieistniejące adresy, telefony i osoby", len(found), len(files))}
+	summary := Problem{Reason: fmt.Sprintf("w treści %s %s z przykładowej gminy (Gmina Przykładowa) w %d %s — każde wymienia uwaga poniżej; kiosk pokazałby mieszkańcom nieistniejące adresy, telefony i osoby",
+		l10n.Plural(len(found), "zostało", "zostały", "zostało"), l10n.Count(len(found), "miejsce", "miejsca", "miejsc"),
+		len(files), l10n.Plural(len(files), "pliku", "plikach", "plikach"))}
 	return append(Problems{summary}, found...)
 }
 

@@ -1,6 +1,7 @@
 package content_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,6 +37,10 @@ func TestSampleTracesInACopy(t *testing.T) {
 	}
 	if len(traces) < 50 || traces[0].File != "" || !strings.Contains(traces[0].Reason, "przykładowej gminy") {
 		t.Fatalf("%d traces, first %v", len(traces), traces[0])
+	}
+	// The summary counts in Polish forms: "zostało 57 miejsc … w 31 plikach", "zostały 22 miejsca".
+	if sum := regexp.MustCompile(`^w treści (zostało \d+ miejsc|zostały \d+ miejsca|zostało 1 miejsce) z przykładowej gminy \(Gmina Przykładowa\) w (1 pliku|\d+ plikach) — `); !sum.MatchString(traces[0].Reason) {
+		t.Errorf("summary %q", traces[0].Reason)
 	}
 	want := map[string]string{
 		"gmina.yaml: administrator_danych":            "„Przykładow”",

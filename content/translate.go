@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"infomat/l10n"
 )
 
 // TranslationLangs are the languages content may be translated into. Polish is the original
@@ -529,7 +531,7 @@ func (l *loader) translations(b *Bundle) {
 		}
 		tl.title(f, "tytul", t.Title)
 		if len(t.Attachments) > 0 && len(t.Attachments) != len(pg.Attachments) {
-			tl.add(f, "zalaczniki", "%d pozycji, a po polsku jest %d — nazwy załączników zostają po polsku", len(t.Attachments), len(pg.Attachments))
+			tl.add(f, "zalaczniki", "%s, a po polsku %s — nazwy załączników zostają po polsku", pozycje(len(t.Attachments)), pozycje(len(pg.Attachments)))
 			t.Attachments = nil
 		}
 		t.Body = string(body)
@@ -548,7 +550,7 @@ func (l *loader) checkProcedureText(f string, p *Procedure, t *procedureText) {
 	l.title(f, "nazwa", t.Title)
 	mismatch := func(field string, n, pl int) bool {
 		if n > 0 && n != pl {
-			l.add(f, field, "%d pozycji, a po polsku jest %d (ta sama liczba i kolejność) — ta lista zostaje po polsku", n, pl)
+			l.add(f, field, "%s, a po polsku %s (ta sama liczba i kolejność) — ta lista zostaje po polsku", pozycje(n), pozycje(pl))
 			return true
 		}
 		return false
@@ -604,3 +606,6 @@ func (l *loader) checkFormText(f string, form *Form, t *formText) {
 		return false
 	})
 }
+
+// pozycje is "1 pozycja", "3 pozycje", "5 pozycji".
+func pozycje(n int) string { return l10n.Count(n, "pozycja", "pozycje", "pozycji") }

@@ -177,7 +177,7 @@ func TestTranslationProblemsAreWarnings(t *testing.T) {
 	for _, want := range []string{
 		`procedury/zameldowanie-pobyt-staly.de.yaml: nieznany język "de"`,
 		`procedury/nie-ma-takiej.en.yaml: nie ma karty usługi "nie-ma-takiej"`,
-		`procedury/wydanie-dowodu-osobistego.en.yaml: wymagane_dokumenty: 7 pozycji, a po polsku jest`,
+		`procedury/wydanie-dowodu-osobistego.en.yaml: wymagane_dokumenty: 7 pozycji, a po polsku `,
 		`procedury/wydanie-dowodu-osobistego.en.yaml: podstawa_prawna: nieznane pole`,
 		`procedury/wymeldowanie.uk.yaml: błędny YAML`,
 		`formularze/zameldowanie-pobyt-staly.uk.yaml: pola[0].id: formularz formularze/zameldowanie-pobyt-staly.yaml nie ma pola "nie-ma"`,

@@ -1,15 +1,12 @@
 package kiosk
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
-
-	"infomat/buildinfo"
 )
 
 // DisplayProblem says why the kiosk cannot even try to open a window, or "" when it can:
@@ -56,9 +53,4 @@ func NewLogger(f *os.File, journalStream string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(f, nil))
 	}
 	return slog.New(slog.NewTextHandler(f, nil))
-}
-
-// VersionLine is what `infomat version` prints.
-func VersionLine() string {
-	return fmt.Sprintf("infomat %s (%s, %s/%s)", buildinfo.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

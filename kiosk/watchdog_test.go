@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"infomat/buildinfo"
 )
 
 // fakeLoop is a UI main loop: one goroutine running queued funcs in order, like fyne.Do.
@@ -329,11 +327,5 @@ func TestLoggerIsJSONOnlyOnTheJournalStream(t *testing.T) {
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(lines[2]), &rec); err != nil || rec["msg"] != "kiosk ready" || rec["startup_ms"] != 12.0 {
 		t.Fatalf("JSON expected on the journal stream: %s (%v)", lines[2], err)
-	}
-}
-
-func TestVersionLine(t *testing.T) {
-	if v := VersionLine(); !strings.HasPrefix(v, "infomat "+buildinfo.Version()+" (go1.") {
-		t.Fatalf("version line %q", v)
 	}
 }

@@ -57,7 +57,7 @@ func connectWith(ctx context.Context, at *place, opts portal.BoltOptions, stderr
 	if err == nil {
 		return local{st}, true
 	}
-	fmt.Fprintln(stderr, "infomat-portal:", err)
+	fail(stderr, "infomat-portal", err)
 	if errors.Is(err, portal.ErrLocked) && !errors.Is(cerr, fs.ErrNotExist) {
 		fmt.Fprintln(stderr, "infomat-portal: the running portal's admin socket did not answer:", cerr)
 	}

@@ -186,7 +186,7 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 	code, out, errOut = runCmd(t, "export", "--data", data, "--municipality", "przykladowa", "--identity", idFile)
 	var exp []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &exp) != nil || len(exp) != 1 || exp[0]["payload"].(map[string]any)["procedure"] != "zameldowanie" ||
-		exp[0]["device"] != er.DeviceID || errOut != "1 wniosków wyeksportowano (przykladowa).\n" {
+		exp[0]["device"] != er.DeviceID || errOut != "Wyeksportowano 1 wniosek (przykladowa).\n" {
 		t.Fatalf("export: %d %s %q", code, out, errOut)
 	}
 	if code, out, _ = runCmd(t, "export", "--data", data, "--municipality", "przykladowa", "--identity", idFile); code != 0 || strings.TrimSpace(out) != "[]" {

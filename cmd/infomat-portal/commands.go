@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"infomat/content"
+	"infomat/l10n"
 	"infomat/sync/portal"
 )
 
@@ -171,8 +172,8 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return printProblems(err, stdout, stderr)
 	}
-	fmt.Fprintf(stdout, "Opublikowano %s: wersja %d (%s), %d plików, %s; nowe bloby: %d (%s); ważne do %s.\n",
-		*muni, res.Version, res.Label, res.Files, bytesStr(res.Bytes), res.NewBlobs, bytesStr(res.NewBytes), res.Expires.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(stdout, "Opublikowano %s: wersja %d (%s), %s, %s; nowe bloby: %d (%s); ważne do %s.\n",
+		*muni, res.Version, res.Label, l10n.Count(res.Files, "plik", "pliki", "plików"), bytesStr(res.Bytes), res.NewBlobs, bytesStr(res.NewBytes), res.Expires.Local().Format("2006-01-02 15:04"))
 	fmt.Fprintf(stdout, "Klucz podpisu (kiosk go przypina): %s\n", res.PublicKey)
 	return 0
 }
@@ -235,9 +236,9 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "infomat-portal export:", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "%d wniosków wyeksportowano (%s).\n", res.Count, *muni)
+	fmt.Fprintf(stderr, "Wyeksportowano %s (%s).\n", wnioski(res.Count), *muni)
 	if n := len(res.Quarantined); n > 0 {
-		fmt.Fprintf(stderr, "%d odłożono do kwarantanny: infomat-portal quarantine list; po znalezieniu właściwego klucza: quarantine release ID i ponowny eksport.\n", n)
+		fmt.Fprintf(stderr, "Odłożono do kwarantanny: %s — infomat-portal quarantine list; po znalezieniu właściwego klucza: quarantine release ID i ponowny eksport.\n", wnioski(n))
 	}
 	return 0
 }
@@ -322,6 +323,11 @@ func quarantineCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return 0
 }
 
+// wnioski is "1 wniosek", "3 wnioski", "5 wniosków".
+func wnioski(n int) string {
+	return l10n.Count(n, "wniosek", "wnioski", "wniosków")
+}
+
 func writeJSON(w io.Writer, v any) int {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -401,6 +407,6 @@ func fleetAt(ctx context.Context, args []string, stdout, stderr io.Writer, now f
 			bad++
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d urządzeń, %d z problemami.\n", len(rows), bad)
+	fmt.Fprintf(stdout, "\n%s, z problemami: %d.\n", l10n.Count(len(rows), "urządzenie", "urządzenia", "urządzeń"), bad)
 	return 0
 }

@@ -162,7 +162,7 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer op.close()
 	do, ok := op.(duesOperator)
 	if !ok {
-		fmt.Fprintln(stderr, "infomat-portal dues: this portal keeps no dues")
+		fmt.Fprintln(stderr, "infomat-portal dues: ten portal nie przechowuje należności")
 		return 1
 	}
 	switch sub {
@@ -171,8 +171,8 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintln(stderr, "infomat-portal dues import:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "Zaimportowano należności gminy %s: %d podatników, %d pozycji, należne razem %s, wpłacone %s; stan na %s; przechowywane do %s.\n",
-			*muni, set.Taxpayers, set.Items, dues.FormatAmount(set.SumDue), dues.FormatAmount(set.SumPaid),
+		fmt.Fprintf(stdout, "Zaimportowano należności gminy %s: %s, należne razem %s, wpłacone %s; stan na %s; przechowywane do %s.\n",
+			*muni, portal.Taxpayers(set.Taxpayers, set.Items), dues.FormatAmount(set.SumDue), dues.FormatAmount(set.SumPaid),
 			set.AsOf.In(portal.DefaultLocation()).Format("2006-01-02"), set.Expires.In(portal.DefaultLocation()).Format("2006-01-02"))
 	case "card":
 		if err := do.putDuesCard(ctx, dc); err != nil {
@@ -194,8 +194,8 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return 1
 		}
 		loc := portal.DefaultLocation()
-		fmt.Fprintf(stdout, "Należności gminy %s: %d podatników, %d pozycji, należne razem %s, wpłacone %s\nstan na %s, import %s (%s), przechowywane do %s\n",
-			*muni, s.Taxpayers, s.Items, dues.FormatAmount(s.SumDue), dues.FormatAmount(s.SumPaid),
+		fmt.Fprintf(stdout, "Należności gminy %s: %s, należne razem %s, wpłacone %s\nstan na %s, import %s (%s), przechowywane do %s\n",
+			*muni, portal.Taxpayers(s.Taxpayers, s.Items), dues.FormatAmount(s.SumDue), dues.FormatAmount(s.SumPaid),
 			s.AsOf.In(loc).Format("2006-01-02 15:04"), s.Imported.In(loc).Format("2006-01-02 15:04"), s.By, s.Expires.In(loc).Format("2006-01-02"))
 		if !now.Before(s.Expires) {
 			fmt.Fprintln(stdout, "Okres przechowywania minął: kioski ich nie pokazują, serve usunie je w ciągu godziny.")

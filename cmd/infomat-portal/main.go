@@ -16,6 +16,7 @@
 //	infomat-portal dues import|card|status --municipality X                    residents' dues for the kiosks' lookup
 //	infomat-portal backup --out FILE                                          portal.db and panel.key, consistent, also while serving
 //	infomat-portal restore [--force] FILE                                     put a backup in place (the portal stopped)
+//	infomat-portal version                                                    version, commit, build date
 //
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 // and --db, the store (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR or
@@ -39,7 +40,11 @@ import (
 	"syscall"
 	_ "time/tzdata" // Europe/Warsaw for portal references, whatever the host has
 
+	"infomat/buildinfo"
 	"infomat/sync/portal"
+
+	// Before Fyne's init (the content preview links it) reads the locale: see the package's comment.
+	_ "clocale"
 )
 
 func main() {
@@ -91,11 +96,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// not ship in the portal; this points whoever remembers the old command to it.
 		fmt.Fprintln(stderr, "infomat-portal: generator obciążenia jest osobnym programem: infomat-loadgen (go run ./cmd/infomat-loadgen --kiosks N --duration D)")
 		return 2
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, buildinfo.Line("infomat-portal"))
+		return 0
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
 	}
-	fmt.Fprintf(stderr, "infomat-portal: unknown command %q\n\n", cmd)
+	fmt.Fprintf(stderr, "infomat-portal: nieznane polecenie %q — lista poleceń poniżej (infomat-portal help)\n\n", cmd)
 	usage(stderr)
 	return 2
 }
@@ -145,6 +153,7 @@ func usage(w io.Writer) {
                                                  panel.key in one tar; it holds the signing keys: keep it like them
   restore [--force] FILE                         check a backup and put it in place (serve stopped); --force
                                                  moves the present files aside
+  version                                        version, commit and build date
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 and --db STORE (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR, or
@@ -221,7 +230,7 @@ func parse(fl *flag.FlagSet, args []string) ([]string, error) {
 func open(ctx context.Context, at *place, stderr io.Writer) (portal.Backend, bool) {
 	st, err := portal.Open(ctx, at.db, at.dir, portal.BoltOptions{})
 	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal:", err)
+		fail(stderr, "infomat-portal", err)
 		return nil, false
 	}
 	return st, true

@@ -130,7 +130,7 @@ func TestServeTLS(t *testing.T) {
 func TestServePlainHTTPOnlyOnLoopback(t *testing.T) {
 	for _, addr := range []string{":8443", "0.0.0.0:0", "[::]:0", "192.0.2.10:8080", "example.org:80"} {
 		code, _, errOut := runCmd(t, "serve", "--data", t.TempDir(), "--addr", addr)
-		if code != 2 || !strings.Contains(errOut, "refusing plain HTTP") {
+		if code != 2 || !strings.Contains(errOut, "bez TLS nie nasłuchuję na") || !strings.Contains(errOut, "Podaj --cert PLIK --key PLIK (i --addr :8443)") {
 			t.Errorf("%s: exit %d, %q", addr, code, errOut)
 		}
 	}
@@ -237,7 +237,8 @@ func TestOperatorCommands(t *testing.T) {
 
 	// Fleet and revocation.
 	code, out, _ = runCmd(t, "fleet", "--data", data)
-	if code != 0 || !strings.Contains(out, "cisza od 20 min") || !strings.Contains(out, "brak papieru") || !strings.Contains(out, "kiosk1") {
+	if code != 0 || !strings.Contains(out, "cisza od 20 min") || !strings.Contains(out, "brak papieru") || !strings.Contains(out, "kiosk1") ||
+		!strings.Contains(out, "\n1 urządzenie, z problemami: 1.\n") {
 		t.Fatalf("fleet: %d\n%s", code, out)
 	}
 	if code, out, _ = runCmd(t, "revoke", "--data", data, "k-test"); code != 0 {

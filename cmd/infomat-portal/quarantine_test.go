@@ -58,8 +58,8 @@ func TestQuarantineCommandsWhileServing(t *testing.T) {
 	send(`{"a":2}`, id.Recipient())
 
 	code, out, errOut := runCmd(t, "export", "--data", data, "--municipality", "przykladowa", "--identity", idFile)
-	if code != 0 || strings.Count(out, `"payload"`) != 2 || !strings.Contains(errOut, "kwarantanna: ") ||
-		!strings.Contains(errOut, poisoned) || !strings.Contains(errOut, "2 wniosków wyeksportowano") {
+	if code != 0 || strings.Count(out, `"payload"`) != 2 || !strings.Contains(errOut, "kwarantanna: ") || !strings.Contains(errOut, "Odłożono do kwarantanny: 1 wniosek") ||
+		!strings.Contains(errOut, poisoned) || !strings.Contains(errOut, "Wyeksportowano 2 wnioski (przykladowa)") {
 		t.Fatalf("export: %d %s %q", code, out, errOut)
 	}
 	code, out, _ = runCmd(t, "quarantine", "list", "--data", data)
@@ -80,7 +80,7 @@ func TestQuarantineCommandsWhileServing(t *testing.T) {
 	}
 	_ = os.WriteFile(idFile, []byte(id.String()+"\n"+other.String()+"\n"), 0o600)
 	code, out, errOut = runCmd(t, "export", "--data", data, "--municipality", "przykladowa", "--identity", idFile)
-	if code != 0 || !strings.Contains(out, "Tajne Nazwisko") || !strings.Contains(errOut, "1 wniosków wyeksportowano") {
+	if code != 0 || !strings.Contains(out, "Tajne Nazwisko") || !strings.Contains(errOut, "Wyeksportowano 1 wniosek (przykladowa)") {
 		t.Fatalf("export after release: %d %s %q", code, out, errOut)
 	}
 	if code, out, _ := runCmd(t, "check", "--data", data); code != 0 || !strings.Contains(out, "OK") {

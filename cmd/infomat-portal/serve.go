@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,19 +41,23 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	useTLS := *cert != "" || *key != ""
 	if useTLS && (*cert == "" || *key == "") {
-		fmt.Fprintln(stderr, "infomat-portal serve: --cert and --key go together")
+		fmt.Fprintln(stderr, "infomat-portal serve: podaj oba: --cert PLIK.pem i --key PLIK.pem (certyfikat i jego klucz)")
 		return 2
 	}
 	if !useTLS && !isLoopback(*addr) {
-		fmt.Fprintf(stderr, "infomat-portal serve: refusing plain HTTP on %s: kiosks send encrypted submissions and bearer secrets over this link, so without TLS it may only listen on loopback (127.0.0.1, ::1, localhost). Give --cert FILE --key FILE, or put a TLS proxy in front and listen on 127.0.0.1.\n", *addr)
+		fmt.Fprintf(stderr, "infomat-portal serve: bez TLS nie nasłuchuję na %s — kioski wysyłają tędy wnioski i swoje sekrety, więc bez TLS wolno tylko na adresie pętli zwrotnej (127.0.0.1, ::1, localhost). Podaj --cert PLIK --key PLIK (i --addr :8443) albo postaw przed portalem serwer TLS i słuchaj na 127.0.0.1.\n", *addr)
 		return 2
 	}
 	var tlsCfg *tls.Config
 	var certPin string // of the certificate kiosks see, for the panel's enrolment command
 	if useTLS {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "infomat-portal serve: nie ma pliku certyfikatu lub klucza — podaj istniejące pliki PEM w --cert i --key\n  przyczyna: %v\n", err)
+			return 2
+		}
 		if err != nil {
-			fmt.Fprintln(stderr, "infomat-portal serve: TLS certificate:", err)
+			fail(stderr, "infomat-portal serve: certyfikat TLS", err)
 			return 2
 		}
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
@@ -69,7 +74,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	defer st.Close()
 	if *maxConns < 1 {
-		fmt.Fprintln(stderr, "infomat-portal serve: --max-conns must be at least 1")
+		fmt.Fprintln(stderr, "infomat-portal serve: --max-conns musi być co najmniej 1")
 		return 2
 	}
 	// panel.key seals the TOTP secrets and, through keys derived from it, the dues; it is
@@ -115,7 +120,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal serve:", err)
+		fail(stderr, "infomat-portal serve", err)
 		return 1
 	}
 	// A cap on open connections: past it new ones wait in the kernel's backlog instead of

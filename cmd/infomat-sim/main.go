@@ -34,6 +34,7 @@ import (
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/printersim"
 	"infomat/kiosk/serialport/ptytest"
+	"infomat/l10n"
 )
 
 const usage = `infomat-sim: symulator urządzeń infomatu (drukarka paragonów, czytnik kart) na pseudoterminalu
@@ -172,7 +173,7 @@ func printerCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		if len(j.QR) > 0 {
 			qr = fmt.Sprintf(", kody QR: %q", j.QR)
 		}
-		log.Printf("wydruk nr %d: %d wierszy%s → %s.png, %s.txt", n, lines, qr, base, base)
+		log.Printf("wydruk nr %d: %s%s → %s.png, %s.txt", n, l10n.Count(lines, "wiersz", "wiersze", "wierszy"), qr, base, base)
 	})
 
 	fmt.Fprintf(stdout, "Drukarka (symulator) na %s — podłącz kiosk do tego portu\n", pair.Name)
@@ -221,7 +222,7 @@ func printerCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	}()
 
 	err = sim.Run(ctx)
-	fmt.Fprintf(stdout, "Koniec symulacji drukarki: %d wydruków.\n", sim.Jobs())
+	fmt.Fprintf(stdout, "Koniec symulacji drukarki: %s.\n", l10n.Count(sim.Jobs(), "wydruk", "wydruki", "wydruków"))
 	return err
 }
 
@@ -351,7 +352,7 @@ func readerCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Wr
 				return
 			}
 		}
-		log.Printf("czytnik: przyłożono kartę %s (%d ramek)", cardreader.Card{ID: id, Kind: kind}, frames)
+		log.Printf("czytnik: przyłożono kartę %s (%s)", cardreader.Card{ID: id, Kind: kind}, l10n.Count(frames, "ramka", "ramki", "ramek"))
 	}
 
 	go func() {

@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"infomat/soak"
+
+	// Before Fyne's init reads the locale: see the package's comment.
+	_ "clocale"
 )
 
 func main() {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"infomat/content"
+	"infomat/l10n"
 )
 
 // contentCmd handles `infomat content check [--max-page N] [--max-attachment N] [--max-bundle N] DIR`.
@@ -77,19 +78,27 @@ func contentCmd(args []string, stdout, stderr io.Writer) int {
 			forms++
 		}
 	}
-	fmt.Fprintf(stdout, "OK: %s, wersja %s — %d kart usług w %d kategoriach, %d formularzy, %d stron BIP, %d urzędów.\n",
-		b.Municipality.Name, b.Version, len(b.Procedures), len(b.Categories), forms, len(b.BIPPages), len(b.Offices))
+	fmt.Fprintf(stdout, "OK: %s, wersja %s — %s w %d %s, %s, %s, %s.\n",
+		b.Municipality.Name, b.Version, l10n.Count(len(b.Procedures), "karta usługi", "karty usług", "kart usług"),
+		len(b.Categories), l10n.Plural(len(b.Categories), "kategorii", "kategoriach", "kategoriach"),
+		l10n.Count(forms, "formularz", "formularze", "formularzy"), l10n.Count(len(b.BIPPages), "strona BIP", "strony BIP", "stron BIP"),
+		l10n.Count(len(b.Offices), "urząd", "urzędy", "urzędów"))
 	return 0
 }
 
 // coverageLine summarises what one language leaves untranslated: a warning, since Polish is
 // always shown in its place (with a note to the resident).
 func coverageLine(c content.Coverage) string {
-	line := fmt.Sprintf("%s: %d z %d kart bez tłumaczenia, %d z %d formularzy, %d z %d kategorii, %d z %d stron BIP",
-		c.Lang, c.TotalProcedures-c.Procedures, c.TotalProcedures, c.TotalForms-c.Forms, c.TotalForms,
-		c.TotalCategories-c.Categories, c.TotalCategories, c.TotalPages-c.Pages, c.TotalPages)
+	// "z N" takes the genitive: "z 1 karty", "z 2 kart".
+	of := func(n int, one, other string) string {
+		return fmt.Sprintf("z %d %s", n, l10n.Plural(n, one, other, other))
+	}
+	line := fmt.Sprintf("%s: %d %s bez tłumaczenia, %d %s, %d %s, %d %s",
+		c.Lang, c.TotalProcedures-c.Procedures, of(c.TotalProcedures, "karty", "kart"), c.TotalForms-c.Forms, of(c.TotalForms, "formularza", "formularzy"),
+		c.TotalCategories-c.Categories, of(c.TotalCategories, "kategorii", "kategorii"), c.TotalPages-c.Pages, of(c.TotalPages, "strony BIP", "stron BIP"))
 	if n := c.ProceduresPartial + c.FormsPartial; n > 0 {
-		line += fmt.Sprintf("; przetłumaczone częściowo: %d kart, %d formularzy (brakujące teksty po polsku)", c.ProceduresPartial, c.FormsPartial)
+		line += fmt.Sprintf("; przetłumaczone częściowo: %s, %s (brakujące teksty po polsku)",
+			l10n.Count(c.ProceduresPartial, "karta", "karty", "kart"), l10n.Count(c.FormsPartial, "formularz", "formularze", "formularzy"))
 	}
 	return line
 }

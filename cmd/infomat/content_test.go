@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"infomat/assets"
+	"infomat/content"
 )
 
 // checkDir runs `infomat content check` with a deadline: a FIFO used to hang it forever.
@@ -114,7 +115,7 @@ func TestContentCheckSummarisesUntranslatedContent(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("uwaga: en: %d z %d kart bez tłumaczenia", total-1, total),
 		fmt.Sprintf("uwaga: uk: %d z %d kart bez tłumaczenia", total, total),
-		"przetłumaczone częściowo: 1 kart",
+		"przetłumaczone częściowo: 1 karta, 0 formularzy",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
@@ -122,5 +123,14 @@ func TestContentCheckSummarisesUntranslatedContent(t *testing.T) {
 	}
 	if strings.Contains(out, "wymeldowanie.en") && !strings.Contains(out, "uwaga:") {
 		t.Errorf("the translation was read as a card:\n%s", out)
+	}
+}
+
+func TestCoverageLinePlurals(t *testing.T) {
+	c := content.Coverage{Lang: "en", TotalProcedures: 1, TotalForms: 22, Forms: 20, TotalCategories: 5, Categories: 5,
+		TotalPages: 2, Pages: 1, ProceduresPartial: 3, FormsPartial: 1}
+	want := "en: 1 z 1 karty bez tłumaczenia, 2 z 22 formularzy, 0 z 5 kategorii, 1 z 2 stron BIP; przetłumaczone częściowo: 3 karty, 1 formularz (brakujące teksty po polsku)"
+	if got := coverageLine(c); got != want {
+		t.Fatalf("coverageLine:\n got %s\nwant %s", got, want)
 	}
 }

@@ -77,7 +77,7 @@ func factoryResetCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "Kiosk działa na katalogu danych %s — zatrzymaj go (systemctl stop infomat) i spróbuj ponownie. Nic nie usunięto.\n", dir)
 			return 1
 		case err != nil:
-			fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+			fmt.Fprintln(stderr, "Nie można otworzyć magazynu danych: "+failure(err))
 			lost = -1
 		default:
 			defer st.Close()

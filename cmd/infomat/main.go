@@ -9,14 +9,17 @@
 //	infomat provision --portal URL --token T [--pin sha256:HEX | --ca FILE]  enrol with the portal
 //	infomat sync --once                                              push and pull once
 //	infomat factory-reset [--data DIR] [--yes] [--force]             wipe the device's data
-//	infomat version                                                  version and Go version
+//	infomat version                                                  version, commit, build date
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"infomat/kiosk"
+	"infomat/buildinfo"
+
+	// Before Fyne's init reads the locale: see the package's comment.
+	_ "clocale"
 )
 
 func main() {
@@ -39,7 +42,7 @@ func main() {
 		case "factory-reset":
 			os.Exit(factoryResetCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "version", "--version", "-version":
-			fmt.Println(kiosk.VersionLine())
+			fmt.Println(buildinfo.Line("infomat"))
 			return
 		case "help", "-h", "--help":
 			usage()
@@ -78,7 +81,7 @@ func usage() {
       usuwa wszystkie dane kiosku: magazyn, poświadczenia, kolejkę wniosków (kiosk musi być zatrzymany;
       pyta o „TAK”; niewysłane wnioski zawsze wymagają „TAK”, chyba że --force)
   infomat version | --version
-      wersja programu i Go
+      wersja programu, commit, data budowy, wersja Go
 
 Pod systemd (Type=notify) kiosk zgłasza READY=1 po pierwszej klatce i WATCHDOG=1 z pętli
 interfejsu; bez ekranu kończy się kodem 3 po 5 s. INFOMAT_DEBUG_HANG_AFTER=10s celowo

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -129,5 +130,23 @@ func TestProvisionWithPin(t *testing.T) {
 	out.Reset()
 	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "treść aktualna (wersja 1)") {
 		t.Fatalf("sync --once over the pinned connection: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// A technician who types the portal's address with http:// (or its TLS port with http) is
+// told the fix in Polish, with the cause under it.
+func TestProvisionSaysTheFix(t *testing.T) {
+	tlsPortal := httptest.NewTLSServer(http.NotFoundHandler()) // self-signed
+	defer tlsPortal.Close()
+	for url, want := range map[string]string{
+		"http://portal.gmina.example:8443": "użyj https:// i portu 8443",
+		tlsPortal.URL:                      "certyfikat nieznany — uruchom setup z kodem z panelu",
+	} {
+		var out, errOut bytes.Buffer
+		code := provisionCmd([]string{"--data", t.TempDir(), "--portal", url, "--token", "tok"}, &out, &errOut)
+		if code != 1 || !strings.HasPrefix(errOut.String(), "Rejestracja nie powiodła się: ") ||
+			!strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), "\n  przyczyna: ") {
+			t.Errorf("provision --portal %s: exit %d\n%s", url, code, errOut.String())
+		}
 	}
 }

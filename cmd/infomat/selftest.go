@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"infomat/buildinfo"
@@ -64,7 +66,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	st, rec, err := store.Open(ctx, *dataDir)
 	cancel()
 	if err != nil {
-		msg := err.Error()
+		msg := failure(err)
 		if errors.Is(err, store.ErrLocked) {
 			msg = "kiosk działa na tym katalogu danych — zatrzymaj go (systemctl stop infomat) albo użyj ekranu serwisowego"
 		}
@@ -172,7 +174,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 				state = "strona testowa wydrukowana; " + state
 			}
 		} else if !ok {
-			state = "Drukarka: " + state
+			state = "Drukarka: " + state + portFix(cfg.PrinterPort)
 		}
 		cancel()
 		done(checkResult{Check: "Drukarka", OK: ok, Message: state})
@@ -183,7 +185,7 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 	case cfg.ReaderPort == "":
 		done(checkResult{Check: "Czytnik kart", Skipped: true, Message: "nieskonfigurowany (infomat settings set reader_port /dev/…)"})
 	case !ok:
-		done(checkResult{Check: "Czytnik kart", Message: "Czytnik: " + state})
+		done(checkResult{Check: "Czytnik kart", Message: "Czytnik: " + state + portFix(cfg.ReaderPort)})
 	default:
 		fmt.Fprintf(progress, "przyłóż kartę do czytnika (czekam %s)… ", *cardWait)
 		select {
@@ -247,4 +249,20 @@ func report(results []checkResult, asJSON bool, w io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// portFix is what to do about a serial port the device cannot open: "" when the port is
+// there and may be opened (the fault is elsewhere).
+func portFix(port string) string {
+	f, err := os.OpenFile(port, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
+	switch {
+	case err == nil:
+		f.Close()
+		return ""
+	case errors.Is(err, fs.ErrNotExist):
+		return " — nie ma portu " + port + ": sprawdź kabel USB i zasilanie urządzenia, potem znajdź port: infomat detect --save"
+	case errors.Is(err, fs.ErrPermission):
+		return " — brak uprawnień do " + port + ": uruchom jako root albo jako użytkownik usługi (infomat, w grupie dialout)"
+	}
+	return ""
 }

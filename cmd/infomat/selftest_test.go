@@ -117,7 +117,8 @@ func TestSelftestReportsPlainFailures(t *testing.T) {
 	if r := result(res, "Drukarka"); r.OK || r.Message != "Drukarka: brak papieru" {
 		t.Fatalf("printer: %+v", r)
 	}
-	if r := result(res, "Czytnik kart"); r.OK || !strings.HasPrefix(r.Message, "Czytnik: ") || !strings.Contains(r.Message, missing) {
+	if r := result(res, "Czytnik kart"); r.OK || !strings.HasPrefix(r.Message, "Czytnik: ") || !strings.Contains(r.Message, missing) ||
+		!strings.Contains(r.Message, "— nie ma portu "+missing+": sprawdź kabel USB i zasilanie urządzenia, potem znajdź port: infomat detect --save") {
 		t.Fatalf("reader: %+v", r)
 	}
 

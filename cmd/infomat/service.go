@@ -60,7 +60,7 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć magazynu danych: "+failure(err))
 		return 1
 	}
 	defer st.Close()

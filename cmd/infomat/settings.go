@@ -51,7 +51,7 @@ func settingsCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć magazynu danych: "+failure(err))
 		return 1
 	}
 	defer st.Close()

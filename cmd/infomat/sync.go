@@ -32,13 +32,13 @@ func openForSync(dataDir string, stderr io.Writer) (*store.Store, *outbox.Outbox
 		return nil, nil, false
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Nie można otworzyć magazynu danych: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć magazynu danych: "+failure(err))
 		return nil, nil, false
 	}
 	ob, err := outbox.Open(st.Bolt())
 	if err != nil {
 		st.Close()
-		fmt.Fprintf(stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można otworzyć kolejki wniosków: "+failure(err))
 		return nil, nil, false
 	}
 	return st, ob, true
@@ -74,7 +74,7 @@ func syncWith(ctx context.Context, creds client.Credentials, dataDir string, std
 		fmt.Fprintf(stderr, "Zegar: %s\n", p)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Synchronizacja: %v\n", err)
+		fmt.Fprintln(stderr, "Synchronizacja nie powiodła się: "+failure(err))
 		return false
 	}
 	return true
@@ -134,7 +134,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, "Nie można utworzyć katalogu danych: "+failure(err))
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -150,11 +150,11 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Rejestracja nie powiodła się: %v\n", err)
+		fmt.Fprintln(stderr, "Rejestracja nie powiodła się: "+failure(err))
 		return 1
 	}
 	if err := client.SaveCredentials(*dataDir, creds); err != nil {
-		fmt.Fprintf(stderr, "Nie można zapisać poświadczeń: %v\n", err)
+		fmt.Fprintln(stderr, "Nie można zapisać poświadczeń: "+failure(err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "  urządzenie %s, gmina %s\n  poświadczenia: %s/credentials.json (0600)\n  klucz podpisu treści przypięty: %s\n",
@@ -226,4 +226,13 @@ func startSync(ctx context.Context, dataDir string, load func(fs.FS) (*content.B
 	go c.Run(ctx, deps)
 	log.Info("sync started", "portal", creds.Portal, "device", creds.DeviceID)
 	return c, kick
+}
+
+// failure is a portal or data-directory error as the technician reads it: what to do, then
+// the cause.
+func failure(err error) string {
+	if advice := client.Advice(err); advice != "" {
+		return advice + "\n  przyczyna: " + err.Error()
+	}
+	return err.Error()
 }

@@ -118,10 +118,10 @@ func parsePortalURL(raw string) (*url.URL, error) {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("portal URL %q: https is required (plain http only for a loopback address)", raw)
+			return nil, fmt.Errorf("portal URL %q: %w (plain http only for a loopback address)", raw, ErrNeedHTTPS)
 		}
 	default:
-		return nil, fmt.Errorf("portal URL %q: https is required", raw)
+		return nil, fmt.Errorf("portal URL %q: %w", raw, ErrNeedHTTPS)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

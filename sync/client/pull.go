@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"infomat/content"
+	"infomat/l10n"
 	"infomat/sync/protocol"
 )
 
@@ -154,7 +155,7 @@ func (c *Client) pull(ctx context.Context, st ContentStore, now time.Time, progr
 		for _, h := range missing {
 			total += sizes[h]
 		}
-		progress(fmt.Sprintf("treść w wersji %d: pobieram %d z %d plików (%d B)", m.Version, len(missing), len(sizes), total))
+		progress(fmt.Sprintf("treść w wersji %d: pobieram %d z %d %s (%d B)", m.Version, len(missing), len(sizes), l10n.Plural(len(sizes), "pliku", "plików", "plików"), total))
 	}
 	nb, nby, err := c.download(ctx, st, missing, sizes)
 	res.blobs, res.bytes = res.blobs+nb, res.bytes+nby

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"infomat/l10n"
 	"infomat/sync/portal/dues"
 	"infomat/sync/protocol"
 )
@@ -337,8 +338,14 @@ func StoreDues(ctx context.Context, st DuesAdminStore, set DuesSet, actor, remot
 		return fmt.Errorf("import dues of %s: %w", set.Municipality, err)
 	}
 	_, err := st.AppendAudit(ctx, AuditEntry{At: set.Imported, Municipality: set.Municipality, Actor: actor,
-		Action: "dues.import", Detail: fmt.Sprintf("%d podatników, %d pozycji", set.Taxpayers, set.Items), Remote: remote})
+		Action: "dues.import", Detail: Taxpayers(set.Taxpayers, set.Items), Remote: remote})
 	return err
+}
+
+// Taxpayers is an import's size in words: "1 podatnik, 2 pozycje", "5 podatników, 22 pozycje"
+// ("2 podatników" reads "dwóch podatników", as people are counted).
+func Taxpayers(taxpayers, items int) string {
+	return l10n.Count(taxpayers, "podatnik", "podatników", "podatników") + ", " + l10n.Count(items, "pozycja", "pozycje", "pozycji")
 }
 
 // ErrDuesTaxpayer is a card registration for a taxpayer identifier the current import does

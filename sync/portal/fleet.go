@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"infomat/l10n"
 	"infomat/sync/protocol"
 )
 
@@ -181,13 +182,7 @@ func contentProblems(hb protocol.Heartbeat, pub *protocol.Manifest, now time.Tim
 
 // wnioski is "1 wniosek", "3 wnioski", "5 wniosków".
 func wnioski(n int) string {
-	switch {
-	case n == 1:
-		return "1 wniosek"
-	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
-		return fmt.Sprintf("%d wnioski", n)
-	}
-	return fmt.Sprintf("%d wniosków", n)
+	return l10n.Count(n, "wniosek", "wnioski", "wniosków")
 }
 
 // Problems lists what a technician should look at, in Polish:

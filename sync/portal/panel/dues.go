@@ -121,7 +121,10 @@ func (h *Handler) duesImport(w http.ResponseWriter, r *http.Request, c *current)
 		h.fail(w, r, http.StatusInternalServerError, "error.internal")
 		return
 	}
-	h.showDues(w, r, c, http.StatusOK, d, h.loc.In(lang(r), "dues.imported", "Taxpayers", set.Taxpayers, "Items", set.Items))
+	l := lang(r)
+	h.showDues(w, r, c, http.StatusOK, d, h.loc.In(l, "dues.imported",
+		"Taxpayers", h.loc.In(l, "dues.imported.taxpayers", "Count", set.Taxpayers),
+		"Items", h.loc.In(l, "dues.imported.items", "Count", set.Items)))
 }
 
 func (h *Handler) duesCard(w http.ResponseWriter, r *http.Request, c *current) {
