@@ -33,7 +33,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work" "$bin"; pg_stop; }
 trap cleanup EXIT
-"$bin/infomat-portal" token create --db "$db" --data "$work" --municipality loadgen --count 10000 >"$work/tokens"
+"$bin/infomat-portal" token create --plain --new-municipality --db "$db" --data "$work" --municipality loadgen --count 10000 >"$work/tokens"
 "$bin/infomat-portal" publish --db "$db" --data "$work" --municipality loadgen assets/content >/dev/null
 urls=()
 for i in 1 2; do

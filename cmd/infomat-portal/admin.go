@@ -18,10 +18,11 @@ import (
 // does. The commands print the same either way.
 type operator interface {
 	// createTokens makes count tokens; on an error, the ones made before it come with it.
-	createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error)
+	createTokens(ctx context.Context, muni string, opts portal.TokenOptions) ([]string, time.Time, error)
 	devices(ctx context.Context) ([]portal.Device, error)
 	revoke(ctx context.Context, id string) error
-	publicKey(ctx context.Context, muni string) (string, error)
+	// publicKey is the municipality's content key; newMuni lets it create the municipality.
+	publicKey(ctx context.Context, muni string, newMuni bool) (string, error)
 	publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error)
 	// export writes the JSON to w and marks the submissions exported once that succeeded.
 	// identity is the identity file's contents, ids the same parsed.
@@ -69,24 +70,20 @@ type local struct{ st portal.Backend }
 
 func (l local) close() { _ = l.st.Close() }
 
-func (l local) createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error) {
+func (l local) createTokens(ctx context.Context, muni string, opts portal.TokenOptions) ([]string, time.Time, error) {
 	now := time.Now()
-	var toks []string
-	for range count {
-		tok, err := portal.CreateToken(ctx, l.st, muni, ttl, now)
-		if err != nil {
-			return toks, time.Time{}, err
-		}
-		toks = append(toks, tok)
-	}
-	return toks, now.Add(ttl), nil
+	toks, err := portal.CreateTokens(ctx, l.st, muni, opts, now)
+	return toks, now.Add(opts.TTL), err
 }
 
 func (l local) devices(ctx context.Context) ([]portal.Device, error) { return l.st.Devices(ctx) }
 
 func (l local) revoke(ctx context.Context, id string) error { return l.st.Revoke(ctx, id, time.Now()) }
 
-func (l local) publicKey(ctx context.Context, muni string) (string, error) {
+func (l local) publicKey(ctx context.Context, muni string, newMuni bool) (string, error) {
+	if err := portal.CheckMunicipality(ctx, l.st, muni, newMuni); err != nil {
+		return "", err
+	}
 	key, err := l.st.SigningKey(ctx, muni)
 	if err != nil {
 		return "", err
@@ -95,6 +92,9 @@ func (l local) publicKey(ctx context.Context, muni string) (string, error) {
 }
 
 func (l local) publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error) {
+	if err := portal.CheckMunicipality(ctx, l.st, muni, opts.NewMunicipality); err != nil {
+		return portal.PublishResult{}, err
+	}
 	return portal.Publish(ctx, l.st, muni, fsys, opts)
 }
 
@@ -125,16 +125,16 @@ type remote struct{ c *portal.AdminClient }
 
 func (r remote) close() { r.c.Close() }
 
-func (r remote) createTokens(ctx context.Context, muni string, ttl time.Duration, count int) ([]string, time.Time, error) {
-	return r.c.CreateTokens(ctx, muni, ttl, count)
+func (r remote) createTokens(ctx context.Context, muni string, opts portal.TokenOptions) ([]string, time.Time, error) {
+	return r.c.CreateTokens(ctx, muni, opts)
 }
 
 func (r remote) devices(ctx context.Context) ([]portal.Device, error) { return r.c.Devices(ctx) }
 
 func (r remote) revoke(ctx context.Context, id string) error { return r.c.Revoke(ctx, id) }
 
-func (r remote) publicKey(ctx context.Context, muni string) (string, error) {
-	return r.c.PublicKey(ctx, muni)
+func (r remote) publicKey(ctx context.Context, muni string, newMuni bool) (string, error) {
+	return r.c.PublicKey(ctx, muni, newMuni)
 }
 
 func (r remote) publish(ctx context.Context, muni string, fsys fs.FS, opts portal.PublishOptions) (portal.PublishResult, error) {

@@ -116,8 +116,8 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 	}
 
 	// Tokens, and one of them enrols a kiosk through the API.
-	code, out, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa", "--ttl", "1h", "--count", "2")
-	if code != 0 || len(strings.Fields(out)) != 2 || !strings.Contains(errOut, "2 token(s) for przykladowa, single use, valid until ") {
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa", "--ttl", "1h", "--count", "2")
+	if code != 0 || len(strings.Fields(out)) != 2 || !strings.Contains(errOut, "Tokeny (2) dla gminy przykladowa: jednorazowe, ważne do ") {
 		t.Fatalf("token create: %d %q %q", code, out, errOut)
 	}
 	noLock("token create", errOut)
@@ -126,10 +126,10 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 		t.Fatalf("enrol with the token: %d", st)
 	}
 	auth := "Bearer " + er.DeviceID + ":" + er.Secret
-	if code, _, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "Zła Gmina"); code != 1 || !strings.Contains(errOut, "infomat-portal token create: municipality must be") {
+	if code, _, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "Zła Gmina"); code != 1 || !strings.Contains(errOut, "infomat-portal token create: municipality must be") {
 		t.Fatalf("bad municipality: %d %q", code, errOut)
 	}
-	code, pub, errOut := runCmd(t, "key", "show", "--data", data, "--municipality", "przykladowa")
+	code, pub, errOut := runCmd(t, "key", "show", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	if code != 0 || strings.TrimSpace(pub) != er.SigningKey {
 		t.Fatalf("key show: %d %q %q (enrolment gave %s)", code, pub, errOut, er.SigningKey)
 	}
@@ -137,7 +137,7 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 	// Publishing, twice: the manifest version goes up.
 	dir := filepath.Join(t.TempDir(), "tresc")
 	_ = os.CopyFS(dir, assets.DefaultContent())
-	code, out, errOut = runCmd(t, "publish", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec")
+	code, out, errOut = runCmd(t, "publish", "--new-municipality", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec")
 	if code != 0 || !strings.Contains(out, "Opublikowano przykladowa: wersja 1 (marzec)") || !strings.Contains(out, er.SigningKey) {
 		t.Fatalf("publish: %d\n%s%s", code, out, errOut)
 	}
@@ -146,7 +146,7 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 	if st := apiCall(t, http.MethodGet, base+protocol.PathManifest, auth, nil, &m); st != 200 {
 		t.Fatalf("manifest: %d", st)
 	}
-	code, out, _ = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, _ = runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 0 || !strings.Contains(out, "wersja 2") || !strings.Contains(out, "nowe bloby: 0") {
 		t.Fatalf("republish: %d\n%s", code, out)
 	}
@@ -241,7 +241,7 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 		run  func() (int, string, string)
 	}{
 		"key show": {pub, func() (int, string, string) {
-			return runCmd(t, "key", "show", "--data", data, "--municipality", "przykladowa")
+			return runCmd(t, "key", "show", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 		}},
 		"export --all": {exportAll, func() (int, string, string) {
 			return runCmd(t, "export", "--all", "--data", data, "--municipality", "przykladowa", "--identity", idFile)

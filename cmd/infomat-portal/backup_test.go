@@ -120,7 +120,7 @@ func TestBackupWhileServingRestores(t *testing.T) {
 	addr, stop := startServe(t, data)
 	base := "http://" + addr
 
-	code, out, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa")
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	if code != 0 {
 		t.Fatalf("token create: %d %s", code, errOut)
 	}
@@ -133,7 +133,7 @@ func TestBackupWhileServingRestores(t *testing.T) {
 	if err := os.CopyFS(dir, assets.DefaultContent()); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runCmd(t, "publish", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec"); code != 0 {
+	if code, out, errOut := runCmd(t, "publish", "--new-municipality", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec"); code != 0 {
 		t.Fatalf("publish: %d %s%s", code, out, errOut)
 	}
 	sub := newSubmission(t, strings.Repeat("ab", 16))
@@ -228,7 +228,7 @@ func TestBackupWhileServingRestores(t *testing.T) {
 func smallBackup(t *testing.T) (data, file string) {
 	t.Helper()
 	data = t.TempDir()
-	if code, _, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa"); code != 0 {
+	if code, _, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa"); code != 0 {
 		t.Fatal(errOut)
 	}
 	if _, err := panel.LoadKey(data); err != nil {
@@ -249,7 +249,7 @@ func TestRestoreRefuses(t *testing.T) {
 
 	// An existing store is not overwritten without --force.
 	target := t.TempDir()
-	if code, _, errOut := runCmd(t, "token", "create", "--data", target, "--municipality", "inna"); code != 0 {
+	if code, _, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", target, "--municipality", "inna"); code != 0 {
 		t.Fatal(errOut)
 	}
 	before, _ := os.ReadFile(filepath.Join(target, portal.FileName))

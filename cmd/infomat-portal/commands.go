@@ -17,38 +17,6 @@ import (
 	"infomat/sync/portal"
 )
 
-func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const use = "użycie: infomat-portal token create --municipality X [--ttl 72h] [--count 1]"
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, use)
-		return 2
-	}
-	fl, data := flags("token create", stderr)
-	muni := fl.String("municipality", "", "municipality the device will belong to")
-	ttl := fl.Duration("ttl", 72*time.Hour, "how long the token can be used")
-	count := fl.Int("count", 1, "how many tokens (one per line)")
-	if pos, err := parse(fl, args[1:]); err != nil || len(pos) != 0 || *muni == "" || *count < 1 {
-		fmt.Fprintln(stderr, use)
-		return 2
-	}
-	op, ok := connect(ctx, data, stderr)
-	if !ok {
-		return 1
-	}
-	defer op.close()
-	toks, expires, err := op.createTokens(ctx, *muni, *ttl, *count)
-	for _, tok := range toks {
-		fmt.Fprintln(stdout, tok)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "infomat-portal token create:", err)
-		return 1
-	}
-	fmt.Fprintf(stderr, "%d token(s) for %s, single use, valid until %s. They are shown only now: the portal keeps only their hashes.\n",
-		*count, *muni, expires.Local().Format("2006-01-02 15:04 MST"))
-	return 0
-}
-
 func devicesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl, data := flags("devices", stderr)
 	muni := fl.String("municipality", "", "only this municipality")
@@ -102,13 +70,14 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const use = "użycie: infomat-portal key show --municipality X"
+	const use = "użycie: infomat-portal key show --municipality X [--new-municipality]"
 	if len(args) == 0 || args[0] != "show" {
 		fmt.Fprintln(stderr, use)
 		return 2
 	}
 	fl, data := flags("key show", stderr)
 	muni := fl.String("municipality", "", "municipality")
+	newMuni := fl.Bool("new-municipality", false, "create the municipality (and its key) if the portal does not have it yet")
 	if pos, err := parse(fl, args[1:]); err != nil || len(pos) != 0 || *muni == "" {
 		fmt.Fprintln(stderr, use)
 		return 2
@@ -118,7 +87,7 @@ func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer op.close()
-	key, err := op.publicKey(ctx, *muni)
+	key, err := op.publicKey(ctx, *muni, *newMuni)
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal key show:", err)
 		return 1
@@ -128,11 +97,12 @@ func keyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const use = "użycie: infomat-portal publish --municipality X [--expires 720h] [--label L] [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG"
+	const use = "użycie: infomat-portal publish --municipality X [--new-municipality] [--expires 720h] [--label L] [--max-page 2MiB] [--max-attachment 50MiB] [--max-bundle 1GiB] KATALOG"
 	fl, data := flags("publish", stderr)
 	muni := fl.String("municipality", "", "municipality")
 	expires := fl.Duration("expires", 720*time.Hour, "kiosks refuse the manifest after this long (republish before)")
 	label := fl.String("label", "", "label (default the bundle's content hash)")
+	newMuni := fl.Bool("new-municipality", false, "create the municipality if the portal does not have it yet")
 	var limits content.Limits // zero: the municipality's limits from its last publish, else the defaults
 	limits.RegisterFlags(fl)
 	pos, err := parse(fl, args)
@@ -168,7 +138,7 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer op.close()
-	res, err := op.publish(ctx, *muni, folder.FS(), portal.PublishOptions{Expires: *expires, Label: *label, Limits: limits})
+	res, err := op.publish(ctx, *muni, folder.FS(), portal.PublishOptions{Expires: *expires, Label: *label, Limits: limits, NewMunicipality: *newMuni})
 	if err != nil {
 		return printProblems(err, stdout, stderr)
 	}

@@ -52,7 +52,7 @@ func TestDuesCommand(t *testing.T) {
 		t.Fatalf("status through the socket: %d %q", code, out)
 	}
 
-	_, out, _ = runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa")
+	_, out, _ = runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	var er protocol.EnrollResponse
 	base := "http://" + addr
 	if st := apiCall(t, http.MethodPost, base+protocol.PathEnroll, "", protocol.EnrollRequest{Token: strings.TrimSpace(out), Hostname: "k1"}, &er); st != 200 {

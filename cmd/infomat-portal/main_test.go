@@ -70,7 +70,7 @@ func selfSigned(t *testing.T, dir string, names ...string) (certFile, keyFile st
 
 func TestServeTLS(t *testing.T) {
 	data := t.TempDir()
-	code, out, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa")
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	if code != 0 {
 		t.Fatalf("token create: %d %s", code, errOut)
 	}
@@ -161,14 +161,14 @@ func TestServePlainHTTPOnlyOnLoopback(t *testing.T) {
 
 func TestOperatorCommands(t *testing.T) {
 	data := t.TempDir()
-	code, out, _ := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa", "--ttl", "1h", "--count", "2")
+	code, out, _ := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa", "--ttl", "1h", "--count", "2")
 	if code != 0 || len(strings.Fields(out)) != 2 {
 		t.Fatalf("token create: %d %q", code, out)
 	}
-	if code, _, _ := runCmd(t, "token", "create", "--data", data, "--municipality", "Zła Gmina"); code != 1 {
+	if code, _, _ := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "Zła Gmina"); code != 1 {
 		t.Fatalf("bad municipality: exit %d", code)
 	}
-	_, pub, _ := runCmd(t, "key", "show", "--data", data, "--municipality", "przykladowa")
+	_, pub, _ := runCmd(t, "key", "show", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	if len(strings.TrimSpace(pub)) != 44 {
 		t.Fatalf("key show: %q", pub)
 	}
@@ -179,16 +179,16 @@ func TestOperatorCommands(t *testing.T) {
 	card := filepath.Join(dir, "procedury", "zameldowanie-pobyt-staly.yaml")
 	orig, _ := os.ReadFile(card)
 	_ = os.WriteFile(card, bytes.Replace(orig, []byte("kategoria: meldunek"), []byte("kategoria: brak"), 1), 0o644)
-	code, out, _ = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, _ = runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 1 || !strings.Contains(out, "procedury/zameldowanie-pobyt-staly.yaml: kategoria: nieznana kategoria") || !strings.Contains(out, "Nic nie opublikowano") {
 		t.Fatalf("broken publish: %d\n%s", code, out)
 	}
 	_ = os.WriteFile(card, orig, 0o644)
-	code, out, errOut := runCmd(t, "publish", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec")
+	code, out, errOut := runCmd(t, "publish", "--new-municipality", dir, "--data", data, "--municipality", "przykladowa", "--label", "marzec")
 	if code != 0 || !strings.Contains(out, "wersja 1 (marzec)") || !strings.Contains(out, strings.TrimSpace(pub)) {
 		t.Fatalf("publish: %d\n%s%s", code, out, errOut)
 	}
-	code, out, _ = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, _ = runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 0 || !strings.Contains(out, "wersja 2") || !strings.Contains(out, "nowe bloby: 0") {
 		t.Fatalf("republish: %d\n%s", code, out)
 	}

@@ -20,7 +20,7 @@ import (
 // file; another pin is refused before the token is sent.
 func TestServePinEnrols(t *testing.T) {
 	data := t.TempDir()
-	code, out, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa", "--count", "2")
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa", "--count", "2")
 	if code != 0 {
 		t.Fatalf("token create: %d %s", code, errOut)
 	}

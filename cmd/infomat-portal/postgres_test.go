@@ -87,7 +87,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 
 	t.Run("TokenUsedOnce", func(t *testing.T) {
 		for round := range 10 {
-			code, out, errOut := runCmd(t, "token", "create", "--data", dirs[0], "--db", db, "--municipality", "przykladowa")
+			code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", dirs[0], "--db", db, "--municipality", "przykladowa")
 			if code != 0 {
 				t.Fatal(errOut)
 			}
@@ -114,7 +114,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	})
 
 	// A device for the rest.
-	code, out, errOut := runCmd(t, "token", "create", "--data", dirs[0], "--db", db, "--municipality", "przykladowa")
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", dirs[0], "--db", db, "--municipality", "przykladowa")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
@@ -185,7 +185,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		for i := range 2 {
 			wg.Go(func() {
 				var o, e bytes.Buffer
-				codes[i] = run(context.Background(), []string{"publish", "--data", dirs[i], "--db", db, "--municipality", "przykladowa", content}, &o, &e)
+				codes[i] = run(context.Background(), []string{"publish", "--new-municipality", "--data", dirs[i], "--db", db, "--municipality", "przykladowa", content}, &o, &e)
 				outs[i] = o.String() + e.String()
 			})
 		}

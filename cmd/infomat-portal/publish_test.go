@@ -24,7 +24,7 @@ func TestPublishRefusesSymlinkAndFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "bip", "potok.md"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, errOut := runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 1 || !strings.Contains(out, "pliki/baza.pdf: dowiązanie symboliczne (symlink)") ||
 		!strings.Contains(out, "bip/potok.md: potok nazwany (FIFO)") || !strings.Contains(out, "Nic nie opublikowano") {
 		t.Fatalf("publish: exit %d\n%s%s", code, out, errOut)
@@ -40,11 +40,11 @@ func TestPublishLimitFlags(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "pliki", "duzy.pdf"), make([]byte, 3<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", "--max-attachment", "2MiB", dir)
+	code, out, errOut := runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", "--max-attachment", "2MiB", dir)
 	if code != 1 || !strings.Contains(out, "pliki/duzy.pdf: plik ma 3 MiB, a załącznik może mieć najwyżej 2 MiB") {
 		t.Fatalf("over the limit: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", "--max-page", "1GiB", dir)
+	code, out, errOut = runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", "--max-page", "1GiB", dir)
 	if code != 2 || !strings.Contains(errOut, "najwięcej, ile przyjmie kiosk") {
 		t.Fatalf("over the hard limit: exit %d\n%s%s", code, out, errOut)
 	}
@@ -70,14 +70,14 @@ func TestPublishRefusesWhatContentCheckRefuses(t *testing.T) {
 	if err := os.WriteFile(form, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, errOut := runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 1 || !strings.Contains(out, "formularze/karta-mieszkanca.yaml") || !strings.Contains(out, "Nic nie opublikowano") {
 		t.Fatalf("publish of a bundle with a broken form: exit %d\n%s%s", code, out, errOut)
 	}
 	if err := os.WriteFile(form, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", dir)
+	code, out, errOut = runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", dir)
 	if code != 0 {
 		t.Fatalf("publish of the repaired bundle: exit %d\n%s%s", code, out, errOut)
 	}

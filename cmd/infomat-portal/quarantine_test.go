@@ -30,7 +30,7 @@ func TestQuarantineCommandsWhileServing(t *testing.T) {
 	data := t.TempDir()
 	addr, _ := startServe(t, data)
 	base := "http://" + addr
-	_, out, _ := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa")
+	_, out, _ := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	var er protocol.EnrollResponse
 	if st := apiCall(t, http.MethodPost, base+protocol.PathEnroll, "", protocol.EnrollRequest{Token: strings.TrimSpace(out), Hostname: "kiosk1"}, &er); st != 200 {
 		t.Fatalf("enrol: %d", st)

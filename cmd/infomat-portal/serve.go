@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +52,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	var tlsCfg *tls.Config
 	var certPin string // of the certificate kiosks see, for the panel's enrolment command
+	var certSum []byte // SHA-256 of its DER, for enrolment codes
 	if useTLS {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -65,6 +68,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			fmt.Fprintln(stderr, "infomat-portal serve: TLS certificate:", err)
 			return 2
 		}
+		sum := sha256.Sum256(pair.Certificate[0])
+		certSum = sum[:]
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -99,7 +104,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	// The municipality's web panel shares the listener under /panel/; everything else is
 	// the kiosk API.
 	pnl, err := panel.New(st, panel.Options{Log: log, SecureCookies: *secureCookies, SecretKey: sealKey,
-		PortalURL: *publicURL, CertPin: certPin})
+		PortalURL: *publicURL, CertPin: certPin, CertFingerprint: certSum})
 	if err != nil {
 		fmt.Fprintln(stderr, "infomat-portal serve:", err)
 		return 1
@@ -144,6 +149,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		scheme = "http"
 	}
 	log.Info("portal listening", "url", scheme+"://"+ln.Addr().String(), "store", st.String())
+	// For token create's enrolment codes: where kiosks reach this portal and its certificate.
+	info := enrolmentInfo{PortalURL: servedURL(*publicURL, scheme, ln.Addr()), Fingerprint: hex.EncodeToString(certSum)}
+	if err := writeEnrolmentInfo(data.dir, info); err != nil {
+		log.Warn("token create will need --portal-url and --cert", "err", err)
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -96,10 +96,10 @@ func TestE2ETrackingPageFromAReceipt(t *testing.T) {
 	}()
 
 	// The municipality publishes its content and enrols a kiosk (through the admin socket).
-	if code, _, errOut := runCmd(t, "publish", "--data", data, "--municipality", "przykladowa", "../../assets/content"); code != 0 {
+	if code, _, errOut := runCmd(t, "publish", "--new-municipality", "--data", data, "--municipality", "przykladowa", "../../assets/content"); code != 0 {
 		t.Fatalf("publish: %s", errOut)
 	}
-	code, out, errOut := runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa")
+	code, out, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")
 	if code != 0 {
 		t.Fatalf("token create: %s", errOut)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log"
 	"log/slog"
@@ -148,5 +150,66 @@ func TestProvisionSaysTheFix(t *testing.T) {
 			!strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), "\n  przyczyna: ") {
 			t.Errorf("provision --portal %s: exit %d\n%s", url, code, errOut.String())
 		}
+	}
+}
+
+// --ca keeps the CA's content in the credentials, not its path: the file (on the
+// technician's USB stick) can go and sync still works. Credentials from before, which name a
+// path, get the content on their next load.
+func TestProvisionKeepsCAContent(t *testing.T) {
+	ctx := context.Background()
+	pst, err := portal.OpenBolt(ctx, t.TempDir(), portal.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pst.Close()
+	srv := httptest.NewTLSServer(portal.NewServer(pst, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	if _, err := portal.Publish(ctx, pst, "przykladowa", assets.DefaultContent(), portal.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "portal-ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := portal.CreateToken(ctx, pst, "przykladowa", time.Hour, time.Now())
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	if code := provisionCmd([]string{"--data", data, "--portal", srv.URL, "--token", token, "--ca", caFile}, &out, &errOut); code != 0 {
+		t.Fatalf("provision --ca: %d\n%s%s", code, out.String(), errOut.String())
+	}
+	raw, _ := os.ReadFile(filepath.Join(data, "credentials.json"))
+	if strings.Contains(string(raw), "ca_file") || !strings.Contains(string(raw), `"ca_pem": "-----BEGIN CERTIFICATE-----`) {
+		t.Fatalf("credentials:\n%s", raw)
+	}
+	if err := os.Remove(caFile); err != nil {
+		t.Fatal(err)
+	}
+	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 {
+		t.Fatalf("sync without the CA file: %d\n%s", code, errOut.String())
+	}
+
+	// Old credentials naming a path: the first load keeps the content, then the file can go.
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var creds map[string]any
+	_ = json.Unmarshal(raw, &creds)
+	delete(creds, "ca_pem")
+	creds["ca_file"] = caFile
+	old, _ := json.Marshal(creds)
+	if err := os.WriteFile(filepath.Join(data, "credentials.json"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 {
+		t.Fatalf("sync with old credentials: %d\n%s", code, errOut.String())
+	}
+	_ = os.Remove(caFile)
+	raw, _ = os.ReadFile(filepath.Join(data, "credentials.json"))
+	if strings.Contains(string(raw), "ca_file") || !strings.Contains(string(raw), "ca_pem") {
+		t.Fatalf("old credentials not migrated:\n%s", raw)
+	}
+	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 {
+		t.Fatalf("sync after the migration, the file gone: %d\n%s", code, errOut.String())
 	}
 }

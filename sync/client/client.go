@@ -270,14 +270,18 @@ func newHTTPClient(tr Trust) (*http.Client, error) {
 	if pin != "" {
 		pinTo(tlsConf, pin)
 	}
-	if caFile != "" {
+	caPEM := []byte(tr.CAPEM)
+	if caFile != "" && len(caPEM) == 0 {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
 			return nil, fmt.Errorf("read CA file: %w", err)
 		}
+		caPEM = pem
+	}
+	if len(caPEM) > 0 {
 		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", caFile)
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, errors.New("the portal's CA holds no PEM certificate")
 		}
 		tlsConf.RootCAs = pool
 	}

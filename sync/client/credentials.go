@@ -29,7 +29,8 @@ const CredentialsFile = "credentials.json"
 // file is 0600 and the value is never logged.
 type Credentials struct {
 	Portal       string    `json:"portal"`             // base URL, e.g. https://portal.gmina.pl
-	CAFile       string    `json:"ca_file,omitempty"`  // PEM; when set, the only roots trusted
+	CAFile       string    `json:"ca_file,omitempty"`  // old credentials only: a path; LoadCredentials moves its content to CAPEM
+	CAPEM        string    `json:"ca_pem,omitempty"`   // PEM content; when set, the only roots trusted (kept here, not a path: the USB stick it came on goes away)
 	CertPin      string    `json:"cert_pin,omitempty"` // "sha256:HEX" of the portal's key; when set, the only key trusted (no CA)
 	DeviceID     string    `json:"device_id"`
 	Secret       string    `json:"secret"`
@@ -73,12 +74,15 @@ func (c Credentials) validate() error {
 	return err
 }
 
-func (c Credentials) trust() Trust { return Trust{CAFile: c.CAFile, CertPin: c.CertPin} }
+func (c Credentials) trust() Trust {
+	return Trust{CAFile: c.CAFile, CAPEM: c.CAPEM, CertPin: c.CertPin}
+}
 
 // Trust is how a kiosk trusts the portal's certificate: by the system's CAs (zero value),
 // by one CA file, or by the pin of its key alone.
 type Trust struct {
-	CAFile  string // PEM; when set, the only roots trusted
+	CAFile  string // PEM file; read once by EnrollWith into CAPEM, never kept as a path
+	CAPEM   string // PEM content; when set, the only roots trusted
 	CertPin string // "sha256:HEX" (protocol.CertPin); when set, the only key trusted
 }
 
@@ -88,7 +92,7 @@ func (t Trust) pin() (string, error) {
 	if t.CertPin == "" {
 		return "", nil
 	}
-	if t.CAFile != "" {
+	if t.CAFile != "" || t.CAPEM != "" {
 		return "", errors.New("a CA file and a certificate pin exclude each other")
 	}
 	return protocol.ParsePin(t.CertPin)
@@ -158,6 +162,15 @@ func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credent
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
 	}
 	tr.CertPin = pin
+	if tr.CAFile != "" {
+		// The content is what is kept: the file is often on a USB stick that leaves with
+		// the technician.
+		raw, err := os.ReadFile(tr.CAFile)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("enroll: read CA file: %w", err)
+		}
+		tr.CAPEM, tr.CAFile = string(raw), ""
+	}
 	hc, err := newHTTPClient(tr)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
@@ -188,7 +201,7 @@ func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credent
 		return Credentials{}, fmt.Errorf("enroll at %s: read response: %w", base.Host, err)
 	}
 	c := Credentials{
-		Portal: base.String(), CAFile: tr.CAFile, CertPin: tr.CertPin, DeviceID: er.DeviceID, Secret: er.Secret,
+		Portal: base.String(), CAPEM: tr.CAPEM, CertPin: tr.CertPin, DeviceID: er.DeviceID, Secret: er.Secret,
 		Municipality: er.Municipality, SigningKey: er.SigningKey, Enrolled: time.Now().UTC().Round(time.Second),
 	}
 	if err := c.validate(); err != nil {
@@ -262,6 +275,18 @@ func LoadCredentials(dir string) (Credentials, error) {
 	}
 	if err := c.validate(); err != nil {
 		return Credentials{}, fmt.Errorf("load credentials: %w", err)
+	}
+	if c.CAFile != "" && c.CAPEM == "" {
+		// Credentials from before the content was kept: read the file once and keep its
+		// content, so sync no longer depends on the file (or the stick it was on).
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("load credentials: the CA file they name is gone (%w); provision again with --ca FILE, or put the file back once", err)
+		}
+		c.CAPEM, c.CAFile = string(pem), ""
+		if err := SaveCredentials(dir, c); err != nil {
+			return Credentials{}, fmt.Errorf("load credentials: keep the CA content: %w", err)
+		}
 	}
 	return c, nil
 }

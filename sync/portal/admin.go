@@ -28,9 +28,54 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t Token) error
 }
 
+// TokenOptions are what the operator's token create asks for.
+type TokenOptions struct {
+	TTL   time.Duration
+	Count int
+	// Label becomes the enrolled device's label unless the device brings its own.
+	Label string
+	// NewMunicipality lets the tokens create the municipality; without it a municipality
+	// the portal does not have is refused (CheckMunicipality).
+	NewMunicipality bool
+}
+
+// OperatorTokenStore is what CreateTokens uses.
+type OperatorTokenStore interface {
+	TokenStore
+	MunicipalityLister
+}
+
+// CreateTokens is the operator's token create: opts.Count tokens for a municipality the
+// portal has (or a new one with opts.NewMunicipality). When one fails, the tokens made
+// before it are returned with the error.
+func CreateTokens(ctx context.Context, st OperatorTokenStore, municipality string, opts TokenOptions, now time.Time) ([]string, error) {
+	if opts.Count < 1 || opts.Count > 100_000 {
+		return nil, errors.New("count must be 1-100000")
+	}
+	if len(opts.Label) > maxMetaLen || !printable(opts.Label) {
+		return nil, fmt.Errorf("label: at most %d printable bytes", maxMetaLen)
+	}
+	if err := CheckMunicipality(ctx, st, municipality, opts.NewMunicipality); err != nil {
+		return nil, err
+	}
+	var toks []string
+	for range opts.Count {
+		tok, err := createToken(ctx, st, municipality, opts.TTL, strings.TrimSpace(opts.Label), now)
+		if err != nil {
+			return toks, err
+		}
+		toks = append(toks, tok)
+	}
+	return toks, nil
+}
+
 // CreateToken makes a one-time enrolment token for a municipality, valid for ttl, and returns
 // it. Only its hash is stored: the caller shows it once.
 func CreateToken(ctx context.Context, st TokenStore, municipality string, ttl time.Duration, now time.Time) (string, error) {
+	return createToken(ctx, st, municipality, ttl, "", now)
+}
+
+func createToken(ctx context.Context, st TokenStore, municipality string, ttl time.Duration, label string, now time.Time) (string, error) {
 	if err := ValidMunicipality(municipality); err != nil {
 		return "", err
 	}
@@ -43,7 +88,7 @@ func CreateToken(ctx context.Context, st TokenStore, municipality string, ttl ti
 		return "", err
 	}
 	tok := NewSecret(32)
-	err := st.CreateToken(ctx, Token{Hash: HashToken(tok), Municipality: municipality, Created: now.UTC(), Expires: now.Add(ttl).UTC()})
+	err := st.CreateToken(ctx, Token{Hash: HashToken(tok), Municipality: municipality, Label: label, Created: now.UTC(), Expires: now.Add(ttl).UTC()})
 	if err != nil {
 		return "", fmt.Errorf("store token: %w", err)
 	}
@@ -58,6 +103,10 @@ type PublishOptions struct {
 	// Limits are the municipality's size limits; zero fields keep those of its latest
 	// manifest (so a raised limit is a setting of the municipality), else the defaults.
 	Limits content.Limits
+	// NewMunicipality lets the operator's publish (the command, the admin socket) create the
+	// municipality, which they otherwise refuse (CheckMunicipality). Publish itself does not
+	// look at it: the panel publishes only for municipalities that exist.
+	NewMunicipality bool
 }
 
 // PublishResult says what Publish did.

@@ -140,9 +140,11 @@ type adminError struct {
 }
 
 type tokensRequest struct {
-	Municipality string        `json:"municipality"`
-	TTL          time.Duration `json:"ttl"`
-	Count        int           `json:"count"`
+	Municipality    string        `json:"municipality"`
+	TTL             time.Duration `json:"ttl"`
+	Count           int           `json:"count"`
+	Label           string        `json:"label,omitempty"`
+	NewMunicipality bool          `json:"new_municipality,omitempty"`
 }
 
 type tokensResponse struct {
@@ -203,6 +205,10 @@ func adminStatus(err error) int {
 	case errors.Is(err, ErrBadMunicipal):
 		return http.StatusBadRequest
 	}
+	var unknown *UnknownMunicipalityError
+	if errors.As(err, &unknown) {
+		return http.StatusNotFound
+	}
 	return http.StatusInternalServerError
 }
 
@@ -229,26 +235,18 @@ func (a *adminAPI) tokens(w http.ResponseWriter, r *http.Request) {
 	if !decodeAdmin(w, r, &req) {
 		return
 	}
-	if req.Count < 1 || req.Count > 100_000 {
-		adminFail(w, http.StatusBadRequest, errors.New("count must be 1-100000"))
+	if req.Count < 1 || req.Count > 100_000 || req.TTL <= 0 {
+		adminFail(w, http.StatusBadRequest, errors.New("count must be 1-100000 and the lifetime positive"))
 		return
 	}
 	now := a.now()
-	var toks []string
-	for range req.Count {
-		tok, err := CreateToken(r.Context(), a.st, req.Municipality, req.TTL, now)
-		if err != nil {
-			body := adminError{Error: err.Error(), Tokens: toks}
-			status := http.StatusInternalServerError
-			if errors.Is(err, ErrBadMunicipal) || req.TTL <= 0 {
-				status = http.StatusBadRequest
-			}
-			adminJSON(w, status, body)
-			return
-		}
-		toks = append(toks, tok)
+	toks, err := CreateTokens(r.Context(), a.st, req.Municipality, TokenOptions{TTL: req.TTL, Count: req.Count, Label: req.Label, NewMunicipality: req.NewMunicipality}, now)
+	if err != nil {
+		body := adminError{Error: err.Error(), Tokens: toks}
+		adminJSON(w, adminStatus(err), body)
+		return
 	}
-	a.log.Info("admin: tokens created", "municipality", req.Municipality, "count", len(toks), "ttl", req.TTL)
+	a.log.Info("admin: tokens created", "municipality", req.Municipality, "count", len(toks), "ttl", req.TTL, "new_municipality", req.NewMunicipality)
 	adminJSON(w, http.StatusOK, tokensResponse{Tokens: toks, Expires: now.Add(req.TTL)})
 }
 
@@ -281,7 +279,12 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *adminAPI) key(w http.ResponseWriter, r *http.Request) {
-	key, err := a.st.SigningKey(r.Context(), r.URL.Query().Get("municipality"))
+	muni := r.URL.Query().Get("municipality")
+	if err := CheckMunicipality(r.Context(), a.st, muni, r.URL.Query().Get("new_municipality") == "1"); err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
+	key, err := a.st.SigningKey(r.Context(), muni)
 	if err != nil {
 		adminFail(w, adminStatus(err), err)
 		return
@@ -324,6 +327,10 @@ func (a *adminAPI) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	opts.Now = a.now()
 	muni := q.Get("municipality")
+	if err := CheckMunicipality(r.Context(), a.st, muni, q.Get("new_municipality") == "1"); err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
 	res, err := Publish(r.Context(), a.st, muni, fsys, opts)
 	if err != nil {
 		adminFail(w, adminStatus(err), err)

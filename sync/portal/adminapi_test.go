@@ -86,14 +86,25 @@ func TestAdminOperations(t *testing.T) {
 	_, c := adminFixture(t, f)
 	ctx := t.Context()
 
-	toks, exp, err := c.CreateTokens(ctx, "przykladowa", time.Hour, 3)
+	toks, exp, err := c.CreateTokens(ctx, "przykladowa", TokenOptions{TTL: time.Hour, Count: 3, NewMunicipality: true})
 	if err != nil || len(toks) != 3 || !exp.Equal(f.clock.Now().Add(time.Hour)) {
 		t.Fatalf("tokens: %v %v %v", toks, exp, err)
 	}
-	if _, _, err := c.CreateTokens(ctx, "Zła Gmina", time.Hour, 1); err == nil || err.Error() != ErrBadMunicipal.Error() {
+	if _, _, err := c.CreateTokens(ctx, "Zła Gmina", TokenOptions{TTL: time.Hour, Count: 1}); err == nil || err.Error() != ErrBadMunicipal.Error() {
 		t.Fatalf("bad municipality: %v", err)
 	}
-	key, err := c.PublicKey(ctx, "przykladowa")
+	// A mistyped municipality is refused, not created, and the message names the right one.
+	if got, _, err := c.CreateTokens(ctx, "przykladwa", TokenOptions{TTL: time.Hour, Count: 1}); err == nil || len(got) != 0 ||
+		!strings.Contains(err.Error(), `gminy "przykladwa" nie ma w portalu (czy chodziło o "przykladowa"?)`) || !strings.Contains(err.Error(), "--new-municipality") {
+		t.Fatalf("unknown municipality: %v %v", got, err)
+	}
+	if _, err := c.PublicKey(ctx, "przykladwa", false); err == nil {
+		t.Fatal("key show made an unknown municipality")
+	}
+	if ms, _ := f.st.KeyMunicipalities(ctx); strings.Contains(strings.Join(ms, ","), "przykladwa") {
+		t.Fatalf("the typo has a key: %v", ms)
+	}
+	key, err := c.PublicKey(ctx, "przykladowa", false)
 	priv, _ := f.st.SigningKey(ctx, "przykladowa")
 	if err != nil || key != PublicKeyString(priv) {
 		t.Fatalf("key: %q %v", key, err)

@@ -17,12 +17,13 @@ import (
 	"infomat/content"
 )
 
-// CreateTokens is CreateToken count times. When one fails, the tokens created before it are
-// returned with the error.
-func (c *AdminClient) CreateTokens(ctx context.Context, municipality string, ttl time.Duration, count int) ([]string, time.Time, error) {
+// CreateTokens is CreateTokens run by the portal. When one fails, the tokens created before
+// it are returned with the error.
+func (c *AdminClient) CreateTokens(ctx context.Context, municipality string, opts TokenOptions) ([]string, time.Time, error) {
 	var out tokensResponse
 	var fail adminError
-	if err := c.do(ctx, http.MethodPost, "tokens", nil, "", tokensRequest{Municipality: municipality, TTL: ttl, Count: count}, &out, &fail); err != nil {
+	req := tokensRequest{Municipality: municipality, TTL: opts.TTL, Count: opts.Count, Label: opts.Label, NewMunicipality: opts.NewMunicipality}
+	if err := c.do(ctx, http.MethodPost, "tokens", nil, "", req, &out, &fail); err != nil {
 		return fail.Tokens, time.Time{}, err
 	}
 	return out.Tokens, out.Expires, nil
@@ -41,10 +42,15 @@ func (c *AdminClient) Revoke(ctx context.Context, device string) error {
 	return c.do(ctx, http.MethodPost, "revoke", nil, "", revokeRequest{Device: device}, &out)
 }
 
-// PublicKey is PublicKeyString of Storage.SigningKey.
-func (c *AdminClient) PublicKey(ctx context.Context, municipality string) (string, error) {
+// PublicKey is PublicKeyString of Storage.SigningKey, for a municipality the portal has
+// (or a new one with newMunicipality).
+func (c *AdminClient) PublicKey(ctx context.Context, municipality string, newMunicipality bool) (string, error) {
 	var out keyResponse
-	err := c.do(ctx, http.MethodGet, "key", url.Values{"municipality": {municipality}}, "", nil, &out)
+	q := url.Values{"municipality": {municipality}}
+	if newMunicipality {
+		q.Set("new_municipality", "1")
+	}
+	err := c.do(ctx, http.MethodGet, "key", q, "", nil, &out)
 	return out.PublicKey, err
 }
 
@@ -87,6 +93,9 @@ func (c *AdminClient) Publish(ctx context.Context, municipality string, fsys fs.
 		return PublishResult{}, fmt.Errorf("read bundle: %w", err)
 	}
 	q := url.Values{"municipality": {municipality}, "label": {opts.Label}}
+	if opts.NewMunicipality {
+		q.Set("new_municipality", "1")
+	}
 	if opts.Expires != 0 {
 		q.Set("expires", strconv.FormatInt(int64(opts.Expires), 10))
 	}

@@ -298,6 +298,9 @@ func (b *Bolt) Enroll(ctx context.Context, tokenHash []byte, dev Device, now tim
 			return err
 		}
 		dev.Municipality = t.Municipality
+		if dev.Label == "" {
+			dev.Label = t.Label
+		}
 		out = dev
 		return putJSON(devices, []byte(dev.ID), dev)
 	})
@@ -809,6 +812,18 @@ func (b *Bolt) RenewManifest(ctx context.Context, municipality string, version u
 		}
 		return putJSON(mb, append(prefix, u64(version)...), signed)
 	})
+}
+
+// KeyMunicipalities implements KeyStore.
+func (b *Bolt) KeyMunicipalities(ctx context.Context) ([]string, error) {
+	var out []string
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bKeys)).ForEach(func(k, _ []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	return out, err
 }
 
 // Municipalities implements Storage.

@@ -23,6 +23,7 @@ type FleetRow struct {
 	Device         string    `json:"device"`
 	Municipality   string    `json:"municipality"`
 	Hostname       string    `json:"hostname"`
+	Label          string    `json:"label,omitempty"` // where it stands, as set at enrolment (else its heartbeat's)
 	LastHeartbeat  time.Time `json:"last_heartbeat,omitzero"`
 	AgeSeconds     float64   `json:"age_seconds,omitempty"`
 	ContentVersion uint64    `json:"content_version"`
@@ -91,7 +92,7 @@ func Fleet(ctx context.Context, st FleetSource, municipality string, now time.Ti
 		if err != nil {
 			return nil, err
 		}
-		row := FleetRow{Device: d.ID, Municipality: d.Municipality, Hostname: d.Hostname, AppVersion: d.AppVersion, Revoked: d.IsRevoked()}
+		row := FleetRow{Device: d.ID, Municipality: d.Municipality, Hostname: d.Hostname, Label: d.Label, AppVersion: d.AppVersion, Revoked: d.IsRevoked()}
 		row.Problems = Problems(d, beats, now)
 		row.Quarantined = quarantined[d.ID]
 		if n := len(beats); n > 0 && !d.IsRevoked() {
@@ -110,6 +111,9 @@ func Fleet(ctx context.Context, st FleetSource, municipality string, now time.Ti
 			row.Reader, row.ReaderOK = hb.Reader, hb.ReaderOK
 			if hb.AppVersion != "" {
 				row.AppVersion = hb.AppVersion
+			}
+			if row.Label == "" {
+				row.Label = hb.Label
 			}
 			row.OutOfService, row.ClockSuspect, row.Salvaged, row.Unrecoverable = hb.OutOfService, hb.ClockSuspect, hb.Salvaged, hb.Unrecoverable
 		}
@@ -246,7 +250,7 @@ func Ago(d time.Duration) string {
 // WriteFleetTable prints rows as an aligned table.
 func WriteFleetTable(w io.Writer, rows []FleetRow, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URZĄDZENIE\tGMINA\tHOST\tOSTATNI SYGNAŁ\tTREŚĆ\tKOLEJKA\tDRUKARKA\tCZYTNIK\tWERSJA\tPROBLEMY")
+	fmt.Fprintln(tw, "URZĄDZENIE\tGMINA\tMIEJSCE\tHOST\tOSTATNI SYGNAŁ\tTREŚĆ\tKOLEJKA\tDRUKARKA\tCZYTNIK\tWERSJA\tPROBLEMY")
 	for _, r := range rows {
 		age, version, queue, printer, reader := "—", "—", "—", "—", "—"
 		if !r.LastHeartbeat.IsZero() {
@@ -263,7 +267,7 @@ func WriteFleetTable(w io.Writer, rows []FleetRow, now time.Time) error {
 		if problems == "" {
 			problems = "—"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Device, r.Municipality, dash(r.Hostname), age, version, queue, printer, reader, dash(r.AppVersion), problems)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Device, r.Municipality, dash(r.Label), dash(r.Hostname), age, version, queue, printer, reader, dash(r.AppVersion), problems)
 	}
 	return tw.Flush()
 }

@@ -60,6 +60,22 @@ func (p *Postgres) SigningKey(ctx context.Context, municipality string) (ed25519
 	return key, nil
 }
 
+// KeyMunicipalities implements KeyStore.
+func (p *Postgres) KeyMunicipalities(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows, err := p.pool.Query(ctx, `SELECT municipality FROM signing_keys ORDER BY municipality`)
+	if err != nil {
+		return nil, fmt.Errorf("key municipalities: %w", err)
+	}
+	out, err := pgx.AppendRows([]string(nil), rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("key municipalities: %w", err)
+	}
+	return out, nil
+}
+
 // PutBlob implements Storage. The blobs row is inserted first: of concurrent puts of one
 // blob the first inserts it and its chunks, the others wait for it to commit and find the
 // blob there. A blob of one chunk (pages and most pictures) is one statement, so publishing

@@ -39,9 +39,9 @@ func (p *Postgres) CreateToken(ctx context.Context, t Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := p.pool.Exec(ctx, `INSERT INTO tokens (hash, municipality, created, expires, used, device)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, ''))`,
-		t.Hash, t.Municipality, t.Created, t.Expires, orNull(t.Used), t.Device)
+	_, err := p.pool.Exec(ctx, `INSERT INTO tokens (hash, municipality, created, expires, used, device, label)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7)`,
+		t.Hash, t.Municipality, t.Created, t.Expires, orNull(t.Used), t.Device, t.Label)
 	if isUnique(err) {
 		return errors.New("create token: a token with this hash exists")
 	}
@@ -62,12 +62,12 @@ func (p *Postgres) Enroll(ctx context.Context, tokenHash []byte, dev Device, now
 	err := p.pool.QueryRow(ctx, `WITH token AS (
 			UPDATE tokens SET used = $2, device = $3
 			WHERE hash = $1 AND used IS NULL AND expires > $2
-			RETURNING municipality
+			RETURNING municipality, label
 		)
-		INSERT INTO devices (id, municipality, hostname, app_version, secret_hash, enrolled, revoked)
-		SELECT $3, municipality, $4, $5, $6, $7, $8 FROM token
-		RETURNING municipality`,
-		tokenHash, now, dev.ID, dev.Hostname, dev.AppVersion, dev.SecretHash, dev.Enrolled, orNull(dev.Revoked)).Scan(&dev.Municipality)
+		INSERT INTO devices (id, municipality, hostname, app_version, secret_hash, enrolled, revoked, label)
+		SELECT $3, municipality, $4, $5, $6, $7, $8, coalesce(nullif($9, ''), label) FROM token
+		RETURNING municipality, label`,
+		tokenHash, now, dev.ID, dev.Hostname, dev.AppVersion, dev.SecretHash, dev.Enrolled, orNull(dev.Revoked), dev.Label).Scan(&dev.Municipality, &dev.Label)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Device{}, ErrBadToken
@@ -79,12 +79,12 @@ func (p *Postgres) Enroll(ctx context.Context, tokenHash []byte, dev Device, now
 	return dev, nil
 }
 
-const deviceColumns = `id, municipality, hostname, app_version, secret_hash, enrolled, revoked`
+const deviceColumns = `id, municipality, hostname, app_version, secret_hash, enrolled, revoked, label`
 
 func scanDevice(row pgx.Row) (Device, error) {
 	var d Device
 	var revoked *time.Time
-	err := row.Scan(&d.ID, &d.Municipality, &d.Hostname, &d.AppVersion, &d.SecretHash, &d.Enrolled, &revoked)
+	err := row.Scan(&d.ID, &d.Municipality, &d.Hostname, &d.AppVersion, &d.SecretHash, &d.Enrolled, &revoked, &d.Label)
 	d.Enrolled, d.Revoked = d.Enrolled.UTC(), orZero(revoked)
 	return d, err
 }

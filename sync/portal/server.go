@@ -145,6 +145,7 @@ type KioskStore interface {
 	HasSubmission(ctx context.Context, id string) (bool, error)
 	PendingBytes(ctx context.Context, device string) (int64, error)
 	PutHeartbeat(ctx context.Context, device string, b Beat) error
+	Revoke(ctx context.Context, id string, at time.Time) error // a device retiring itself
 }
 
 // Server is the portal's HTTP API (protocol v1). Create it with NewServer.
@@ -196,6 +197,7 @@ func NewServer(st KioskStore, opts ServerOptions) *Server {
 	s.mux.HandleFunc(protocol.PathBlob+"{sha}", s.method(http.MethodGet, s.authed(s.blob)))
 	s.mux.HandleFunc(protocol.PathSubmission+"{id}", s.method(http.MethodPut, s.authed(s.submission)))
 	s.mux.HandleFunc(protocol.PathHeartbeat, s.method(http.MethodPost, s.authed(s.heartbeat)))
+	s.mux.HandleFunc(protocol.PathRetire, s.method(http.MethodPost, s.authed(s.retire)))
 	s.mux.HandleFunc(protocol.PathTime, s.method(http.MethodGet, s.signedTime))
 	s.mux.HandleFunc(protocol.PathDues, s.method(http.MethodPost, s.authed(s.dues)))
 	if ds, ok := st.(duesLookupStore); ok && opts.DuesKeys != nil {
@@ -412,12 +414,12 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "token is missing")
 		return
 	}
-	if len(req.Hostname) > maxMetaLen || len(req.AppVersion) > maxMetaLen {
-		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname or app_version too long")
+	if len(req.Hostname) > maxMetaLen || len(req.AppVersion) > maxMetaLen || len(req.Label) > maxMetaLen {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname, app_version or label too long")
 		return
 	}
-	if !printable(req.Hostname) || !printable(req.AppVersion) {
-		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname or app_version has control characters")
+	if !printable(req.Hostname) || !printable(req.AppVersion) || !printable(req.Label) {
+		s.refuse(w, r, "", http.StatusBadRequest, protocol.CodeBadRequest, "hostname, app_version or label has control characters")
 		return
 	}
 	secret := NewSecret(32)
@@ -425,6 +427,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		ID:         "k-" + NewSecret(8),
 		Hostname:   req.Hostname,
 		AppVersion: req.AppVersion,
+		Label:      strings.TrimSpace(req.Label),
 		SecretHash: HashToken(secret),
 		Enrolled:   s.now(),
 	}
@@ -442,7 +445,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, dev.ID, err)
 		return
 	}
-	s.log.Info("device enrolled", "device", dev.ID, "municipality", dev.Municipality, "hostname", dev.Hostname)
+	s.log.Info("device enrolled", "device", dev.ID, "municipality", dev.Municipality, "hostname", dev.Hostname, "label", dev.Label)
 	writeJSON(w, http.StatusOK, protocol.EnrollResponse{
 		DeviceID:     dev.ID,
 		Secret:       secret,
@@ -698,11 +701,25 @@ func clean(s string) string {
 // sanitize bounds what a heartbeat may put into the fleet view.
 func sanitize(hb protocol.Heartbeat) protocol.Heartbeat {
 	hb.ContentLabel, hb.Printer, hb.Reader, hb.AppVersion = clean(hb.ContentLabel), clean(hb.Printer), clean(hb.Reader), clean(hb.AppVersion)
+	hb.Label = clean(hb.Label)
 	hb.Queued, hb.Salvaged, hb.Unrecoverable = max(hb.Queued, 0), max(hb.Salvaged, 0), max(hb.Unrecoverable, 0)
 	if math.IsNaN(hb.Uptime) || hb.Uptime < 0 {
 		hb.Uptime = 0
 	}
 	return hb
+}
+
+// retire is a device giving up its identity before it enrols anew (infomat setup --force on
+// a device already enrolled): it is revoked as an operator's revoke would, so the old
+// credentials, wherever a copy of them went, authenticate nothing any more.
+func (s *Server) retire(w http.ResponseWriter, r *http.Request) {
+	dev := deviceFrom(r)
+	if err := s.store.Revoke(r.Context(), dev.ID, s.now()); err != nil {
+		s.internal(w, r, dev.ID, err)
+		return
+	}
+	s.log.Info("device retired itself (re-provisioned)", "device", dev.ID, "municipality", dev.Municipality)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {

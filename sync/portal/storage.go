@@ -46,6 +46,7 @@ func ValidMunicipality(m string) error {
 type Token struct {
 	Hash         []byte    `json:"-"`
 	Municipality string    `json:"municipality"`
+	Label        string    `json:"label,omitempty"` // the enrolled device's label unless it brings its own
 	Created      time.Time `json:"created"`
 	Expires      time.Time `json:"expires"`
 	Used         time.Time `json:"used,omitzero"`
@@ -57,7 +58,8 @@ type Device struct {
 	ID           string    `json:"id"`
 	Municipality string    `json:"municipality"`
 	Hostname     string    `json:"hostname"`
-	AppVersion   string    `json:"app_version"` // as enrolled; heartbeats carry the current one
+	Label        string    `json:"label,omitempty"` // where it stands ("Biblioteka, parter"), set at enrolment
+	AppVersion   string    `json:"app_version"`     // as enrolled; heartbeats carry the current one
 	SecretHash   []byte    `json:"secret_hash"`
 	Enrolled     time.Time `json:"enrolled"`
 	Revoked      time.Time `json:"revoked,omitzero"`
@@ -161,6 +163,9 @@ type KeyStore interface {
 	// first use (concurrent first uses get the same key). The key never leaves the store
 	// except to sign. An invalid municipality gives ErrBadMunicipal.
 	SigningKey(ctx context.Context, municipality string) (ed25519.PrivateKey, error)
+	// KeyMunicipalities lists the municipalities that have a signing key, sorted: with
+	// AccountMunicipalities, the municipalities the portal has (CheckMunicipality).
+	KeyMunicipalities(ctx context.Context) ([]string, error)
 }
 
 // ContentStore keeps published content: the signing keys, content-addressed blobs and each

@@ -23,6 +23,7 @@ const (
 	PathBlob        = "/api/v1/content/blobs/"   // GET {sha} → raw bytes (content-addressed)
 	PathSubmission  = "/api/v1/submissions/"     // PUT {id} Submission → Receipt (idempotent by id)
 	PathHeartbeat   = "/api/v1/heartbeat"        // POST Heartbeat → 204
+	PathRetire      = "/api/v1/retire"           // POST (no body) → 204: the device gives up its identity (re-provisioning)
 	PathTime        = "/api/v1/time"             // GET ?municipality=M&nonce=N → SignedTime (no auth: the signature is the proof)
 	HeaderDevice    = "Authorization"            // "Bearer <device id>:<device secret>"
 	MaxBody         = 8 << 20                    // the largest request body a portal accepts
@@ -35,6 +36,9 @@ type EnrollRequest struct {
 	Token      string `json:"token"`
 	Hostname   string `json:"hostname"`
 	AppVersion string `json:"app_version"`
+	// Label is where the device stands ("Biblioteka, parter"), for the fleet; empty keeps
+	// the token's label, if it has one.
+	Label string `json:"label,omitempty"`
 }
 
 // EnrollResponse gives the device its identity and what to trust.
@@ -234,6 +238,7 @@ type Heartbeat struct {
 	Uptime         float64   `json:"uptime_seconds"`
 	AppVersion     string    `json:"app_version"`
 	Sent           time.Time `json:"sent"`
+	Label          string    `json:"label,omitempty"` // the device's label, when it has one (infomat setup --label)
 	// Faults beyond the devices, for the fleet view.
 	OutOfService  bool `json:"out_of_service,omitempty"` // no valid content: residents see "out of service"
 	ClockSuspect  bool `json:"clock_suspect,omitempty"`  // the clock is behind the latest trusted time, or far from the portal's

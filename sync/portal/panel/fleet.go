@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"infomat/sync/enrolcode"
 	"net/http"
 	"net/url"
 	"strings"
@@ -227,6 +228,10 @@ type tokenShown struct {
 	Command string
 	QR      template.URL
 	Pin     string // "" when the portal has none to give
+	// Code is the enrolment code (enrolcode) for `infomat setup`, CodeQR the same as a QR
+	// code a scanner at the kiosk reads; "" when the portal does not know its certificate.
+	Code, CodeGroups string
+	CodeQR           template.URL
 }
 
 // createEnrolToken makes a one-time enrolment token and shows it once, as the command a
@@ -268,6 +273,22 @@ func (h *Handler) createEnrolToken(w http.ResponseWriter, r *http.Request, c *cu
 	}
 	// A data: URL built here from our own PNG; html/template would otherwise refuse it.
 	d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	if fp := h.opts.CertFingerprint; len(fp) == 32 || strings.HasPrefix(base, "http://") {
+		c := enrolcode.Code{Portal: base, Token: tok}
+		copy(c.Fingerprint[:], fp)
+		code, err := enrolcode.Encode(c)
+		if err == nil {
+			// Upper case and base32: the QR code's compact alphanumeric mode.
+			png, err = qrcode.Encode(code, qrcode.Medium, 320)
+		}
+		if err != nil {
+			h.log.Error("panel: enrolment code", "err", err)
+			h.fail(w, r, http.StatusInternalServerError, "error.internal")
+			return
+		}
+		d.Code, d.CodeGroups = code, enrolcode.Groups(code)
+		d.CodeQR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	}
 	h.render(w, http.StatusOK, "enroltoken", h.view(r, c, "fleet.token.title", d))
 }
 
@@ -279,6 +300,9 @@ func checkFleetOptions(o *Options) error {
 			return fmt.Errorf("panel: %w", err)
 		}
 		o.PortalURL = u
+	}
+	if len(o.CertFingerprint) != 0 && len(o.CertFingerprint) != 32 {
+		return fmt.Errorf("panel: certificate fingerprint of %d bytes, want 32 (SHA-256)", len(o.CertFingerprint))
 	}
 	if o.CertPin != "" {
 		p, err := protocol.ParsePin(o.CertPin)

@@ -83,6 +83,10 @@ type Options struct {
 	// CertPin is the portal's certificate key pin (protocol.CertPin) the enrolment command
 	// carries as --pin; empty: the command has none (the kiosks' CAs must trust the portal).
 	CertPin string
+	// CertFingerprint is the SHA-256 of the portal certificate's DER bytes (32 bytes): with
+	// it the token page also shows the enrolment code for `infomat setup` (enrolcode) and
+	// its QR code; nil: no code (the kiosks' CAs must trust the portal).
+	CertFingerprint []byte
 	// Importer fetches BIP content to import (nil: importer.New with its defaults, which
 	// refuse internal addresses).
 	Importer *importer.Importer
