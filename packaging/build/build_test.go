@@ -279,6 +279,33 @@ func TestLintian(t *testing.T) {
 	}
 }
 
+// TestReproducible packages the same binaries twice, at different wall-clock times, into
+// different directories: the .deb files are the same bytes (every file carries the source
+// date, generated files have no time in them). The binaries' own reproducibility comes from
+// -trimpath and -buildid= (not rebuilt here: the cgo kiosk takes minutes).
+func TestReproducible(t *testing.T) {
+	packaged(t)
+	t.Setenv("SOURCE_DATE_EPOCH", "1765000000")
+	first, err := run(testVersion, t.TempDir(), binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := run(testVersion, t.TempDir(), binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first {
+		a, errA := os.ReadFile(first[i])
+		b, errB := os.ReadFile(second[i])
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two builds (%d and %d bytes)", filepath.Base(first[i]), len(a), len(b))
+		}
+	}
+}
+
 // TestUnitsVerify runs systemd-analyze verify on every unit, with our own programs' paths
 // pointed at the files unpacked from the packages (verify checks that Exec paths exist).
 func TestUnitsVerify(t *testing.T) {
@@ -362,6 +389,42 @@ func TestUnitsNoCoreDumps(t *testing.T) {
 		}
 		if limit != "0" {
 			t.Errorf("%s: LimitCORE=%q in [Service], want 0", filepath.Base(u), limit)
+		}
+	}
+}
+
+// TestUnitsSandbox: the kiosk and the portal keep their sandbox, the kiosk retries forever
+// (a screen off at boot must not exhaust a start limit), and the portal gives root-made files
+// in its data directory back to its user before it starts.
+func TestUnitsSandbox(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict",
+		"ProtectHome=yes", "PrivateTmp=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
+		"ProtectControlGroups=yes", "RestrictNamespaces=yes", "RestrictSUIDSGID=yes",
+		"SystemCallFilter=@system-service", "LimitCORE=0"}
+	for unit, extra := range map[string][]string{
+		"infomat.service": {"StateDirectory=infomat", "StartLimitIntervalSec=0", "Restart=always",
+			"ExecStartPre=+/bin/chown -R infomat:infomat /var/lib/infomat"},
+		"infomat-portal.service": {"StateDirectory=infomat-portal", "PrivateDevices=yes",
+			"ExecStartPre=+/bin/chown -R infomat-portal:infomat-portal /var/lib/infomat-portal"},
+	} {
+		b, err := os.ReadFile(filepath.Join(root, "packaging/systemd", unit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		for _, want := range append(common, extra...) {
+			if !slices.Contains(lines, want) {
+				t.Errorf("%s: no line %q", unit, want)
+			}
+		}
+		for _, line := range lines {
+			if strings.HasPrefix(line, "SupplementaryGroups=") || strings.HasPrefix(line, "StartLimitBurst=") && unit == "infomat.service" {
+				t.Errorf("%s: %s", unit, line)
+			}
 		}
 	}
 }
@@ -558,9 +621,35 @@ func TestInstallUpgradePurge(t *testing.T) {
 		t.Errorf("upgrade lost %s: %q, %v", marker, b, err)
 	}
 
-	// Purge.
-	dpkg("--purge", "infomat", "infomat-portal", "infomat-tools")
+	// Purge. A store (it may hold unsent submissions) is moved aside, with a message.
+	if err := os.WriteFile("/var/lib/infomat/infomat.db", []byte("unsent"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob("/var/lib/infomat.unsent-*")
+	purge := exec.Command("dpkg", "--purge", "infomat", "infomat-portal", "infomat-tools")
+	out, err := purge.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dpkg --purge: %v\n%s", err, out)
+	}
 	purged = true
+	after, _ := filepath.Glob("/var/lib/infomat.unsent-*")
+	var aside string
+	for _, d := range after {
+		if !slices.Contains(before, d) {
+			aside = d
+		}
+	}
+	if aside == "" {
+		t.Errorf("purge moved no store aside:\n%s", out)
+	} else {
+		t.Cleanup(func() { os.RemoveAll(aside) })
+		if b, err := os.ReadFile(filepath.Join(aside, "infomat.db")); err != nil || string(b) != "unsent" {
+			t.Errorf("%s/infomat.db: %q, %v", aside, b, err)
+		}
+		if !strings.Contains(string(out), aside) || !strings.Contains(string(out), "niewysłane wnioski") {
+			t.Errorf("purge did not say where the unsent submissions went:\n%s", out)
+		}
+	}
 	for _, p := range []string{"/var/lib/infomat", "/var/lib/infomat-portal", "/etc/infomat", "/usr/bin/infomat",
 		"/lib/systemd/system/infomat.service", "/etc/systemd/system/graphical.target.wants/infomat.service",
 		"/etc/systemd/system/multi-user.target.wants/infomat-portal.service"} {
@@ -627,7 +716,8 @@ func checkInstalled(t *testing.T, version string) {
 			groups = append(groups, gr.Name)
 		}
 	}
-	allowed := []string{"infomat", "dialout", "video", "input", "render", "audio"}
+	// No needless groups: the logind session gives the screen, input and sound.
+	allowed := []string{"infomat", "dialout"}
 	for _, g := range allowed {
 		if _, err := user.LookupGroup(g); err == nil && !slices.Contains(groups, g) {
 			t.Errorf("user infomat is in %v, not in %s", groups, g)
