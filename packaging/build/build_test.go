@@ -59,8 +59,12 @@ func buildPackages() error {
 	if err != nil {
 		return err
 	}
+	date, err := sourceDate(root)
+	if err != nil {
+		return err
+	}
 	binDir = filepath.Join(tmpDir, "bin")
-	if err := buildBinaries(root, binDir, testVersion); err != nil {
+	if err := buildBinaries(root, binDir, testVersion, date); err != nil {
 		return err
 	}
 	distDir = filepath.Join(tmpDir, "dist")
@@ -101,6 +105,7 @@ func TestFileNames(t *testing.T) {
 	for name, want := range map[string]string{
 		"infomat":        "infomat_" + testVersion + "_amd64.deb",
 		"infomat-portal": "infomat-portal_" + testVersion + "_amd64.deb",
+		"infomat-tools":  "infomat-tools_" + testVersion + "_amd64.deb",
 	} {
 		if got := filepath.Base(debs[name]); got != want {
 			t.Errorf("%s: file %q, want %q", name, got, want)
@@ -112,9 +117,11 @@ func TestControlFields(t *testing.T) {
 	needDpkgDeb(t)
 	packaged(t)
 	for name, wantDeps := range map[string][]string{
+		// cage and xwayland are Depends: without them there is no kiosk.
 		"infomat": {"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
-			"libxi6", "libxxf86vm1", "adduser", "poppler-utils", "espeak-ng", "alsa-utils"},
-		"infomat-portal": {"adduser"},
+			"libxi6", "libxxf86vm1", "adduser", "cage", "xwayland", "poppler-utils", "espeak-ng", "alsa-utils"},
+		"infomat-portal": {"libc6", "adduser"},
+		"infomat-tools":  {"libc6"},
 	} {
 		info := output(t, "dpkg-deb", "-I", debs[name])
 		fields := map[string]string{}
@@ -137,10 +144,17 @@ func TestControlFields(t *testing.T) {
 		}
 		if name == "infomat" {
 			rec := strings.Split(fields["Recommends"], ", ")
-			for _, r := range []string{"cage", "xwayland", "fonts-dejavu-core"} {
+			for _, r := range []string{"fonts-dejavu-core", "wlr-randr"} {
 				if !slices.Contains(rec, r) {
 					t.Errorf("infomat: Recommends %q lacks %s", fields["Recommends"], r)
 				}
+			}
+		}
+		if name == "infomat-tools" {
+			// It takes /usr/bin/infomat-sim over from an older infomat.
+			older := "infomat (<< " + testVersion + ")"
+			if fields["Replaces"] != older || fields["Breaks"] != older {
+				t.Errorf("infomat-tools: Replaces %q, Breaks %q, want both %q", fields["Replaces"], fields["Breaks"], older)
 			}
 		}
 	}
@@ -168,8 +182,7 @@ func TestContents(t *testing.T) {
 	want := map[string]map[string]string{
 		"infomat": {
 			"/usr/bin/infomat":                            "-rwxr-xr-x",
-			"/usr/bin/infomat-sim":                        "-rwxr-xr-x",
-			"/usr/lib/infomat/infomat-session":            "-rwxr-xr-x",
+			"/usr/libexec/infomat/infomat-session":        "-rwxr-xr-x",
 			"/lib/systemd/system/infomat.service":         "-rw-r--r--",
 			"/lib/systemd/system/infomat-restart.service": "-rw-r--r--",
 			"/lib/systemd/system/infomat-restart.timer":   "-rw-r--r--",
@@ -177,6 +190,9 @@ func TestContents(t *testing.T) {
 			"/usr/lib/tmpfiles.d/infomat.conf":            "-rw-r--r--",
 			"/etc/infomat/infomat.conf":                   "-rw-r--r--",
 			"/usr/share/doc/infomat/README.Debian":        "-rw-r--r--",
+			"/usr/share/doc/infomat/copyright":            "-rw-r--r--",
+			"/usr/share/doc/infomat/changelog.gz":         "-rw-r--r--",
+			"/usr/share/man/man1/infomat.1.gz":            "-rw-r--r--",
 		},
 		"infomat-portal": {
 			"/usr/bin/infomat-portal":                     "-rwxr-xr-x",
@@ -184,11 +200,27 @@ func TestContents(t *testing.T) {
 			"/usr/lib/tmpfiles.d/infomat-portal.conf":     "-rw-r--r--",
 			"/etc/infomat-portal/portal.conf":             "-rw-r--r--",
 			"/usr/share/doc/infomat-portal/README.Debian": "-rw-r--r--",
+			"/usr/share/doc/infomat-portal/copyright":     "-rw-r--r--",
+			"/usr/share/doc/infomat-portal/changelog.gz":  "-rw-r--r--",
+			"/usr/share/man/man1/infomat-portal.1.gz":     "-rw-r--r--",
+		},
+		// The simulators and the load generator, kept off kiosks and portals.
+		"infomat-tools": {
+			"/usr/bin/infomat-sim":                      "-rwxr-xr-x",
+			"/usr/bin/infomat-loadgen":                  "-rwxr-xr-x",
+			"/usr/share/doc/infomat-tools/copyright":    "-rw-r--r--",
+			"/usr/share/doc/infomat-tools/changelog.gz": "-rw-r--r--",
+			"/usr/share/man/man1/infomat-sim.1.gz":      "-rw-r--r--",
+			"/usr/share/man/man1/infomat-loadgen.1.gz":  "-rw-r--r--",
 		},
 	}
 	conffiles := map[string]string{
 		"infomat":        "/etc/infomat/infomat.conf",
 		"infomat-portal": "/etc/infomat-portal/portal.conf",
+	}
+	scripts := map[string][]string{
+		"infomat":        {"postinst", "prerm", "postrm"},
+		"infomat-portal": {"postinst", "prerm", "postrm"},
 	}
 	for name, files := range want {
 		got := contents(t, debs[name])
@@ -211,16 +243,65 @@ func TestContents(t *testing.T) {
 		ctrl := t.TempDir()
 		output(t, "dpkg-deb", "-e", debs[name], ctrl)
 		cf, err := os.ReadFile(filepath.Join(ctrl, "conffiles"))
-		if err != nil || strings.TrimSpace(string(cf)) != conffiles[name] {
-			t.Errorf("%s: conffiles %q (%v), want %s", name, cf, err, conffiles[name])
+		if strings.TrimSpace(string(cf)) != conffiles[name] || (err != nil) != (conffiles[name] == "") {
+			t.Errorf("%s: conffiles %q (%v), want %q", name, cf, err, conffiles[name])
 		}
-		for _, s := range []string{"postinst", "prerm", "postrm"} {
+		for _, s := range scripts[name] {
 			fi, err := os.Stat(filepath.Join(ctrl, s))
 			if err != nil {
 				t.Errorf("%s: no %s: %v", name, s, err)
 			} else if fi.Mode().Perm() != 0o755 {
 				t.Errorf("%s: %s mode %v, want 0755", name, s, fi.Mode().Perm())
 			}
+		}
+	}
+}
+
+// TestLintian: Debian's package checker finds no error and no warning in any package.
+// Overrides, if one is ever needed, go in /usr/share/lintian/overrides/<name> with a comment
+// line above each saying why.
+func TestLintian(t *testing.T) {
+	needDpkgDeb(t)
+	if _, err := exec.LookPath("lintian"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("lintian is missing in CI (scripts/deps.sh test installs it)")
+		}
+		t.Skip("lintian is missing (apt-get install lintian)")
+	}
+	packaged(t)
+	for _, name := range []string{"infomat", "infomat-portal", "infomat-tools"} {
+		out, _ := exec.Command("lintian", "--tag-display-limit", "0", debs[name]).CombinedOutput()
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "E: ") || strings.HasPrefix(line, "W: ") {
+				t.Errorf("lintian: %s", line)
+			}
+		}
+	}
+}
+
+// TestReproducible packages the same binaries twice, at different wall-clock times, into
+// different directories: the .deb files are the same bytes (every file carries the source
+// date, generated files have no time in them). The binaries' own reproducibility comes from
+// -trimpath and -buildid= (not rebuilt here: the cgo kiosk takes minutes).
+func TestReproducible(t *testing.T) {
+	packaged(t)
+	t.Setenv("SOURCE_DATE_EPOCH", "1765000000")
+	first, err := run(testVersion, t.TempDir(), binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := run(testVersion, t.TempDir(), binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first {
+		a, errA := os.ReadFile(first[i])
+		b, errB := os.ReadFile(second[i])
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two builds (%d and %d bytes)", filepath.Base(first[i]), len(a), len(b))
 		}
 	}
 }
@@ -243,7 +324,7 @@ func TestUnitsVerify(t *testing.T) {
 	unitDir := t.TempDir()
 	ours := strings.NewReplacer(
 		"/usr/bin/infomat", filepath.Join(tree, "usr/bin/infomat"),
-		"/usr/lib/infomat/", filepath.Join(tree, "usr/lib/infomat")+"/",
+		"/usr/libexec/infomat/", filepath.Join(tree, "usr/libexec/infomat")+"/",
 	)
 	units, _ := filepath.Glob(filepath.Join(tree, "lib/systemd/system/*"))
 	if len(units) != 4 {
@@ -308,6 +389,42 @@ func TestUnitsNoCoreDumps(t *testing.T) {
 		}
 		if limit != "0" {
 			t.Errorf("%s: LimitCORE=%q in [Service], want 0", filepath.Base(u), limit)
+		}
+	}
+}
+
+// TestUnitsSandbox: the kiosk and the portal keep their sandbox, the kiosk retries forever
+// (a screen off at boot must not exhaust a start limit), and the portal gives root-made files
+// in its data directory back to its user before it starts.
+func TestUnitsSandbox(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict",
+		"ProtectHome=yes", "PrivateTmp=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
+		"ProtectControlGroups=yes", "RestrictNamespaces=yes", "RestrictSUIDSGID=yes",
+		"SystemCallFilter=@system-service", "LimitCORE=0"}
+	for unit, extra := range map[string][]string{
+		"infomat.service": {"StateDirectory=infomat", "StartLimitIntervalSec=0", "Restart=always",
+			"ExecStartPre=+/bin/chown -R infomat:infomat /var/lib/infomat"},
+		"infomat-portal.service": {"StateDirectory=infomat-portal", "PrivateDevices=yes",
+			"ExecStartPre=+/bin/chown -R infomat-portal:infomat-portal /var/lib/infomat-portal"},
+	} {
+		b, err := os.ReadFile(filepath.Join(root, "packaging/systemd", unit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		for _, want := range append(common, extra...) {
+			if !slices.Contains(lines, want) {
+				t.Errorf("%s: no line %q", unit, want)
+			}
+		}
+		for _, line := range lines {
+			if strings.HasPrefix(line, "SupplementaryGroups=") || strings.HasPrefix(line, "StartLimitBurst=") && unit == "infomat.service" {
+				t.Errorf("%s: %s", unit, line)
+			}
 		}
 	}
 }
@@ -443,7 +560,7 @@ func TestInstallUpgradePurge(t *testing.T) {
 	if _, err := exec.LookPath("dpkg"); err != nil {
 		t.Fatal("INFOMAT_DEB_INSTALL=1 needs dpkg")
 	}
-	for _, p := range []string{"infomat", "infomat-portal"} {
+	for _, p := range []string{"infomat", "infomat-portal", "infomat-tools"} {
 		if st, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output(); len(st) > 0 && !strings.Contains(string(st), "not-installed") {
 			t.Fatalf("%s is already on this machine (%s): not touching it", p, st)
 		}
@@ -461,12 +578,12 @@ func TestInstallUpgradePurge(t *testing.T) {
 	purged := false
 	t.Cleanup(func() {
 		if !purged {
-			_ = exec.Command("dpkg", "--purge", "infomat", "infomat-portal").Run()
+			_ = exec.Command("dpkg", "--purge", "infomat", "infomat-portal", "infomat-tools").Run()
 		}
 	})
 
 	// Version A.
-	dpkg("-i", debs["infomat"], debs["infomat-portal"])
+	dpkg("-i", debs["infomat"], debs["infomat-portal"], debs["infomat-tools"])
 	checkInstalled(t, testVersion)
 	if out, err := exec.Command("/usr/bin/infomat", "version").CombinedOutput(); err != nil || !strings.Contains(string(out), testVersion) {
 		t.Errorf("infomat version: %q, %v; want %s in it", out, err, testVersion)
@@ -495,7 +612,7 @@ func TestInstallUpgradePurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dpkg("-i", paths[0], paths[1])
+	dpkg(append([]string{"-i"}, paths...)...)
 	checkInstalled(t, next)
 	if b, err := os.ReadFile(conf); err != nil || string(b) != edited {
 		t.Errorf("upgrade lost the edit of %s: %v", conf, err)
@@ -504,9 +621,35 @@ func TestInstallUpgradePurge(t *testing.T) {
 		t.Errorf("upgrade lost %s: %q, %v", marker, b, err)
 	}
 
-	// Purge.
-	dpkg("--purge", "infomat", "infomat-portal")
+	// Purge. A store (it may hold unsent submissions) is moved aside, with a message.
+	if err := os.WriteFile("/var/lib/infomat/infomat.db", []byte("unsent"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob("/var/lib/infomat.unsent-*")
+	purge := exec.Command("dpkg", "--purge", "infomat", "infomat-portal", "infomat-tools")
+	out, err := purge.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dpkg --purge: %v\n%s", err, out)
+	}
 	purged = true
+	after, _ := filepath.Glob("/var/lib/infomat.unsent-*")
+	var aside string
+	for _, d := range after {
+		if !slices.Contains(before, d) {
+			aside = d
+		}
+	}
+	if aside == "" {
+		t.Errorf("purge moved no store aside:\n%s", out)
+	} else {
+		t.Cleanup(func() { os.RemoveAll(aside) })
+		if b, err := os.ReadFile(filepath.Join(aside, "infomat.db")); err != nil || string(b) != "unsent" {
+			t.Errorf("%s/infomat.db: %q, %v", aside, b, err)
+		}
+		if !strings.Contains(string(out), aside) || !strings.Contains(string(out), "niewysłane wnioski") {
+			t.Errorf("purge did not say where the unsent submissions went:\n%s", out)
+		}
+	}
 	for _, p := range []string{"/var/lib/infomat", "/var/lib/infomat-portal", "/etc/infomat", "/usr/bin/infomat",
 		"/lib/systemd/system/infomat.service", "/etc/systemd/system/graphical.target.wants/infomat.service",
 		"/etc/systemd/system/multi-user.target.wants/infomat-portal.service"} {
@@ -553,7 +696,7 @@ func installDepends(t *testing.T) {
 // units enabled but the kiosk not started.
 func checkInstalled(t *testing.T, version string) {
 	t.Helper()
-	for _, p := range []string{"infomat", "infomat-portal"} {
+	for _, p := range []string{"infomat", "infomat-portal", "infomat-tools"} {
 		v, _ := exec.Command("dpkg-query", "-W", "-f=${Version}", p).Output()
 		if string(v) != version {
 			t.Errorf("%s: installed version %q, want %s", p, v, version)
@@ -573,7 +716,8 @@ func checkInstalled(t *testing.T, version string) {
 			groups = append(groups, gr.Name)
 		}
 	}
-	allowed := []string{"infomat", "dialout", "video", "input", "render", "audio"}
+	// No needless groups: the logind session gives the screen, input and sound.
+	allowed := []string{"infomat", "dialout"}
 	for _, g := range allowed {
 		if _, err := user.LookupGroup(g); err == nil && !slices.Contains(groups, g) {
 			t.Errorf("user infomat is in %v, not in %s", groups, g)
@@ -600,7 +744,7 @@ func checkInstalled(t *testing.T, version string) {
 	}
 	for path, mode := range map[string]os.FileMode{
 		"/usr/bin/infomat": 0o755, "/usr/bin/infomat-sim": 0o755, "/usr/bin/infomat-portal": 0o755,
-		"/usr/lib/infomat/infomat-session": 0o755, "/lib/systemd/system/infomat.service": 0o644,
+		"/usr/libexec/infomat/infomat-session": 0o755, "/lib/systemd/system/infomat.service": 0o644,
 		"/lib/udev/rules.d/70-infomat.rules": 0o644, "/etc/infomat/infomat.conf": 0o644,
 		"/etc/infomat-portal/portal.conf": 0o644,
 	} {
