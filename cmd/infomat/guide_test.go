@@ -641,3 +641,30 @@ func TestParseGuideAnnotations(t *testing.T) {
 		t.Error("skip without a reason accepted")
 	}
 }
+
+// TestGuideRunNamesFailingLine: a failing command fails its block, and the error names the
+// guide's line of that command, not the block's first line.
+func TestGuideRunNamesFailingLine(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash")
+	}
+	root := t.TempDir()
+	for _, d := range []string{"root", "run"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &guideEnv{root: root, bin: root, stubs: root}
+	b := &guideBlock{line: 40, lang: "sh", text: "echo one\n# a comment\nfalse   # fails\necho never"}
+	out, err := e.run(b, b.text)
+	if err == nil {
+		t.Fatalf("block with a failing command passed:\n%s", out)
+	}
+	if !strings.Contains(err.Error(), "guide line 42") || strings.Contains(out, "never") {
+		t.Errorf("error %q, output %q: want the failure at guide line 42 and nothing run after it", err, out)
+	}
+	b = &guideBlock{line: 10, lang: "sh", text: "read -r pin\necho \"got $pin\"", stdin: []string{"12345678"}}
+	if out, err := e.run(b, b.text); err != nil || !strings.Contains(out, "got 12345678") {
+		t.Errorf("stdin: %v\n%s", err, out)
+	}
+}
