@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -90,10 +89,7 @@ func (u *UI) attractView() fyne.CanvasObject {
 		return l
 	}
 	var parts []fyne.CanvasObject
-	if u.d.Crest != nil {
-		img := canvas.NewImageFromResource(u.d.Crest)
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(3*touch.TargetSize, 3.6*touch.TargetSize))
+	if img := u.crestImage(fyne.NewSize(3*touch.TargetSize, 3.6*touch.TargetSize)); img != nil {
 		parts = append(parts, img)
 	}
 	name := label(theme.SizeNameHeadingText, true)

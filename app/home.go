@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -21,10 +20,7 @@ import (
 func (u *UI) homeView() fyne.CanvasObject {
 	m := u.d.Content.Municipality
 	var crest fyne.CanvasObject = layout.NewSpacer()
-	if u.d.Crest != nil {
-		img := canvas.NewImageFromResource(u.d.Crest)
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(2*touch.TargetSize, 2.4*touch.TargetSize))
+	if img := u.crestImage(fyne.NewSize(2*touch.TargetSize, 2.4*touch.TargetSize)); img != nil {
 		crest = img
 	}
 	name := widget.NewLabelWithStyle(m.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

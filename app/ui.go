@@ -167,6 +167,7 @@ type UI struct {
 
 	quietSince time.Duration // Uptime at the last touch or reset
 	attract    *attract      // the attract loop on screen; nil when not shown
+	crest      crestCache    // the coat of arms as pixels, per width
 	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
 
 	sp      speechState // speech mode: the keypad's focus, touch-to-hear, what was said

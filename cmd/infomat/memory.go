@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime/debug"
 	"time"
+
+	_ "infomat/cmd/infomat/fynecache" // Fyne's texture cache: 15 s, set before Fyne reads it
 )
 
 // Go's garbage collector, set deliberately for a kiosk (docs/performance.md, "Memory"):
@@ -39,7 +41,8 @@ func setMemoryPolicy(getenv func(string) string) {
 }
 
 // fyneCacheValid is how long Fyne keeps the textures and renderers of objects no longer on
-// the screen (its internal cache.ValidDuration, FYNE_CACHE in the environment, default 1 min).
+// the screen (its internal cache.ValidDuration, FYNE_CACHE in the environment, which package
+// fynecache sets to 15 s unless given).
 func fyneCacheValid() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("FYNE_CACHE")); err == nil {
 		return d

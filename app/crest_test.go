@@ -1,0 +1,116 @@
+package app
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"path"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+)
+
+// crestsOnScreen lists the raster images shown on the canvas.
+func (h *harness) crestsOnScreen() []*canvas.Image {
+	var out []*canvas.Image
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *canvas.Image:
+			if x.Image != nil && x.Resource == nil && x.File == "" {
+				out = append(out, x)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(h.win.Content())
+	return out
+}
+
+func opaquePixels(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if _, _, _, a := img.At(x, y).RGBA(); a > 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// The sample's SVG coat of arms is drawn once at home's width and then reused: going to
+// another screen and back, or the header changing height, does not rasterise it again (Fyne
+// did, at every height the header passed through).
+func TestCrestRasterisedOncePerWidth(t *testing.T) {
+	h := newHarness(t)
+	b := bundle(t)
+	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ui.d.Crest = fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+	h.ui.Reset()
+
+	shown := h.crestsOnScreen()
+	if len(shown) != 1 {
+		t.Fatalf("home shows %d crest images, want 1", len(shown))
+	}
+	first := shown[0].Image
+	if w := first.Bounds().Dx(); w != 160 {
+		t.Errorf("crest drawn %d px wide, want 160 (2 touch targets at scale 1)", w)
+	}
+	if n, all := opaquePixels(first), first.Bounds().Dx()*first.Bounds().Dy(); n < all/4 {
+		t.Errorf("crest has %d drawn pixels of %d: not drawn", n, all)
+	}
+
+	h.tap("Sprawy urzędowe")
+	h.win.Resize(fyne.NewSize(1080, 1500))
+	h.tap("Start")
+	again := h.crestsOnScreen()
+	if len(again) != 1 || again[0].Image != first {
+		t.Errorf("crest rasterised again on the way back home")
+	}
+	if len(h.ui.crest.images) != 1 {
+		t.Errorf("%d rasters kept, want 1", len(h.ui.crest.images))
+	}
+}
+
+// A PNG crest is decoded as it is; an unreadable one leaves home without it, not broken.
+func TestCrestPNGAndUnreadable(t *testing.T) {
+	h := newHarness(t)
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 48))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	img.Set(3, 3, color.NRGBA{R: 200, A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	h.ui.d.Crest = fyne.NewStaticResource("herb.png", buf.Bytes())
+	h.ui.Reset()
+	shown := h.crestsOnScreen()
+	if len(shown) != 1 || shown[0].Image.Bounds().Dx() != 40 {
+		t.Fatalf("PNG crest not shown as decoded: %d images", len(shown))
+	}
+
+	h.ui.d.Crest = fyne.NewStaticResource("herb.svg", []byte("<svg broken"))
+	h.ui.Reset()
+	if n := len(h.crestsOnScreen()); n != 0 {
+		t.Errorf("%d crest images for an unreadable crest", n)
+	}
+	h.mustSee("Sprawy urzędowe")
+}
