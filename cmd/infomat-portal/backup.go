@@ -86,7 +86,7 @@ zatrzymany. Istniejących plików nie nadpisuje; z --force odkłada je obok, z d
 w nazwie (portal.db.before-restore-RRRRMMDD-GGMMSS), i dopiero wtedy wstawia kopię.
 Portal na PostgreSQL: pg_restore (docs/technician-guide.md).`
 
-const guideSection = "docs/technician-guide.md, rozdział 9 „Portal na PostgreSQL: dwie instancje za reverse proxy”"
+const guideSection = "docs/technician-guide.md, rozdział 6 „Portal na PostgreSQL: dwie instancje za reverse proxy”"
 
 // withoutPassword is a database URL to show in a command to copy: the password left out
 // (pg_dump takes it from ~/.pgpass), not replaced by a mask the technician would type in.
