@@ -150,6 +150,12 @@ func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, 
 // EnrollWith is Enroll with the portal trusted as tr says; the credentials keep tr, so every
 // later sync trusts the portal the same way.
 func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credentials, error) {
+	return EnrollAs(ctx, portalURL, token, "", tr)
+}
+
+// EnrollAs is EnrollWith giving the portal the device's label (where it stands, e.g.
+// "Biblioteka, parter") for the fleet; an empty label keeps the token's.
+func EnrollAs(ctx context.Context, portalURL, token, label string, tr Trust) (Credentials, error) {
 	base, err := parsePortalURL(portalURL)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
@@ -177,7 +183,7 @@ func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credent
 	}
 	defer hc.CloseIdleConnections()
 	host, _ := os.Hostname()
-	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: buildinfo.Version()})
+	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: buildinfo.Version(), Label: strings.TrimSpace(label)})
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
 	}
