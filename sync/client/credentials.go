@@ -216,6 +216,33 @@ func EnrollAs(ctx context.Context, portalURL, token, label string, tr Trust) (Cr
 	return c, nil
 }
 
+// CheckPortal reports whether the portal at portalURL answers over a connection trusted as
+// tr says, without enrolling: what a device enrolled before checks before it retires its old
+// identity, so a mistyped address or a wrong pin does not leave it with none.
+func CheckPortal(ctx context.Context, portalURL string, tr Trust) error {
+	base, err := parsePortalURL(portalURL)
+	if err != nil {
+		return err
+	}
+	hc, err := newHTTPClient(tr)
+	if err != nil {
+		return err
+	}
+	defer hc.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint(base, protocol.PathEnroll), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("portal at %s: %w", base.Host, err)
+	}
+	resp.Body.Close() // any answer (405 here) proves the address and the trust
+	return nil
+}
+
 // SaveCredentials writes DIR/credentials.json (0600; DIR is created 0700) atomically:
 // a temporary file is written and fsynced, renamed over the old one, and the directory
 // fsynced, so a power cut leaves either the old or the new credentials.
