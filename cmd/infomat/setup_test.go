@@ -196,3 +196,57 @@ func pinWorks(t *testing.T, dir, pin string) bool {
 	}
 	return guard.CheckPIN(pin) == nil
 }
+
+// A code whose fingerprint is not the portal's certificate's is refused before anything is
+// sent (the token stays usable), saying what to check; a bad code is refused in Polish with
+// the fix, also when it comes on stdin (a scanner typing it).
+func TestSetupRefuses(t *testing.T) {
+	srv, _, newCode := setupPortal(t)
+	good, _ := enrolcode.Decode(newCode(""))
+	wrong := good
+	wrong.Fingerprint[0] ^= 0xff
+	wrongCode, _ := enrolcode.Encode(wrong)
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	if code := setupCmd([]string{"--data", data, "--no-start", wrongCode}, strings.NewReader(""), &out, &errOut); code != 1 {
+		t.Fatalf("wrong fingerprint: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{
+		"[2/9] Łączę z portalem " + srv.URL + "… BŁĄD",
+		"Krok 2/9 „Łączę z portalem” nie powiódł się: portal pod 127.0.0.1:",
+		"przedstawił inny certyfikat niż ten w kodzie rejestracyjnym (odmawiam połączenia)",
+		"w kodzie: " + enrolcode.FingerprintString(wrong.Fingerprint),
+		"portal:   " + enrolcode.FingerprintString(good.Fingerprint),
+		"Co zrobić: sprawdź, czy kiosk łączy się z właściwym serwerem",
+	} {
+		if !strings.Contains(out.String()+errOut.String(), want) {
+			t.Errorf("wrong-fingerprint output lacks %q:\n%s%s", want, out.String(), errOut.String())
+		}
+	}
+	if _, err := client.LoadCredentials(data); err == nil {
+		t.Fatal("a refused portal left credentials")
+	}
+	// The token was never sent: the right code still enrols.
+	out.Reset()
+	errOut.Reset()
+	goodCode, _ := enrolcode.Encode(good)
+	if code := setupCmd([]string{"--data", data, "--no-start", "--ports", filepath.Join(t.TempDir(), "none")}, strings.NewReader(goodCode+"\n"), &out, &errOut); code != 1 ||
+		!strings.Contains(out.String(), "[3/9] Rejestruję urządzenie i pobieram treść… OK") || !strings.Contains(errOut.String(), "Krok 4/9") ||
+		!strings.Contains(errOut.String(), "setup pominie to, co już zrobione") {
+		t.Fatalf("the right code from stdin, no devices: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+
+	for input, want := range map[string]string{
+		"INFOMAT1:ABCDEFGHIJKLMNOP": "kod rejestracyjny",
+		"hasło123":                  enrolcode.ErrPrefix.Error(),
+	} {
+		out.Reset()
+		errOut.Reset()
+		if code := setupCmd([]string{"--data", t.TempDir(), "--no-start"}, strings.NewReader(input+"\n"), &out, &errOut); code != 1 ||
+			!strings.Contains(out.String(), "[1/9] Odczytuję kod rejestracyjny… BŁĄD") ||
+			!strings.Contains(errOut.String(), "Krok 1/9 „Odczytuję kod rejestracyjny” nie powiódł się: "+want) ||
+			!strings.Contains(errOut.String(), "Co zrobić: zeskanuj kod QR z portalu") {
+			t.Errorf("code %q: exit %d\n%s%s", input, code, out.String(), errOut.String())
+		}
+	}
+}
