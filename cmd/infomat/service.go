@@ -84,7 +84,7 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "PIN serwisowy ustawiony.")
 	case cmd == "add-card" && len(rest) == 1 && rest[0] == "--swipe":
 		cfg := kiosk.DeviceSettings(st)
-		fmt.Fprintf(stderr, "Przeciągnij kartę serwisową przez czytnik (czekam %s)… ", swipeWait)
+		fmt.Fprintf(stderr, "Przeciągnij kartę serwisową przez czytnik (czekam %s)… ", seconds(swipeWait))
 		card, err := swipeCard(context.Background(), cfg, swipeWait)
 		if err != nil {
 			fmt.Fprintln(stderr)

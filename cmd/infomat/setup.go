@@ -198,7 +198,7 @@ func (r *setupRun) title(i int) string {
 	case 3:
 		return "Szukam drukarki i czytnika kart (przyłóż kartę do czytnika)"
 	case 5:
-		return fmt.Sprintf("Przeciągnij kartę serwisową przez czytnik (czekam %s)", r.swipe)
+		return fmt.Sprintf("Przeciągnij kartę serwisową przez czytnik (czekam %s)", seconds(r.swipe))
 	case 7:
 		if r.label != "" {
 			return fmt.Sprintf("Zgłaszam urządzenie w portalu jako „%s”", r.label)
@@ -586,8 +586,11 @@ func (r *setupRun) start() (string, error) {
 	if systemctl == "" {
 		systemctl, _ = exec.LookPath("systemctl")
 	}
-	if unit == "" || systemctl == "" || os.Geteuid() != 0 {
-		return "pominięto (to nie jest kiosk z pakietu uruchomiony jako root); uruchom: " + manual, nil
+	switch {
+	case unit == "" || systemctl == "":
+		return "pominięto (brak usługi infomat.service: program nie z pakietu .deb); uruchom: " + manual, nil
+	case os.Geteuid() != 0:
+		return "pominięto (uruchomienie usługi wymaga roota); uruchom: " + manual, nil
 	}
 	out, err := exec.Command(systemctl, "start", "infomat").CombinedOutput()
 	if err != nil {

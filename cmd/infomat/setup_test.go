@@ -102,7 +102,7 @@ func TestSetupEndToEnd(t *testing.T) {
 		", treść pobrana",
 		"[4/9] Szukam drukarki i czytnika kart (przyłóż kartę do czytnika)… OK: drukarka " + printerPort + ", czytnik rdm6300 " + readerPort,
 		"[5/9] Drukuję stronę testową… OK: strona testowa wydrukowana",
-		"[6/9] Przeciągnij kartę serwisową przez czytnik (czekam 10s)… OK: karta rdm6300:******B2C3 dodana",
+		"[6/9] Przeciągnij kartę serwisową przez czytnik (czekam 10 s)… OK: karta rdm6300:******B2C3 dodana",
 		"[7/9] PIN serwisowy… OK: ustawiony",
 		"[8/9] Zgłaszam urządzenie w portalu jako „Biblioteka, parter”… OK: portal widzi urządzenie k-",
 		"[9/9] Uruchamiam kiosk… pominięto (--no-start); uruchom: infomat --data " + data,

@@ -34,6 +34,14 @@ func swipeCard(ctx context.Context, cfg kiosk.DeviceConfig, timeout time.Duratio
 		return c, nil
 	case <-ctx.Done():
 		return cardreader.Card{}, fmt.Errorf("nie odczytano karty w ciągu %s na %s — przeciągnij (przyłóż) kartę jeszcze raz; jeśli czytnik nie reaguje, sprawdź jego kabel i rodzaj (reader_kind = %s, infomat detect --save)",
-			timeout, cfg.ReaderPort, cfg.ReaderKind)
+			seconds(timeout), cfg.ReaderPort, cfg.ReaderKind)
 	}
+}
+
+// seconds writes a wait as a technician reads it: "60 s", not Go's "1m0s".
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
