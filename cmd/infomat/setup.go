@@ -176,7 +176,7 @@ func (r *setupRun) run(raw string) int {
 			if fix != "" {
 				fmt.Fprintf(r.stderr, "Co zrobić: %s\n", fix)
 			}
-			if i > 0 {
+			if i > 2 { // the enrolment and what follows are kept
 				fmt.Fprintln(r.stderr, "Wykonane kroki są zapisane: po naprawie uruchom to samo polecenie jeszcze raz — setup pominie to, co już zrobione.")
 			}
 			return 1
@@ -307,9 +307,15 @@ func (r *setupRun) enrol() (string, error) {
 	if err := os.MkdirAll(r.dataDir, 0o700); err != nil {
 		return "", failStep("nie można utworzyć katalogu danych "+r.dataDir+": "+err.Error(), "uruchom setup jako root (sudo) albo podaj --data KATALOG, do którego masz prawo zapisu")
 	}
-	if err := storeFree(r.dataDir); err != nil {
+	st, err := openStore(r.dataDir) // also: no kiosk running on it
+	if err != nil {
 		return "", err
 	}
+	label := r.label
+	if label == "" { // a run again without --label keeps the device's label
+		label, _, _ = st.Setting(kiosk.SettingLabel)
+	}
+	st.Close()
 	state := loadSetupState(r.dataDir)
 	if creds, err := client.LoadCredentials(r.dataDir); err == nil && state.TokenSHA256 == tokenHash(r.code.Token) && state.DeviceID == creds.DeviceID {
 		r.creds = creds
@@ -319,7 +325,7 @@ func (r *setupRun) enrol() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var notes []string
-	creds, err := enrolDevice(ctx, enrolment{DataDir: r.dataDir, Portal: r.code.Portal, Token: r.code.Token, Label: r.label,
+	creds, err := enrolDevice(ctx, enrolment{DataDir: r.dataDir, Portal: r.code.Portal, Token: r.code.Token, Label: label,
 		Trust: client.Trust{CAPEM: r.creds.CAPEM, CertPin: r.creds.CertPin}, AbandonOld: r.abandonOld}, func(s string) { notes = append(notes, s) })
 	var nr *notRetiredError
 	switch {
@@ -352,16 +358,6 @@ func (r *setupRun) enrol() (string, error) {
 		msg += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return msg, nil
-}
-
-// storeFree fails when a running kiosk holds the store.
-func storeFree(dir string) error {
-	st, err := openStore(dir)
-	if err != nil {
-		return err
-	}
-	st.Close()
-	return nil
 }
 
 // openStore opens the device's store, failing as a step does.
