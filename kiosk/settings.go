@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"infomat/kiosk/idle"
 )
@@ -43,7 +44,13 @@ const (
 	SettingKeypadHelp       = "keypad_help"
 	SettingKeypadVolumeUp   = "keypad_volume_up"
 	SettingKeypadVolumeDown = "keypad_volume_down"
+	// SettingLabel is where the kiosk stands ("Biblioteka, parter"): its heartbeats carry it
+	// to the portal's fleet view (infomat setup --label sets it).
+	SettingLabel = "label"
 )
+
+// MaxLabel is the longest device label, in characters.
+const MaxLabel = 100
 
 // SpeechDirEnv names the environment variable that sends speech to WAV files in a
 // directory, whatever speech_output says: end-to-end tests listen there.
@@ -82,6 +89,20 @@ var Settings = []Setting{
 	{Key: SettingKeypadHelp, Help: "klawisze \"pomoc\"; pusty = F1,?", Check: checkKeys},
 	{Key: SettingKeypadVolumeUp, Help: "klawisze \"głośniej\"; pusty = +", Check: checkKeys},
 	{Key: SettingKeypadVolumeDown, Help: "klawisze \"ciszej\"; pusty = -", Check: checkKeys},
+	{Key: SettingLabel, Help: "gdzie stoi kiosk, np. \"Biblioteka, parter\" — widać to w portalu (flota urządzeń)", Check: CheckLabel},
+}
+
+// CheckLabel accepts a device label: printable characters, at most MaxLabel of them.
+func CheckLabel(v string) error {
+	if utf8.RuneCountInString(v) > MaxLabel {
+		return fmt.Errorf("etykieta za długa: najwyżej %d znaków", MaxLabel)
+	}
+	for _, r := range v {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return fmt.Errorf("etykieta: tylko zwykłe znaki, bez znaków sterujących (np. \"Biblioteka, parter\")")
+		}
+	}
+	return nil
 }
 
 func checkSpeechOutput(v string) error {

@@ -33,7 +33,7 @@ func detectDevices(dataDir string, ports []string, baud int, listen time.Duratio
 		ports = kiosk.SerialCandidates()
 	}
 	if len(ports) == 0 {
-		fmt.Fprintln(stderr, "Nie znaleziono portów szeregowych (/dev/ttyUSB*, /dev/ttyACM*, /dev/ttyS*).")
+		fmt.Fprintln(stderr, noPorts)
 		return 1
 	}
 	fmt.Fprintf(stdout, "Sprawdzam porty: %v\nTrzymaj kartę przy czytniku, aż zostanie rozpoznany.\n", ports)
@@ -57,19 +57,35 @@ func detectDevices(dataDir string, ports []string, baud int, listen time.Duratio
 		return 1
 	}
 	defer st.Close()
-	set := map[string]string{}
-	if d.PrinterPort != "" {
-		set[kiosk.SettingPrinterPort] = d.PrinterPort
+	saved, err := saveDetection(st, d)
+	for _, s := range saved {
+		fmt.Fprintf(stdout, "zapisano %s\n", s)
 	}
-	if d.ReaderPort != "" {
-		set[kiosk.SettingReaderPort], set[kiosk.SettingReaderKind] = d.ReaderPort, string(d.ReaderKind)
-	}
-	for k, v := range set {
-		if err := st.SetSetting(k, v); err != nil {
-			fmt.Fprintf(stderr, "Nie można zapisać %s: %v\n", k, err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "zapisano %s = %s\n", k, v)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 	return 0
+}
+
+const noPorts = "Nie znaleziono portów szeregowych (/dev/ttyUSB*, /dev/ttyACM*, /dev/ttyS*)."
+
+// saveDetection stores the ports found as printer_port, reader_port and reader_kind and
+// returns "KEY = VALUE" for each setting written.
+func saveDetection(st *store.Store, d kiosk.Detection) ([]string, error) {
+	var set [][2]string
+	if d.PrinterPort != "" {
+		set = append(set, [2]string{kiosk.SettingPrinterPort, d.PrinterPort})
+	}
+	if d.ReaderPort != "" {
+		set = append(set, [2]string{kiosk.SettingReaderPort, d.ReaderPort}, [2]string{kiosk.SettingReaderKind, string(d.ReaderKind)})
+	}
+	var saved []string
+	for _, kv := range set {
+		if err := st.SetSetting(kv[0], kv[1]); err != nil {
+			return saved, fmt.Errorf("Nie można zapisać %s: %w", kv[0], err)
+		}
+		saved = append(saved, kv[0]+" = "+kv[1])
+	}
+	return saved, nil
 }

@@ -425,6 +425,7 @@ func heartbeat(ctx context.Context, svc *kiosk.ServiceMode, st *store.Store, d *
 	if svc.Clock != nil {
 		hb.Sent = svc.Clock.Now().UTC() // never before the latest trusted time
 	}
+	hb.Label, _, _ = st.Setting(kiosk.SettingLabel)
 	return hb
 }
 

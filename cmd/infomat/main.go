@@ -6,6 +6,7 @@
 //	infomat settings [--data DIR] [set KEY VALUE]                    device settings
 //	infomat service [--data DIR] set-pin|add-card|remove-card|cards|audit   service access
 //	infomat selftest [--data DIR] [--json]                           check the devices
+//	infomat setup [--data DIR] [--label L] [--no-start] CODE          set the kiosk up from an enrolment code
 //	infomat provision --portal URL --token T [--pin sha256:HEX | --ca FILE]  enrol with the portal
 //	infomat sync --once                                              push and pull once
 //	infomat factory-reset [--data DIR] [--yes] [--force]             wipe the device's data
@@ -35,6 +36,8 @@ func main() {
 			os.Exit(selftestCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "detect":
 			os.Exit(detectCmd(os.Args[2:], os.Stdout, os.Stderr))
+		case "setup":
+			os.Exit(setupCmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "provision":
 			os.Exit(provisionCmd(os.Args[2:], os.Stdout, os.Stderr))
 		case "sync":
@@ -66,13 +69,19 @@ func usage() {
       (limity rozmiaru podnosi się flagami, jeśli gmina je podniosła w portalu)
   infomat settings [--data KATALOG] [set KLUCZ WARTOŚĆ]
       pokazuje lub zmienia ustawienia urządzenia (np. idle_timeout 120s, printer_port /dev/ttyUSB0)
-  infomat service [--data KATALOG] set-pin|add-card ID|remove-card ID|cards|audit
+  infomat service [--data KATALOG] set-pin|add-card --swipe|add-card ID|remove-card ID|cards|audit
       dostęp serwisowy: PIN, karty serwisowe, dziennik
   infomat detect [--save] [--listen 20s] [PORT…]
       znajduje port drukarki (odpowiada na DLE EOT) i czytnika kart (przyłóż kartę)
-  infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--detect] [--data KATALOG]
+  infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--abandon-old] [KOD]
+      konfiguruje kiosk jednym poleceniem z kodu rejestracyjnego z portalu (INFOMAT1:…, argument albo
+      zeskanowany/wpisany na wejściu): sprawdza certyfikat portalu, rejestruje urządzenie, znajduje drukarkę
+      i czytnik, drukuje stronę testową, dodaje kartę serwisową (przeciągnij ją), pyta o PIN, zgłasza
+      urządzenie w portalu i uruchamia kiosk; ponowne uruchomienie pomija zrobione kroki
+  infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--detect] [--label MIEJSCE] [--abandon-old] [--data KATALOG]
       rejestruje urządzenie w portalu, zapisuje poświadczenia i synchronizuje się pierwszy raz
-      (--pin: odcisk klucza portalu z polecenia w panelu; wtedy nie trzeba pliku CA)
+      (--pin: odcisk klucza portalu z polecenia w panelu; wtedy nie trzeba pliku CA); na urządzeniu już
+      zarejestrowanym najpierw wycofuje starą tożsamość w portalu (gdy portal nieosiągalny: --abandon-old)
   infomat sync --once [--data KATALOG]
       wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)
   infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]

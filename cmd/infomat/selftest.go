@@ -159,22 +159,18 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 		done(checkResult{Check: "Drukarka", Skipped: true, Message: "nieskonfigurowana (infomat settings set printer_port /dev/…)"})
 	default:
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		state, ok := devices.PrinterState(ctx)
-		if ok && !*noPrint {
-			fmt.Fprint(progress, "drukuję stronę testową… ")
+		var state string
+		var ok bool
+		if *noPrint {
+			if state, ok = devices.PrinterState(ctx); !ok {
+				state = "Drukarka: " + state + portFix(cfg.PrinterPort)
+			}
+		} else {
 			name := ""
 			if b != nil {
 				name = b.Municipality.Name
 			}
-			page := receipt.TestPage(receipt.TestPageInfo{Municipality: name, Device: cfg.PrinterPort,
-				Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: buildinfo.Version(), Printed: time.Now()}, testPageText)
-			if err := devices.Print(ctx, page); err != nil {
-				state, ok = "Drukarka: "+kiosk.PrinterProblem(err), false
-			} else {
-				state = "strona testowa wydrukowana; " + state
-			}
-		} else if !ok {
-			state = "Drukarka: " + state + portFix(cfg.PrinterPort)
+			state, ok = printTestPage(ctx, devices, name, func() { fmt.Fprint(progress, "drukuję stronę testową… ") })
 		}
 		cancel()
 		done(checkResult{Check: "Drukarka", OK: ok, Message: state})
@@ -203,6 +199,24 @@ func selftestCmd(args []string, stdout, stderr io.Writer) int {
 		done(checkResult{Check: "Ekran", OK: true, Message: "sesja graficzna dostępna"})
 	}
 	return report(results, *asJSON, stdout)
+}
+
+// printTestPage prints the test page on the configured printer (printing is called just
+// before, once the printer said it is ready) and returns what happened, in Polish, and
+// whether it worked.
+func printTestPage(ctx context.Context, devices *kiosk.Devices, municipality string, printing func()) (string, bool) {
+	cfg := devices.Config()
+	state, ok := devices.PrinterState(ctx)
+	if !ok {
+		return "Drukarka: " + state + portFix(cfg.PrinterPort), false
+	}
+	printing()
+	page := receipt.TestPage(receipt.TestPageInfo{Municipality: municipality, Device: cfg.PrinterPort,
+		Profile: cfg.Profile().Name + qrMode(cfg.Profile().NativeQR), Version: buildinfo.Version(), Printed: time.Now()}, testPageText)
+	if err := devices.Print(ctx, page); err != nil {
+		return "Drukarka: " + kiosk.PrinterProblem(err), false
+	}
+	return "strona testowa wydrukowana; " + state, true
 }
 
 // testPageText gives the test page Polish headings without loading the translations.

@@ -15,6 +15,7 @@ import (
 
 	"infomat/kiosk"
 	"infomat/kiosk/access"
+	"infomat/kiosk/cardreader"
 	"infomat/store"
 )
 
@@ -36,7 +37,8 @@ func openAccess(st *store.Store) (*access.Guard, *access.Audit, error) {
 
 const serviceUsage = `użycie: infomat service [--data KATALOG] POLECENIE
   set-pin                 ustawia PIN serwisowy (6–8 cyfr; pyta dwa razy, albo czyta ze standardowego wejścia)
-  add-card ID             dodaje kartę serwisową (numer odczytany z karty, np. 0F00A1B2C3)
+  add-card --swipe        dodaje kartę serwisową przeciągniętą przez czytnik (czeka 60 s)
+  add-card ID             dodaje kartę serwisową po numerze (sprawdzanym dla czytnika z reader_kind, np. 0F00A1B2C3)
   remove-card ID|PREFIKS  usuwa kartę (numerem albo prefiksem z listy)
   cards                   wypisuje karty (skróty — numery kart nie są przechowywane)
   audit [N]               ostatnie N wpisów dziennika serwisowego (domyślnie 20)
@@ -76,16 +78,28 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if err := guard.SetPIN(pin); errors.Is(err, access.ErrPINFormat) {
-			if len(pin) < access.MinPINDigits {
-				return fail(fmt.Errorf("PIN za krótki: co najmniej %d cyfr (najwyżej %d) — krótszy łatwo odgadnąć", access.MinPINDigits, access.MaxPINDigits))
-			}
-			return fail(fmt.Errorf("PIN: od %d do %d cyfr, bez innych znaków", access.MinPINDigits, access.MaxPINDigits))
-		} else if err != nil {
+		if err := setPIN(guard, pin); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, "PIN serwisowy ustawiony.")
+	case cmd == "add-card" && len(rest) == 1 && rest[0] == "--swipe":
+		cfg := kiosk.DeviceSettings(st)
+		fmt.Fprintf(stderr, "Przeciągnij kartę serwisową przez czytnik (czekam %s)… ", seconds(swipeWait))
+		card, err := swipeCard(context.Background(), cfg, swipeWait)
+		if err != nil {
+			fmt.Fprintln(stderr)
+			return fail(err)
+		}
+		fmt.Fprintln(stderr, "odczytano", card)
+		if err := guard.AddCard(card.ID); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "Karta dodana (%s, skrót %s).\n", card, guard.CardPrefix(card.ID))
 	case cmd == "add-card" && len(rest) == 1:
+		kind := cardreader.Kind(kiosk.DeviceSettings(st).ReaderKind)
+		if err := cardreader.CheckID(kind, rest[0]); err != nil {
+			return fail(fmt.Errorf("numer karty nie pasuje do czytnika %s (reader_kind): %w", kind, err))
+		}
 		if err := guard.AddCard(rest[0]); err != nil {
 			return fail(err)
 		}
@@ -127,6 +141,18 @@ func serviceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// setPIN sets the service PIN, saying in Polish what a refused one lacks.
+func setPIN(guard *access.Guard, pin string) error {
+	err := guard.SetPIN(pin)
+	switch {
+	case errors.Is(err, access.ErrPINFormat) && len(pin) < access.MinPINDigits:
+		return fmt.Errorf("PIN za krótki: co najmniej %d cyfr (najwyżej %d) — krótszy łatwo odgadnąć", access.MinPINDigits, access.MaxPINDigits)
+	case errors.Is(err, access.ErrPINFormat):
+		return fmt.Errorf("PIN: od %d do %d cyfr, bez innych znaków", access.MinPINDigits, access.MaxPINDigits)
+	}
+	return err
 }
 
 // readPIN asks twice on a terminal (without echo), or reads one line from a pipe (scripts).

@@ -111,6 +111,8 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	ca := fl.String("ca", "", "CA certificate (PEM) the portal's certificate is issued by; empty: the system's")
 	pin := fl.String("pin", "", "sha256:HEX of the portal's public key (from the panel's enrolment command): trust exactly that key instead of any CA")
 	detect := fl.Bool("detect", false, "first find the printer and card reader ports and save them (infomat detect --save)")
+	label := fl.String("label", "", "where the device stands, e.g. \"Biblioteka, parter\" (shown in the portal's fleet)")
+	abandonOld := fl.Bool("abandon-old", false, "on a device enrolled before: enrol anew even when its old identity cannot be retired on the portal (revoke it in the panel afterwards)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -120,7 +122,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *portal == "" || *token == "" {
-		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--data KATALOG]")
+		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--label MIEJSCE] [--abandon-old] [--data KATALOG]")
 		return 2
 	}
 	if *pin != "" && *ca != "" {
@@ -140,8 +142,14 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	fmt.Fprintf(stdout, "Rejestracja w portalu %s…\n", *portal)
-	creds, err := client.EnrollWith(ctx, *portal, *token, client.Trust{CAFile: *ca, CertPin: *pin})
+	creds, err := enrolDevice(ctx, enrolment{DataDir: *dataDir, Portal: *portal, Token: *token, Label: *label,
+		Trust: client.Trust{CAFile: *ca, CertPin: *pin}, AbandonOld: *abandonOld}, func(s string) { fmt.Fprintln(stdout, "  "+s) })
 	var pe *client.PinError
+	var nr *notRetiredError
+	if errors.As(err, &nr) {
+		fmt.Fprintln(stderr, "Rejestracja wstrzymana: "+nr.Error())
+		return 1
+	}
 	if errors.As(err, &pe) {
 		fmt.Fprintf(stderr, "Rejestracja nie powiodła się: portal przedstawił inny certyfikat niż przypięty w poleceniu.\n"+
 			"  oczekiwany odcisk klucza: %s\n  odcisk klucza portalu:    %s\n"+
@@ -151,10 +159,6 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "Rejestracja nie powiodła się: "+failure(err))
-		return 1
-	}
-	if err := client.SaveCredentials(*dataDir, creds); err != nil {
-		fmt.Fprintln(stderr, "Nie można zapisać poświadczeń: "+failure(err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "  urządzenie %s, gmina %s\n  poświadczenia: %s/credentials.json (0600)\n  klucz podpisu treści przypięty: %s\n",

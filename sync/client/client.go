@@ -445,3 +445,21 @@ func (c *Client) Heartbeat(ctx context.Context, hb protocol.Heartbeat) error {
 	c.noteSync()
 	return nil
 }
+
+// Retire gives up the device's identity on the portal (POST /api/v1/retire), before the
+// device enrols anew: afterwards the portal refuses these credentials. An error wrapping
+// ErrRevoked means the portal refuses them already (revoked or retired before), which
+// leaves the same state.
+func (c *Client) Retire(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodPost, protocol.PathRetire, nil)
+	if err != nil {
+		return fmt.Errorf("retire: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("retire: %w", statusError(resp, c.clock.Now()))
+	}
+	return nil
+}

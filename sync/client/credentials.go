@@ -150,6 +150,12 @@ func Enroll(ctx context.Context, portalURL, token, caFile string) (Credentials, 
 // EnrollWith is Enroll with the portal trusted as tr says; the credentials keep tr, so every
 // later sync trusts the portal the same way.
 func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credentials, error) {
+	return EnrollAs(ctx, portalURL, token, "", tr)
+}
+
+// EnrollAs is EnrollWith giving the portal the device's label (where it stands, e.g.
+// "Biblioteka, parter") for the fleet; an empty label keeps the token's.
+func EnrollAs(ctx context.Context, portalURL, token, label string, tr Trust) (Credentials, error) {
 	base, err := parsePortalURL(portalURL)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
@@ -177,7 +183,7 @@ func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credent
 	}
 	defer hc.CloseIdleConnections()
 	host, _ := os.Hostname()
-	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: buildinfo.Version()})
+	body, err := json.Marshal(protocol.EnrollRequest{Token: strings.TrimSpace(token), Hostname: host, AppVersion: buildinfo.Version(), Label: strings.TrimSpace(label)})
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enroll: %w", err)
 	}
@@ -208,6 +214,33 @@ func EnrollWith(ctx context.Context, portalURL, token string, tr Trust) (Credent
 		return Credentials{}, fmt.Errorf("enroll at %s: portal answer: %w", base.Host, err)
 	}
 	return c, nil
+}
+
+// CheckPortal reports whether the portal at portalURL answers over a connection trusted as
+// tr says, without enrolling: what a device enrolled before checks before it retires its old
+// identity, so a mistyped address or a wrong pin does not leave it with none.
+func CheckPortal(ctx context.Context, portalURL string, tr Trust) error {
+	base, err := parsePortalURL(portalURL)
+	if err != nil {
+		return err
+	}
+	hc, err := newHTTPClient(tr)
+	if err != nil {
+		return err
+	}
+	defer hc.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint(base, protocol.PathEnroll), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("portal at %s: %w", base.Host, err)
+	}
+	resp.Body.Close() // any answer (405 here) proves the address and the trust
+	return nil
 }
 
 // SaveCredentials writes DIR/credentials.json (0600; DIR is created 0700) atomically:
