@@ -182,9 +182,12 @@ func (e *guideEnv) substitute(text string) string {
 		"8443", strconv.Itoa(e.port),
 	)
 	text = r.Replace(text)
-	// detect finds /dev/infomat-*, /dev/ttyUSB* …; here the simulators' links are named.
-	return detectRe.ReplaceAllString(text, "${1} "+e.printerLink+" "+e.readerLink+"${2}")
+	// detect and setup find /dev/infomat-*, /dev/ttyUSB* …; here the simulators' links are named.
+	text = detectRe.ReplaceAllString(text, "${1} "+e.printerLink+" "+e.readerLink+"${2}")
+	return setupRe.ReplaceAllString(text, "${1} --ports "+e.printerLink+","+e.readerLink)
 }
+
+var setupRe = regexp.MustCompile(`(?m)^(\s*infomat setup)\b`)
 
 var detectRe = regexp.MustCompile(`(?m)^(\s*infomat detect\b[^#\n]*?)(\s*(?:#.*)?)$`)
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/pem"
 	"io"
 	"log"
 	"log/slog"
@@ -23,6 +22,7 @@ import (
 	"infomat/sync/client"
 	"infomat/sync/enrolcode"
 	"infomat/sync/portal"
+	"infomat/sync/protocol"
 )
 
 // setupPortal is a real portal over TLS on loopback (its own self-signed certificate) with
@@ -116,13 +116,13 @@ func TestSetupEndToEnd(t *testing.T) {
 		t.Error("the card's ID was printed whole")
 	}
 
-	// Credentials trust the portal by the certificate's content, not a path or the system.
+	// Credentials trust the portal by its certificate's key, pinned: not a path, a CA or the
+	// system's roots.
 	creds, err := client.LoadCredentials(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
-	if creds.CAPEM != certPEM || creds.CertPin != "" || creds.CAFile != "" {
+	if creds.CertPin != protocol.CertPin(srv.Certificate()) || creds.CAPEM != "" || creds.CAFile != "" {
 		t.Fatalf("credentials' trust: ca_pem %q, pin %q, file %q", creds.CAPEM, creds.CertPin, creds.CAFile)
 	}
 	if code := syncCmd([]string{"--once", "--data", data}, &out, &errOut); code != 0 {
