@@ -557,7 +557,7 @@ func (r *setupRun) announce() (string, error) {
 		r.note("etykieta", label)
 		return fmt.Sprintf("OK: portal widzi urządzenie %s jako „%s”", r.creds.DeviceID, label), nil
 	}
-	return fmt.Sprintf("OK: portal widzi urządzenie %s (bez etykiety: --label \"Biblioteka, parter\")", r.creds.DeviceID), nil
+	return fmt.Sprintf("OK: portal widzi urządzenie %s (z etykietą z tokenu, jeśli nadano ją w portalu; własna: --label \"Biblioteka, parter\")", r.creds.DeviceID), nil
 }
 
 // start starts the kiosk's unit when this is a packaged device run as root; otherwise it
