@@ -53,6 +53,14 @@ func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 		t.Fatalf("first provision: %d\n%s%s", code, out, errOut)
 	}
 	first, _ := client.LoadCredentials(data)
+	// A mistyped address for the new enrolment: the old identity is kept, not retired.
+	var out0, err0 bytes.Buffer
+	if code := provisionCmd([]string{"--data", data, "--portal", "http://127.0.0.1:1", "--token", "x"}, &out0, &err0); code != 1 {
+		t.Fatalf("provision to a dead address: exit %d\n%s%s", code, out0.String(), err0.String())
+	}
+	if d, _ := pst.Device(ctx, first.DeviceID); d.IsRevoked() {
+		t.Fatal("a failed provision retired the working identity")
+	}
 	code, out, errOut := provision("--label", "Biblioteka, parter")
 	if code != 0 {
 		t.Fatalf("second provision: %d\n%s%s", code, out, errOut)
