@@ -35,7 +35,7 @@ func loopbackPortal(t *testing.T) (*httptest.Server, *portal.Bolt) {
 
 // Provisioning a device that is enrolled already retires its old identity on the portal
 // first; when the old portal cannot be reached it stops and says what to do, and enrols
-// only with --abandon-old.
+// only with --force.
 func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 	ctx := context.Background()
 	srv, pst := loopbackPortal(t)
@@ -92,14 +92,14 @@ func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 	}
 	code, out, errOut = enrolAt()
 	if code != 1 || !strings.Contains(errOut, "Rejestracja wstrzymana: urządzenie jest już zarejestrowane ("+second.DeviceID) ||
-		!strings.Contains(errOut, "--abandon-old") || !strings.Contains(errOut, "infomat-portal revoke "+second.DeviceID) {
+		!strings.Contains(errOut, "--force") || !strings.Contains(errOut, "infomat-portal revoke "+second.DeviceID) {
 		t.Fatalf("old portal down: exit %d\n%s%s", code, out, errOut)
 	}
 	if c, _ := client.LoadCredentials(data); c.DeviceID != second.DeviceID {
 		t.Fatal("the refused provision replaced the credentials")
 	}
-	code, out, errOut = enrolAt("--abandon-old")
-	if code != 0 || !strings.Contains(out, "nie udało się wycofać (--abandon-old)") {
-		t.Fatalf("--abandon-old: exit %d\n%s%s", code, out, errOut)
+	code, out, errOut = enrolAt("--force")
+	if code != 0 || !strings.Contains(out, "nie udało się wycofać (--force)") {
+		t.Fatalf("--force: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -168,9 +168,18 @@ func TestSetupEndToEnd(t *testing.T) {
 		t.Fatal("the second run enrolled again")
 	}
 
-	// A new code on the enrolled device: the old identity is retired on the portal first.
+	// A new code on the enrolled device: refused without --force (a code given by mistake
+	// must not re-enrol a working kiosk); with it, the old identity is retired first.
 	out.Reset()
-	if code := setupCmd(append(args, newCode("")), strings.NewReader(""), &out, &errOut); code != 0 {
+	errOut.Reset()
+	code2 := newCode("")
+	if code := setupCmd(append(args, code2), strings.NewReader(""), &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "Krok 3/9 „Rejestruję urządzenie i pobieram treść” nie powiódł się: urządzenie jest już zarejestrowane jako "+creds.DeviceID) ||
+		!strings.Contains(errOut.String(), "uruchom setup z --force") {
+		t.Fatalf("a new code without --force: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := setupCmd(append(args, "--force", code2), strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("setup with a new code: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 	if !strings.Contains(out.String(), "poprzednia tożsamość "+creds.DeviceID+" wycofana w portalu") {
