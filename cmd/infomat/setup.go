@@ -82,7 +82,7 @@ func (s setupState) save(dir string) error {
 type setupRun struct {
 	dataDir, label  string
 	noStart         bool
-	force      bool
+	force           bool
 	ports           []string
 	listen, swipe   time.Duration
 	stdin           io.Reader
