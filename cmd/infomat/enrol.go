@@ -30,7 +30,7 @@ type notRetiredError struct {
 func (e *notRetiredError) Error() string {
 	return fmt.Sprintf("urządzenie jest już zarejestrowane (%s, gmina %s, portal %s), a starej tożsamości nie udało się wycofać w portalu: %s\n"+
 		"  Sprawdź połączenie z portalem i uruchom polecenie ponownie, albo dodaj --force (zarejestruje urządzenie mimo to;\n"+
-		"  wtedy unieważnij starą tożsamość w panelu: Urządzenia → %s → Unieważnij, albo: infomat-portal revoke %s)",
+		"  wtedy odwołaj starą tożsamość w panelu: Urządzenia → %s → Odwołaj urządzenie, albo: infomat-portal revoke %s)",
 		e.old.DeviceID, e.old.Municipality, e.old.Portal, failure(e.err), e.old.DeviceID, e.old.DeviceID)
 }
 
@@ -56,11 +56,11 @@ func enrolDevice(ctx context.Context, e enrolment, say func(string)) (client.Cre
 		case rerr == nil:
 			say(fmt.Sprintf("poprzednia tożsamość %s wycofana w portalu", old.DeviceID))
 		case errors.Is(rerr, client.ErrRevoked):
-			say(fmt.Sprintf("poprzednia tożsamość %s była już unieważniona w portalu", old.DeviceID))
+			say(fmt.Sprintf("poprzednia tożsamość %s była już odwołana w portalu", old.DeviceID))
 		case !e.Force:
 			return client.Credentials{}, &notRetiredError{old: old, err: rerr}
 		default:
-			say(fmt.Sprintf("poprzedniej tożsamości %s nie udało się wycofać (--force): unieważnij ją w panelu albo infomat-portal revoke %s", old.DeviceID, old.DeviceID))
+			say(fmt.Sprintf("poprzedniej tożsamości %s nie udało się wycofać (--force): odwołaj ją w panelu (Urządzenia → Odwołaj urządzenie) albo infomat-portal revoke %s", old.DeviceID, old.DeviceID))
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		say("poprzednie poświadczenia są nieczytelne i zostaną zastąpione: " + err.Error())
