@@ -17,27 +17,37 @@ import (
 
 // duesOperator is what `infomat-portal dues …` does, on the store or through the serving
 // portal's admin socket. The command seals and hashes itself, with the keys derived from
-// DATA/panel.key, so only sealed data reaches either.
+// DATA/panel.key, so only sealed data reaches either. A municipality the portal does not
+// have is refused: replaceDues creates it only with newMuni, the others never.
 type duesOperator interface {
-	replaceDues(ctx context.Context, set portal.DuesSet) error
+	replaceDues(ctx context.Context, set portal.DuesSet, newMuni bool) error
 	putDuesCard(ctx context.Context, c portal.DuesCard) error
 	duesStatus(ctx context.Context, muni string) (portal.DuesSet, error)
 }
 
-func (l local) replaceDues(ctx context.Context, set portal.DuesSet) error {
+func (l local) replaceDues(ctx context.Context, set portal.DuesSet, newMuni bool) error {
+	if err := portal.EnsureMunicipality(ctx, l.st, set.Municipality, newMuni); err != nil {
+		return err
+	}
 	return portal.StoreDues(ctx, l.st, set, "cli", "")
 }
 
 func (l local) putDuesCard(ctx context.Context, c portal.DuesCard) error {
+	if err := portal.CheckExistingMunicipality(ctx, l.st, c.Municipality); err != nil {
+		return err
+	}
 	return portal.StoreDuesCard(ctx, l.st, c, "cli", "")
 }
 
 func (l local) duesStatus(ctx context.Context, muni string) (portal.DuesSet, error) {
+	if err := portal.CheckExistingMunicipality(ctx, l.st, muni); err != nil {
+		return portal.DuesSet{}, err
+	}
 	return l.st.DuesStatus(ctx, muni)
 }
 
-func (r remote) replaceDues(ctx context.Context, set portal.DuesSet) error {
-	return r.c.ReplaceDues(ctx, set)
+func (r remote) replaceDues(ctx context.Context, set portal.DuesSet, newMuni bool) error {
+	return r.c.ReplaceDues(ctx, set, newMuni)
 }
 
 func (r remote) putDuesCard(ctx context.Context, c portal.DuesCard) error {
@@ -49,7 +59,7 @@ func (r remote) duesStatus(ctx context.Context, muni string) (portal.DuesSet, er
 }
 
 const duesUse = `użycie:
-  infomat-portal dues import --municipality M [--as-of RRRR-MM-DD] [--retention-days 90] [--recipient NAZWA] [--nip NIP] PLIK.csv
+  infomat-portal dues import --municipality M [--as-of RRRR-MM-DD] [--retention-days 90] [--recipient NAZWA] [--nip NIP] [--new-municipality] PLIK.csv
   infomat-portal dues card --municipality M --card ID --taxpayer IDENTYFIKATOR [--pin-stdin]
   infomat-portal dues status --municipality M`
 
@@ -70,8 +80,9 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	card := fl.String("card", "", "card: the Karta Mieszkańca's number as the reader gives it")
 	taxpayer := fl.String("taxpayer", "", "card: the taxpayer identifier from the tax system")
 	pinStdin := fl.Bool("pin-stdin", false, "card: read the PIN (4–8 digits) from stdin instead of generating one")
+	newMuni := fl.Bool("new-municipality", false, "import: create the municipality if the portal does not have it yet")
 	pos, err := parse(fl, args[1:])
-	if err != nil || *muni == "" || (sub == "import") != (len(pos) == 1) || (sub != "import" && len(pos) != 0) {
+	if err != nil || *muni == "" || (sub == "import") != (len(pos) == 1) || (sub != "import" && (len(pos) != 0 || *newMuni)) {
 		fmt.Fprintln(stderr, duesUse)
 		return 2
 	}
@@ -167,7 +178,7 @@ func duesCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	switch sub {
 	case "import":
-		if err := do.replaceDues(ctx, set); err != nil {
+		if err := do.replaceDues(ctx, set, *newMuni); err != nil {
 			fmt.Fprintln(stderr, "infomat-portal dues import:", err)
 			return 1
 		}

@@ -14,13 +14,28 @@ import (
 const duesFixture = "../../testdata/dues/przykladowa.csv"
 
 // The dues commands on the store directly and, with serve running, through the admin socket;
-// what they store is what a kiosk then finds through the API.
+// what they store is what a kiosk then finds through the API. Only import creates a
+// municipality, and only when told; a typo is refused by each, naming the municipality meant.
 func TestDuesCommand(t *testing.T) {
 	data := t.TempDir()
-	if code, out, _ := runCmd(t, "dues", "status", "--data", data, "--municipality", "przykladowa"); code != 0 || !strings.Contains(out, "nie ma zaimportowanych") {
-		t.Fatalf("status before an import: %d %q", code, out)
+	if code, out, errOut := runCmd(t, "dues", "status", "--data", data, "--municipality", "przykladowa"); code != 1 || out != "" ||
+		!strings.Contains(errOut, `gminy "przykladowa" nie ma w portalu`) || strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("status of a municipality the portal lacks: %d %q %q", code, out, errOut)
 	}
 	code, out, errOut := runCmd(t, "dues", "import", "--data", data, "--municipality", "przykladowa", "--as-of", "2026-12-01", duesFixture)
+	if code != 1 || out != "" || !strings.Contains(errOut, `gminy "przykladowa" nie ma w portalu`) || !strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("import for a municipality the portal lacks: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "key", "show", "--data", data, "--municipality", "inna", "--new-municipality"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, _ := runCmd(t, "dues", "status", "--data", data, "--municipality", "inna"); code != 0 || !strings.Contains(out, "nie ma zaimportowanych") {
+		t.Fatalf("status before an import: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "dues", "card", "--data", data, "--municipality", "przykladowa", "--card", "1", "--taxpayer", "P-000202", "--new-municipality"); code != 2 {
+		t.Fatalf("card --new-municipality: %d %q, want a usage error", code, out)
+	}
+	code, out, errOut = runCmd(t, "dues", "import", "--data", data, "--municipality", "przykladowa", "--as-of", "2026-12-01", "--new-municipality", duesFixture)
 	if code != 0 || !strings.Contains(out, "4 podatników, 17 pozycji") || !strings.Contains(out, "stan na 2026-12-01") {
 		t.Fatalf("dues import: %d %q %q", code, out, errOut)
 	}
@@ -31,6 +46,10 @@ func TestDuesCommand(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "dues", "card", "--data", data, "--municipality", "przykladowa", "--card", "1", "--taxpayer", "P-NIKT"); code != 1 || !strings.Contains(errOut, "nie ma w obecnym imporcie") {
 		t.Fatalf("card for an unknown taxpayer: %d %q", code, errOut)
+	}
+	// The import created the municipality: the other commands know it now.
+	if code, _, errOut := runCmd(t, "key", "show", "--data", data, "--municipality", "przykladowa"); code != 0 {
+		t.Fatalf("key show after an import with --new-municipality: %d %q", code, errOut)
 	}
 
 	addr, stop := startServe(t, data)
@@ -50,6 +69,15 @@ func TestDuesCommand(t *testing.T) {
 	}
 	if code, out, _ := runCmd(t, "dues", "status", "--data", data, "--municipality", "przykladowa"); code != 0 || !strings.Contains(out, "4 podatników, 17 pozycji") || !strings.Contains(out, "(cli)") {
 		t.Fatalf("status through the socket: %d %q", code, out)
+	}
+	for _, args := range [][]string{
+		{"import", duesFixture}, {"card", "--card", "1", "--taxpayer", "P-000202"}, {"status"},
+	} {
+		code, out, errOut := runCmd(t, append(append([]string{"dues"}, args...), "--data", data, "--municipality", "przykladwa")...)
+		if code != 1 || out != "" || !strings.Contains(errOut, `gminy "przykladwa" nie ma w portalu (czy chodziło o "przykladowa"?)`) ||
+			strings.Contains(errOut, "--new-municipality") != (args[0] == "import") {
+			t.Errorf("dues %s for a typo, through the socket: %d %q %q", args[0], code, out, errOut)
+		}
 	}
 
 	_, out, _ = runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "przykladowa")

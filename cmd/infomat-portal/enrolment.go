@@ -191,7 +191,9 @@ func codeParts(dir, portalURL, certFile string, stderr io.Writer) (enrolcode.Cod
 			return c, false
 		}
 		c.Fingerprint = fp
-	case info.Fingerprint != "" && (portalURL == "" || portalURL == info.PortalURL || info.PortalURL == ""):
+	case info.Fingerprint != "":
+		// serve's certificate, whatever name the kiosks reach it by: serve listens on an
+		// address (0.0.0.0:8443) while kiosks use the portal's DNS name, given here.
 		raw, err := hex.DecodeString(info.Fingerprint)
 		if err != nil || len(raw) != 32 {
 			fmt.Fprintf(stderr, "infomat-portal token create: %s: uszkodzony odcisk certyfikatu; podaj --cert PLIK.pem\n", enrolmentFile)

@@ -72,6 +72,13 @@ func TestTokenCreateCode(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("want two codes: %q", out)
 	}
+	// The name kiosks use differs from serve's listening address: the certificate is serve's.
+	code, out, errOut = runCmd(t, "token", "create", "--data", data, "--municipality", "przykladowa",
+		"--portal-url", "https://portal.gmina.example.pl:8443")
+	if c, err := enrolcode.Decode(strings.TrimSpace(out)); code != 0 || err != nil || c.Fingerprint != wantFP ||
+		c.Portal != "https://portal.gmina.example.pl:8443" {
+		t.Fatalf("token create --portal-url with serve's certificate: %d %+v %v %s", code, c, err, errOut)
+	}
 	c, err = enrolcode.Decode(lines[1])
 	if err != nil || c.Portal != "https://"+addr || c.Fingerprint != wantFP {
 		t.Fatalf("code: %+v %v", c, err)

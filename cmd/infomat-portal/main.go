@@ -18,14 +18,18 @@
 //	infomat-portal restore [--force] FILE                                     put a backup in place (the portal stopped)
 //	infomat-portal version                                                    version, commit, build date
 //
+// A municipality the portal does not have (a typo) is refused with the nearest known names:
+// token create, key show, publish, user add and dues import create one only with
+// --new-municipality; the other commands never do.
+//
 // Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 // and --db, the store (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR or
 // postgres://user@host/db. A PostgreSQL store is shared by several serve processes and the
-// commands, each opening it directly. Of a bbolt store only one process can open it at a time. While serve runs, it also can open a data directory's store at a time. While serve runs, it also
-// listens on DIR/admin.sock (mode 0600: the portal's own user, root or the service user) and
-// the operator commands (token, devices, revoke, key, publish, export, fleet, quarantine,
-// check) find the store
-// locked and run through that socket instead, with the same output — see docs/protocol.md.
+// commands, each opening it directly. Only one process at a time can open a bbolt store:
+// while serve runs, it also listens on DIR/admin.sock (mode 0600: the portal's own user,
+// root or the service user) and the operator commands (token, devices, revoke, key, publish,
+// export, fleet, quarantine, check, user, dues) find the store locked and run through that
+// socket instead, with the same output — see docs/protocol.md.
 package main
 
 import (
@@ -138,12 +142,12 @@ func usage(w io.Writer) {
          [--municipality X] [--id ID] [--json]  a submission's status on the tracking page
                                                  (przyjęty, w-realizacji, załatwiony, odrzucony,
                                                  przekazany --to WHERE) and its history
-  user add --municipality X --login L --name N --roles admin,clerk,moderator [--password-stdin]
+  user add --municipality X --login L --name N --roles admin,clerk,moderator [--password-stdin] [--new-municipality]
   user add --operator --login L --name N         the panel's accounts (/panel/): prints a one-time
   user reset --municipality X --login L [--clear-totp]   password; reset also lifts a lockout
   user disable --municipality X --login L [--enable]
   user list --municipality X | --operator
-  dues import --municipality X [--as-of DATE] [--retention-days 90] [--recipient N] [--nip N] FILE.csv
+  dues import --municipality X [--as-of DATE] [--retention-days 90] [--recipient N] [--nip N] [--new-municipality] FILE.csv
                                                  replace the municipality's dues (eNależności) with the tax
                                                  system's export (docs/dues.md); a file with errors replaces nothing
   dues card --municipality X --card ID --taxpayer T [--pin-stdin]
@@ -154,6 +158,10 @@ func usage(w io.Writer) {
   restore [--force] FILE                         check a backup and put it in place (serve stopped); --force
                                                  moves the present files aside
   version                                        version, commit and build date
+
+A municipality the portal does not have (a typo) is refused with the nearest known names:
+token create, key show, publish, user add and dues import create one only with
+--new-municipality; the other commands never do.
 
 Every command takes --data DIR (default $INFOMAT_PORTAL_DATA or /var/lib/infomat-portal)
 and --db STORE (default $INFOMAT_PORTAL_DB, else portal.db in DIR): bolt:DIR, or

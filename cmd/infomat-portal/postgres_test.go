@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -321,4 +322,56 @@ func panelLogin(t *testing.T, c *http.Client, base, muni, login, pw string) {
 		}
 	}
 	t.Fatal("login did not finish")
+}
+
+// On PostgreSQL too, user add and dues import create a municipality only with
+// --new-municipality, and a typo is refused by them and by dues card and status, naming the
+// municipality meant; nothing is stored under the mistyped name.
+func TestMunicipalityTypoPostgres(t *testing.T) {
+	db := pgtest.DB(t)
+	data := t.TempDir()
+	pg := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCmd(t, append(args, "--data", data, "--db", db)...)
+	}
+	if code, out, errOut := pg("user", "add", "--municipality", "przykladowa", "--login", "anna", "--roles", "admin"); code != 1 || out != "" ||
+		!strings.Contains(errOut, `gminy "przykladowa" nie ma w portalu`) || !strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("user add, no municipality yet: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := pg("user", "add", "--municipality", "przykladowa", "--login", "anna", "--roles", "admin", "--new-municipality"); code != 0 {
+		t.Fatalf("user add --new-municipality: %s", errOut)
+	}
+	if code, _, errOut := pg("user", "add", "--municipality", "przykladwoa", "--login", "jan", "--roles", "clerk"); code != 1 ||
+		!strings.Contains(errOut, `(czy chodziło o "przykladowa"?)`) {
+		t.Fatalf("user add, a typo: %d %q", code, errOut)
+	}
+	if code, _, errOut := pg("dues", "import", "--municipality", "przykladwa", "--as-of", "2026-12-01", duesFixture); code != 1 ||
+		!strings.Contains(errOut, `(czy chodziło o "przykladowa"?)`) || !strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("dues import, a typo: %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"card", "--card", "1", "--taxpayer", "P-000202"}, {"status"}} {
+		code, _, errOut := pg(append(append([]string{"dues"}, args...), "--municipality", "przykladwa")...)
+		if code != 1 || !strings.Contains(errOut, `(czy chodziło o "przykladowa"?)`) || strings.Contains(errOut, "--new-municipality") {
+			t.Errorf("dues %s, a typo: %d %q", args[0], code, errOut)
+		}
+	}
+	if code, _, errOut := pg("dues", "import", "--municipality", "nowa-gmina", "--as-of", "2026-12-01", "--new-municipality", duesFixture); code != 0 {
+		t.Fatalf("dues import --new-municipality: %s", errOut)
+	}
+	// The import made the municipality: token create knows it without the flag.
+	if code, out, errOut := pg("token", "create", "--plain", "--municipality", "nowa-gmina"); code != 0 || len(strings.TrimSpace(out)) != 64 {
+		t.Fatalf("token create after the import: %d %q %q", code, out, errOut)
+	}
+	st, err := portal.OpenPostgres(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	known, err := portal.KnownMunicipalities(t.Context(), st)
+	if err != nil || strings.Join(known, " ") != "nowa-gmina przykladowa" {
+		t.Errorf("municipalities: %q, %v", known, err)
+	}
+	if _, err := st.DuesStatus(t.Context(), "przykladwa"); !errors.Is(err, portal.ErrNotFound) {
+		t.Errorf("dues under the typo: %v", err)
+	}
 }

@@ -18,7 +18,8 @@ import (
 // through the serving portal's admin socket like the other commands (connect).
 type userOperator interface {
 	users(ctx context.Context, muni string) ([]portal.User, error)
-	addUser(ctx context.Context, u portal.User, pw string) (string, error)
+	// addUser refuses a municipality the portal does not have unless newMuni.
+	addUser(ctx context.Context, u portal.User, pw string, newMuni bool) (string, error)
 	resetUser(ctx context.Context, muni, login, pw string, clearTOTP bool) (string, error)
 	setDisabled(ctx context.Context, muni, login string, disabled bool) error
 }
@@ -27,7 +28,12 @@ func (l local) users(ctx context.Context, muni string) ([]portal.User, error) {
 	return l.st.Users(ctx, muni)
 }
 
-func (l local) addUser(ctx context.Context, u portal.User, pw string) (string, error) {
+func (l local) addUser(ctx context.Context, u portal.User, pw string, newMuni bool) (string, error) {
+	if u.Municipality != portal.OperatorMunicipality {
+		if err := portal.CheckMunicipality(ctx, l.st, u.Municipality, newMuni); err != nil {
+			return "", err
+		}
+	}
 	return portal.AddUser(ctx, l.st, u, pw, time.Now(), portal.AccountOptions{})
 }
 
@@ -43,8 +49,8 @@ func (r remote) users(ctx context.Context, muni string) ([]portal.User, error) {
 	return r.c.Users(ctx, muni)
 }
 
-func (r remote) addUser(ctx context.Context, u portal.User, pw string) (string, error) {
-	return r.c.AddUser(ctx, u, pw)
+func (r remote) addUser(ctx context.Context, u portal.User, pw string, newMuni bool) (string, error) {
+	return r.c.AddUser(ctx, u, pw, newMuni)
 }
 
 func (r remote) resetUser(ctx context.Context, muni, login, pw string, clearTOTP bool) (string, error) {
@@ -56,7 +62,7 @@ func (r remote) setDisabled(ctx context.Context, muni, login string, disabled bo
 }
 
 const userUse = `użycie:
-  infomat-portal user add --municipality M --login L --name N --roles admin,clerk,moderator [--password-stdin]
+  infomat-portal user add --municipality M --login L --name N --roles admin,clerk,moderator [--password-stdin] [--new-municipality]
   infomat-portal user add --operator --login L --name N [--password-stdin]
   infomat-portal user reset --municipality M --login L [--clear-totp] [--password-stdin]
   infomat-portal user disable --municipality M --login L [--enable]
@@ -79,6 +85,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fromStdin := fl.Bool("password-stdin", false, "read the one-time password from the first line of stdin instead of generating one")
 	clearTOTP := fl.Bool("clear-totp", false, "reset: also remove the TOTP enrolment (the user enrols again at login)")
 	enable := fl.Bool("enable", false, "disable: enable the account again instead")
+	newMuni := fl.Bool("new-municipality", false, "add: create the municipality if the portal does not have it yet (its first user)")
 	if pos, err := parse(fl, args[1:]); err != nil || len(pos) != 0 {
 		fmt.Fprintln(stderr, userUse)
 		return 2
@@ -86,7 +93,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if *operator {
 		*muni = portal.OperatorMunicipality
 	}
-	if (*muni == "") != *operator || (sub != "list" && *login == "") {
+	if (*muni == "") != *operator || (sub != "list" && *login == "") || (*newMuni && (sub != "add" || *operator)) {
 		fmt.Fprintln(stderr, userUse)
 		return 2
 	}
@@ -127,7 +134,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintln(stderr, "infomat-portal user add: --roles: admin, clerk, moderator (at least one)")
 			return 2
 		}
-		got, err := uo.addUser(ctx, portal.User{Municipality: *muni, Login: *login, Name: *name, Roles: rs}, pw)
+		got, err := uo.addUser(ctx, portal.User{Municipality: *muni, Login: *login, Name: *name, Roles: rs}, pw, *newMuni)
 		if err != nil {
 			fmt.Fprintln(stderr, "infomat-portal user add:", err)
 			return 1

@@ -11,10 +11,15 @@ import (
 )
 
 // The user command on the store directly and, with serve running, through the admin socket;
-// the panel is served on the same listener as the kiosk API.
+// the panel is served on the same listener as the kiosk API. user add creates a municipality
+// only when told: a typo is refused, both ways, naming the municipality meant.
 func TestUserCommand(t *testing.T) {
 	data := t.TempDir()
 	code, out, errOut := runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-a", "--login", "anna", "--name", "Anna Nowak", "--roles", "admin,clerk")
+	if code != 1 || out != "" || !strings.Contains(errOut, `gminy "gmina-a" nie ma w portalu`) || !strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("user add for a municipality the portal lacks: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-a", "--login", "anna", "--name", "Anna Nowak", "--roles", "admin,clerk", "--new-municipality")
 	pw := strings.TrimSpace(out)
 	if code != 0 || len(pw) != 16 || !strings.Contains(errOut, "TOTP") {
 		t.Fatalf("user add: %d %q %q", code, out, errOut)
@@ -28,6 +33,15 @@ func TestUserCommand(t *testing.T) {
 	if code, out, _ := runCmd(t, "user", "add", "--data", data, "--operator", "--login", "root", "--name", "Operator"); code != 0 || len(strings.TrimSpace(out)) != 16 {
 		t.Fatalf("operator: %d %q", code, out)
 	}
+	if code, _, errOut := runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-aa", "--login", "ewa", "--roles", "clerk"); code != 1 ||
+		!strings.Contains(errOut, `gminy "gmina-aa" nie ma w portalu (czy chodziło o "gmina-a"?)`) {
+		t.Fatalf("a typo: %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"reset", "--municipality", "gmina-a"}, {"add", "--operator"}} {
+		if code, _, _ := runCmd(t, append(append([]string{"user"}, args...), "--data", data, "--login", "anna", "--new-municipality")...); code != 2 {
+			t.Errorf("user %v --new-municipality: %d, want a usage error", args, code)
+		}
+	}
 
 	addr, stop := startServe(t, data)
 	defer stop()
@@ -40,6 +54,10 @@ func TestUserCommand(t *testing.T) {
 	defer func() { stdinReader = os.Stdin }()
 	if code, out, errOut := runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-a", "--login", "jan", "--name", "Jan", "--roles", "clerk", "--password-stdin"); code != 0 || out != "" {
 		t.Fatalf("user add --password-stdin: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-b", "--login", "ewa", "--roles", "clerk")
+	if code != 1 || out != "" || !strings.Contains(errOut, `gminy "gmina-b" nie ma w portalu (czy chodziło o "gmina-a"?)`) || !strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("a typo through the socket: %d %q %q", code, out, errOut)
 	}
 	if code, out, _ := runCmd(t, "user", "disable", "--data", data, "--municipality", "gmina-a", "--login", "jan"); code != 0 || !strings.Contains(out, "wyłączone") {
 		t.Fatalf("user disable: %d %q", code, out)
@@ -66,6 +84,9 @@ func TestUserCommand(t *testing.T) {
 	jan, err := st.User(t.Context(), "gmina-a", "jan")
 	if ok, _ := portal.CheckPassword(jan.Password, "własne-hasło-jednorazowe"); err != nil || !ok || !jan.Disabled {
 		t.Fatalf("jan: %+v, %v", jan.Public(), err)
+	}
+	if ms, err := st.AccountMunicipalities(t.Context()); err != nil || len(ms) != 1 || ms[0] != "gmina-a" {
+		t.Errorf("municipalities with accounts: %q, %v; the refused names must not be there", ms, err)
 	}
 	es, _ := st.Audit(t.Context(), "gmina-a", 0)
 	if len(es) != 4 || es[0].Action != "user.disable" || es[3].Action != "user.add" || es[0].Actor != "cli" {

@@ -344,12 +344,7 @@ func setUpGuideMachine(t *testing.T) *guideEnv {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	e.port = quietPort(t)
 
 	writeGuideStubs(t, e)
 	writeGuidePackages(t, e)
@@ -667,4 +662,23 @@ func TestGuideRunNamesFailingLine(t *testing.T) {
 	if out, err := e.run(b, b.text); err != nil || !strings.Contains(out, "got 12345678") {
 		t.Errorf("stdin: %v\n%s", err, out)
 	}
+}
+
+// quietPort finds a free loopback port below the kernel's ephemeral range (32768 and up on
+// Linux): the portal starts on it much later, and a port from that range (":0") could by
+// then be taken by any test's listener or outgoing connection. Below it, only ports asked
+// for by number can clash, and a busy one is skipped.
+func quietPort(t *testing.T) int {
+	t.Helper()
+	start := 20000 + os.Getpid()%10000
+	for i := 0; i < 2000; i++ {
+		port := 20000 + (start-20000+i*7)%12000
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }

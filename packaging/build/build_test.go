@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The binaries are built once per run (the cgo kiosk takes minutes on a cold cache), when the
@@ -183,6 +184,7 @@ func TestContents(t *testing.T) {
 		"infomat": {
 			"/usr/bin/infomat":                            "-rwxr-xr-x",
 			"/usr/libexec/infomat/infomat-session":        "-rwxr-xr-x",
+			"/usr/libexec/infomat/infomat-touch-rotation": "-rwxr-xr-x",
 			"/lib/systemd/system/infomat.service":         "-rw-r--r--",
 			"/lib/systemd/system/infomat-restart.service": "-rw-r--r--",
 			"/lib/systemd/system/infomat-restart.timer":   "-rw-r--r--",
@@ -407,7 +409,8 @@ func TestUnitsSandbox(t *testing.T) {
 		"SystemCallFilter=@system-service", "LimitCORE=0"}
 	for unit, extra := range map[string][]string{
 		"infomat.service": {"StateDirectory=infomat", "StartLimitIntervalSec=0", "Restart=always",
-			"ExecStartPre=+/bin/chown -R infomat:infomat /var/lib/infomat"},
+			"ExecStartPre=+/bin/chown -R infomat:infomat /var/lib/infomat",
+			"ExecStartPre=+/usr/libexec/infomat/infomat-touch-rotation"},
 		"infomat-portal.service": {"StateDirectory=infomat-portal", "PrivateDevices=yes",
 			"ExecStartPre=+/bin/chown -R infomat-portal:infomat-portal /var/lib/infomat-portal"},
 	} {
@@ -425,37 +428,239 @@ func TestUnitsSandbox(t *testing.T) {
 			if strings.HasPrefix(line, "SupplementaryGroups=") || strings.HasPrefix(line, "StartLimitBurst=") && unit == "infomat.service" {
 				t.Errorf("%s: %s", unit, line)
 			}
+			// systemd 252 (Debian 12) has no growing restart delay: these would be unknown keys.
+			if strings.HasPrefix(line, "RestartSteps=") || strings.HasPrefix(line, "RestartMaxDelaySec=") {
+				t.Errorf("%s: %s needs systemd 254; Debian 12 has 252", unit, line)
+			}
+			// A retry soon enough that a screen switched on is used within seconds, and not
+			// so soon that a kiosk failing for good spins.
+			if v, ok := strings.CutPrefix(line, "RestartSec="); ok {
+				d, err := time.ParseDuration(v + "s")
+				if err != nil || d < 5*time.Second || d > time.Minute {
+					t.Errorf("%s: RestartSec=%s, want 5 to 60 seconds", unit, v)
+				}
+			}
 		}
 	}
 }
 
-// TestSession runs infomat-session with a stand-in cage that prints its arguments.
+// sessionTools is a directory with only the programs the session scripts use besides the
+// fakes a test adds, so that a real cage or wlr-randr on this machine is never found.
+func sessionTools(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"sh", "awk", "grep", "cat", "cmp", "mv", "rm", "mkdir"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := os.Symlink(p, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func writeScript(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Stand-ins: each appends what it was asked to $FAKE_LOG, one line a call. A cage runs its
+// application (after "--") with WAYLAND_DISPLAY set, as the real one does; its -h prints
+// the real help of cage 0.1.4 (with -r) or 0.2.0 (without).
+const (
+	fakeCageOld = `if [ "$1" = -h ]; then
+  printf 'Usage: cage [OPTIONS] [--] APPLICATION\n\n -d\t Don'"'"'t draw client side decorations, when possible\n -h\t Display this help message\n -m extend Extend the display across all connected outputs (default)\n -m last Use only the last connected output\n -r\t Rotate the output 90 degrees clockwise, specify up to three times\n -s\t Allow VT switching\n -v\t Show the version number and exit\n'
+  exit 1
+fi
+`
+	fakeCageNew = `if [ "$1" = -h ]; then
+  printf 'Usage: cage [OPTIONS] [--] APPLICATION\n\n -d\t Don'"'"'t draw client side decorations, when possible\n -h\t Display this help message\n -m extend Extend the display across all connected outputs (default)\n -m last Use only the last connected output\n -s\t Allow VT switching\n -v\t Show the version number and exit\n'
+  exit 0
+fi
+case " $* " in *" -r "*) echo "cage: invalid option -- 'r'" >&2; exit 1 ;; esac
+`
+	fakeCageRun = `echo "cage $*" >>"$FAKE_LOG"
+while [ "$1" != -- ]; do shift; done
+shift
+WAYLAND_DISPLAY=wayland-0 exec "$@"
+`
+	fakeWlrRandr = `if [ -z "${WAYLAND_DISPLAY:-}" ]; then echo "failed to connect to display" >&2; exit 1; fi
+if [ $# -eq 0 ]; then
+  printf 'HDMI-A-1 "Iiyama North America PL2493H (HDMI-A-1)"\n  Enabled: yes\n  Modes:\n    1920x1080 px, 60.000000 Hz (preferred, current)\n  Transform: normal\nDP-1 "Unknown (DP-1)"\n  Enabled: no\n  Transform: normal\n'
+  exit 0
+fi
+echo "wlr-randr $*" >>"$FAKE_LOG"
+`
+	fakeKiosk = `echo "infomat $*" >>"$FAKE_LOG"
+`
+)
+
+// TestSession runs infomat-session under a stand-in cage of either kind: 0.1.4, which
+// rotates with -r, and 0.1.5 or later, which has no -r and is rotated with wlr-randr from
+// inside the session (every enabled output, none that is off); without wlr-randr the kiosk
+// still starts, unrotated, and says why.
 func TestSession(t *testing.T) {
 	root, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := t.TempDir()
-	if err := os.WriteFile(filepath.Join(fake, "cage"), []byte("#!/bin/sh\necho \"$@\"\n"), 0o755); err != nil {
+	session := filepath.Join(root, "packaging/lib/infomat-session")
+	tools := sessionTools(t)
+	const kioskCall = "infomat --data /var/lib/infomat"
+	for _, c := range []struct {
+		cage, rotate, args string
+		noRandr            bool
+		want               []string // the calls, in order
+		warn               string   // in stderr
+	}{
+		{cage: "old", rotate: "", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "old", rotate: "0", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "old", rotate: "90", want: []string{"cage -d -r -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "old", rotate: "180", want: []string{"cage -d -r -r -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "old", rotate: "270", args: "--idle 120s", want: []string{"cage -d -r -r -r -- KIOSK --data /var/lib/infomat --idle 120s", kioskCall + " --idle 120s"}},
+		{cage: "old", rotate: "45", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}, warn: "INFOMAT_ROTATE=45"},
+		{cage: "new", rotate: "", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "new", rotate: "0", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}},
+		{cage: "new", rotate: "90", want: []string{"cage -d -- SESSION in-cage", "wlr-randr --output HDMI-A-1 --transform 90", kioskCall}},
+		{cage: "new", rotate: "180", want: []string{"cage -d -- SESSION in-cage", "wlr-randr --output HDMI-A-1 --transform 180", kioskCall}},
+		{cage: "new", rotate: "270", args: "--idle 120s", want: []string{"cage -d -- SESSION in-cage", "wlr-randr --output HDMI-A-1 --transform 270", kioskCall + " --idle 120s"}},
+		{cage: "new", rotate: "45", want: []string{"cage -d -- KIOSK --data /var/lib/infomat", kioskCall}, warn: "INFOMAT_ROTATE=45"},
+		{cage: "new", rotate: "90", noRandr: true, want: []string{"cage -d -- SESSION in-cage", kioskCall}, warn: "apt-get install wlr-randr"},
+	} {
+		name := fmt.Sprintf("%s cage, INFOMAT_ROTATE=%q", c.cage, c.rotate)
+		if c.noRandr {
+			name += ", no wlr-randr"
+		}
+		fake := t.TempDir()
+		log := filepath.Join(fake, "log")
+		kiosk := filepath.Join(fake, "infomat")
+		writeScript(t, kiosk, fakeKiosk)
+		if c.cage == "old" {
+			writeScript(t, filepath.Join(fake, "cage"), fakeCageOld+fakeCageRun)
+		} else {
+			writeScript(t, filepath.Join(fake, "cage"), fakeCageNew+fakeCageRun)
+		}
+		if !c.noRandr {
+			writeScript(t, filepath.Join(fake, "wlr-randr"), fakeWlrRandr)
+		}
+		cmd := exec.Command(session)
+		cmd.Env = []string{"PATH=" + fake + ":" + tools, "FAKE_LOG=" + log, "INFOMAT_BIN=" + kiosk,
+			"INFOMAT_ROTATE=" + c.rotate, "INFOMAT_ARGS=" + c.args}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Errorf("%s: %v\n%s", name, err, stderr.String())
+			continue
+		}
+		b, _ := os.ReadFile(log)
+		got := strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(string(b)), kiosk, "KIOSK"), session, "SESSION")
+		if want := strings.Join(c.want, "\n"); got != want {
+			t.Errorf("%s: calls\n%s\nwant\n%s", name, got, want)
+		}
+		if c.warn == "" && stderr.Len() > 0 || !strings.Contains(stderr.String(), c.warn) {
+			t.Errorf("%s: stderr %q, want %q", name, stderr.String(), c.warn)
+		}
+	}
+}
+
+// TestTouchRotation runs infomat-touch-rotation for each INFOMAT_ROTATE: the rule it writes
+// sets the libinput calibration matrix that turns a touch point as wlroots turns one mapped
+// to an output with that transform (wlr_cursor's apply_output_transform), only on touch
+// screens no one else maps or calibrates; udev is asked to apply it when it changed, and
+// rotation 0 takes it away again.
+func TestTouchRotation(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ rotate, args, want string }{
-		{"", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
-		{"0", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
-		{"90", "", "-d -r -- /usr/bin/infomat --data /var/lib/infomat"},
-		{"180", "", "-d -r -r -- /usr/bin/infomat --data /var/lib/infomat"},
-		{"270", "--idle 120s", "-d -r -r -r -- /usr/bin/infomat --data /var/lib/infomat --idle 120s"},
-		{"45", "", "-d -- /usr/bin/infomat --data /var/lib/infomat"},
-	} {
-		cmd := exec.Command(filepath.Join(root, "packaging/lib/infomat-session"))
-		cmd.Env = []string{"PATH=" + fake + ":/usr/bin:/bin", "INFOMAT_ROTATE=" + c.rotate, "INFOMAT_ARGS=" + c.args}
-		out, err := cmd.Output()
+	script := filepath.Join(root, "packaging/lib/infomat-touch-rotation")
+	fake := t.TempDir()
+	log := filepath.Join(fake, "log")
+	writeScript(t, filepath.Join(fake, "udevadm"), `echo "udevadm $*" >>"$FAKE_LOG"`+"\n")
+	rules := filepath.Join(t.TempDir(), "run/udev/rules.d")
+	rule := filepath.Join(rules, "71-infomat-touch-rotation.rules")
+	tools := sessionTools(t)
+	applied := "udevadm control --reload\nudevadm trigger --action=change --subsystem-match=input --property-match=ID_INPUT_TOUCHSCREEN=1\nudevadm settle --timeout=10"
+	run := func(rotate string) (calls string) {
+		t.Helper()
+		os.Remove(log)
+		cmd := exec.Command(script)
+		cmd.Env = []string{"PATH=" + fake + ":" + tools, "FAKE_LOG=" + log, "INFOMAT_UDEV_RULES_DIR=" + rules, "INFOMAT_ROTATE=" + rotate}
+		if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+			t.Fatalf("INFOMAT_ROTATE=%s: %v %s", rotate, err, out)
+		}
+		b, _ := os.ReadFile(log)
+		return strings.TrimSpace(string(b))
+	}
+	// wlroots' transform of a touch point (x, y in 0..1) on an output turned by deg.
+	wlroots := func(deg int, x, y float64) (float64, float64) {
+		switch deg {
+		case 90:
+			return 1 - y, x
+		case 180:
+			return 1 - x, 1 - y
+		case 270:
+			return y, 1 - x
+		}
+		return x, y
+	}
+	line := regexp.MustCompile(`^ACTION!="remove", SUBSYSTEM=="input", KERNEL=="event\*", ENV\{ID_INPUT_TOUCHSCREEN\}=="1", ENV\{WL_OUTPUT\}!="\?\*", ENV\{LIBINPUT_CALIBRATION_MATRIX\}!="\?\*", ENV\{LIBINPUT_CALIBRATION_MATRIX\}="([-0-9 ]+)", ENV\{INFOMAT_TOUCH_ROTATION\}="(90|180|270)"$`)
+
+	if calls := run("0"); calls != "" {
+		t.Errorf("rotation 0 with no rule: %q", calls)
+	}
+	for _, deg := range []int{90, 180, 270} {
+		if calls := run(fmt.Sprint(deg)); calls != applied {
+			t.Errorf("%d: udevadm calls %q, want %q", deg, calls, applied)
+		}
+		b, err := os.ReadFile(rule)
 		if err != nil {
-			t.Fatalf("INFOMAT_ROTATE=%s: %v", c.rotate, err)
+			t.Fatal(err)
 		}
-		if got := strings.TrimSpace(string(out)); got != c.want {
-			t.Errorf("INFOMAT_ROTATE=%s INFOMAT_ARGS=%s: cage %s, want %s", c.rotate, c.args, got, c.want)
+		var m []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") {
+				if m != nil {
+					t.Errorf("%d: more than one rule:\n%s", deg, b)
+				}
+				if m = line.FindStringSubmatch(l); m == nil {
+					t.Fatalf("%d: rule %q does not have the expected form", deg, l)
+				}
+			}
 		}
+		if m == nil || m[2] != fmt.Sprint(deg) {
+			t.Fatalf("%d: rule %v", deg, m)
+		}
+		var k [6]float64
+		if n, err := fmt.Sscan(m[1], &k[0], &k[1], &k[2], &k[3], &k[4], &k[5]); n != 6 || err != nil {
+			t.Fatalf("%d: matrix %q: %v", deg, m[1], err)
+		}
+		for _, p := range [][2]float64{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0.25, 0.75}} {
+			gx, gy := k[0]*p[0]+k[1]*p[1]+k[2], k[3]*p[0]+k[4]*p[1]+k[5]
+			if wx, wy := wlroots(deg, p[0], p[1]); gx != wx || gy != wy {
+				t.Errorf("%d: matrix %q takes %v to (%v, %v); wlroots to (%v, %v)", deg, m[1], p, gx, gy, wx, wy)
+			}
+		}
+		// The same again: nothing changed, udev is left alone.
+		if calls := run(fmt.Sprint(deg)); calls != "" {
+			t.Errorf("%d again: udevadm calls %q", deg, calls)
+		}
+	}
+	for _, rotate := range []string{"0", "45"} {
+		os.WriteFile(rule, []byte("# stale\n"), 0o644)
+		if calls := run(rotate); calls != applied {
+			t.Errorf("%s after a rotation: udevadm calls %q, want %q", rotate, calls, applied)
+		}
+		if _, err := os.Stat(rule); !os.IsNotExist(err) {
+			t.Errorf("%s: the rule is still there (%v)", rotate, err)
+		}
+	}
+	if calls := run(""); calls != "" {
+		t.Errorf("no rotation, no rule: %q", calls)
 	}
 }
 
@@ -667,15 +872,24 @@ func TestInstallUpgradePurge(t *testing.T) {
 	}
 }
 
-// installDepends installs the packages' Depends that are missing, like scripts/deps.sh.
+// installDepends installs the packages' Depends that are missing, like scripts/deps.sh. The
+// list is read from the built packages, so it cannot fall behind their control files.
 func installDepends(t *testing.T) {
 	t.Helper()
 	var missing []string
-	for _, p := range []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1",
-		"libxi6", "libxxf86vm1", "adduser"} {
-		st, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
-		if !strings.Contains(string(st), "install ok installed") {
-			missing = append(missing, p)
+	seen := map[string]bool{}
+	for _, name := range []string{"infomat", "infomat-portal", "infomat-tools"} {
+		for _, dep := range strings.Split(output(t, "dpkg-deb", "-f", debs[name], "Depends"), ",") {
+			// "libc6 (>= 2.34)" or "a | b": the first alternative's name.
+			p := strings.Fields(strings.Split(dep, "|")[0])
+			if len(p) == 0 || seen[p[0]] || strings.HasPrefix(p[0], "infomat") {
+				continue
+			}
+			seen[p[0]] = true
+			st, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p[0]).Output()
+			if !strings.Contains(string(st), "install ok installed") {
+				missing = append(missing, p[0])
+			}
 		}
 	}
 	if len(missing) == 0 {

@@ -291,6 +291,7 @@ func packages(root, binDir, gen, version string, date time.Time) ([]*nfpm.Info, 
 	kioskFiles, err := withDocs("infomat", files.Contents{
 		file(bin("infomat"), "/usr/bin/infomat", 0o755),
 		file(pk("lib/infomat-session"), "/usr/libexec/infomat/infomat-session", 0o755),
+		file(pk("lib/infomat-touch-rotation"), "/usr/libexec/infomat/infomat-touch-rotation", 0o755),
 		file(pk("systemd/infomat.service"), "/lib/systemd/system/infomat.service", 0o644),
 		file(pk("systemd/infomat-restart.service"), "/lib/systemd/system/infomat-restart.service", 0o644),
 		file(pk("systemd/infomat-restart.timer"), "/lib/systemd/system/infomat-restart.timer", 0o644),
@@ -327,7 +328,8 @@ func packages(root, binDir, gen, version string, date time.Time) ([]*nfpm.Info, 
 			Depends: []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2",
 				"libxinerama1", "libxi6", "libxxf86vm1", "adduser", "cage", "xwayland",
 				"poppler-utils", "espeak-ng", "alsa-utils"},
-			// wlr-randr rotates the screen under a cage without -r (0.2 and later).
+			// wlr-randr rotates the screen under a cage without -r (0.1.5 and later; Debian
+			// 12 has 0.1.4, with -r).
 			Recommends: []string{"fonts-dejavu-core", "wlr-randr"},
 			// The simulators moved to infomat-tools.
 			Suggests: []string{"infomat-tools"},

@@ -12,9 +12,13 @@ import (
 // The admin API's dues operations, for `infomat-portal dues …` while serve holds a bbolt
 // store (paths under /admin/v1/, as in adminapi.go):
 //
-//	POST dues/replace  DuesSet, sealed by the command (StoreDues)   → {}
-//	POST dues/card     DuesCard, hashed by the command (StoreDuesCard) → {}
-//	GET  dues/status?municipality=X                                 → DuesSet (no entries)
+//	POST dues/replace[?new_municipality=1]  DuesSet, sealed by the command (StoreDues) → {}
+//	POST dues/card     DuesCard, hashed by the command (StoreDuesCard)               → {}
+//	GET  dues/status?municipality=X                                                 → DuesSet (no entries)
+//
+// A municipality the portal does not have is refused (404, the nearest names in the
+// message): dues/replace creates it only with new_municipality=1 (EnsureMunicipality), the
+// others never do (CheckExistingMunicipality).
 //
 // The command reads panel.key from the data directory and seals before sending: nothing
 // clear crosses the socket, and the serving portal needs no part in the sealing.
@@ -34,6 +38,10 @@ func (a *adminAPI) duesReplace(w http.ResponseWriter, r *http.Request) {
 		adminFail(w, http.StatusBadRequest, fmt.Errorf("bad request body: %w", err))
 		return
 	}
+	if err := EnsureMunicipality(r.Context(), a.st, set.Municipality, r.URL.Query().Get("new_municipality") == "1"); err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
 	if err := StoreDues(r.Context(), a.st, set, "cli", ""); err != nil {
 		adminFail(w, adminStatus(err), err)
 		return
@@ -45,6 +53,10 @@ func (a *adminAPI) duesReplace(w http.ResponseWriter, r *http.Request) {
 func (a *adminAPI) duesCard(w http.ResponseWriter, r *http.Request) {
 	var c DuesCard
 	if !decodeAdmin(w, r, &c) {
+		return
+	}
+	if err := CheckExistingMunicipality(r.Context(), a.st, c.Municipality); err != nil {
+		adminFail(w, adminStatus(err), err)
 		return
 	}
 	err := StoreDuesCard(r.Context(), a.st, c, "cli", "")
@@ -61,7 +73,12 @@ func (a *adminAPI) duesCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *adminAPI) duesStatus(w http.ResponseWriter, r *http.Request) {
-	s, err := a.st.DuesStatus(r.Context(), r.URL.Query().Get("municipality"))
+	muni := r.URL.Query().Get("municipality")
+	if err := CheckExistingMunicipality(r.Context(), a.st, muni); err != nil {
+		adminFail(w, adminStatus(err), err)
+		return
+	}
+	s, err := a.st.DuesStatus(r.Context(), muni)
 	if errors.Is(err, ErrNotFound) {
 		adminJSON(w, http.StatusOK, DuesSet{}) // the client turns it back into ErrNotFound
 		return
@@ -73,10 +90,15 @@ func (a *adminAPI) duesStatus(w http.ResponseWriter, r *http.Request) {
 	adminJSON(w, http.StatusOK, s)
 }
 
-// ReplaceDues runs StoreDues on the serving portal.
-func (c *AdminClient) ReplaceDues(ctx context.Context, set DuesSet) error {
+// ReplaceDues runs StoreDues on the serving portal; newMunicipality lets it create the
+// municipality.
+func (c *AdminClient) ReplaceDues(ctx context.Context, set DuesSet, newMunicipality bool) error {
 	var out struct{}
-	return c.do(ctx, http.MethodPost, "dues/replace", nil, "", set, &out)
+	var q url.Values
+	if newMunicipality {
+		q = url.Values{"new_municipality": {"1"}}
+	}
+	return c.do(ctx, http.MethodPost, "dues/replace", q, "", set, &out)
 }
 
 // PutDuesCard runs StoreDuesCard on the serving portal.

@@ -11,12 +11,14 @@ import (
 // (paths under /admin/v1/, as in adminapi.go):
 //
 //	GET  users?municipality=X                                  → [User] (no hashes, no secrets)
-//	POST users/add {municipality, login, name, roles, password} → {password}
+//	POST users/add {municipality, login, name, roles, password, new_municipality} → {password}
 //	POST users/reset {municipality, login, password, clear_totp} → {password}
 //	POST users/disable {municipality, login, enable}            → {}
 //
 // A password in a request is the one to set (read by the command from stdin); empty makes
 // the portal generate one. The answer carries the one-time password once; nothing logs it.
+// users/add refuses a municipality the portal does not have unless new_municipality
+// (CheckMunicipality): a typo must not become a second municipality with one user.
 
 type userRequest struct {
 	Municipality string `json:"municipality"`
@@ -26,6 +28,8 @@ type userRequest struct {
 	Password     string `json:"password,omitempty"`
 	ClearTOTP    bool   `json:"clear_totp,omitempty"`
 	Enable       bool   `json:"enable,omitempty"`
+	// NewMunicipality lets users/add create the municipality (its first account).
+	NewMunicipality bool `json:"new_municipality,omitempty"`
 }
 
 type passwordResponse struct {
@@ -67,6 +71,12 @@ func (a *adminAPI) userAdd(w http.ResponseWriter, r *http.Request) {
 	var req userRequest
 	if !decodeAdmin(w, r, &req) {
 		return
+	}
+	if req.Municipality != OperatorMunicipality {
+		if err := CheckMunicipality(r.Context(), a.st, req.Municipality, req.NewMunicipality); err != nil {
+			adminFail(w, adminStatus(err), err)
+			return
+		}
 	}
 	u := User{Municipality: req.Municipality, Login: req.Login, Name: req.Name, Roles: req.Roles}
 	pw, err := AddUser(r.Context(), a.st, u, req.Password, a.now(), AccountOptions{})
@@ -113,9 +123,11 @@ func (c *AdminClient) Users(ctx context.Context, municipality string) ([]User, e
 }
 
 // AddUser is AddUser on the portal; pw empty makes it generate the one-time password.
-func (c *AdminClient) AddUser(ctx context.Context, u User, pw string) (string, error) {
+// A municipality the portal does not have is refused unless newMunicipality.
+func (c *AdminClient) AddUser(ctx context.Context, u User, pw string, newMunicipality bool) (string, error) {
 	var out passwordResponse
-	err := c.do(ctx, http.MethodPost, "users/add", nil, "", userRequest{Municipality: u.Municipality, Login: u.Login, Name: u.Name, Roles: u.Roles, Password: pw}, &out)
+	req := userRequest{Municipality: u.Municipality, Login: u.Login, Name: u.Name, Roles: u.Roles, Password: pw, NewMunicipality: newMunicipality}
+	err := c.do(ctx, http.MethodPost, "users/add", nil, "", req, &out)
 	return out.Password, err
 }
 

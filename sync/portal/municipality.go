@@ -1,17 +1,24 @@
 package portal
 
 import (
+	"cmp"
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 )
 
 // A municipality exists on the portal once it has a signing key (made by its first token,
-// key or publish) or panel accounts (the operator's "Gminy" page). Nothing else creates one:
-// the operator commands that would (token create, key show, publish, user add) first ask
-// CheckMunicipality, so a mistyped name is refused instead of becoming a second,
-// empty municipality whose kiosks never get content.
+// key, publish or dues import) or panel accounts (user add, the operator's "Gminy" page).
+// Nothing else creates one: the operator commands that would (token create, key show,
+// publish, user add, dues import; the admin socket's same operations) first ask
+// CheckMunicipality, so a mistyped name is refused instead of becoming a second, empty
+// municipality whose kiosks never get content; the commands that only work on one (dues
+// card, dues status) refuse an unknown name the same way, with no flag to offer. The panel
+// acts within the signed-in user's municipality, which exists; its "Gminy" page is the
+// explicit way to create one.
 
 // MunicipalityLister is what CheckMunicipality reads.
 type MunicipalityLister interface {
@@ -22,16 +29,22 @@ type MunicipalityLister interface {
 // UnknownMunicipalityError is a municipality the portal does not have. Its text is Polish:
 // the operator reads it as the command's answer.
 type UnknownMunicipalityError struct {
-	Name    string
-	Known   []string // sorted
-	Command string   // the command that was refused, for the message; "" for none
+	Name  string
+	Known []string // sorted
+	// Existing: the command works on an existing municipality only (dues card, dues
+	// status), so the message offers no --new-municipality.
+	Existing bool
 }
 
 func (e *UnknownMunicipalityError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "gminy %q nie ma w portalu", e.Name)
-	if near := nearest(e.Name, e.Known); near != "" {
-		fmt.Fprintf(&b, " (czy chodziło o %q?)", near)
+	if near := nearest(e.Name, e.Known); len(near) > 0 {
+		q := make([]string, len(near))
+		for i, n := range near {
+			q[i] = fmt.Sprintf("%q", n)
+		}
+		fmt.Fprintf(&b, " (czy chodziło o %s?)", strings.Join(q, " lub "))
 	}
 	if len(e.Known) > 0 {
 		shown := e.Known[:min(len(e.Known), 20)]
@@ -40,7 +53,11 @@ func (e *UnknownMunicipalityError) Error() string {
 			fmt.Fprintf(&b, " i %d innych", len(e.Known)-len(shown))
 		}
 	}
-	b.WriteString(". Popraw nazwę; jeśli to naprawdę nowa gmina, powtórz polecenie z --new-municipality")
+	if e.Existing {
+		b.WriteString(". Popraw nazwę")
+	} else {
+		b.WriteString(". Popraw nazwę; jeśli to naprawdę nowa gmina, powtórz polecenie z --new-municipality")
+	}
 	return b.String()
 }
 
@@ -78,15 +95,59 @@ func CheckMunicipality(ctx context.Context, st MunicipalityLister, m string, all
 	return &UnknownMunicipalityError{Name: m, Known: known}
 }
 
-// nearest is the known name closest to m by edit distance, when it is close (a typo).
-func nearest(m string, known []string) string {
-	best, bestD := "", 3
+// CheckExistingMunicipality is CheckMunicipality for the commands that work on an existing
+// municipality only: an unknown one is refused with no flag to offer.
+func CheckExistingMunicipality(ctx context.Context, st MunicipalityLister, m string) error {
+	err := CheckMunicipality(ctx, st, m, false)
+	var u *UnknownMunicipalityError
+	if errors.As(err, &u) {
+		u.Existing = true
+	}
+	return err
+}
+
+// MunicipalityMaker is a store where a municipality can be created: its signing key.
+type MunicipalityMaker interface {
+	MunicipalityLister
+	SigningKey(ctx context.Context, municipality string) (ed25519.PrivateKey, error)
+}
+
+// EnsureMunicipality is CheckMunicipality for the commands that store a municipality's data
+// without creating it on their own (dues import): with allowNew an unknown municipality is
+// created (its signing key), so that every other command then knows it.
+func EnsureMunicipality(ctx context.Context, st MunicipalityMaker, m string, allowNew bool) error {
+	if err := CheckMunicipality(ctx, st, m, allowNew); err != nil {
+		return err
+	}
+	if !allowNew {
+		return nil
+	}
+	if _, err := st.SigningKey(ctx, m); err != nil {
+		return fmt.Errorf("create municipality %s: %w", m, err)
+	}
+	return nil
+}
+
+// nearest are the known names closest to m by edit distance, when they are close (a typo):
+// at most three, the closest first.
+func nearest(m string, known []string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
 	for _, k := range known {
-		if d := editDistance(m, k); d < bestD {
-			best, bestD = k, d
+		// Two edits, or three in a long name: further than that is another municipality.
+		if d := editDistance(m, k); d <= max(2, len([]rune(m))/5) {
+			cs = append(cs, cand{k, d})
 		}
 	}
-	return best
+	slices.SortFunc(cs, func(a, b cand) int { return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.name, b.name)) })
+	var out []string
+	for _, c := range cs[:min(len(cs), 3)] {
+		out = append(out, c.name)
+	}
+	return out
 }
 
 func editDistance(a, b string) int {

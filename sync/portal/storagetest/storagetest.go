@@ -33,8 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) portal.Storage) {
 	t.Run("Status", func(t *testing.T) { statuses(t, open) }) // status.go
 	t.Run("Inbox", func(t *testing.T) { inbox(t, open) })     // inbox.go
 	t.Run("Accounts", func(t *testing.T) { accounts(t, open) })
-	t.Run("Drafts", func(t *testing.T) { drafts(t, open) })  // drafts.go
-	t.Run("Dues", func(t *testing.T) { duesStore(t, open) }) // dues.go
+	t.Run("Drafts", func(t *testing.T) { drafts(t, open) })                 // drafts.go
+	t.Run("Dues", func(t *testing.T) { duesStore(t, open) })                // dues.go
+	t.Run("Municipalities", func(t *testing.T) { municipalities(t, open) }) // municipalities.go
 	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, open) })
 }
 
