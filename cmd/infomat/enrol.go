@@ -15,13 +15,13 @@ type enrolment struct {
 	DataDir, Portal, Token string
 	Label                  string // where the device stands, for the fleet; "" keeps the token's
 	Trust                  client.Trust
-	// AbandonOld enrols even when the device's old identity cannot be retired on the
+	// Force enrols even when the device's old identity cannot be retired on the
 	// portal (the portal is down): the technician then revokes it in the panel.
-	AbandonOld bool
+	Force bool
 }
 
 // notRetiredError is an enrolled device whose old identity could not be retired: it is not
-// enrolled anew unless the technician says so (--abandon-old).
+// enrolled anew unless the technician says so (--force).
 type notRetiredError struct {
 	old client.Credentials
 	err error
@@ -29,8 +29,8 @@ type notRetiredError struct {
 
 func (e *notRetiredError) Error() string {
 	return fmt.Sprintf("urządzenie jest już zarejestrowane (%s, gmina %s, portal %s), a starej tożsamości nie udało się wycofać w portalu: %s\n"+
-		"  Sprawdź połączenie z portalem i uruchom polecenie ponownie, albo dodaj --abandon-old (zarejestruje urządzenie mimo to;\n"+
-		"  wtedy unieważnij starą tożsamość w panelu: Urządzenia → %s → Unieważnij, albo: infomat-portal revoke %s)",
+		"  Sprawdź połączenie z portalem i uruchom polecenie ponownie, albo dodaj --force (zarejestruje urządzenie mimo to;\n"+
+		"  wtedy odwołaj starą tożsamość w panelu: Urządzenia → %s → Odwołaj urządzenie, albo: infomat-portal revoke %s)",
 		e.old.DeviceID, e.old.Municipality, e.old.Portal, failure(e.err), e.old.DeviceID, e.old.DeviceID)
 }
 
@@ -40,7 +40,7 @@ func (e *notRetiredError) Unwrap() error { return e.err }
 // already first retires its old identity on the portal (POST /api/v1/retire with the old
 // credentials), so the fleet does not keep a ghost that still holds a valid secret; say
 // reports that in Polish. When the old identity cannot be retired, the result is a
-// *notRetiredError unless e.AbandonOld.
+// *notRetiredError unless e.Force.
 func enrolDevice(ctx context.Context, e enrolment, say func(string)) (client.Credentials, error) {
 	old, err := client.LoadCredentials(e.DataDir)
 	switch {
@@ -56,11 +56,11 @@ func enrolDevice(ctx context.Context, e enrolment, say func(string)) (client.Cre
 		case rerr == nil:
 			say(fmt.Sprintf("poprzednia tożsamość %s wycofana w portalu", old.DeviceID))
 		case errors.Is(rerr, client.ErrRevoked):
-			say(fmt.Sprintf("poprzednia tożsamość %s była już unieważniona w portalu", old.DeviceID))
-		case !e.AbandonOld:
+			say(fmt.Sprintf("poprzednia tożsamość %s była już odwołana w portalu", old.DeviceID))
+		case !e.Force:
 			return client.Credentials{}, &notRetiredError{old: old, err: rerr}
 		default:
-			say(fmt.Sprintf("poprzedniej tożsamości %s nie udało się wycofać (--abandon-old): unieważnij ją w panelu albo infomat-portal revoke %s", old.DeviceID, old.DeviceID))
+			say(fmt.Sprintf("poprzedniej tożsamości %s nie udało się wycofać (--force): odwołaj ją w panelu (Urządzenia → Odwołaj urządzenie) albo infomat-portal revoke %s", old.DeviceID, old.DeviceID))
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		say("poprzednie poświadczenia są nieczytelne i zostaną zastąpione: " + err.Error())

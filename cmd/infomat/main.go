@@ -73,15 +73,16 @@ func usage() {
       dostęp serwisowy: PIN, karty serwisowe, dziennik
   infomat detect [--save] [--listen 20s] [PORT…]
       znajduje port drukarki (odpowiada na DLE EOT) i czytnika kart (przyłóż kartę)
-  infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--abandon-old] [KOD]
+  infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--force] [KOD]
       konfiguruje kiosk jednym poleceniem z kodu rejestracyjnego z portalu (INFOMAT1:…, argument albo
       zeskanowany/wpisany na wejściu): sprawdza certyfikat portalu, rejestruje urządzenie, znajduje drukarkę
       i czytnik, drukuje stronę testową, dodaje kartę serwisową (przeciągnij ją), pyta o PIN, zgłasza
-      urządzenie w portalu i uruchamia kiosk; ponowne uruchomienie pomija zrobione kroki
-  infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--detect] [--label MIEJSCE] [--abandon-old] [--data KATALOG]
+      urządzenie w portalu i uruchamia kiosk; ponowne uruchomienie z tym samym kodem pomija zrobione kroki;
+      urządzenie już zarejestrowane rejestruje na nowo tylko z --force (stara tożsamość wycofana w portalu)
+  infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--detect] [--label MIEJSCE] [--force] [--data KATALOG]
       rejestruje urządzenie w portalu, zapisuje poświadczenia i synchronizuje się pierwszy raz
       (--pin: odcisk klucza portalu z polecenia w panelu; wtedy nie trzeba pliku CA); na urządzeniu już
-      zarejestrowanym najpierw wycofuje starą tożsamość w portalu (gdy portal nieosiągalny: --abandon-old)
+      zarejestrowanym najpierw wycofuje starą tożsamość w portalu (gdy portal nieosiągalny: --force)
   infomat sync --once [--data KATALOG]
       wysyła kolejkę wniosków i pobiera treść (gdy kiosk nie działa)
   infomat selftest [--data KATALOG] [--json] [--card-timeout 20s]

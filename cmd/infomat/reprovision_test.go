@@ -35,7 +35,7 @@ func loopbackPortal(t *testing.T) (*httptest.Server, *portal.Bolt) {
 
 // Provisioning a device that is enrolled already retires its old identity on the portal
 // first; when the old portal cannot be reached it stops and says what to do, and enrols
-// only with --abandon-old.
+// only with --force.
 func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 	ctx := context.Background()
 	srv, pst := loopbackPortal(t)
@@ -53,6 +53,14 @@ func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 		t.Fatalf("first provision: %d\n%s%s", code, out, errOut)
 	}
 	first, _ := client.LoadCredentials(data)
+	// A mistyped address for the new enrolment: the old identity is kept, not retired.
+	var out0, err0 bytes.Buffer
+	if code := provisionCmd([]string{"--data", data, "--portal", "http://127.0.0.1:1", "--token", "x"}, &out0, &err0); code != 1 {
+		t.Fatalf("provision to a dead address: exit %d\n%s%s", code, out0.String(), err0.String())
+	}
+	if d, _ := pst.Device(ctx, first.DeviceID); d.IsRevoked() {
+		t.Fatal("a failed provision retired the working identity")
+	}
 	code, out, errOut := provision("--label", "Biblioteka, parter")
 	if code != 0 {
 		t.Fatalf("second provision: %d\n%s%s", code, out, errOut)
@@ -84,14 +92,14 @@ func TestProvisionAgainRetiresOldIdentity(t *testing.T) {
 	}
 	code, out, errOut = enrolAt()
 	if code != 1 || !strings.Contains(errOut, "Rejestracja wstrzymana: urządzenie jest już zarejestrowane ("+second.DeviceID) ||
-		!strings.Contains(errOut, "--abandon-old") || !strings.Contains(errOut, "infomat-portal revoke "+second.DeviceID) {
+		!strings.Contains(errOut, "--force") || !strings.Contains(errOut, "infomat-portal revoke "+second.DeviceID) {
 		t.Fatalf("old portal down: exit %d\n%s%s", code, out, errOut)
 	}
 	if c, _ := client.LoadCredentials(data); c.DeviceID != second.DeviceID {
 		t.Fatal("the refused provision replaced the credentials")
 	}
-	code, out, errOut = enrolAt("--abandon-old")
-	if code != 0 || !strings.Contains(out, "nie udało się wycofać (--abandon-old)") {
-		t.Fatalf("--abandon-old: exit %d\n%s%s", code, out, errOut)
+	code, out, errOut = enrolAt("--force")
+	if code != 0 || !strings.Contains(out, "nie udało się wycofać (--force)") {
+		t.Fatalf("--force: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -30,7 +30,7 @@ import (
 	"infomat/sync/protocol"
 )
 
-const setupUsage = `użycie: infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--abandon-old] [--ports P1,P2] [KOD]
+const setupUsage = `użycie: infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--force] [--ports P1,P2] [KOD]
   KOD: kod rejestracyjny z portalu (INFOMAT1:…); bez niego setup czyta go ze standardowego wejścia
   (zeskanuj kod QR czytnikiem działającym jak klawiatura albo przepisz go i naciśnij Enter)
 `
@@ -81,7 +81,7 @@ func (s setupState) save(dir string) error {
 type setupRun struct {
 	dataDir, label string
 	noStart        bool
-	abandonOld     bool
+	force          bool
 	ports          []string
 	listen, swipe  time.Duration
 	stdin          io.Reader
@@ -104,7 +104,7 @@ func setupCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.StringVar(&r.dataDir, "data", kiosk.DefaultDataDir(), "data directory holding the store and credentials")
 	fl.StringVar(&r.label, "label", "", "where the device stands, e.g. \"Biblioteka, parter\" (shown in the portal's fleet)")
 	fl.BoolVar(&r.noStart, "no-start", false, "do not start the kiosk at the end")
-	fl.BoolVar(&r.abandonOld, "abandon-old", false, "on a device enrolled before: enrol anew even when its old identity cannot be retired on the portal")
+	fl.BoolVar(&r.force, "force", false, "on a device enrolled before: enrol anew with this code, retiring the old identity on the portal (and going on when that portal cannot be reached)")
 	ports := fl.String("ports", "", "comma-separated serial ports to probe (default: /dev/infomat-*, /dev/ttyUSB*, /dev/ttyACM*, /dev/ttyS0-3)")
 	fl.DurationVar(&r.listen, "listen", 20*time.Second, "how long to wait on each port for a card while detecting the reader")
 	fl.DurationVar(&r.swipe, "card-timeout", swipeWait, "how long to wait for the service card")
@@ -295,21 +295,24 @@ func (r *setupRun) enrol() (string, error) {
 	}
 	st.Close()
 	state := loadSetupState(r.dataDir)
-	if creds, err := client.LoadCredentials(r.dataDir); err == nil && state.TokenSHA256 == tokenHash(r.code.Token) && state.DeviceID == creds.DeviceID {
-		r.creds = creds
-		r.note("urządzenie", fmt.Sprintf("%s, gmina %s", creds.DeviceID, creds.Municipality))
-		return fmt.Sprintf("już zrobione wcześniej (urządzenie %s, gmina %s)", creds.DeviceID, creds.Municipality), nil
+	if creds, err := client.LoadCredentials(r.dataDir); err == nil {
+		if state.TokenSHA256 == tokenHash(r.code.Token) && state.DeviceID == creds.DeviceID {
+			r.creds = creds
+			r.note("urządzenie", fmt.Sprintf("%s, gmina %s", creds.DeviceID, creds.Municipality))
+			return fmt.Sprintf("już zrobione wcześniej (urządzenie %s, gmina %s)", creds.DeviceID, creds.Municipality), nil
+		}
+		// A working kiosk is not re-enrolled by a code given by mistake.
+		if !r.force {
+			return "", failStep(fmt.Sprintf("urządzenie jest już zarejestrowane jako %s (gmina %s, portal %s)", creds.DeviceID, creds.Municipality, creds.Portal),
+				"aby zarejestrować je na nowo tym kodem, uruchom setup z --force: stara tożsamość zostanie wycofana w portalu, kolejka wniosków zostaje i zostanie wysłana; aby tylko dokończyć konfigurację, użyj kodu, którym je zarejestrowano")
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var notes []string
 	creds, err := enrolDevice(ctx, enrolment{DataDir: r.dataDir, Portal: r.code.Portal, Token: r.code.Token, Label: label,
-		Trust: client.Trust{CAPEM: r.creds.CAPEM, CertPin: r.creds.CertPin}, AbandonOld: r.abandonOld}, func(s string) { notes = append(notes, s) })
-	var nr *notRetiredError
-	switch {
-	case errors.As(err, &nr):
-		return "", failStep(nr.Error(), "usuń przyczynę i uruchom setup ponownie albo dodaj --abandon-old")
-	case err != nil:
+		Trust: client.Trust{CAPEM: r.creds.CAPEM, CertPin: r.creds.CertPin}, Force: r.force}, func(s string) { notes = append(notes, s) })
+	if err != nil {
 		fix := client.Advice(err)
 		if fix == "" {
 			fix = "jeśli kod był już użyty albo wygasł, wygeneruj nowy w panelu (Urządzenia → Nowy token rejestracyjny) albo: infomat-portal token create --municipality GMINA"
@@ -535,7 +538,7 @@ func (r *setupRun) announce() (string, error) {
 		r.note("etykieta", label)
 		return fmt.Sprintf("OK: portal widzi urządzenie %s jako „%s”", r.creds.DeviceID, label), nil
 	}
-	return fmt.Sprintf("OK: portal widzi urządzenie %s (bez etykiety: --label \"Biblioteka, parter\")", r.creds.DeviceID), nil
+	return fmt.Sprintf("OK: portal widzi urządzenie %s (z etykietą z tokenu, jeśli nadano ją w portalu; własna: --label \"Biblioteka, parter\")", r.creds.DeviceID), nil
 }
 
 // start starts the kiosk's unit when this is a packaged device run as root; otherwise it

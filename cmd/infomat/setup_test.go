@@ -8,6 +8,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,9 +168,18 @@ func TestSetupEndToEnd(t *testing.T) {
 		t.Fatal("the second run enrolled again")
 	}
 
-	// A new code on the enrolled device: the old identity is retired on the portal first.
+	// A new code on the enrolled device: refused without --force (a code given by mistake
+	// must not re-enrol a working kiosk); with it, the old identity is retired first.
 	out.Reset()
-	if code := setupCmd(append(args, newCode("")), strings.NewReader(""), &out, &errOut); code != 0 {
+	errOut.Reset()
+	code2 := newCode("")
+	if code := setupCmd(append(args, code2), strings.NewReader(""), &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "Krok 3/9 „Rejestruję urządzenie i pobieram treść” nie powiódł się: urządzenie jest już zarejestrowane jako "+creds.DeviceID) ||
+		!strings.Contains(errOut.String(), "uruchom setup z --force") {
+		t.Fatalf("a new code without --force: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := setupCmd(append(args, "--force", code2), strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("setup with a new code: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 	if !strings.Contains(out.String(), "poprzednia tożsamość "+creds.DeviceID+" wycofana w portalu") {
@@ -248,5 +258,40 @@ func TestSetupRefuses(t *testing.T) {
 			!strings.Contains(errOut.String(), "Co zrobić: zeskanuj kod QR z portalu") {
 			t.Errorf("code %q: exit %d\n%s%s", input, code, out.String(), errOut.String())
 		}
+	}
+}
+
+// The last step starts the packaged unit only as root with the unit installed, and
+// otherwise says how to start the kiosk.
+func TestSetupStartStep(t *testing.T) {
+	dir := t.TempDir()
+	unit := filepath.Join(dir, "infomat.service")
+	calls := filepath.Join(dir, "calls")
+	systemctl := filepath.Join(dir, "systemctl")
+	if err := os.WriteFile(systemctl, []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &setupRun{dataDir: "/var/lib/infomat", systemctl: systemctl, unitPaths: []string{unit}}
+	if msg, err := r.start(); err != nil || msg != "pominięto (brak usługi infomat.service: program nie z pakietu .deb); uruchom: infomat --data /var/lib/infomat" {
+		t.Fatalf("no unit: %q %v", msg, err)
+	}
+	if err := os.WriteFile(unit, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.noStart = true
+	if msg, _ := r.start(); msg != "pominięto (--no-start); uruchom: sudo systemctl start infomat" {
+		t.Fatalf("--no-start: %q", msg)
+	}
+	r.noStart = false
+	msg, err := r.start()
+	if os.Geteuid() != 0 {
+		if err != nil || msg != "pominięto (uruchomienie usługi wymaga roota); uruchom: sudo systemctl start infomat" {
+			t.Fatalf("not root: %q %v", msg, err)
+		}
+		return
+	}
+	got, _ := os.ReadFile(calls)
+	if err != nil || msg != "OK: systemctl start infomat" || string(got) != "start infomat\n" {
+		t.Fatalf("root with the unit: %q %v, systemctl called with %q", msg, err, got)
 	}
 }

@@ -112,7 +112,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	pin := fl.String("pin", "", "sha256:HEX of the portal's public key (from the panel's enrolment command): trust exactly that key instead of any CA")
 	detect := fl.Bool("detect", false, "first find the printer and card reader ports and save them (infomat detect --save)")
 	label := fl.String("label", "", "where the device stands, e.g. \"Biblioteka, parter\" (shown in the portal's fleet)")
-	abandonOld := fl.Bool("abandon-old", false, "on a device enrolled before: enrol anew even when its old identity cannot be retired on the portal (revoke it in the panel afterwards)")
+	force := fl.Bool("force", false, "on a device enrolled before: enrol anew even when its old identity cannot be retired on the portal (revoke it in the panel afterwards)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -122,7 +122,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *portal == "" || *token == "" {
-		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--label MIEJSCE] [--abandon-old] [--data KATALOG]")
+		fmt.Fprintln(stderr, "użycie: infomat provision --portal URL --token TOKEN [--pin sha256:HEX | --ca PLIK.pem] [--label MIEJSCE] [--force] [--data KATALOG]")
 		return 2
 	}
 	if *pin != "" && *ca != "" {
@@ -143,7 +143,7 @@ func provisionCmd(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	fmt.Fprintf(stdout, "Rejestracja w portalu %s…\n", *portal)
 	creds, err := enrolDevice(ctx, enrolment{DataDir: *dataDir, Portal: *portal, Token: *token, Label: *label,
-		Trust: client.Trust{CAFile: *ca, CertPin: *pin}, AbandonOld: *abandonOld}, func(s string) { fmt.Fprintln(stdout, "  "+s) })
+		Trust: client.Trust{CAFile: *ca, CertPin: *pin}, Force: *force}, func(s string) { fmt.Fprintln(stdout, "  "+s) })
 	var pe *client.PinError
 	var nr *notRetiredError
 	if errors.As(err, &nr) {
