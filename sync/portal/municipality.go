@@ -15,8 +15,9 @@ import (
 // Nothing else creates one: the operator commands that would (token create, key show,
 // publish, user add, dues import; the admin socket's same operations) first ask
 // CheckMunicipality, so a mistyped name is refused instead of becoming a second, empty
-// municipality whose kiosks never get content; the commands that only work on one (dues
-// card, dues status) refuse an unknown name the same way, with no flag to offer. The panel
+// municipality whose kiosks never get content; the commands that only work on one (user
+// reset, disable and list, dues card and status) refuse an unknown name the same way, with
+// no flag to offer. The panel
 // acts within the signed-in user's municipality, which exists; its "Gminy" page is the
 // explicit way to create one, and asks again when the new name is close to a known one.
 
