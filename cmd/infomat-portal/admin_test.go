@@ -126,7 +126,7 @@ func TestOperatorCommandsWhileServing(t *testing.T) {
 		t.Fatalf("enrol with the token: %d", st)
 	}
 	auth := "Bearer " + er.DeviceID + ":" + er.Secret
-	if code, _, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "Zła Gmina"); code != 1 || !strings.Contains(errOut, "infomat-portal token create: municipality must be") {
+	if code, _, errOut := runCmd(t, "token", "create", "--plain", "--new-municipality", "--data", data, "--municipality", "Zła Gmina"); code != 1 || !strings.Contains(errOut, "infomat-portal token create: identyfikator gminy to 1–63 znaki") {
 		t.Fatalf("bad municipality: %d %q", code, errOut)
 	}
 	code, pub, errOut := runCmd(t, "key", "show", "--new-municipality", "--data", data, "--municipality", "przykladowa")

@@ -24,7 +24,19 @@ type userOperator interface {
 	setDisabled(ctx context.Context, muni, login string, disabled bool) error
 }
 
+// checkExisting refuses a municipality the portal does not have (a typo) for the commands
+// that change or list its existing accounts; the operators have none to check.
+func (l local) checkExisting(ctx context.Context, muni string) error {
+	if muni == portal.OperatorMunicipality {
+		return nil
+	}
+	return portal.CheckExistingMunicipality(ctx, l.st, muni)
+}
+
 func (l local) users(ctx context.Context, muni string) ([]portal.User, error) {
+	if err := l.checkExisting(ctx, muni); err != nil {
+		return nil, err
+	}
 	return l.st.Users(ctx, muni)
 }
 
@@ -38,10 +50,16 @@ func (l local) addUser(ctx context.Context, u portal.User, pw string, newMuni bo
 }
 
 func (l local) resetUser(ctx context.Context, muni, login, pw string, clearTOTP bool) (string, error) {
+	if err := l.checkExisting(ctx, muni); err != nil {
+		return "", err
+	}
 	return portal.ResetUser(ctx, l.st, muni, login, pw, clearTOTP, time.Now(), portal.AccountOptions{})
 }
 
 func (l local) setDisabled(ctx context.Context, muni, login string, disabled bool) error {
+	if err := l.checkExisting(ctx, muni); err != nil {
+		return err
+	}
 	return portal.SetDisabled(ctx, l.st, muni, login, disabled, time.Now(), portal.AccountOptions{})
 }
 

@@ -37,6 +37,10 @@ func TestUserCommand(t *testing.T) {
 		!strings.Contains(errOut, `gminy "gmina-aa" nie ma w portalu (czy chodziło o "gmina-a"?)`) {
 		t.Fatalf("a typo: %d %q", code, errOut)
 	}
+	if code, out, errOut := runCmd(t, "user", "list", "--data", data, "--municipality", "gmina-aa"); code != 1 || out != "" ||
+		!strings.Contains(errOut, `(czy chodziło o "gmina-a"?)`) || strings.Contains(errOut, "--new-municipality") {
+		t.Fatalf("user list for a typo: %d %q %q", code, out, errOut)
+	}
 	for _, args := range [][]string{{"reset", "--municipality", "gmina-a"}, {"add", "--operator"}} {
 		if code, _, _ := runCmd(t, append(append([]string{"user"}, args...), "--data", data, "--login", "anna", "--new-municipality")...); code != 2 {
 			t.Errorf("user %v --new-municipality: %d, want a usage error", args, code)
@@ -58,6 +62,12 @@ func TestUserCommand(t *testing.T) {
 	code, out, errOut = runCmd(t, "user", "add", "--data", data, "--municipality", "gmina-b", "--login", "ewa", "--roles", "clerk")
 	if code != 1 || out != "" || !strings.Contains(errOut, `gminy "gmina-b" nie ma w portalu (czy chodziło o "gmina-a"?)`) || !strings.Contains(errOut, "--new-municipality") {
 		t.Fatalf("a typo through the socket: %d %q %q", code, out, errOut)
+	}
+	for _, sub := range []string{"reset", "disable", "list"} {
+		code, out, errOut := runCmd(t, "user", sub, "--data", data, "--municipality", "gmina-b", "--login", "anna")
+		if code != 1 || out != "" || !strings.Contains(errOut, `gminy "gmina-b" nie ma w portalu (czy chodziło o "gmina-a"?)`) || strings.Contains(errOut, "--new-municipality") {
+			t.Errorf("user %s for a typo through the socket: %d %q %q", sub, code, out, errOut)
+		}
 	}
 	if code, out, _ := runCmd(t, "user", "disable", "--data", data, "--municipality", "gmina-a", "--login", "jan"); code != 0 || !strings.Contains(out, "wyłączone") {
 		t.Fatalf("user disable: %d %q", code, out)

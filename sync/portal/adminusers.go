@@ -18,7 +18,8 @@ import (
 // A password in a request is the one to set (read by the command from stdin); empty makes
 // the portal generate one. The answer carries the one-time password once; nothing logs it.
 // users/add refuses a municipality the portal does not have unless new_municipality
-// (CheckMunicipality): a typo must not become a second municipality with one user.
+// (CheckMunicipality): a typo must not become a second municipality with one user. The
+// others refuse one outright (CheckExistingMunicipality), naming the nearest known ones.
 
 type userRequest struct {
 	Municipality string `json:"municipality"`
@@ -54,8 +55,24 @@ func accountStatus(err error) int {
 	return adminStatus(err)
 }
 
+// existing refuses a municipality the portal does not have; the operators ("") have none.
+func (a *adminAPI) existing(w http.ResponseWriter, r *http.Request, muni string) bool {
+	if muni == OperatorMunicipality {
+		return true
+	}
+	if err := CheckExistingMunicipality(r.Context(), a.st, muni); err != nil {
+		adminFail(w, adminStatus(err), err)
+		return false
+	}
+	return true
+}
+
 func (a *adminAPI) users(w http.ResponseWriter, r *http.Request) {
-	us, err := a.st.Users(r.Context(), r.URL.Query().Get("municipality"))
+	muni := r.URL.Query().Get("municipality")
+	if !a.existing(w, r, muni) {
+		return
+	}
+	us, err := a.st.Users(r.Context(), muni)
 	if err != nil {
 		adminFail(w, accountStatus(err), err)
 		return
@@ -90,7 +107,7 @@ func (a *adminAPI) userAdd(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminAPI) userReset(w http.ResponseWriter, r *http.Request) {
 	var req userRequest
-	if !decodeAdmin(w, r, &req) {
+	if !decodeAdmin(w, r, &req) || !a.existing(w, r, req.Municipality) {
 		return
 	}
 	pw, err := ResetUser(r.Context(), a.st, req.Municipality, req.Login, req.Password, req.ClearTOTP, a.now(), AccountOptions{})
@@ -104,7 +121,7 @@ func (a *adminAPI) userReset(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminAPI) userDisable(w http.ResponseWriter, r *http.Request) {
 	var req userRequest
-	if !decodeAdmin(w, r, &req) {
+	if !decodeAdmin(w, r, &req) || !a.existing(w, r, req.Municipality) {
 		return
 	}
 	if err := SetDisabled(r.Context(), a.st, req.Municipality, req.Login, !req.Enable, a.now(), AccountOptions{}); err != nil {

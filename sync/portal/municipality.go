@@ -15,10 +15,11 @@ import (
 // Nothing else creates one: the operator commands that would (token create, key show,
 // publish, user add, dues import; the admin socket's same operations) first ask
 // CheckMunicipality, so a mistyped name is refused instead of becoming a second, empty
-// municipality whose kiosks never get content; the commands that only work on one (dues
-// card, dues status) refuse an unknown name the same way, with no flag to offer. The panel
+// municipality whose kiosks never get content; the commands that only work on one (user
+// reset, disable and list, dues card and status) refuse an unknown name the same way, with
+// no flag to offer. The panel
 // acts within the signed-in user's municipality, which exists; its "Gminy" page is the
-// explicit way to create one.
+// explicit way to create one, and asks again when the new name is close to a known one.
 
 // MunicipalityLister is what CheckMunicipality reads.
 type MunicipalityLister interface {
@@ -126,6 +127,12 @@ func EnsureMunicipality(ctx context.Context, st MunicipalityMaker, m string, all
 		return fmt.Errorf("create municipality %s: %w", m, err)
 	}
 	return nil
+}
+
+// NearMunicipalities are the known municipalities whose names are close to m (a typo of
+// one of them?), at most three, the closest first; m itself is never among them.
+func NearMunicipalities(m string, known []string) []string {
+	return slices.DeleteFunc(nearest(m, known), func(k string) bool { return k == m })
 }
 
 // nearest are the known names closest to m by edit distance, when they are close (a typo):

@@ -28,7 +28,8 @@ var (
 	ErrStaleVersion = errors.New("manifest version is not newer than the latest published")
 	ErrLocked       = errors.New("portal store is locked")
 	ErrCorrupt      = errors.New("portal store is corrupt")
-	ErrBadMunicipal = errors.New("municipality must be 1-63 characters a-z, 0-9 and '-', starting with a letter or digit")
+	// Polish: the operator reads it as a command's answer.
+	ErrBadMunicipal = errors.New("identyfikator gminy to 1–63 znaki: małe litery a-z bez polskich znaków, cyfry i '-', na początku litera lub cyfra (np. przykladowa, nowa-wies)")
 )
 
 var municipalityRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

@@ -629,6 +629,53 @@ func TestOperatorCreatesMunicipality(t *testing.T) {
 	}
 }
 
+// A new municipality one or two letters off one the portal has (with accounts or only a
+// key) is likelier a typo: the form asks to confirm and creates nothing until it is; a
+// municipality that has a key but no accounts yet gets its first administrator unasked.
+func TestOperatorConfirmsNearMunicipality(t *testing.T) {
+	e := newEnv(t)
+	pw := e.addUser(portal.OperatorMunicipality, "root", "Operator", portal.RoleOperator)
+	e.addUser("przykladowa", "admin", "Anna", portal.RoleAdmin)
+	if _, err := e.st.SigningKey(t.Context(), "inna-gmina"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("", "root", pw)
+	add := func(muni string, confirm bool) int {
+		t.Helper()
+		b.get("/panel/municipalities")
+		form := url.Values{"csrf": {b.csrf()}, "municipality": {muni}, "login": {"admin"}, "name": {"Admin"}}
+		if confirm {
+			form.Set("confirm-new", "1")
+		}
+		st, _ := b.post("/panel/municipalities", form, nil)
+		return st
+	}
+	for _, c := range []struct{ muni, near string }{{"przykladwa", "przykladowa"}, {"inna-gmin", "inna-gmina"}} {
+		if st := add(c.muni, false); st != http.StatusBadRequest || !strings.Contains(b.body, "podobnym identyfikatorze: "+c.near+".") ||
+			!strings.Contains(b.body, `id="m-confirm"`) || !strings.Contains(b.body, `value="`+c.muni+`"`) {
+			t.Fatalf("%s: %d\n%s", c.muni, st, b.body)
+		}
+		if us, _ := e.st.Users(t.Context(), c.muni); len(us) != 0 {
+			t.Fatalf("%s: created before the confirmation: %v", c.muni, us)
+		}
+	}
+	if st := add("przykladwa", true); st != http.StatusOK {
+		t.Fatalf("confirmed: %d\n%s", st, b.body)
+	}
+	if us, _ := e.st.Users(t.Context(), "przykladwa"); len(us) != 1 {
+		t.Fatalf("confirmed, users: %v", us)
+	}
+	// Known by its key: not new, no question.
+	if st := add("inna-gmina", false); st != http.StatusOK {
+		t.Fatalf("a municipality with a key only: %d\n%s", st, b.body)
+	}
+	// Far from every known name: no question either.
+	if st := add("zupelnie-nowa", false); st != http.StatusOK || strings.Contains(b.body, "m-confirm") {
+		t.Fatalf("a new name: %d\n%s", st, b.body)
+	}
+}
+
 // Two logins racing with one code: only one passes.
 func TestTOTPCodeIsGoodOnce(t *testing.T) {
 	e := newEnv(t)

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -299,6 +300,8 @@ type municipalitiesData struct {
 	ID    string
 	Login string
 	Name  string
+	// Near are known municipalities close to ID: the form asks to confirm it is new.
+	Near []string
 }
 
 func (h *Handler) municipalitiesPage(w http.ResponseWriter, r *http.Request, c *current) {
@@ -325,7 +328,7 @@ func (h *Handler) showMunicipalities(w http.ResponseWriter, r *http.Request, c *
 	}
 	v := h.view(r, c, "municipalities.title", d)
 	if d.Error != "" {
-		v.Flash = v.T(d.Error)
+		v.Flash = v.T(d.Error, "Near", strings.Join(d.Near, ", "))
 	}
 	h.render(w, status, "municipalities", v)
 }
@@ -346,6 +349,21 @@ func (h *Handler) addMunicipality(w http.ResponseWriter, r *http.Request, c *cur
 	if d.Error == "" {
 		if us, err := h.st.Users(r.Context(), d.ID); err != nil || len(us) > 0 {
 			d.Error = "municipalities.error.exists"
+		}
+	}
+	if d.Error == "" && r.PostFormValue("confirm-new") != "1" {
+		// A name one or two letters off a municipality the portal has is likelier a typo than
+		// a new municipality: ask before making a second one.
+		known, err := portal.KnownMunicipalities(r.Context(), h.st)
+		if err != nil {
+			h.log.Error("panel: municipalities", "err", err)
+			h.fail(w, r, http.StatusInternalServerError, "error.internal")
+			return
+		}
+		if !slices.Contains(known, d.ID) {
+			if d.Near = portal.NearMunicipalities(d.ID, known); len(d.Near) > 0 {
+				d.Error = "municipalities.error.near"
+			}
 		}
 	}
 	if d.Error != "" {
