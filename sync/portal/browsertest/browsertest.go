@@ -99,7 +99,14 @@ func Start(t testing.TB, dir string, extra ...chromedp.ExecAllocatorOption) *Tab
 // address and text, and a picture of it (failed-<step>.png).
 func (b *Tab) Do(step string, as ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	sctx, cancel := context.WithTimeout(b.Ctx, StepTimeout)
+	b.DoWithin(step, StepTimeout, as...)
+}
+
+// DoWithin is Do for a step with work of its own behind it on the server (the preview's
+// pictures, drawn one at a time, slowly under the race detector), bounded by limit.
+func (b *Tab) DoWithin(step string, limit time.Duration, as ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(b.Ctx, limit)
 	defer cancel()
 	if err := chromedp.Do(sctx, as...); err != nil {
 		at, _ := chromedp.Run(b.Ctx, chromedp.Location())

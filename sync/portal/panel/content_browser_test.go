@@ -306,9 +306,11 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 	}
 
 	// 5. The card's preview: the kiosk's own screens, 1080×1920.
-	do("preview", chromedp.Navigate(srv.URL+"/panel/content/edit?f="+card), chromedp.WaitVisible(chromedp.ID("preview-link")),
+	// Nine pictures (card, sheet, form × pl/en/uk), each a 1080×1920 render on the server, one
+	// at a time: under the race detector on a busy machine that took over 15 s.
+	tab.DoWithin("preview", 2*time.Minute, chromedp.Navigate(srv.URL+"/panel/content/edit?f="+card), chromedp.WaitVisible(chromedp.ID("preview-link")),
 		chromedp.Click(chromedp.ID("preview-link")), chromedp.WaitVisible(chromedp.CSS("section.preview img")),
-		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll("section.preview:first-of-type img")).every(i => i.complete && i.naturalWidth > 0)`, chromedp.WithPollingTimeout(15*time.Second)))
+		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll("section.preview:first-of-type img")).every(i => i.complete && i.naturalWidth > 0)`, chromedp.WithPollingTimeout(90*time.Second)))
 	// The card's screen in Polish, English and Ukrainian, each as the kiosk's 1080×1920.
 	if sizes := eval(`Array.from(document.querySelectorAll("section.preview:first-of-type img")).map(i => i.naturalWidth + "x" + i.naturalHeight).join(" ")`); sizes != "1080x1920 1080x1920 1080x1920" {
 		t.Fatalf("the preview's card pictures: %s", sizes)
