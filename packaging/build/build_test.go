@@ -790,8 +790,9 @@ func TestInstallUpgradePurge(t *testing.T) {
 	// Version A.
 	dpkg("-i", debs["infomat"], debs["infomat-portal"], debs["infomat-tools"])
 	checkInstalled(t, testVersion)
-	if out, err := exec.Command("/usr/bin/infomat", "version").CombinedOutput(); err != nil || !strings.Contains(string(out), testVersion) {
-		t.Errorf("infomat version: %q, %v; want %s in it", out, err, testVersion)
+	if out, err := exec.Command("/usr/bin/infomat", "version").CombinedOutput(); err != nil || !strings.Contains(string(out), testVersion) ||
+		strings.Contains(string(out), "nieznany") {
+		t.Errorf("infomat version: %q, %v; want %s and the commit in it", out, err, testVersion)
 	}
 	// A local edit and some data, which the upgrade must keep.
 	conf := "/etc/infomat/infomat.conf"

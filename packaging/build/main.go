@@ -209,8 +209,10 @@ func buildBinary(root, dir, name, version string, date time.Time) error {
 	// (infomat-sim) links libc too.
 	ldflags := "-s -w -buildid= -linkmode=external -X infomat/buildinfo.version=" + version +
 		" -X infomat/buildinfo.built=" + date.Format(time.RFC3339)
-	// -buildmode=pie: Debian's hardening (ASLR for the program itself).
-	cmd := exec.Command("go", "build", "-trimpath", "-buildmode=pie",
+	// -buildmode=pie: Debian's hardening (ASLR for the program itself). -buildvcs=auto: the
+	// commit in `infomat version` (and the fleet) even where GOFLAGS turns it off; a tree
+	// outside git still builds.
+	cmd := exec.Command("go", "build", "-trimpath", "-buildmode=pie", "-buildvcs=auto",
 		"-ldflags", ldflags,
 		"-o", filepath.Join(dir, name), "./cmd/"+name)
 	cmd.Dir = root
