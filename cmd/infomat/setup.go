@@ -320,6 +320,9 @@ func (r *setupRun) enrol() (string, error) {
 		return "", failStep("portal odmówił rejestracji: "+err.Error(), fix)
 	}
 	r.creds = creds
+	if r.label == "" { // the label the token gave, kept by the kiosk for its heartbeats
+		r.label = creds.Label
+	}
 	state.TokenSHA256, state.DeviceID = tokenHash(r.code.Token), creds.DeviceID
 	if err := state.save(r.dataDir); err != nil {
 		return "", failStep(err.Error(), "sprawdź miejsce i uprawnienia w "+r.dataDir)
@@ -538,7 +541,7 @@ func (r *setupRun) announce() (string, error) {
 		r.note("etykieta", label)
 		return fmt.Sprintf("OK: portal widzi urządzenie %s jako „%s”", r.creds.DeviceID, label), nil
 	}
-	return fmt.Sprintf("OK: portal widzi urządzenie %s (z etykietą z tokenu, jeśli nadano ją w portalu; własna: --label \"Biblioteka, parter\")", r.creds.DeviceID), nil
+	return fmt.Sprintf("OK: portal widzi urządzenie %s, bez etykiety (nadasz ją: infomat settings set label \"Biblioteka, parter\")", r.creds.DeviceID), nil
 }
 
 // start starts the kiosk's unit when this is a packaged device run as root; otherwise it

@@ -295,3 +295,28 @@ func TestSetupStartStep(t *testing.T) {
 		t.Fatalf("root with the unit: %q %v, systemctl called with %q", msg, err, got)
 	}
 }
+
+// A label given to the token in the portal (token create --label, the panel) is the device's
+// when setup has none: said at step 8, kept for the kiosk's heartbeats.
+func TestSetupTakesTheTokensLabel(t *testing.T) {
+	_, _, newCode := setupPortal(t)
+	printerPort, readerPort, _ := simulatedDevices(t, "0F00A1B2C3")
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	args := []string{"--data", data, "--ports", printerPort + "," + readerPort, "--listen", "5s", "--card-timeout", "10s", "--no-start",
+		newCode("Urząd, sala obsługi")}
+	if code := setupCmd(args, strings.NewReader("12345678\n"), &out, &errOut); code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "jako „Urząd, sala obsługi”") {
+		t.Errorf("step 8 does not name the token's label:\n%s", out.String())
+	}
+	st, _, err := store.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if label, _, _ := st.Setting(kiosk.SettingLabel); label != "Urząd, sala obsługi" {
+		t.Errorf("label setting %q", label)
+	}
+}

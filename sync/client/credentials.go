@@ -37,6 +37,9 @@ type Credentials struct {
 	Municipality string    `json:"municipality"`
 	SigningKey   string    `json:"signing_key"` // base64 ed25519 public key, pinned at enrolment
 	Enrolled     time.Time `json:"enrolled"`
+	// Label is what the portal answered at enrolment (the device's label in the fleet); the
+	// kiosk keeps it as a device setting, not here.
+	Label string `json:"-"`
 }
 
 // signingKey decodes the pinned manifest key.
@@ -209,6 +212,7 @@ func EnrollAs(ctx context.Context, portalURL, token, label string, tr Trust) (Cr
 	c := Credentials{
 		Portal: base.String(), CAPEM: tr.CAPEM, CertPin: tr.CertPin, DeviceID: er.DeviceID, Secret: er.Secret,
 		Municipality: er.Municipality, SigningKey: er.SigningKey, Enrolled: time.Now().UTC().Round(time.Second),
+		Label: er.Label,
 	}
 	if err := c.validate(); err != nil {
 		return Credentials{}, fmt.Errorf("enroll at %s: portal answer: %w", base.Host, err)

@@ -451,6 +451,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		Secret:       secret,
 		Municipality: dev.Municipality,
 		SigningKey:   PublicKeyString(key),
+		Label:        dev.Label,
 	})
 }
 

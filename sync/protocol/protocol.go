@@ -47,6 +47,8 @@ type EnrollResponse struct {
 	Secret       string `json:"secret"`       // the device's bearer secret; the portal keeps only its hash
 	Municipality string `json:"municipality"` // the municipality the token was made for
 	SigningKey   string `json:"signing_key"`  // base64 ed25519 public key that signs content manifests: pin it
+	// Label is the device's label in the fleet: the request's, else the token's, else empty.
+	Label string `json:"label,omitempty"`
 }
 
 // Manifest lists one published content bundle.
