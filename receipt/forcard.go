@@ -14,8 +14,7 @@ import (
 // pełnomocnika"), the fees' with how their amount is set, the place's and the card's.
 func SheetFor(b *content.Bundle, p, lp *content.Procedure, onlineURL string) SheetInfo {
 	m := b.Municipality
-	office, _ := b.Office(p.Place.Office)
-	addr := b.OfficeAddress(office)
+	office, officeName, address := officeOf(b, p)
 	info := SheetInfo{
 		Municipality:  m.Name,
 		Procedure:     lp.Title,
@@ -24,11 +23,9 @@ func SheetFor(b *content.Bundle, p, lp *content.Procedure, onlineURL string) She
 		Room:          lp.Place.Room,
 		PlaceNote:     lp.Place.Note,
 		Notes:         lp.Notes,
-		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
+		Office:        officeName,
+		OfficeAddress: address,
 		OnlineURL:     onlineURL,
-	}
-	if office != nil {
-		info.Office = office.Name
 	}
 	for _, d := range lp.Documents {
 		info.Documents = append(info.Documents, DocumentLine(d))
@@ -59,24 +56,33 @@ func DocumentLine(d content.Document) string {
 // (content.Procedure.FeeIndexFor).
 func SubmissionFor(b *content.Bundle, p, lp *content.Procedure, fee int, ref string, at time.Time, trackURL string) SubmissionInfo {
 	m := b.Municipality
-	office, _ := b.Office(p.Place.Office)
-	addr := b.OfficeAddress(office)
+	_, officeName, address := officeOf(b, p)
 	info := SubmissionInfo{
 		Municipality:  m.Name,
 		Procedure:     lp.Title,
 		Ref:           ref,
 		Created:       at,
 		TrackURL:      trackURL,
-		OfficeAddress: fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City),
+		Office:        officeName,
+		OfficeAddress: address,
 	}
 	if lp.Form != nil {
 		info.NextSteps = lp.Form.NextSteps
-	}
-	if office != nil {
-		info.Office = office.Name
 	}
 	if d, ok := SubmissionFee(m, p, lp, fee, ref); ok {
 		info.Fee = &d
 	}
 	return info
+}
+
+// officeOf is the office card p names (nil when unknown), its name and its address as one
+// printed line.
+func officeOf(b *content.Bundle, p *content.Procedure) (*content.Office, string, string) {
+	office, _ := b.Office(p.Place.Office)
+	addr := b.OfficeAddress(office)
+	name := ""
+	if office != nil {
+		name = office.Name
+	}
+	return office, name, fmt.Sprintf("%s, %s %s", addr.Street, addr.PostalCode, addr.City)
 }

@@ -451,17 +451,27 @@ func (r *setupRun) testPage() (string, error) {
 	return "OK: " + msg, nil
 }
 
+// openGuard opens the store and its service access (cards, PIN), failing as a step does.
+func (r *setupRun) openGuard() (*store.Store, *access.Guard, error) {
+	st, err := openStore(r.dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	guard, _, err := openAccess(st)
+	if err != nil {
+		st.Close()
+		return nil, nil, failStep(err.Error(), "sprawdź magazyn danych: infomat selftest")
+	}
+	return st, guard, nil
+}
+
 // card registers the first service card by swiping it (service add-card --swipe).
 func (r *setupRun) card() (string, error) {
-	st, err := openStore(r.dataDir)
+	st, guard, err := r.openGuard()
 	if err != nil {
 		return "", err
 	}
 	defer st.Close()
-	guard, _, err := openAccess(st)
-	if err != nil {
-		return "", failStep(err.Error(), "sprawdź magazyn danych: infomat selftest")
-	}
 	if cards, err := guard.Cards(); err == nil && len(cards) > 0 {
 		r.note("karty serwisowe", fmt.Sprint(len(cards)))
 		return fmt.Sprintf("już zrobione wcześniej (kart serwisowych: %d; kolejne: infomat service add-card --swipe)", len(cards)), nil
@@ -479,15 +489,11 @@ func (r *setupRun) card() (string, error) {
 
 // pin asks for the service PIN (twice on a terminal), as service set-pin does.
 func (r *setupRun) pin() (string, error) {
-	st, err := openStore(r.dataDir)
+	st, guard, err := r.openGuard()
 	if err != nil {
 		return "", err
 	}
 	defer st.Close()
-	guard, _, err := openAccess(st)
-	if err != nil {
-		return "", failStep(err.Error(), "sprawdź magazyn danych: infomat selftest")
-	}
 	if _, set, _ := guard.PINDigits(); set {
 		r.note("PIN serwisowy", "ustawiony")
 		return "już ustawiony wcześniej (zmiana: infomat service set-pin)", nil

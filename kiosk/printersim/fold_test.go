@@ -1,8 +1,6 @@
 package printersim
 
 import (
-	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,25 +12,7 @@ import (
 // printText prints doc on a simulated 58 mm printer and returns what the paper shows.
 func printText(t *testing.T, doc receipt.Doc) string {
 	t.Helper()
-	b, err := printer.Encode(doc, printer.Profile58)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w := io.Pipe()
-	s := New(pipeDev{r}, printer.Profile58.WidthDots)
-	s.SetDrainRate(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { cancel(); w.Close(); <-done }()
-	if _, err := w.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WaitJobs(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	return s.Text()
+	return printOnPaper(t, doc, printer.Profile58).Text()
 }
 
 // What CP852 lacks prints as a readable look-alike: "1 m² za dzień" used to come out of the

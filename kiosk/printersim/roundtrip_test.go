@@ -72,29 +72,9 @@ func TestEncodeRoundTrip(t *testing.T) {
 			name += "-raster"
 		}
 		t.Run(name, func(t *testing.T) {
-			b, err := printer.Encode(submission(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, w := io.Pipe()
-			s := New(pipeDev{r}, p.WidthDots)
-			s.SetDrainRate(0)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- s.Run(ctx) }()
-			defer func() { cancel(); w.Close(); <-done }()
-			if _, err := w.Write(b); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.WaitJobs(ctx, 1); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.WaitIdle(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := printOnPaper(t, submission(), p)
 			text := s.Text()
-			t.Logf("%d bytes printed as:\n%s", len(b), text)
+			t.Logf("printed as:\n%s", text)
 			for _, want := range []string{"Gmina Przykładowo", "Zażółć gęślą jaźń", "PRZ-7K4M-Q2", "Urząd Gminy Przykładowo", "--- cięcie ---"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("Text() lacks %q", want)

@@ -20,6 +20,14 @@ import (
 // the QR codes decoded from the picture of the paper (native and raster alike).
 func printed(t *testing.T, doc receipt.Doc, p printer.Profile) (string, []string) {
 	t.Helper()
+	s := printOnPaper(t, doc, p)
+	return s.Text(), decodeAll(t, s)
+}
+
+// printOnPaper encodes doc for p, feeds it to a simulator through a pipe and returns the
+// simulator once the job is printed and the printer idle.
+func printOnPaper(t *testing.T, doc receipt.Doc, p printer.Profile) *Sim {
+	t.Helper()
 	b, err := printer.Encode(doc, p)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +49,7 @@ func printed(t *testing.T, doc receipt.Doc, p printer.Profile) (string, []string
 	if err := s.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return s.Text(), decodeAll(t, s)
+	return s
 }
 
 // words keeps letters and digits, so a note wrapped over lines or folded for CP852 ("m²"
