@@ -87,6 +87,9 @@ func waitCode(ctx context.Context, in *stdinLines, ports []string, timeout time.
 		}()
 	}
 
+	// Once listening, so a code scanned as soon as the prompt shows is not missed.
+	fmt.Fprint(stderr, "Zeskanuj kod QR z portalu czytnikiem kiosku albo wpisz kod rejestracyjny (INFOMAT1:…) i naciśnij Enter: ")
+
 	type typed struct {
 		line string
 		err  error

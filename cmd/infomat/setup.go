@@ -129,7 +129,6 @@ func setupCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		in := newStdinLines(stdin)
 		r.stdin = in.reader() // the PIN, later, with nothing of it taken by the wait
-		fmt.Fprint(stderr, "Zeskanuj kod QR z portalu czytnikiem kiosku albo wpisz kod rejestracyjny (INFOMAT1:…) i naciśnij Enter: ")
 		line, err := waitCode(context.Background(), in, ports, codeWait, stderr)
 		var te *codeTimeoutError
 		switch {
