@@ -30,9 +30,10 @@ import (
 	"infomat/sync/protocol"
 )
 
-const setupUsage = `użycie: infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--force] [--ports P1,P2] [KOD]
-  KOD: kod rejestracyjny z portalu (INFOMAT1:…); bez niego setup czyta go ze standardowego wejścia
-  (zeskanuj kod QR czytnikiem działającym jak klawiatura albo przepisz go i naciśnij Enter)
+const setupUsage = `użycie: infomat setup [--data KATALOG] [--label "Biblioteka, parter"] [--no-start] [--force] [--ports P1,P2] [--code-timeout 5m] [KOD]
+  KOD: kod rejestracyjny z portalu (INFOMAT1:…); bez niego setup czeka na kod (najwyżej --code-timeout)
+  ze standardowego wejścia (czytnik działający jak klawiatura albo przepisany kod i Enter)
+  albo z czytnika kodów na porcie szeregowym (te same porty co wykrywanie, albo --ports)
 `
 
 // setupSteps names setup's steps, in order, as the progress lines show them.
@@ -108,6 +109,8 @@ func setupCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ports := fl.String("ports", "", "comma-separated serial ports to probe (default: /dev/infomat-*, /dev/ttyUSB*, /dev/ttyACM*, /dev/ttyS0-3)")
 	fl.DurationVar(&r.listen, "listen", 20*time.Second, "how long to wait on each port for a card while detecting the reader")
 	fl.DurationVar(&r.swipe, "card-timeout", swipeWait, "how long to wait for the service card")
+	var codeWait time.Duration
+	fl.DurationVar(&codeWait, "code-timeout", 5*time.Minute, "with no CODE: how long to wait for the code on stdin or from a serial QR scanner")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -120,34 +123,31 @@ func setupCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	raw := strings.Join(fl.Args(), " ") // a code typed in groups arrives as several arguments
 	if raw == "" {
-		fmt.Fprint(stderr, "Zeskanuj kod QR z portalu albo wpisz kod rejestracyjny (INFOMAT1:…) i naciśnij Enter: ")
-		line, err := readLine(stdin)
-		if err != nil && line == "" {
-			fmt.Fprintln(stderr, "\nBrak kodu rejestracyjnego: podaj go jako argument (infomat setup INFOMAT1:…) albo na wejściu.")
+		ports := r.ports
+		if len(ports) == 0 {
+			ports = kiosk.SerialCandidates()
+		}
+		in := newStdinLines(stdin)
+		r.stdin = in.reader() // the PIN, later, with nothing of it taken by the wait
+		line, err := waitCode(context.Background(), in, ports, codeWait, stderr)
+		var te *codeTimeoutError
+		switch {
+		case errors.As(err, &te):
+			listened := "żaden port szeregowy nie dał się otworzyć"
+			if len(te.ports) > 0 {
+				listened = "słuchałem czytnika na: " + strings.Join(te.ports, ", ")
+			}
+			fmt.Fprintf(stderr, "\nNie otrzymano kodu rejestracyjnego w ciągu %s (%s).\n", seconds(te.wait), listened)
+			fmt.Fprintln(stderr, "Co zrobić: uruchom setup ponownie i zeskanuj kod QR z panelu (Urządzenia → Nowy token rejestracyjny) czytnikiem kiosku albo wpisz go; "+
+				"kod podasz też jako argument: infomat setup INFOMAT1:…; czytnik na innym porcie wskażesz opcją --ports, dłuższe czekanie: --code-timeout 10m")
+			return 1
+		case err != nil:
+			fmt.Fprintln(stderr, "\nBrak kodu rejestracyjnego: podaj go jako argument (infomat setup INFOMAT1:…) albo na wejściu, albo zeskanuj kod QR czytnikiem kiosku.")
 			return 2
 		}
 		raw = line
 	}
 	return r.run(raw)
-}
-
-// readLine reads one line a byte at a time, so that nothing after it (the PIN, later) is
-// taken from stdin into a buffer.
-func readLine(r io.Reader) (string, error) {
-	var b []byte
-	one := make([]byte, 1)
-	for {
-		n, err := r.Read(one)
-		if n == 1 {
-			if one[0] == '\n' {
-				return strings.TrimSpace(string(b)), nil
-			}
-			b = append(b, one[0])
-		}
-		if err != nil {
-			return strings.TrimSpace(string(b)), err
-		}
-	}
 }
 
 // stepError is a step that failed: why, and what to do about it.

@@ -82,14 +82,17 @@ type Parser interface {
 }
 
 // NewParser returns a parser for the given kind of reader.
-func NewParser(k Kind) (Parser, error) {
+func NewParser(k Kind) (Parser, error) { return newParser(k, 0) }
+
+// newParser is NewParser with the longest line a KindLine parser takes (0: MaxLine).
+func newParser(k Kind, maxLine int) (Parser, error) {
 	switch k {
 	case KindRDM6300:
 		return &rdmParser{}, nil
 	case KindMagstripe:
 		return &magParser{}, nil
 	case KindLine:
-		return &lineParser{}, nil
+		return &lineParser{max: maxLine}, nil
 	}
 	return nil, fmt.Errorf("cardreader: unknown reader kind %q", string(k))
 }

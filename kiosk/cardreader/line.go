@@ -1,18 +1,20 @@
 package cardreader
 
 import (
+	"cmp"
 	"strings"
 	"unicode/utf8"
 )
 
-// MaxLine is the longest line (in bytes, before trimming) a KindLine reader may send; longer
-// lines are dropped whole.
+// MaxLine is the longest line (in bytes, before trimming) a KindLine reader may send as a
+// card; longer lines are dropped whole. Reader.MaxLine raises it for longer codes.
 const MaxLine = 128
 
 // lineParser splits the stream at CR, LF or CRLF. Empty (or all-space) lines are ignored;
 // lines that are over-long, not UTF-8 or hold control characters (other than tab) are
 // dropped.
 type lineParser struct {
+	max     int // 0 means MaxLine
 	buf     []byte
 	over    bool
 	dropped int
@@ -24,7 +26,7 @@ func (p *lineParser) Feed(b []byte) []Card {
 	var out []Card
 	for _, c := range b {
 		if !isCRLF(c) {
-			if len(p.buf) < MaxLine {
+			if len(p.buf) < cmp.Or(p.max, MaxLine) {
 				p.buf = append(p.buf, c)
 			} else {
 				p.over = true

@@ -44,6 +44,9 @@ type Reader struct {
 	Kind     Kind
 	Debounce Debouncer     // its clock also stamps Stats
 	Retry    time.Duration // pause after a read error; 0 means DefaultRetryPause
+	// MaxLine is, for KindLine, the longest line taken (0 means MaxLine): a scanner reading
+	// codes longer than a card's, such as an enrolment code, needs more.
+	MaxLine int
 
 	mu    sync.Mutex
 	stats Stats
@@ -55,7 +58,7 @@ type Reader struct {
 // a pause. Sending to out blocks until the card is taken or ctx ends. Run must not be called
 // again while it is running.
 func (r *Reader) Run(ctx context.Context, out chan<- Card) error {
-	parser, err := NewParser(r.Kind)
+	parser, err := newParser(r.Kind, r.MaxLine)
 	if err != nil {
 		return err
 	}
@@ -110,7 +113,7 @@ func (r *Reader) Run(ctx context.Context, out chan<- Card) error {
 				s.LastErrorAt = at
 			})
 			droppedBefore += parser.Dropped()
-			parser, _ = NewParser(r.Kind)
+			parser, _ = newParser(r.Kind, r.MaxLine)
 			if !sleep(ctx, retry) {
 				return ctx.Err()
 			}

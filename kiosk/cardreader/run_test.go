@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -220,5 +221,38 @@ func TestRunCancelDuringRetryPause(t *testing.T) {
 	}
 	if err := stop(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run returned %v", err)
+	}
+}
+
+// A Reader with a larger MaxLine takes a line longer than a card's (an enrolment code from
+// a QR scanner), also after a read error renewed its parser; the default drops it.
+func TestRunMaxLine(t *testing.T) {
+	long := "INFOMAT1:" + strings.Repeat("A", 200)
+	port := newFakePort()
+	out, stop := startReader(t, &Reader{Port: port, Kind: KindLine, MaxLine: 1024, Retry: time.Millisecond})
+	port.sendBytes(Frame(KindLine, long))
+	if c := receive(t, out); c.ID != long {
+		t.Fatalf("got %d bytes", len(c.ID))
+	}
+	port.fail(errors.New("unplugged"))
+	port.sendBytes(Frame(KindLine, long+"B"))
+	if c := receive(t, out); c.ID != long+"B" {
+		t.Fatalf("after a read error: got %d bytes", len(c.ID))
+	}
+	port.sendBytes(Frame(KindLine, strings.Repeat("C", 1025)))
+	noCard(t, out)
+	stop()
+
+	port = newFakePort()
+	r := &Reader{Port: port, Kind: KindLine}
+	out, stop = startReader(t, r)
+	port.sendBytes(Frame(KindLine, long))
+	port.sendBytes(Frame(KindLine, "1234"))
+	if c := receive(t, out); c.ID != "1234" {
+		t.Fatalf("default MaxLine: got %v", c)
+	}
+	stop()
+	if r.Stats().Dropped != 1 {
+		t.Errorf("default MaxLine: dropped %d lines, want the long one", r.Stats().Dropped)
 	}
 }
