@@ -73,9 +73,16 @@ func startPortals(ctx context.Context, cfg *Config) (_ *ownPortals, err error) {
 	return o, nil
 }
 
+// close stops the servers, waiting for requests in flight (a kiosk's request cancelled at
+// the end of the run still runs on the server, and logs, until it returns), then closes the
+// stores under them.
 func (o *ownPortals) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for _, srv := range o.servers {
-		srv.Close()
+		if srv.Shutdown(ctx) != nil {
+			srv.Close()
+		}
 	}
 	for _, st := range o.stores {
 		st.Close()
