@@ -133,16 +133,7 @@ func TestSetupScannedCode(t *testing.T) {
 			return
 		}
 		stdinW.Write([]byte("12345678\n")) // the PIN, typed after the code was taken
-		tick := time.NewTicker(300 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				scanner.Device.Write(cardreader.Frame(cardreader.KindLine, cardID))
-			}
-		}
+		holdCard(ctx, scanner.Device, cardreader.Frame(cardreader.KindLine, cardID), 300*time.Millisecond)
 	}()
 
 	data := filepath.Join(t.TempDir(), "data")

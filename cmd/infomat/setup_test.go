@@ -65,19 +65,23 @@ func simulatedDevices(t *testing.T, cardID string) (printer, reader string, sim 
 	t.Cleanup(cancel)
 	sim = printersim.New(pp.Device, 576)
 	go sim.Run(ctx)
-	go func() {
-		tick := time.NewTicker(300 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				rp.Device.Write(cardreader.Frame(cardreader.KindRDM6300, cardID))
-			}
-		}
-	}()
+	go holdCard(ctx, rp.Device, cardreader.Frame(cardreader.KindRDM6300, cardID), 300*time.Millisecond)
 	return pp.Name, rp.Name, sim
+}
+
+// holdCard writes a card's frame to a reader's device every period until ctx ends: a
+// technician holding the card to the reader until it is read.
+func holdCard(ctx context.Context, dev io.Writer, frame []byte, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			dev.Write(frame)
+		}
+	}
 }
 
 // The technician's one command, against a real TLS portal on loopback and simulated

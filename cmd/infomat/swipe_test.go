@@ -22,18 +22,7 @@ func TestServiceAddCardSwipe(t *testing.T) {
 	dir := deviceDir(t, map[string]string{kiosk.SettingReaderPort: reader.Name, kiosk.SettingReaderKind: "rdm6300"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { // the technician holds the card to the reader until it is read
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				reader.Device.Write(cardreader.Frame(cardreader.KindRDM6300, "0F00A1B2C3"))
-			}
-		}
-	}()
+	go holdCard(ctx, reader.Device, cardreader.Frame(cardreader.KindRDM6300, "0F00A1B2C3"), 200*time.Millisecond)
 	var out, errOut bytes.Buffer
 	if code := serviceCmd([]string{"--data", dir, "add-card", "--swipe"}, strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("add-card --swipe: exit %d\n%s%s", code, out.String(), errOut.String())
