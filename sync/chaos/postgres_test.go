@@ -23,7 +23,8 @@ import (
 )
 
 // roundRobin is the load balancer in front of several portal instances: each request goes
-// to the next instance; one that is down answers 502, as nginx does without a retry.
+// to the next instance. A killed instance's requests wait in its socket's backlog until the next
+// incarnation takes them (see portalSocket); one that fails answers 502, as nginx does without a retry.
 type roundRobin struct {
 	targets []*url.URL
 	next    atomic.Uint64
@@ -35,16 +36,6 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.ErrorLog = nil
 	p.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
 	p.ServeHTTP(w, r)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // TestSIGKILLPostgres is TestSIGKILL for a portal of two instances on one PostgreSQL
@@ -76,11 +67,11 @@ func TestSIGKILLPostgres(t *testing.T) {
 	defer logf.Close()
 	id := newIdentity(t)
 
-	// Two instances on fixed ports, each with its own data directory, one database.
-	addrs := []string{freeAddr(t), freeAddr(t)}
+	// Two instances, each on its own socket and with its own data directory, one database.
+	socks := []*portalSocket{listenPortal(t), listenPortal(t)}
 	rr := &roundRobin{}
-	for _, a := range addrs {
-		rr.targets = append(rr.targets, &url.URL{Scheme: "http", Host: a})
+	for _, s := range socks {
+		rr.targets = append(rr.targets, &url.URL{Scheme: "http", Host: s.addr})
 	}
 	lb := &http.Server{Handler: rr, ReadHeaderTimeout: 5 * time.Second}
 	lbLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -100,10 +91,10 @@ func TestSIGKILLPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	instances := make([]*proc, len(addrs))
+	instances := make([]*proc, len(socks))
 	startInstance := func(i int) {
-		p := start(t, logf, "CHAOS_ROLE=portal", "CHAOS_DB="+db,
-			"CHAOS_DIR="+filepath.Join(tmp, "portal"+strconv.Itoa(i)), "CHAOS_ADDR="+addrs[i])
+		p := startWith(t, logf, socks[i], "CHAOS_ROLE=portal", "CHAOS_DB="+db,
+			"CHAOS_DIR="+filepath.Join(tmp, "portal"+strconv.Itoa(i)))
 		p.waitReady(t, "portal instance")
 		instances[i] = p
 	}

@@ -99,9 +99,9 @@ func kioskChild() int {
 	}
 }
 
-// portalChild serves the portal on CHAOS_ADDR with its bbolt file in CHAOS_DIR (or the
-// database CHAOS_DB names, shared with other instances) until killed (SIGTERM: a clean
-// shutdown).
+// portalChild serves the portal on the listening socket it inherits as file descriptor 3
+// (see portalSocket) with its bbolt file in CHAOS_DIR (or the database CHAOS_DB names,
+// shared with other instances) until killed (SIGTERM: a clean shutdown).
 func portalChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -112,13 +112,7 @@ func portalChild() int {
 	}
 	defer st.Close()
 	api := portal.NewServer(st, portal.ServerOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), Limits: portal.Limits{SubmitRate: -1, DeviceQuota: -1}})
-	var ln net.Listener
-	for range 200 {
-		if ln, err = net.Listen("tcp", os.Getenv("CHAOS_ADDR")); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	ln, err := net.FileListener(os.NewFile(3, "portal socket"))
 	if err != nil {
 		fmt.Println("FATAL", err)
 		return 2
@@ -145,8 +139,17 @@ type proc struct {
 
 func start(t *testing.T, stderr *os.File, env ...string) *proc {
 	t.Helper()
+	return startWith(t, stderr, nil, env...)
+}
+
+// startWith is start with a listening socket the child inherits as file descriptor 3.
+func startWith(t *testing.T, stderr *os.File, sock *portalSocket, env ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), env...)
+	if sock != nil {
+		cmd.ExtraFiles = []*os.File{sock.f}
+	}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -173,6 +176,32 @@ func start(t *testing.T, stderr *os.File, env ...string) *proc {
 		_ = cmd.Wait()
 	}()
 	return p
+}
+
+// portalSocket is a portal's listening socket, held by the test for its whole run and
+// inherited by every incarnation of the portal process, as systemd's socket activation
+// does: the address stays the same across kills, and no other process on a busy CI
+// machine can take the port between a kill and the restart (a port picked by listening on
+// :0 and closing again was taken so: "bind: address already in use"). While no
+// incarnation runs, connections wait in the socket's backlog.
+type portalSocket struct {
+	f    *os.File
+	addr string
+}
+
+func listenPortal(t *testing.T) *portalSocket {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close() // the file below is a duplicate that stays open
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return &portalSocket{f: f, addr: l.Addr().String()}
 }
 
 // kill SIGKILLs the process and waits for it (and its output) to end.
@@ -215,13 +244,9 @@ func TestSIGKILL(t *testing.T) {
 	defer logf.Close()
 	id := newIdentity(t)
 
-	// A fixed loopback port for every incarnation of the portal.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	// One loopback socket for every incarnation of the portal.
+	sock := listenPortal(t)
+	addr := sock.addr
 
 	// Enrol the kiosk once (the token is made while no portal process holds the file).
 	st, err := portal.OpenBolt(ctx, portalDir, portal.BoltOptions{})
@@ -234,7 +259,7 @@ func TestSIGKILL(t *testing.T) {
 	}
 	_ = st.Close()
 	startPortal := func() *proc {
-		p := start(t, logf, "CHAOS_ROLE=portal", "CHAOS_DIR="+portalDir, "CHAOS_ADDR="+addr)
+		p := startWith(t, logf, sock, "CHAOS_ROLE=portal", "CHAOS_DIR="+portalDir)
 		p.waitReady(t, "portal")
 		return p
 	}

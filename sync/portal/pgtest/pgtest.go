@@ -4,7 +4,7 @@
 // kill and restart (the chaos tests).
 //
 // A private cluster is Debian's PostgreSQL (package postgresql, /usr/lib/postgresql/N/bin)
-// initialised in a temporary directory and listening on loopback only. PostgreSQL refuses
+// initialised in a temporary directory and listening only on a Unix socket there. PostgreSQL refuses
 // to run as root, so as root the server runs as the unprivileged "postgres" user the
 // package creates (or "nobody").
 package pgtest
@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -59,8 +58,7 @@ func version(binDir string) int {
 
 // Cluster is a private PostgreSQL server in a temporary directory.
 type Cluster struct {
-	Dir  string // holds data/ and the server's log
-	Port int
+	Dir  string // holds data/, the server's log and its Unix socket
 	bin  string
 	cred *syscall.Credential // whom the server runs as (nil: this process's user)
 	mu   sync.Mutex
@@ -95,9 +93,6 @@ func StartCluster() (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
-	if c.Port, err = freePort(); err != nil {
-		return nil, err
-	}
 	if err := c.Start(); err != nil {
 		c.Stop()
 		return nil, err
@@ -126,15 +121,6 @@ func (c *Cluster) as(cmd *exec.Cmd) {
 	cmd.Dir = c.Dir
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // Start starts the (stopped) server and waits until it accepts connections. The test
 // cluster trades durability for speed where only a machine's crash would tell (fsync and
 // full-page writes off: a killed server's writes are still in the kernel's cache); commits
@@ -151,7 +137,9 @@ func (c *Cluster) Start() error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", filepath.Join(c.Dir, "data"),
-		"-p", strconv.Itoa(c.Port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+		// A Unix socket in Dir, not a TCP port: a port picked free and then started on can
+		// be taken meanwhile by another process of a busy test run, also across a restart.
+		"-c", "listen_addresses=", "-c", "unix_socket_directories="+c.Dir,
 		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	c.as(cmd)
@@ -230,7 +218,7 @@ func (c *Cluster) Stop() {
 func (c *Cluster) URL(db string) string { return c.url(db) }
 
 func (c *Cluster) url(db string) string {
-	return fmt.Sprintf("postgres://infomat@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
+	return "postgres://infomat@/" + db + "?host=" + url.QueryEscape(c.Dir) + "&sslmode=disable"
 }
 
 var (
