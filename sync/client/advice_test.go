@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,12 +27,7 @@ func TestAdvice(t *testing.T) {
 		w.Write([]byte(`{"code":"bad_token","message":"unknown or used token"}`))
 	}))
 	defer badToken.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := refusingAddr(t)
 
 	for _, tc := range []struct {
 		name, url, want string
@@ -65,4 +61,24 @@ func TestAdvice(t *testing.T) {
 	if Advice(nil) != "" {
 		t.Error("advice for no error")
 	}
+}
+
+// refusingAddr is a loopback address where connections are refused for the rest of the
+// test: a socket bound there but not listening holds the port, so no other process of a
+// busy test run can start listening on it (as it could on a port listened on and closed).
+func refusingAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
