@@ -10,6 +10,7 @@
 #   --taps N       taps in each walk (default 130)
 #   --content DIR  a municipality's content folder instead of the embedded sample
 #   --out DIR      where runs.csv and taps.csv go (default test-output/bench-vs-browser)
+#   --only kiosk   run just the kiosk (or browser) in each pair: to try a change quickly, no ratios
 #
 # Needs: Go, Xvfb, xdpyinfo and xwd (x11-utils, x11-apps), xdotool, chromium. Everything the
 # script starts is stopped on exit; infomat-bench stops its own Xvfb and apps.

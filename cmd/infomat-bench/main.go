@@ -45,10 +45,15 @@ var (
 	pause      = flag.Duration("pause", 0, "extra reading time between a settled screen and the next tap (the settling itself takes a few screenshots)")
 	outDir     = flag.String("out", "test-output/bench-vs-browser", "folder for the CSV files")
 	display    = flag.String("display", "", "X display to use (default: start Xvfb on a free one from :140)")
+	only       = flag.String("only", "", "run just this app in each pair (kiosk or browser): for trying a change to one side quickly; no ratios")
 )
 
 func main() {
 	flag.Parse()
+	if *only != "" && *only != "kiosk" && *only != "browser" {
+		fmt.Fprintln(os.Stderr, "infomat-bench: --only kiosk or --only browser")
+		os.Exit(2)
+	}
 	if *kioskBin == "" || *targetsBin == "" || *siteDir == "" {
 		fmt.Fprintln(os.Stderr, "usage: infomat-bench --kiosk BIN --targets BIN --site DIR [--pairs N] [--taps N] [--out DIR]")
 		os.Exit(2)
@@ -101,6 +106,9 @@ func run() error {
 		apps := []string{"kiosk", "browser"}
 		if i%2 == 1 { // alternate who goes first, so neither always gets the warmer cache
 			slices.Reverse(apps)
+		}
+		if *only != "" {
+			apps = []string{*only}
 		}
 		for _, app := range apps {
 			var r result
@@ -763,10 +771,21 @@ func summary(rs []result) {
 		{"tap-to-screen p50 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 50).Milliseconds()) }},
 		{"tap-to-screen p90 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 90).Milliseconds()) }},
 	}
-	fmt.Printf("\n| median over %d pair(s) | kiosk | %s | ratio |\n|---|---|---|---|\n", len(rs)/2, filepath.Base(*browser))
+	runs := len(rs) / 2
+	if *only != "" {
+		runs = len(rs)
+	}
+	fmt.Printf("\n| median over %d pair(s) | kiosk | %s | ratio |\n|---|---|---|---|\n", runs, filepath.Base(*browser))
 	for _, row := range rows {
 		k, c := med("kiosk", row.f), med("browser", row.f)
+		if *only != "" {
+			fmt.Printf("| %s | %.2f %s | %.2f %s | — |\n", row.name, k, row.unit, c, row.unit)
+			continue
+		}
 		fmt.Printf("| %s | %.2f %s | %.2f %s | %.2f |\n", row.name, k, row.unit, c, row.unit, k/c)
+	}
+	if *only != "" {
+		return // one app ran: no ratios
 	}
 	k, c := pct(slices.Clone(tapsOf("kiosk")), 50), pct(slices.Clone(tapsOf("browser")), 50)
 	fmt.Printf("| tap-to-screen p50, all taps | %d ms | %d ms | %.2f |\n", k.Milliseconds(), c.Milliseconds(), float64(k)/float64(c))
