@@ -74,3 +74,38 @@ func TestIdleResetReleasesMemory(t *testing.T) {
 		t.Fatalf("the reset kept screens: stack %v, pdf %v, scroll %v", h.ui.stack, h.ui.pdf, h.ui.scroll)
 	}
 }
+
+// A screen left alone for SettleAfter hands back what the screens just left held
+// (Deps.Settled): once per quiet spell, not between the taps of someone moving on, and
+// again after the next touch.
+func TestSettledOncePerQuietSpell(t *testing.T) {
+	h := newHarness(t)
+	settled := 0
+	h.ui.d.Settled = func() { settled++ }
+	h.clock.advance(SettleAfter)
+	h.ui.Tick()
+	if settled != 1 {
+		t.Fatalf("settled %d times on a fresh home left alone", settled)
+	}
+	for _, label := range []string{"Sprawy urzędowe", "Meldunek"} {
+		h.tap(label)
+		h.clock.advance(SettleAfter / 2)
+		h.ui.Tick()
+	}
+	if settled != 1 {
+		t.Fatalf("settled %d times while the resident kept tapping", settled)
+	}
+	h.clock.advance(SettleAfter / 2)
+	h.ui.Tick()
+	h.clock.advance(time.Second)
+	h.ui.Tick()
+	if settled != 2 {
+		t.Fatalf("settled %d times after one quiet spell on a card, want 2", settled)
+	}
+	h.tap("Wstecz")
+	h.clock.advance(SettleAfter)
+	h.ui.Tick()
+	if settled != 3 {
+		t.Fatalf("settled %d times after the next touch and quiet, want 3", settled)
+	}
+}

@@ -88,7 +88,17 @@ type Deps struct {
 	// Released is called after an idle reset, when nothing of the session is left on screen or
 	// in the UI: the kiosk gives the memory back to the system. nil: nothing.
 	Released func()
+	// Settled is called once the screen has been left alone for SettleAfter after a touch
+	// (or after the start): the screens just left are garbage, and the kiosk gives the
+	// memory back while the resident reads, not while they tap. It must not block. nil:
+	// nothing.
+	Settled func()
 }
+
+// SettleAfter is how long the screen stays untouched before Deps.Settled: longer than the
+// pause between the taps of someone moving through screens, shorter than reading one. Tick
+// runs once a second, so Settled comes 2–3 s after the last touch.
+const SettleAfter = 2 * time.Second
 
 // screen kinds a route can show.
 type kind int
@@ -166,6 +176,7 @@ type UI struct {
 	countdown *widget.Label
 
 	quietSince time.Duration // Uptime at the last touch or reset
+	settled    bool          // Deps.Settled was called since the last touch
 	attract    *attract      // the attract loop on screen; nil when not shown
 	crest      crestCache    // the coat of arms as pixels, per width
 	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
@@ -217,6 +228,7 @@ func (u *UI) buttonWidth() float32 {
 func (u *UI) activity() {
 	u.hush() // speech stops at once when the resident acts
 	u.quietSince = u.d.Uptime()
+	u.settled = false
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
@@ -229,6 +241,16 @@ func (u *UI) Tick() {
 	u.tickAttract()
 	u.refreshHours()
 	u.tickSpeech()
+	u.tickSettle()
+}
+
+// tickSettle calls Deps.Settled once the screen has been quiet for SettleAfter.
+func (u *UI) tickSettle() {
+	if u.d.Settled == nil || u.settled || u.d.Uptime()-u.quietSince < SettleAfter {
+		return
+	}
+	u.settled = true
+	u.d.Settled()
 }
 
 func (u *UI) tickIdle() {
@@ -302,6 +324,7 @@ func (u *UI) Reset() {
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
+	u.settled = true // Released gives back more than Settled would
 	if u.d.Released != nil {
 		u.d.Released()
 	}

@@ -83,6 +83,10 @@ func runKiosk(args []string) (code int) {
 	if p := kiosk.HostDisplayProblem(); p != "" {
 		return noDisplay(p, wd)
 	}
+	// The Fyne app (no window yet: that needs the display) first, so the fonts are parsed
+	// while the store opens and the content loads.
+	a := fyneapp.NewWithID("pl.infomat.kiosk")
+	fontsWarm := warmFonts()
 	hangAfter, err := kiosk.DebugHangAfter(os.Getenv)
 	if err != nil {
 		log.Error("ignoring debug setting", "err", err)
@@ -196,7 +200,6 @@ func runKiosk(args []string) (code int) {
 		st.Close()                // release the data directory before the pause
 		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
 	}()
-	a := fyneapp.NewWithID("pl.infomat.kiosk")
 	title := "Infomat"
 	if bundle != nil {
 		title += " — " + bundle.Municipality.Name
@@ -243,6 +246,7 @@ func runKiosk(args []string) (code int) {
 		deps.Trace = trace.mark
 	}
 	deps.Released = releaseMemory
+	deps.Settled = settledMemory
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
@@ -298,6 +302,7 @@ func runKiosk(args []string) (code int) {
 			return s.LastSync, s.LastError
 		})
 	}
+	<-fontsWarm
 	ui = app.New(w, deps)
 	trace.mark("home built")
 	debugTargets(ctx, w, log)
