@@ -164,20 +164,25 @@ func (u *UI) announce(text string) {
 // surface that turns touches into touch-to-hear.
 func (u *UI) withLayer(content fyne.CanvasObject) fyne.CanvasObject {
 	u.sp.layer = newSpeechLayer(u)
-	if u.d.Trace != nil && !u.drawnSeen {
+	if (u.d.Trace != nil || u.d.FirstFrame != nil) && !u.drawnSeen {
 		return container.NewStack(content, u.sp.layer, u.drawnProbe())
 	}
 	return container.NewStack(content, u.sp.layer)
 }
 
 // drawnProbe is a transparent pixel whose image the painter asks for when it draws the frame
-// holding it: the moment the first screen is really on the display, for Deps.Trace.
+// holding it, after the screen beneath: the moment the first screen is really on the
+// display, for Deps.Trace and Deps.FirstFrame.
 func (u *UI) drawnProbe() fyne.CanvasObject {
-	trace := u.d.Trace
 	r := canvas.NewRaster(func(w, h int) image.Image {
 		if !u.drawnSeen {
 			u.drawnSeen = true
-			trace("home drawn")
+			if u.d.Trace != nil {
+				u.d.Trace("home drawn")
+			}
+			if u.d.FirstFrame != nil {
+				u.d.FirstFrame()
+			}
 		}
 		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
 	})

@@ -85,6 +85,9 @@ type Deps struct {
 	// Trace, when set, is told of start-up milestones: "home drawn" (the home screen's first
 	// frame is painted) and "index built". It may be called from any goroutine.
 	Trace func(phase string)
+	// FirstFrame, when set, is called once, from the paint of the first frame: the first
+	// screen (home, or out of service) is really on the display. It must not block.
+	FirstFrame func()
 	// Released is called after an idle reset, when nothing of the session is left on screen or
 	// in the UI: the kiosk gives the memory back to the system. nil: nothing.
 	Released func()
@@ -185,7 +188,7 @@ type UI struct {
 	renders int         // counts redraws, so speech can tell when a tap changed nothing
 
 	building  *pendingIndex // the search index being built in the background; nil when d.Index is current
-	drawnSeen bool          // Trace has been told of the first frame
+	drawnSeen bool          // the first frame has been painted (Trace and FirstFrame told)
 }
 
 // New builds the UI into win and shows the home screen.

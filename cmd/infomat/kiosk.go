@@ -22,6 +22,7 @@ import (
 	"infomat/buildinfo"
 	"infomat/content"
 	"infomat/kiosk"
+	"infomat/kiosk/access"
 	"infomat/kiosk/cardreader"
 	"infomat/kiosk/idle"
 	"infomat/kiosk/pdfpages"
@@ -31,6 +32,7 @@ import (
 	"infomat/store"
 	"infomat/sync/client"
 	"infomat/sync/protocol"
+	"infomat/trustedtime"
 )
 
 var started = time.Now()
@@ -116,53 +118,56 @@ func runKiosk(args []string) (code int) {
 		log.Warn("data directory: "+problem, "dir", *dataDir, "free_mb", free>>20)
 	}
 
-	// Before the content is chosen: a moved-aside store's content may become the active one.
-	ob, err := outbox.Open(st.Bolt())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "Nie można otworzyć kolejki wniosków: %v\n", err)
-		return 1
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
-	if _, err := kiosk.SalvageAside(sctx, *dataDir, st, ob, log); err != nil {
-		log.Error("moved-aside store could not be salvaged", "err", err)
-	}
-	scancel()
-	clock, err := kiosk.NewClock(st, os.Getenv)
-	if err != nil {
-		log.Error("ignoring debug setting", "err", err)
-	}
-	if p := clock.Problem(); p != "" {
-		log.Warn("device clock not trusted", "problem", p)
-	}
+	// The rest of what the home screen needs comes from the store and the content, on
+	// another goroutine while this one (the main thread, which GLFW needs) creates the window
+	// and its GL context: both take a few hundred milliseconds, and a kiosk has two cores.
+	prepDone := make(chan struct{})
+	var prep *prepared
+	go func() {
+		defer close(prepDone)
+		prep = prepareKiosk(st, *dataDir, *contentDir, *idleTimeout, *demo, log)
+		trace.mark("content loaded")
+	}()
 
-	if *idleTimeout == 0 {
-		*idleTimeout = kiosk.IdleTimeout(st)
+	// Fyne's GLFW driver panics in NewWindow or Show when it cannot open the display (X
+	// server not up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic
+	// means "no screen", not a bug: one journal line and a calm exit for systemd to retry.
+	var windowUp, windowFailed atomic.Bool
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if windowUp.Load() {
+			panic(r)
+		}
+		<-prepDone                // the content may be starting
+		undoContentStart(st, log) // no screen says nothing about the content
+		st.Close()                // release the data directory before the pause
+		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
+	}()
+	w := a.NewWindow("Infomat")
+	if *windowed {
+		w.Resize(fyne.NewSize(540, 960))
+	} else {
+		w.SetFullScreen(true)
+		// Alt+F4 or the window manager's close must not leave a bare desktop.
+		w.SetCloseIntercept(func() { log.Warn("close request ignored in kiosk mode") })
 	}
-	policy := kiosk.Policy{Provisioned: provisioned(*dataDir), MemoryBudget: kiosk.ContentMemoryBudget(st)}
+	// Shown before it has content: the window is mapped and its GL context made now; the
+	// first frame is painted when the app runs, with the home screen.
+	w.Show()
+	trace.mark("window created")
+	<-prepDone
+	if prep.code != 0 {
+		return prep.code
+	}
+	ob, clock, bundle, src, loc, guard, audit := prep.ob, prep.clock, prep.bundle, prep.src, prep.loc, prep.guard, prep.audit
+	policy, contentStore, idleAfter := prep.policy, prep.contentStore, prep.idleTimeout
 	var outOfService atomic.Bool
-	contentStore := kiosk.WithOfficeFile(st, *dataDir)
-	bundle, src, err := startContent(st, contentStore, *contentDir, policy, log)
-	switch {
-	case errors.Is(err, kiosk.ErrOutOfService):
-		outOfService.Store(true)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "Brak poprawnej treści: %v\n", err)
-		return 1
-	}
-	trace.mark("content loaded")
-	if *demo {
-		log.Warn("demo mode: forms on the sample content are filed (its key is published; never on a kiosk for residents)")
-	}
-	loc, err := l10n.New(assets.Translations())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "Błąd tłumaczeń: %v\n", err)
-		return 1
-	}
-
-	guard, audit, err := openAccess(st)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "Nie można otworzyć danych serwisowych: %v\n", err)
-		return 1
+	outOfService.Store(prep.outOfService)
+	if bundle != nil {
+		w.SetTitle("Infomat — " + bundle.Municipality.Name)
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -184,32 +189,10 @@ func runKiosk(args []string) (code int) {
 	svc := &kiosk.ServiceMode{Guard: guard, Audit: audit, Outbox: ob, Devices: devices, DataDir: *dataDir, Log: log, Clock: clock,
 		Content: active.Get, OutOfService: outOfService.Load}
 
-	// Fyne's GLFW driver panics in NewWindow when it cannot open the display (X server not
-	// up yet, wrong DISPLAY, broken GL). Until the first frame is up, such a panic means "no
-	// screen", not a bug: one journal line and a calm exit for systemd to retry.
-	var windowUp, windowFailed atomic.Bool
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		if windowUp.Load() {
-			panic(r)
-		}
-		undoContentStart(st, log) // no screen says nothing about the content
-		st.Close()                // release the data directory before the pause
-		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
-	}()
-	title := "Infomat"
-	if bundle != nil {
-		title += " — " + bundle.Municipality.Name
-	}
-	w := a.NewWindow(title)
-	trace.mark("window created")
 	deps := app.Deps{
 		Content:     bundle,
 		Loc:         loc,
-		Idle:        idle.New(*idleTimeout, time.Now),
+		Idle:        idle.New(idleAfter, time.Now),
 		Crest:       crest(bundle, log),
 		CrestOf:     func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:      submitter,
@@ -302,6 +285,36 @@ func runKiosk(args []string) (code int) {
 			return s.LastSync, s.LastError
 		})
 	}
+	// The first frame is up: the bundle on screen has proved itself, and systemd hears
+	// READY=1. Called from the paint, so the rest runs on its own goroutine.
+	deps.FirstFrame = func() {
+		go func() {
+			if src == kiosk.FromStore || src == kiosk.FromFolder {
+				if err := st.ConfirmContent(); err != nil {
+					log.Error("content not confirmed", "err", err)
+				}
+			}
+			version := ""
+			if bundle != nil {
+				version = bundle.Version
+			}
+			if outOfService.Load() {
+				log.Error("kiosk out of service: no valid content of this municipality; residents see the out-of-service screen")
+			}
+			log.Info("kiosk ready", "content", src, "version", version, "out_of_service", outOfService.Load(),
+				"startup_ms", time.Since(started).Milliseconds(), "watchdog", wd.Interval.String())
+			wd.Ready(statusLine(ob))
+			go wd.Run(ctx)
+			go func() {
+				for range time.Tick(time.Second) {
+					fyne.Do(ui.Tick)
+				}
+			}()
+			if hangAfter > 0 {
+				debugHang(hangAfter, log)
+			}
+		}()
+	}
 	<-fontsWarm
 	ui = app.New(w, deps)
 	trace.mark("home built")
@@ -316,13 +329,6 @@ func runKiosk(args []string) (code int) {
 			}
 		}
 	}()
-	if *windowed {
-		w.Resize(fyne.NewSize(540, 960))
-	} else {
-		w.SetFullScreen(true)
-		// Alt+F4 or the window manager's close must not leave a bare desktop.
-		w.SetCloseIntercept(func() { log.Warn("close request ignored in kiosk mode") })
-	}
 	wd.Status = func() string { return statusLine(ob) }
 	a.Lifecycle().SetOnStarted(func() {
 		if !windowCreated(w) {
@@ -335,33 +341,8 @@ func runKiosk(args []string) (code int) {
 		}
 		windowUp.Store(true)
 		trace.mark("window shown")
-		// The first frame is up: the bundle on screen has proved itself.
-		if src == kiosk.FromStore || src == kiosk.FromFolder {
-			if err := st.ConfirmContent(); err != nil {
-				log.Error("content not confirmed", "err", err)
-			}
-		}
-		version := ""
-		if bundle != nil {
-			version = bundle.Version
-		}
-		if outOfService.Load() {
-			log.Error("kiosk out of service: no valid content of this municipality; residents see the out-of-service screen")
-		}
-		log.Info("kiosk ready", "content", src, "version", version, "out_of_service", outOfService.Load(),
-			"startup_ms", time.Since(started).Milliseconds(), "watchdog", wd.Interval.String())
-		wd.Ready(statusLine(ob))
-		go wd.Run(ctx)
-		go func() {
-			for range time.Tick(time.Second) {
-				fyne.Do(ui.Tick)
-			}
-		}()
-		if hangAfter > 0 {
-			debugHang(hangAfter, log)
-		}
 	})
-	w.ShowAndRun()
+	a.Run()
 	if windowFailed.Load() {
 		undoContentStart(st, log)
 		st.Close()
@@ -492,4 +473,70 @@ func startContent(st *store.Store, cs kiosk.ContentStore, dir string, p kiosk.Po
 			"failed_version", check.Failed.Version, "failed_label", check.Failed.Label, "failed_portal_version", check.FailedPortalVersion)
 	}
 	return kiosk.LoadContent(cs, dir, p, log)
+}
+
+// prepared is what the home screen needs from the store and the content; code is the exit
+// code when something stops the kiosk (its message is already on stderr).
+type prepared struct {
+	code         int
+	ob           *outbox.Outbox
+	clock        *trustedtime.Clock
+	idleTimeout  time.Duration
+	policy       kiosk.Policy
+	contentStore kiosk.ContentStore
+	bundle       *content.Bundle
+	src          kiosk.Source
+	outOfService bool
+	loc          *l10n.Localizer
+	guard        *access.Guard
+	audit        *access.Audit
+}
+
+// prepareKiosk opens the outbox, salvages a moved-aside store, sets the clock and starts the
+// content: everything from the open store to what the home screen is built from.
+func prepareKiosk(st *store.Store, dataDir, contentDir string, idleTimeout time.Duration, demo bool, log *slog.Logger) *prepared {
+	fail := func(format string, err error) *prepared {
+		fmt.Fprintf(os.Stderr, format, err)
+		return &prepared{code: 1}
+	}
+	p := &prepared{idleTimeout: idleTimeout}
+	// Before the content is chosen: a moved-aside store's content may become the active one.
+	var err error
+	if p.ob, err = outbox.Open(st.Bolt()); err != nil {
+		return fail("Nie można otworzyć kolejki wniosków: %v\n", err)
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	if _, err := kiosk.SalvageAside(sctx, dataDir, st, p.ob, log); err != nil {
+		log.Error("moved-aside store could not be salvaged", "err", err)
+	}
+	scancel()
+	if p.clock, err = kiosk.NewClock(st, os.Getenv); err != nil {
+		log.Error("ignoring debug setting", "err", err)
+	}
+	if problem := p.clock.Problem(); problem != "" {
+		log.Warn("device clock not trusted", "problem", problem)
+	}
+
+	if p.idleTimeout == 0 {
+		p.idleTimeout = kiosk.IdleTimeout(st)
+	}
+	p.policy = kiosk.Policy{Provisioned: provisioned(dataDir), MemoryBudget: kiosk.ContentMemoryBudget(st)}
+	p.contentStore = kiosk.WithOfficeFile(st, dataDir)
+	p.bundle, p.src, err = startContent(st, p.contentStore, contentDir, p.policy, log)
+	switch {
+	case errors.Is(err, kiosk.ErrOutOfService):
+		p.outOfService = true
+	case err != nil:
+		return fail("Brak poprawnej treści: %v\n", err)
+	}
+	if demo {
+		log.Warn("demo mode: forms on the sample content are filed (its key is published; never on a kiosk for residents)")
+	}
+	if p.loc, err = l10n.New(assets.Translations()); err != nil {
+		return fail("Błąd tłumaczeń: %v\n", err)
+	}
+	if p.guard, p.audit, err = openAccess(st); err != nil {
+		return fail("Nie można otworzyć danych serwisowych: %v\n", err)
+	}
+	return p
 }
