@@ -771,24 +771,21 @@ func summary(rs []result) {
 		{"tap-to-screen p50 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 50).Milliseconds()) }},
 		{"tap-to-screen p90 (run median)", "ms", func(r result) float64 { return float64(pct(r.taps, 90).Milliseconds()) }},
 	}
-	runs := len(rs) / 2
-	if *only != "" {
-		runs = len(rs)
-	}
-	fmt.Printf("\n| median over %d pair(s) | kiosk | %s | ratio |\n|---|---|---|---|\n", runs, filepath.Base(*browser))
-	for _, row := range rows {
-		k, c := med("kiosk", row.f), med("browser", row.f)
-		if *only != "" {
-			fmt.Printf("| %s | %.2f %s | %.2f %s | — |\n", row.name, k, row.unit, c, row.unit)
-			continue
+	if *only != "" { // one app ran: its medians, no ratios
+		fmt.Printf("\n| median over %d run(s) | %s |\n|---|---|\n", len(rs), *only)
+		for _, row := range rows {
+			fmt.Printf("| %s | %.2f %s |\n", row.name, med(*only, row.f), row.unit)
 		}
-		fmt.Printf("| %s | %.2f %s | %.2f %s | %.2f |\n", row.name, k, row.unit, c, row.unit, k/c)
+		fmt.Printf("| tap-to-screen p50, all taps | %d ms |\n", pct(slices.Clone(tapsOf(*only)), 50).Milliseconds())
+	} else {
+		fmt.Printf("\n| median over %d pair(s) | kiosk | %s | ratio |\n|---|---|---|---|\n", len(rs)/2, filepath.Base(*browser))
+		for _, row := range rows {
+			k, c := med("kiosk", row.f), med("browser", row.f)
+			fmt.Printf("| %s | %.2f %s | %.2f %s | %.2f |\n", row.name, k, row.unit, c, row.unit, k/c)
+		}
+		k, c := pct(slices.Clone(tapsOf("kiosk")), 50), pct(slices.Clone(tapsOf("browser")), 50)
+		fmt.Printf("| tap-to-screen p50, all taps | %d ms | %d ms | %.2f |\n", k.Milliseconds(), c.Milliseconds(), float64(k)/float64(c))
 	}
-	if *only != "" {
-		return // one app ran: no ratios
-	}
-	k, c := pct(slices.Clone(tapsOf("kiosk")), 50), pct(slices.Clone(tapsOf("browser")), 50)
-	fmt.Printf("| tap-to-screen p50, all taps | %d ms | %d ms | %.2f |\n", k.Milliseconds(), c.Milliseconds(), float64(k)/float64(c))
 	fmt.Printf("\nscreenshot (xwd) median %d ms: the latencies' resolution\n", pct(screenCapture, 50).Milliseconds())
 }
 
