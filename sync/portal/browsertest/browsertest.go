@@ -142,3 +142,12 @@ func (b *Tab) Shot(name string) {
 		b.t.Fatal(err)
 	}
 }
+
+// SendKeys is chromedp.SendKeys for the panel's text fields and selects: it focuses the
+// first visible match and types v. chromedp's own (v0.23.1) reads the node's attributes
+// before taking the node's lock, to look for a file input, which races with a page script
+// changing an attribute meanwhile (aria-invalid set by a live check): the race detector
+// failed a CI run on it. No test types into a file input.
+func SendKeys[S chromedp.Selectable](sel S, v string, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(sel, append(opts, chromedp.NodeVisible)...), chromedp.KeyEvent(v))
+}

@@ -51,7 +51,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	fill := func(id, value string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
 			chromedp.Evaluate[chromedp.Void](`document.getElementById(`+strconv.Quote(id)+`).value = ""`),
-			chromedp.SendKeys(chromedp.ID(id), value),
+			browsertest.SendKeys(chromedp.ID(id), value),
 		)
 	}
 	login := func(pw string) chromedp.Action[chromedp.Void] {
@@ -81,12 +81,12 @@ func TestBrowserAccessibility(t *testing.T) {
 	if totp.Code(key, time.Now()) == wrong {
 		wrong = "111111"
 	}
-	do("wrong code", chromedp.SendKeys(chromedp.ID("code"), wrong), chromedp.Click(chromedp.ID("enrol-submit")), errorShown)
+	do("wrong code", browsertest.SendKeys(chromedp.ID("code"), wrong), chromedp.Click(chromedp.ID("enrol-submit")), errorShown)
 	check("enrol-error")
 	do("enrolment", fill("code", totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
 		chromedp.WaitVisible(chromedp.ID("password-form")))
-	do("passwords that differ", chromedp.SendKeys(chromedp.ID("new-password"), "Bardzo-tajne-hasło-2026"),
-		chromedp.SendKeys(chromedp.ID("again"), "Bardzo-tajne-hasło-2027"), chromedp.Click(chromedp.ID("password-submit")), errorShown)
+	do("passwords that differ", browsertest.SendKeys(chromedp.ID("new-password"), "Bardzo-tajne-hasło-2026"),
+		browsertest.SendKeys(chromedp.ID("again"), "Bardzo-tajne-hasło-2027"), chromedp.Click(chromedp.ID("password-submit")), errorShown)
 	check("password-error")
 	do("new password", fill("new-password", "Bardzo-tajne-hasło-2026"),
 		fill("again", "Bardzo-tajne-hasło-2026"), chromedp.Click(chromedp.ID("password-submit")),
@@ -94,8 +94,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	check("home-operator")
 	do("municipalities", chromedp.Click(chromedp.CSS(`nav a[href="/panel/municipalities"]`)), chromedp.WaitVisible(chromedp.ID("add-municipality")))
 	check("municipalities")
-	do("add a municipality", chromedp.SendKeys(chromedp.ID("m-id"), "nowa"), chromedp.SendKeys(chromedp.ID("m-login"), "admin"),
-		chromedp.SendKeys(chromedp.ID("m-name"), "Adam Administrator"), chromedp.Click(chromedp.ID("add-municipality-submit")),
+	do("add a municipality", browsertest.SendKeys(chromedp.ID("m-id"), "nowa"), browsertest.SendKeys(chromedp.ID("m-login"), "admin"),
+		browsertest.SendKeys(chromedp.ID("m-name"), "Adam Administrator"), chromedp.Click(chromedp.ID("add-municipality-submit")),
 		chromedp.WaitVisible(chromedp.ID("onetime-password")))
 	check("onetime-municipality")
 	do("a page that is not there", chromedp.Navigate(srv.URL+"/panel/nie-ma-takiej"), chromedp.WaitVisible(chromedp.ID("flash")))

@@ -47,17 +47,17 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 	login := func(muni, user, pw string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
 			chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("municipality"), muni),
-			chromedp.SendKeys(chromedp.ID("login"), user),
-			chromedp.SendKeys(chromedp.ID("password"), pw),
+			browsertest.SendKeys(chromedp.ID("municipality"), muni),
+			browsertest.SendKeys(chromedp.ID("login"), user),
+			browsertest.SendKeys(chromedp.ID("password"), pw),
 			chromedp.Click(chromedp.ID("login-submit")),
 		)
 	}
 	setPassword := func(pw string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
 			chromedp.WaitVisible(chromedp.ID("password-form")),
-			chromedp.SendKeys(chromedp.ID("new-password"), pw),
-			chromedp.SendKeys(chromedp.ID("again"), pw),
+			browsertest.SendKeys(chromedp.ID("new-password"), pw),
+			browsertest.SendKeys(chromedp.ID("again"), pw),
 			chromedp.Click(chromedp.ID("password-submit")),
 		)
 	}
@@ -75,7 +75,7 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 	if err != nil {
 		t.Fatalf("secret %q: %v", secret, err)
 	}
-	do("enrolment", chromedp.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
+	do("enrolment", browsertest.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
 		chromedp.WaitVisible(chromedp.ID("password-form")))
 	shot("03-password")
 	do("new password", setPassword(newPW), chromedp.WaitVisible(chromedp.ID("sections")))
@@ -86,8 +86,8 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 	do("users", chromedp.Click(chromedp.CSS(`nav a[href="/panel/users"]`)), chromedp.WaitVisible(chromedp.ID("add-user")))
 	shot("05-users")
 	do("add a clerk",
-		chromedp.SendKeys(chromedp.ID("new-login"), "urzednik"),
-		chromedp.SendKeys(chromedp.ID("new-name"), `Jan Urzędnik <script>alert(1)</script>`),
+		browsertest.SendKeys(chromedp.ID("new-login"), "urzednik"),
+		browsertest.SendKeys(chromedp.ID("new-name"), `Jan Urzędnik <script>alert(1)</script>`),
 		chromedp.Click(chromedp.ID("role-clerk")),
 		chromedp.Click(chromedp.ID("add-user-submit")), chromedp.WaitVisible(chromedp.ID("onetime-password")))
 	shot("06-onetime")
@@ -120,6 +120,6 @@ func TestBrowserAdminAddsClerk(t *testing.T) {
 	// next step is taken (one step of skew): the enrolment's own step cannot be used again.
 	do("admin's second login", chromedp.Navigate(srv.URL+"/panel/lang/pl"), login("przykladowa", "admin", newPW), chromedp.WaitVisible(chromedp.ID("totp-form")))
 	shot("13-totp")
-	do("admin's code", chromedp.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now().Add(totp.Step))), chromedp.Click(chromedp.ID("totp-submit")),
+	do("admin's code", browsertest.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now().Add(totp.Step))), chromedp.Click(chromedp.ID("totp-submit")),
 		chromedp.WaitVisible(chromedp.ID("sections")))
 }

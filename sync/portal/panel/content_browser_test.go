@@ -179,8 +179,8 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 	login := func(m string) {
 		t.Helper()
 		do("log in to "+m, chromedp.Navigate(srv.URL+"/panel/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("municipality"), m), chromedp.SendKeys(chromedp.ID("login"), "redaktor"),
-			chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
+			browsertest.SendKeys(chromedp.ID("municipality"), m), browsertest.SendKeys(chromedp.ID("login"), "redaktor"),
+			browsertest.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
 			chromedp.WaitVisible(chromedp.ID("sections")))
 	}
 	revision := func(m string) uint64 {
@@ -241,8 +241,8 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 		typeInto("f-tryb_odwolawczy", "Odwołanie do Samorządowego Kolegium Odwoławczego za pośrednictwem wójta, w terminie 14 dni."),
 		typeInto("f-podstawa_prawna", "Ustawa z dnia 16 kwietnia 2004 r. o ochronie przyrody (Dz.U. 2023 poz. 1336), art. 83"),
 		typeInto("f-termin", "do 30 dni"),
-		chromedp.SendKeys(chromedp.ID("f-kategoria"), "Bud"),
-		chromedp.SendKeys(chromedp.ID("f-miejsce-urzad"), "Urz"))
+		browsertest.SendKeys(chromedp.ID("f-kategoria"), "Bud"),
+		browsertest.SendKeys(chromedp.ID("f-miejsce-urzad"), "Urz"))
 	clean("the card")
 	if ok, msg := errorShown("f-kogo_dotyczy"); ok {
 		t.Fatalf("kogo_dotyczy's error is still shown: %q", msg)
@@ -254,7 +254,7 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 
 	// 3. The card's form.
 	do("new form", chromedp.Click(chromedp.CSS(`nav a[href="/panel/content"]`)), chromedp.WaitVisible(chromedp.ID("new-form")),
-		chromedp.SendKeys(chromedp.ID("new-form-id"), "Zez"), chromedp.Click(chromedp.ID("new-form-submit")),
+		browsertest.SendKeys(chromedp.ID("new-form-id"), "Zez"), chromedp.Click(chromedp.ID("new-form-submit")),
 		chromedp.WaitVisible(chromedp.ID("editor")))
 	if p := text("#edit-path"); p != content.FormsDir+"/"+cardID+".yaml" {
 		t.Fatalf("the new form's editor is of %q", p)
@@ -286,7 +286,7 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 	}
 	const pageID, pageTitle = "uchwala-budzetowa-2027", "Uchwała budżetowa na rok 2027"
 	const page = content.BIPDir + "/budzet/" + pageID + ".md"
-	do("new page", chromedp.SendKeys(chromedp.ID("new-page-menu"), "Bud"), fill("new-page-title", pageTitle), fill("new-page-id", pageID),
+	do("new page", browsertest.SendKeys(chromedp.ID("new-page-menu"), "Bud"), fill("new-page-title", pageTitle), fill("new-page-id", pageID),
 		chromedp.Click(chromedp.ID("new-page-submit")), chromedp.WaitVisible(chromedp.ID("f-tresc")))
 	if p := text("#edit-path"); p != page {
 		t.Fatalf("the new page's editor is of %q", p)
@@ -294,7 +294,7 @@ func TestBrowserModeratorPublishesToAKiosk(t *testing.T) {
 	body := "Rada Gminy uchwaliła budżet na rok 2027.\n\n| Pozycja | Kwota (zł) |\n|---|---:|\n| Dochody | 48 200 000 |\n| Wydatki | 51 900 000 |\n| Deficyt | 3 700 000 |\n\nPełna treść uchwały w załączniku."
 	do("write the page", typeInto("f-tresc", body),
 		typeInto("f-zalaczniki-0-nazwa", "Uchwała Nr XII/85/2026 (PDF)"),
-		chromedp.SendKeys(chromedp.ID("f-zalaczniki-0-plik"), "pliki/u"))
+		browsertest.SendKeys(chromedp.ID("f-zalaczniki-0-plik"), "pliki/u"))
 	clean("the page")
 	if v := eval(`document.getElementById("f-zalaczniki-0-plik").value`); v != attachment {
 		t.Fatalf("the attachment chosen is %q", v)

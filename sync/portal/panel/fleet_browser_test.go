@@ -88,12 +88,12 @@ func TestBrowserFleet(t *testing.T) {
 
 	do("log in", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/panel/"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("municipality"), muni),
-		chromedp.SendKeys(chromedp.ID("login"), login),
-		chromedp.SendKeys(chromedp.ID("password"), pw),
+		browsertest.SendKeys(chromedp.ID("municipality"), muni),
+		browsertest.SendKeys(chromedp.ID("login"), login),
+		browsertest.SendKeys(chromedp.ID("password"), pw),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("totp-form")))
-	do("code", chromedp.SendKeys(chromedp.ID("code"), totp.Code(secret, time.Now())), chromedp.Click(chromedp.ID("totp-submit")),
+	do("code", browsertest.SendKeys(chromedp.ID("code"), totp.Code(secret, time.Now())), chromedp.Click(chromedp.ID("totp-submit")),
 		chromedp.WaitVisible(chromedp.ID("sections")))
 	do("fleet", chromedp.Click(chromedp.CSS(`nav a[href="/panel/fleet"]`)), chromedp.WaitVisible(chromedp.ID("fleet")))
 	shot("fleet")

@@ -98,10 +98,10 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 	newPW := "Bardzo-tajne-hasło-2026"
 	do("log in", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/panel/login"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("municipality"), "przykladowa"), chromedp.SendKeys(chromedp.ID("login"), "urzednik"),
-		chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
+		browsertest.SendKeys(chromedp.ID("municipality"), "przykladowa"), browsertest.SendKeys(chromedp.ID("login"), "urzednik"),
+		browsertest.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("password-form")),
-		chromedp.SendKeys(chromedp.ID("new-password"), newPW), chromedp.SendKeys(chromedp.ID("again"), newPW),
+		browsertest.SendKeys(chromedp.ID("new-password"), newPW), browsertest.SendKeys(chromedp.ID("again"), newPW),
 		chromedp.Click(chromedp.ID("password-submit")), chromedp.WaitVisible(chromedp.ID("sections")))
 	do("the inbox", chromedp.Click(chromedp.CSS(`nav a[href="/panel/inbox"]`)), chromedp.WaitVisible(chromedp.ID("inbox")))
 	shot("inbox-01-list")
@@ -110,7 +110,7 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 	}
 	do("open one", chromedp.Click(chromedp.CSS(`a[href="/panel/inbox/`+recs[1].ID+`"]`)), chromedp.WaitVisible(chromedp.ID("submission-meta")))
 	shot("inbox-02-locked")
-	do("a wrong key", chromedp.SendKeys(chromedp.ID("key-text"), "to nie jest klucz"), chromedp.Click(chromedp.ID("key-use")),
+	do("a wrong key", browsertest.SendKeys(chromedp.ID("key-text"), "to nie jest klucz"), chromedp.Click(chromedp.ID("key-use")),
 		chromedp.WaitVisible(chromedp.CSS("#key-state.error")))
 	if s := text("#key-state"); !strings.Contains(s, "AGE-SECRET-KEY-1") {
 		t.Errorf("a wrong key says %q", s)
@@ -118,13 +118,13 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 	// Another municipality's key is a real key that opens nothing here.
 	otherKey, _ := age.GenerateX25519Identity()
 	clear := chromedp.Steps(chromedp.Evaluate[chromedp.Void](`document.getElementById("key-text").value = ""`))
-	do("another municipality's key", clear, chromedp.SendKeys(chromedp.ID("key-text"), otherKey.String()), chromedp.Click(chromedp.ID("key-use")),
+	do("another municipality's key", clear, browsertest.SendKeys(chromedp.ID("key-text"), otherKey.String()), chromedp.Click(chromedp.ID("key-use")),
 		chromedp.WaitVisible(chromedp.CSS("#plain p.error")))
 	if s := text("#plain"); !strings.Contains(s, "nie był zaszyfrowany wczytanym kluczem") {
 		t.Errorf("another key's submission says %q", s)
 	}
 	do("forget it", chromedp.Click(chromedp.ID("key-forget")), chromedp.WaitVisible(chromedp.ID("key-text")))
-	do("the right key", chromedp.SendKeys(chromedp.ID("key-text"), id.String()), chromedp.Click(chromedp.ID("key-use")),
+	do("the right key", browsertest.SendKeys(chromedp.ID("key-text"), id.String()), chromedp.Click(chromedp.ID("key-use")),
 		chromedp.WaitVisible(chromedp.ID("answers")))
 	shot("inbox-03-decrypted")
 	if a := text("#answers"); !strings.Contains(a, "Zofia") || !strings.Contains(a, `Żółć <img src=x onerror="window.__pwned=1">`) {
@@ -136,7 +136,7 @@ func TestBrowserClerkReadsAndSettles(t *testing.T) {
 
 	// The status for the resident, through the form; the key is still there afterwards.
 	do("set a status", chromedp.SetValue(chromedp.ID("status-code"), "in_progress"),
-		chromedp.SendKeys(chromedp.ID("status-note"), "Sprawdzamy dokumenty. Zapraszamy po odbiór w czwartek."),
+		browsertest.SendKeys(chromedp.ID("status-note"), "Sprawdzamy dokumenty. Zapraszamy po odbiór w czwartek."),
 		chromedp.Click(chromedp.ID("status-submit")), chromedp.WaitVisible(chromedp.ID("flash")), chromedp.WaitVisible(chromedp.ID("answers")))
 	shot("inbox-04-status-set")
 	if s := text("#current-status"); !strings.Contains(s, "W realizacji") {

@@ -64,17 +64,17 @@ func TestBrowserWizard(t *testing.T) {
 	do, text, shot := tab.Do, tab.Text, tab.Shot
 
 	do("log in", chromedp.Navigate(srv.URL+"/panel/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("municipality"), "nowawola"), chromedp.SendKeys(chromedp.ID("login"), "admin"),
-		chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
+		browsertest.SendKeys(chromedp.ID("municipality"), "nowawola"), browsertest.SendKeys(chromedp.ID("login"), "admin"),
+		browsertest.SendKeys(chromedp.ID("password"), pw), chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("totp-secret")))
 	key, err := totp.Decode(text("#totp-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	newPW := "Bardzo-tajne-hasło-2026"
-	do("enrol and set a password", chromedp.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
+	do("enrol and set a password", browsertest.SendKeys(chromedp.ID("code"), totp.Code(key, time.Now())), chromedp.Click(chromedp.ID("enrol-submit")),
 		chromedp.WaitVisible(chromedp.ID("password-form")),
-		chromedp.SendKeys(chromedp.ID("new-password"), newPW), chromedp.SendKeys(chromedp.ID("again"), newPW),
+		browsertest.SendKeys(chromedp.ID("new-password"), newPW), browsertest.SendKeys(chromedp.ID("again"), newPW),
 		chromedp.Click(chromedp.ID("password-submit")), chromedp.WaitVisible(chromedp.ID("sections")))
 	do("the wizard from home", chromedp.Click(chromedp.CSS(`a[href="/panel/wizard"]`)), chromedp.WaitVisible(chromedp.ID("key-generate")))
 	shot("wizard-01-form")
