@@ -15,6 +15,16 @@ import (
 	"time"
 )
 
+// KioskTags are the build tags of the kiosk, wherever it is built: packaging (its own
+// module, so it spells them out), scripts/kiosk.sh, the end-to-end tests and the soak and
+// bench tools. no_emoji leaves Fyne's bundled colour emoji font (EmojiOneColor, 4.2 MB) out:
+// Fyne parses it again for every text style it meets, and those copies were 10 MB of the
+// kiosk's 22 MB live Go heap and 15 MB of its PSS on a fresh home screen
+// (docs/performance.md). The kiosk's own texts have no emoji; the symbols Noto Sans lacks
+// (▲▼ ✓ ☑ ⇧) come from the system's DejaVu Sans (fonts-dejavu-core), as all of them but ☑
+// already did, and `content check` warns of an emoji in the content.
+const KioskTags = "no_emoji"
+
 // version and built are set by the linker (-X); empty in development builds.
 var (
 	version string // e.g. "0.5.0", from the VERSION file

@@ -56,6 +56,32 @@ func TestByteOrderMarkNamesTheFix(t *testing.T) {
 	}
 }
 
+// An emoji pasted into a card or a page is a warning with its line: the kiosk has no font
+// for it (built without Fyne's emoji font). Symbols the kiosk's fonts have (✓ ☑ → ▲) are not.
+func TestEmojiWarned(t *testing.T) {
+	m := sample(t)
+	m[page] = &fstest.MapFile{Data: append(m[page].Data, "\n✓ gotowe ☑ → ▲ ─\n"...)}
+	b, err := content.Load(m)
+	if err != nil {
+		t.Fatalf("symbols made the bundle invalid: %v", err)
+	}
+	if got := b.Warnings.Error(); strings.Contains(got, "emoji") {
+		t.Errorf("a symbol the fonts have was warned as an emoji:\n%s", got)
+	}
+	for _, e := range []string{"📞", "✅", "⭐", "☎\ufe0f"} {
+		m := sample(t)
+		replaceLine(t, m, card, "nazwa:", "nazwa: Zameldowanie na pobyt stały "+e)
+		b, err := content.Load(m)
+		if err != nil {
+			t.Fatalf("an emoji made the bundle invalid: %v", err)
+		}
+		if got := b.Warnings.Error(); !strings.Contains(got, card+": wiersz ") || !strings.Contains(got, "emoji") ||
+			!strings.Contains(got, "usuń je albo zastąp słowem") {
+			t.Errorf("%q: no warning naming the line and the fix:\n%s", e, got)
+		}
+	}
+}
+
 // replaceLine replaces the first line of file that starts with prefix.
 func replaceLine(t *testing.T, m fstest.MapFS, file, prefix, line string) {
 	t.Helper()
@@ -126,8 +152,9 @@ func TestUnprintableCharactersWarned(t *testing.T) {
 	if !strings.Contains(got, card+": nazwa: „🙂” (U+1F642) nie wydrukuje się na paragonie") {
 		t.Errorf("no warning for an emoji in a card title:\n%s", got)
 	}
-	if len(b.Warnings) != 1 {
-		t.Errorf("want one warning (m² and „” fold), got:\n%s", got)
+	// The other is the screen's (TestEmojiWarned); m² and „” fold.
+	if len(b.Warnings) != 2 {
+		t.Errorf("want the printer's and the screen's warning for the emoji and none else, got:\n%s", got)
 	}
 }
 

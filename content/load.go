@@ -170,6 +170,9 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 		data = data[len(bom):]
 	}
 	if utf8.Valid(data) {
+		if r, line, ok := firstEmoji(data); ok {
+			l.warn(file, "", "wiersz %d: emoji %q (U+%04X) — kiosk nie ma czcionki z emoji i pokaże w jego miejscu pusty znak; usuń je albo zastąp słowem", line, r, r)
+		}
 		return data, true
 	}
 	bad := 0
@@ -188,6 +191,43 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 	l.add(file, "", "plik nie jest zapisany w UTF-8 (pierwszy zły znak w wierszu %d)%s; zapisz plik jako UTF-8 (w Notatniku: Plik → Zapisz jako → Kodowanie: UTF-8)", line, guess)
 	return nil, false
 }
+
+// firstEmoji finds the first character drawn as an emoji by default (Unicode's
+// Emoji_Presentation: the pictographs from U+1F000 on and the few in the BMP), or the
+// selector asking for one (U+FE0F), and its line. The kiosk is built without Fyne's emoji
+// font (buildinfo.KioskTags), and the fonts it has (Noto Sans, DejaVu Sans) have none.
+func firstEmoji(data []byte) (r rune, line int, ok bool) {
+	line = 1
+	for _, r := range string(data) {
+		switch {
+		case r == '\n':
+			line++
+		case r >= 0x1F000 && r <= 0x1FAFF, r == 0xFE0F, emojiBMP[r]:
+			return r, line, true
+		}
+	}
+	return 0, 0, false
+}
+
+// emojiBMP are the characters below U+10000 that Unicode shows as emoji by default
+// (Emoji_Presentation=Yes): ⌚ ⏰ ☕ ♿ ⚡ ⛔ ✅ ❌ ❓ ❗ ➕ ⭐ ⭕ and the like.
+var emojiBMP = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, span := range [][2]rune{
+		{0x231A, 0x231B}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0}, {0x23F3, 0x23F3}, {0x25FD, 0x25FE},
+		{0x2614, 0x2615}, {0x2648, 0x2653}, {0x267F, 0x267F}, {0x2693, 0x2693}, {0x26A1, 0x26A1},
+		{0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5}, {0x26CE, 0x26CE}, {0x26D4, 0x26D4},
+		{0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5}, {0x26FA, 0x26FA}, {0x26FD, 0x26FD},
+		{0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C}, {0x274E, 0x274E},
+		{0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797}, {0x27B0, 0x27B0}, {0x27BF, 0x27BF},
+		{0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55},
+	} {
+		for r := span[0]; r <= span[1]; r++ {
+			m[r] = true
+		}
+	}
+	return m
+}()
 
 // cp1250Polish reports whether data has bytes that are Polish letters in Windows-1250 and
 // cannot start a UTF-8 character: ą ę ś ź ż ó ł ć ń and their capitals.

@@ -40,9 +40,10 @@ done
 
 echo "building the kiosk, a kiosk that reports its buttons (e2etargets), the twin and the bench …" >&2
 scripts/deps.sh bench
-go build -o "$tmp/infomat" ./cmd/infomat
-# The tagged build only finds where the walk's buttons are; the product build is measured.
-go build -tags e2etargets -o "$tmp/infomat-targets" ./cmd/infomat
+# no_emoji: the product's build tags (buildinfo.KioskTags). The e2etargets build only finds
+# where the walk's buttons are; the product build is measured.
+go build -tags no_emoji -o "$tmp/infomat" ./cmd/infomat
+go build -tags e2etargets,no_emoji -o "$tmp/infomat-targets" ./cmd/infomat
 go build -o "$tmp/infomat-bench" ./cmd/infomat-bench
 go run ./cmd/infomat-twin ${content:+--content "$content"} --out "$tmp/site" >&2
 

@@ -11,4 +11,5 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "see it headless with: scripts/screenshot.sh" >&2
   exit 1
 fi
-exec go run ./cmd/infomat --demo "$@"
+# -tags: the product's build tags (buildinfo.KioskTags: no bundled emoji font).
+exec go run -tags no_emoji ./cmd/infomat --demo "$@"

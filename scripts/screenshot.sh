@@ -44,7 +44,8 @@ trap 'exit 130' INT TERM
 
 if [[ -z $bin ]]; then
 	echo "building ./cmd/infomat …" >&2
-	(cd "$repo" && go build -o "$tmp/infomat" ./cmd/infomat)
+	# -tags: the product's (buildinfo.KioskTags)
+	(cd "$repo" && go build -tags no_emoji -o "$tmp/infomat" ./cmd/infomat)
 	bin=$tmp/infomat
 fi
 

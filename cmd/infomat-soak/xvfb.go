@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"infomat/assets"
+	"infomat/buildinfo"
 	"infomat/l10n"
 	"infomat/soak"
 )
@@ -49,7 +50,7 @@ func runXvfb(bin string, actions, every int, seed uint64, sample func(soak.Sampl
 	if bin == "" {
 		bin = filepath.Join(tmp, "infomat")
 		log.Printf("building the kiosk with -tags e2etargets")
-		cmd := exec.Command("go", "build", "-tags", "e2etargets", "-o", bin, "./cmd/infomat")
+		cmd := exec.Command("go", "build", "-tags", "e2etargets,"+buildinfo.KioskTags, "-o", bin, "./cmd/infomat")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return nil, fmt.Errorf("build the kiosk: %w", err)

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"infomat/assets"
+	"infomat/buildinfo"
 	"infomat/content"
 	"infomat/kiosk"
 )
@@ -87,8 +88,9 @@ func kioskBinary(t *testing.T) string {
 		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 		defer cancel()
 		start := time.Now()
-		// The tag adds the target list the walk taps by (targets.go).
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "e2etargets", "-o", buildBin, ".")
+		// e2etargets adds the target list the walk taps by (targets.go); the rest are the
+		// product's own tags.
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "e2etargets,"+buildinfo.KioskTags, "-o", buildBin, ".")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build (after %s): %v\n%s", time.Since(start).Round(time.Second), err, out)

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+
+	"infomat/buildinfo"
 )
 
 const (
@@ -342,7 +344,7 @@ func setUpGuideMachine(t *testing.T) *guideEnv {
 
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", e.bin+"/", "infomat/cmd/infomat", "infomat/cmd/infomat-portal", "infomat/cmd/infomat-sim")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", buildinfo.KioskTags, "-o", e.bin+"/", "infomat/cmd/infomat", "infomat/cmd/infomat-portal", "infomat/cmd/infomat-sim")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -724,6 +725,46 @@ func TestProductModuleGraph(t *testing.T) {
 		if strings.HasPrefix(p, "infomat/packaging") {
 			t.Errorf("go list ./... at the root has %s: packaging/ must be its own module", p)
 		}
+	}
+}
+
+// TestBuildTags: the packaged kiosk is built with the product's tags, the ones
+// infomat/buildinfo.KioskTags names, and so without Fyne's bundled emoji font.
+func TestBuildTags(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(root, "buildinfo", "buildinfo.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const KioskTags = "([^"]*)"`).FindSubmatch(src)
+	if m == nil || string(m[1]) != kioskTags {
+		t.Fatalf("buildinfo.KioskTags is %q, packaging builds with %q: one of them was changed alone", m, kioskTags)
+	}
+	packaged(t)
+	bin := filepath.Join(binDir, "infomat")
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := ""
+	for _, s := range info.Settings {
+		if s.Key == "-tags" {
+			tags = s.Value
+		}
+	}
+	if tags != kioskTags {
+		t.Errorf("the packaged kiosk was built with -tags %q, want %q", tags, kioskTags)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fyne's resource name for its bundled emoji font, embedded unless no_emoji.
+	if bytes.Contains(b, []byte("EmojiOneColor.otf")) {
+		t.Error("the packaged kiosk holds Fyne's emoji font (EmojiOneColor.otf)")
 	}
 }
 
