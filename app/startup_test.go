@@ -109,3 +109,37 @@ func TestSettledOncePerQuietSpell(t *testing.T) {
 		t.Fatalf("settled %d times after the next touch and quiet, want 3", settled)
 	}
 }
+
+// Deps.Rested comes once per quiet spell too, RestAfter after the last touch: not while
+// the resident taps, not at SettleAfter, and again after the next touch.
+func TestRestedOncePerQuietSpell(t *testing.T) {
+	h := newHarness(t)
+	rested := 0
+	h.ui.d.Rested = func() { rested++ }
+	h.ui.d.RestAfter = 6 * time.Second
+	h.clock.advance(5 * time.Second)
+	h.ui.Tick()
+	if rested != 0 {
+		t.Fatalf("rested after 5 s of a 6 s RestAfter")
+	}
+	h.clock.advance(time.Second)
+	h.ui.Tick()
+	h.ui.Tick()
+	if rested != 1 {
+		t.Fatalf("rested %d times on a fresh home left alone 6 s, want 1", rested)
+	}
+	for range 8 {
+		h.tap("Sprawy urzędowe")
+		h.clock.advance(5 * time.Second)
+		h.ui.Tick()
+		h.tap("Start")
+	}
+	if rested != 1 {
+		t.Fatalf("rested %d times while the resident kept tapping every 5 s", rested)
+	}
+	h.clock.advance(6 * time.Second)
+	h.ui.Tick()
+	if rested != 2 {
+		t.Fatalf("rested %d times after the next quiet spell, want 2", rested)
+	}
+}

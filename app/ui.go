@@ -96,6 +96,11 @@ type Deps struct {
 	// memory back while the resident reads, not while they tap. It must not block. nil:
 	// nothing.
 	Settled func()
+	// Rested, when set, is called once the screen has been left alone for RestAfter (longer
+	// than SettleAfter) after a touch: by then what a cache keeps for a while (Fyne's
+	// textures) has expired too. It must not block.
+	Rested    func()
+	RestAfter time.Duration
 }
 
 // SettleAfter is how long the screen stays untouched before Deps.Settled: longer than the
@@ -180,6 +185,7 @@ type UI struct {
 
 	quietSince time.Duration // Uptime at the last touch or reset
 	settled    bool          // Deps.Settled was called since the last touch
+	rested     bool          // Deps.Rested was called since the last touch
 	attract    *attract      // the attract loop on screen; nil when not shown
 	crest      crestCache    // the coat of arms as pixels, per width
 	hoursToday *widget.Label // home's "today: … open until" line, kept current by Tick
@@ -231,7 +237,7 @@ func (u *UI) buttonWidth() float32 {
 func (u *UI) activity() {
 	u.hush() // speech stops at once when the resident acts
 	u.quietSince = u.d.Uptime()
-	u.settled = false
+	u.settled, u.rested = false, false
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
@@ -247,13 +253,18 @@ func (u *UI) Tick() {
 	u.tickSettle()
 }
 
-// tickSettle calls Deps.Settled once the screen has been quiet for SettleAfter.
+// tickSettle calls Deps.Settled once the screen has been quiet for SettleAfter, and
+// Deps.Rested once it has been for RestAfter.
 func (u *UI) tickSettle() {
-	if u.d.Settled == nil || u.settled || u.d.Uptime()-u.quietSince < SettleAfter {
-		return
+	quiet := u.d.Uptime() - u.quietSince
+	if u.d.Settled != nil && !u.settled && quiet >= SettleAfter {
+		u.settled = true
+		u.d.Settled()
 	}
-	u.settled = true
-	u.d.Settled()
+	if u.d.Rested != nil && !u.rested && quiet >= max(u.d.RestAfter, SettleAfter) {
+		u.rested = true
+		u.d.Rested()
+	}
 }
 
 func (u *UI) tickIdle() {
@@ -327,7 +338,7 @@ func (u *UI) Reset() {
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
-	u.settled = true // Released gives back more than Settled would
+	u.settled, u.rested = true, true // Released gives back more than Settled or Rested would
 	if u.d.Released != nil {
 		u.d.Released()
 	}

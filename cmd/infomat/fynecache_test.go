@@ -11,14 +11,14 @@ import (
 //go:linkname fyneCacheValidity fyne.io/fyne/v2/internal/cache.ValidDuration
 var fyneCacheValidity time.Duration
 
-// Fyne's cache keeps unused textures for 15 s in the kiosk: package fynecache's variable was
+// Fyne's cache keeps unused textures for 5 s in the kiosk: package fynecache's variable was
 // in the environment before Fyne's init read it (this fails if the initialisation order
 // changes, e.g. fynecache gains an import that sorts after Fyne's).
 func TestFyneCacheValidity(t *testing.T) {
-	if fyneCacheValidity != 15*time.Second {
-		t.Errorf("Fyne keeps unused textures for %v, want 15s", fyneCacheValidity)
+	if fyneCacheValidity != 5*time.Second {
+		t.Errorf("Fyne keeps unused textures for %v, want 5s", fyneCacheValidity)
 	}
-	if got := fyneCacheValid(); got != 15*time.Second {
-		t.Errorf("the idle release waits for %v of Fyne's cache, want 15s", got)
+	if got := fyneCacheValid(); got != 5*time.Second {
+		t.Errorf("the idle release waits for %v of Fyne's cache, want 5s", got)
 	}
 }

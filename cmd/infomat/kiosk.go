@@ -230,6 +230,7 @@ func runKiosk(args []string) (code int) {
 	}
 	deps.Released = releaseMemory
 	deps.Settled = settledMemory
+	deps.Rested, deps.RestAfter = restedMemory(w.Canvas()), fyneCacheValid()+time.Second
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}
