@@ -198,13 +198,20 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 // font (buildinfo.KioskTags), and the fonts it has (Noto Sans, DejaVu Sans) have none.
 func firstEmoji(data []byte) (r rune, line int, ok bool) {
 	line = 1
-	for _, r := range string(data) {
-		switch {
-		case r == '\n':
-			line++
-		case r >= 0x1F000 && r <= 0x1FAFF, r == 0xFE0F, emojiBMP[r]:
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < 0xE2 { // ASCII, Polish, Cyrillic: below U+2000, no emoji; one byte at a time
+			if c == '\n' {
+				line++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		if r >= 0x1F000 && r <= 0x1FAFF || r == 0xFE0F || emojiBMP[r] {
 			return r, line, true
 		}
+		i += n
 	}
 	return 0, 0, false
 }

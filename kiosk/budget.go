@@ -37,9 +37,12 @@ func ContentMemoryBudget(st SettingsStore) int64 {
 func LoadWithin(fsys fs.FS, budget int64) (*content.Bundle, error) {
 	loadMu.Lock()
 	defer loadMu.Unlock()
+	if budget <= 0 { // nothing to measure, so no forced collection (on the start-up path)
+		return content.Load(fsys)
+	}
 	before := liveHeap()
 	b, err := content.Load(fsys)
-	if err != nil || budget <= 0 {
+	if err != nil {
 		return b, err
 	}
 	grown := int64(liveHeap()) - int64(before)
