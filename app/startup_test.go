@@ -142,4 +142,19 @@ func TestRestedOncePerQuietSpell(t *testing.T) {
 	if rested != 2 {
 		t.Fatalf("rested %d times after the next quiet spell, want 2", rested)
 	}
+	// The idle reset gives back at once (Released); Rested follows RestAfter later, once.
+	h.tap("Sprawy urzędowe")
+	h.ui.Reset()
+	h.clock.advance(5 * time.Second)
+	h.ui.Tick()
+	if rested != 2 {
+		t.Fatalf("rested %d times 5 s after an idle reset, want still 2", rested)
+	}
+	h.clock.advance(time.Second)
+	h.ui.Tick()
+	h.clock.advance(time.Minute)
+	h.ui.Tick()
+	if rested != 3 {
+		t.Fatalf("rested %d times after an idle reset and a quiet minute, want 3", rested)
+	}
 }

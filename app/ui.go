@@ -338,7 +338,9 @@ func (u *UI) Reset() {
 	if u.d.Idle != nil {
 		u.d.Idle.Touch()
 	}
-	u.settled, u.rested = true, true // Released gives back more than Settled or Rested would
+	// Released gives back at once what Settled would; Rested still comes RestAfter from
+	// now, when what the session's screens left in the caches has expired too.
+	u.settled, u.rested = true, false
 	if u.d.Released != nil {
 		u.d.Released()
 	}

@@ -171,7 +171,7 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 	}
 	if utf8.Valid(data) {
 		if r, line, ok := firstEmoji(data); ok {
-			l.warn(file, "", "wiersz %d: emoji %q (U+%04X) — kiosk nie ma czcionki z emoji i pokaże w jego miejscu pusty znak; usuń je albo zastąp słowem", line, r, r)
+			l.warn(file, "", "wiersz %d: emoji „%c” (U+%04X) — kiosk nie ma czcionki z emoji i pokaże w jego miejscu pusty znak; usuń je albo zastąp słowem", line, r, r)
 		}
 		return data, true
 	}

@@ -49,7 +49,7 @@ func runXvfb(bin string, actions, every int, seed uint64, sample func(soak.Sampl
 	defer os.RemoveAll(tmp)
 	if bin == "" {
 		bin = filepath.Join(tmp, "infomat")
-		log.Printf("building the kiosk with -tags e2etargets")
+		log.Printf("building the kiosk with -tags e2etargets,%s", buildinfo.KioskTags)
 		cmd := exec.Command("go", "build", "-tags", "e2etargets,"+buildinfo.KioskTags, "-o", bin, "./cmd/infomat")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {

@@ -82,10 +82,7 @@ func restedMemory(c fyne.Canvas) func() {
 	}
 }
 
-// releaseMemory gives memory the last session used back to the system after an idle reset:
-// once now, for the Go side, and once after Fyne has dropped the textures of the screens no
-// longer shown. Runs off the UI goroutine.
-func releaseMemory() {
-	go giveBack()
-	time.AfterFunc(fyneCacheValid()+5*time.Second, giveBack)
-}
+// releaseMemory gives memory the last session used back to the system after an idle reset,
+// off the UI goroutine; what Fyne still caches of the session's screens follows with
+// restedMemory, which the UI calls after the reset too.
+func releaseMemory() { go giveBack() }
