@@ -171,7 +171,7 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 	}
 	if utf8.Valid(data) {
 		if r, line, ok := firstEmoji(data); ok {
-			l.warn(file, "", "wiersz %d: emoji „%c” (U+%04X) — kiosk nie ma czcionki z emoji i pokaże w jego miejscu pusty znak; usuń je albo zastąp słowem", line, r, r)
+			l.warn(file, "", "wiersz %d: emoji „%c” (U+%04X) — kiosk nie ma własnej czcionki z emoji: pokaże je czarno-białe, jeśli ma je czcionka systemu, a jeśli nie, pusty znak; usuń je albo zastąp słowem", line, r, r)
 		}
 		return data, true
 	}
@@ -195,7 +195,8 @@ func (l *loader) text(file string, data []byte) ([]byte, bool) {
 // firstEmoji finds the first character drawn as an emoji by default (Unicode's
 // Emoji_Presentation: the pictographs from U+1F000 on and the few in the BMP), or the
 // selector asking for one (U+FE0F), and its line. The kiosk is built without Fyne's emoji
-// font (buildinfo.KioskTags), and the fonts it has (Noto Sans, DejaVu Sans) have none.
+// font (buildinfo.KioskTags): Noto Sans has none of these, and what the system has varies
+// (Debian's DejaVu Sans draws ☕ ⚡ ♿ 😀 in black and white, not ✅ ❌ ⭐ 📞).
 func firstEmoji(data []byte) (r rune, line int, ok bool) {
 	line = 1
 	for i := 0; i < len(data); {
