@@ -147,6 +147,7 @@ func runKiosk(args []string) (code int) {
 		code = noDisplay(fmt.Sprintf("sterownik grafiki / graphics driver: %v", r), wd)
 	}()
 	w := a.NewWindow("Infomat")
+	noDepthBuffer()
 	if *windowed {
 		w.Resize(fyne.NewSize(540, 960))
 	} else {
