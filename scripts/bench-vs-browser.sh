@@ -6,20 +6,22 @@
 #
 #   scripts/bench-vs-browser.sh [infomat-bench flags]
 #
-#   --pairs N      interleaved pairs (default 10; 3 for a quick run, about 6 min a pair)
+#   --pairs N      interleaved pairs (default 10; 3 for a quick run, about 4 min a pair)
 #   --taps N       taps in each walk (default 130)
 #   --content DIR  a municipality's content folder instead of the embedded sample
 #   --out DIR      where runs.csv and taps.csv go (default test-output/bench-vs-browser)
 #   --only kiosk   run just the kiosk (or browser) in each pair: to try a change quickly, no ratios
 #
-# Needs: Go, Xvfb, xdpyinfo and xwd (x11-utils, x11-apps), xdotool, chromium. Everything the
-# script starts is stopped on exit; infomat-bench stops its own Xvfb and apps.
+# Needs: Go, Xvfb, xdpyinfo (x11-utils), libXtst (xorg-dev: the bench taps through XTEST),
+# chromium; xwd (x11-apps) only for a display given with --display, where the bench cannot
+# map the framebuffer and takes screenshots instead. Everything the script starts is stopped
+# on exit; infomat-bench stops its own Xvfb and apps.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-for t in Xvfb xdpyinfo xwd xdotool chromium; do
-	command -v "$t" >/dev/null || { echo "bench-vs-browser.sh: $t not found (apt-get install xvfb x11-utils x11-apps xdotool chromium)" >&2; exit 1; }
+for t in Xvfb xdpyinfo chromium; do
+	command -v "$t" >/dev/null || { echo "bench-vs-browser.sh: $t not found (apt-get install xvfb x11-utils chromium)" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d -t infomat-bench.XXXXXX)

@@ -15,8 +15,8 @@ case "${1:-}" in
   # server (a private cluster scripts/test.sh starts; pg_dump/pg_restore for the backup test).
   # lintian: packaging/build checks the .deb files with it.
   test) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev poppler-utils espeak-ng alsa-utils xvfb xdotool imagemagick x11-utils sox chromium fonts-dejavu-core postgresql lintian) ;;
-  # scripts/bench-vs-browser.sh: the kiosk and Chromium on Xvfb, screenshots with xwd (x11-apps).
-  bench) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb xdotool x11-utils x11-apps chromium fonts-dejavu-core) ;;
+  # scripts/bench-vs-browser.sh: the kiosk and Chromium on Xvfb, XTEST (xorg-dev) taps, xwd (x11-apps) only with --display.
+  bench) pkgs=(gcc libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb x11-utils x11-apps chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 

@@ -5,8 +5,10 @@
 // A development tool: it is not packaged.
 //
 // Start-up is the time from exec to the home screen shown and settled. A tap's latency is
-// the time from the click to the first screenshot that shows what the screen then settles
-// on, so a button's press feedback or a page painted in two goes does not count as done.
+// the time from the click (its release processed by the X server) to the first look at the
+// screen that shows what the screen then settles on, so a button's press feedback or a page
+// painted in two goes does not count as done. The screen is looked at in Xvfb's framebuffer,
+// mapped from its -fbdir file, every 5 ms; taps are XTEST events on one X connection.
 // PSS is summed over the whole process tree (a browser runs many processes), on a fresh
 // home screen, 3 s after the walk's last tap and 10 s after it (the resident has left; both
 // apps have had the time to drop what they keep only for a while).
@@ -92,6 +94,12 @@ func run() error {
 		}
 		defer stop()
 	}
+	finger, err := openPointer(x.display)
+	if err != nil {
+		return err
+	}
+	defer finger.close()
+	x.finger = finger
 	fmt.Printf("display %s, %d taps a walk (a tour of %d, repeated), %d pair(s)\n", x.display, *taps, len(tour), *pairs)
 
 	// The kiosk's buttons are found once, by their labels, on a kiosk that can say where
@@ -130,7 +138,10 @@ func run() error {
 	if err := writeCSV(results); err != nil {
 		return err
 	}
-	screenCapture = x.capture
+	screenCapture, screenMethod = x.capture, "xwd"
+	if x.fb != nil {
+		screenMethod = "Xvfb's mapped framebuffer"
+	}
 	summary(results)
 	return nil
 }
@@ -350,6 +361,10 @@ func pct(ds []time.Duration, p int) time.Duration {
 // measure starts an app, waits for its home screen, walks it and stops it.
 func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 	r := result{app: app}
+	// The screen of the app before must be gone first, or it would count as this one's.
+	if err := x.waitBlank(10 * time.Second); err != nil {
+		return r, err
+	}
 	t0 := time.Now()
 	p, err := x.start(cmd)
 	if err != nil {
@@ -388,8 +403,27 @@ func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 type screen struct {
 	display string
 	seed    maphash.Seed
-	capture []time.Duration // how long each screenshot took: the latencies' resolution
+	// fb is the pixels of the Xvfb the bench started, which keeps its framebuffer in a file
+	// (-fbdir) mapped here: a look at the screen is a hash of memory, about a millisecond,
+	// without asking the X server for an 8 MB image. Nil on a display given with --display:
+	// then each look is an xwd screenshot (about 110 ms, and a core busy with it).
+	fb      []byte
+	finger  *pointer
+	last    time.Time       // when the last look finished
+	capture []time.Duration // time between looks in a row: the latencies' resolution
 }
+
+// pollEvery paces looks at a mapped framebuffer, so polling takes a fraction of a core from
+// the app it measures.
+const pollEvery = 5 * time.Millisecond
+
+// still is how long a screen must stay unchanged to count as shown: an app that paints in
+// two goes (a page, then its fonts or pictures) is not done after the first. hover is the
+// same for a button's hover feedback before a tap. With xwd that is three screenshots.
+const (
+	still = 250 * time.Millisecond
+	hover = 100 * time.Millisecond
+)
 
 func (x *screen) startXvfb() (stop func(), err error) {
 	n := 140
@@ -401,15 +435,41 @@ func (x *screen) startXvfb() (stop func(), err error) {
 		}
 	}
 	x.display = fmt.Sprintf(":%d", n)
-	// -br: a black root window, so "nothing shown yet" is one colour.
-	cmd := exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", twin.Width, twin.Height), "-nolisten", "tcp", "-br")
-	if err := cmd.Start(); err != nil {
+	// The framebuffer file goes to memory (/dev/shm) where there is one.
+	parent := ""
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		parent = "/dev/shm"
+	}
+	fbdir, err := os.MkdirTemp(parent, "infomat-bench-fb")
+	if err != nil {
 		return nil, err
 	}
-	stop = func() { cmd.Process.Kill(); cmd.Wait() }
+	// -br: a black root window, so "nothing shown yet" is one colour. -nocursor: Xvfb draws
+	// its pointer into the framebuffer (xwd leaves it out); a kiosk has none to show.
+	cmd := exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", twin.Width, twin.Height),
+		"-nolisten", "tcp", "-br", "-nocursor", "-fbdir", fbdir)
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(fbdir)
+		return nil, err
+	}
+	var mapped []byte
+	stop = func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if mapped != nil {
+			syscall.Munmap(mapped)
+		}
+		os.RemoveAll(fbdir)
+	}
 	onSignal(stop)
 	for range 100 {
 		if exec.Command("xdpyinfo", "-display", x.display).Run() == nil {
+			mapped, err = mapScreen(filepath.Join(fbdir, "Xvfb_screen0"))
+			if err != nil {
+				stop()
+				return nil, fmt.Errorf("Xvfb's framebuffer: %w", err)
+			}
+			x.fb = mapped[len(mapped)-twin.Width*twin.Height*4:]
 			return stop, nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -418,45 +478,72 @@ func (x *screen) startXvfb() (stop func(), err error) {
 	return nil, fmt.Errorf("Xvfb on %s did not start", x.display)
 }
 
-// frame is a screenshot reduced to what the measurement needs.
+// mapScreen maps Xvfb's framebuffer file: an XWD header, then the pixels, 4 bytes each.
+func mapScreen(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() < int64(twin.Width*twin.Height*4) {
+		return nil, fmt.Errorf("%s: %d bytes, not a %d×%d screen of 4-byte pixels", path, fi.Size(), twin.Width, twin.Height)
+	}
+	return syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+}
+
+// frame is a look at the screen reduced to what the measurement needs.
 type frame struct {
 	hash  uint64
 	blank bool
-	at    time.Time // when the capture finished
+	at    time.Time // when the look finished
 }
 
 func (x *screen) shot() (frame, error) {
-	t := time.Now()
-	cmd := exec.Command("xwd", "-root", "-silent", "-display", x.display)
-	out, err := cmd.Output()
-	if err != nil {
-		return frame{}, fmt.Errorf("xwd: %w", err)
+	var px []byte
+	if x.fb != nil {
+		if wait := pollEvery - time.Since(x.last); wait > 0 {
+			time.Sleep(wait)
+		}
+		px = x.fb
+	} else {
+		out, err := exec.Command("xwd", "-root", "-silent", "-display", x.display).Output()
+		if err != nil {
+			return frame{}, fmt.Errorf("xwd: %w", err)
+		}
+		// The pixels are the last width×height×4 bytes; the header before them holds the
+		// window name and never changes.
+		px = out[max(0, len(out)-twin.Width*twin.Height*4):]
 	}
-	f := frame{at: time.Now()}
-	x.capture = append(x.capture, f.at.Sub(t))
-	// The pixels are the last width×height×4 bytes; the header before them holds the
-	// window name and never changes.
-	px := out[max(0, len(out)-twin.Width*twin.Height*4):]
-	f.hash = maphash.Bytes(x.seed, px)
-	f.blank = len(px) < 8 || bytes.Count(px, px[:4]) == len(px)/4
+	f := frame{hash: maphash.Bytes(x.seed, px)}
+	// One colour everywhere: the bytes repeat every 4.
+	f.blank = len(px) < 8 || bytes.Equal(px[4:], px[:len(px)-4])
+	f.at = time.Now()
+	if d := f.at.Sub(x.last); d < time.Second {
+		x.capture = append(x.capture, d)
+	}
+	x.last = f.at
 	return f, nil
 }
 
-// settle polls until n screenshots in a row are the same; it returns the first of them.
-func (x *screen) settle(n int, timeout time.Duration) (frame, error) {
+// settle looks until the screen has stayed the same for d; it returns the first look of
+// that stretch.
+func (x *screen) settle(d, timeout time.Duration) (frame, error) {
 	deadline := time.Now().Add(timeout)
-	var run []frame
+	var first frame
 	for time.Now().Before(deadline) {
 		f, err := x.shot()
 		if err != nil {
 			return f, err
 		}
-		if len(run) > 0 && run[len(run)-1].hash != f.hash {
-			run = run[:0]
+		if first.at.IsZero() || first.hash != f.hash {
+			first = f
 		}
-		run = append(run, f)
-		if len(run) == n {
-			return run[0], nil
+		if f.at.Sub(first.at) >= d {
+			return first, nil
 		}
 	}
 	return frame{}, errors.New("the screen did not settle")
@@ -469,7 +556,7 @@ func (x *screen) waitHome(p *proc, t0 time.Time) (time.Time, error) {
 		if err := p.exited(); err != nil {
 			return time.Time{}, err
 		}
-		f, err := x.settle(3, time.Until(deadline))
+		f, err := x.settle(still, time.Until(deadline))
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -480,21 +567,30 @@ func (x *screen) waitHome(p *proc, t0 time.Time) (time.Time, error) {
 	return time.Time{}, errors.New("no home screen within 90 s")
 }
 
-// tap points at pt, lets the hover state settle, clicks and returns the time until the
-// first screenshot of the screen that follows, and whether the screen changed at all.
-func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
-	if err := x.xdotool("mousemove", strconv.Itoa(pt.X), strconv.Itoa(pt.Y)); err != nil {
-		return 0, false, err
+// waitBlank waits until the screen shows nothing but the root window, and stays so.
+func (x *screen) waitBlank(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		f, err := x.settle(hover, time.Until(deadline))
+		if err != nil {
+			return err
+		}
+		if f.blank {
+			return nil
+		}
 	}
-	// Two shots suffice here: a hover repaints one button once.
-	before, err := x.settle(2, 10*time.Second)
+	return errors.New("the screen still shows the app before")
+}
+
+// tap points at pt, lets the hover state settle, clicks and returns the time until the
+// first look at the screen that follows, and whether the screen changed at all.
+func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
+	x.finger.move(pt)
+	before, err := x.settle(hover, 10*time.Second)
 	if err != nil {
 		return 0, false, err
 	}
-	if err := x.xdotool("click", "1"); err != nil {
-		return 0, false, err
-	}
-	clicked := time.Now()
+	clicked := x.finger.click()
 	// Wait for a change first: a loaded browser may show the old page for longer than a
 	// settle takes, and a walk that moved on would tap the wrong screen from then on.
 	var seen []frame
@@ -518,25 +614,21 @@ func (x *screen) tap(pt image.Point) (time.Duration, bool, error) {
 			return 0, false, err
 		}
 		seen = append(seen, f)
-		n := len(seen)
-		if n >= 3 && seen[n-1].hash == seen[n-2].hash && seen[n-2].hash == seen[n-3].hash {
+		// Settled: the screen has looked the same for still. The latency is to the first
+		// look that showed it.
+		first := len(seen) - 1
+		for first > 0 && seen[first-1].hash == f.hash {
+			first--
+		}
+		if f.at.Sub(seen[first].at) >= still {
 			for _, s := range seen {
-				if s.hash == seen[n-1].hash {
+				if s.hash == f.hash {
 					return s.at.Sub(clicked), true, nil
 				}
 			}
 		}
 	}
 	return 0, false, errors.New("the screen did not settle after the tap")
-}
-
-func (x *screen) xdotool(args ...string) error {
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return nil
 }
 
 // proc is a started app.
@@ -792,8 +884,12 @@ func summary(rs []result) {
 		k, c := pct(slices.Clone(tapsOf("kiosk")), 50), pct(slices.Clone(tapsOf("browser")), 50)
 		fmt.Printf("| tap-to-screen p50, all taps | %d ms | %d ms | %.2f |\n", k.Milliseconds(), c.Milliseconds(), float64(k)/float64(c))
 	}
-	fmt.Printf("\nscreenshot (xwd) median %d ms: the latencies' resolution\n", pct(screenCapture, 50).Milliseconds())
+	fmt.Printf("\nlooks at the screen (%s) every %d ms (median): the latencies' resolution\n", screenMethod, pct(screenCapture, 50).Milliseconds())
 }
 
-// screenCapture is the capture times, kept by main's screen for the summary.
-var screenCapture []time.Duration
+// screenCapture is the time between looks at the screen and screenMethod how they were
+// taken, kept by main's screen for the summary.
+var (
+	screenCapture []time.Duration
+	screenMethod  string
+)
