@@ -19,6 +19,6 @@ func TestFyneCacheValidity(t *testing.T) {
 		t.Errorf("Fyne keeps unused textures for %v, want 5s", fyneCacheValidity)
 	}
 	if got := fyneCacheValid(); got != 5*time.Second {
-		t.Errorf("the idle release waits for %v of Fyne's cache, want 5s", got)
+		t.Errorf("the rested pass (RestAfter) reckons with %v of Fyne's cache, want 5s", got)
 	}
 }
