@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 rm -rf "$OUT/data"
 here=$(cd "$(dirname "$0")" && pwd)
 if ! xdpyinfo -display "$DISP" >/dev/null 2>&1; then
-  Xvfb "$DISP" -screen 0 1080x1920x24 >/dev/null 2>&1 &
+  Xvfb "$DISP" -screen 0 1080x1920x24 -noreset >/dev/null 2>&1 &
   xvfb=$!
   trap 'kill $xvfb' EXIT
   sleep 1

@@ -53,7 +53,7 @@ fi
 n=100
 while [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]]; do n=$((n + 1)); done
 export DISPLAY=:$n
-Xvfb "$DISPLAY" -screen 0 1080x1920x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+Xvfb "$DISPLAY" -screen 0 1080x1920x24 -nolisten tcp -noreset >"$tmp/xvfb.log" 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 xdpyinfo >/dev/null 2>&1 || { echo "Xvfb on $DISPLAY did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }

@@ -446,8 +446,9 @@ func (x *screen) startXvfb() (stop func(), err error) {
 	}
 	// -br: a black root window, so "nothing shown yet" is one colour. -nocursor: Xvfb draws
 	// its pointer into the framebuffer (xwd leaves it out); a kiosk has none to show.
+	// -noreset: a reset when the last client leaves refuses connections made meanwhile.
 	cmd := exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", twin.Width, twin.Height),
-		"-nolisten", "tcp", "-br", "-nocursor", "-fbdir", fbdir)
+		"-nolisten", "tcp", "-noreset", "-br", "-nocursor", "-fbdir", fbdir)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(fbdir)
 		return nil, err

@@ -200,7 +200,8 @@ func startXvfb(ctx context.Context) (string, error) {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
-		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1080x1920x24", "-nolisten", "tcp")
+		// -noreset: a reset when the last client leaves refuses connections made meanwhile.
+		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1080x1920x24", "-nolisten", "tcp", "-noreset")
 		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) } // SIGKILL leaves the lock file
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 		if err := cmd.Start(); err != nil {
