@@ -2,6 +2,7 @@ package content_test
 
 import (
 	"fmt"
+	"infomat/assets"
 	"io/fs"
 	"math/rand"
 	"sort"
@@ -112,4 +113,35 @@ func BenchmarkLoadBigCatalogue(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(times[(len(times)*99)/100].Milliseconds()), "p99-ms")
 	b.ReportMetric(float64(bytes)/1e6, "bundle-MB")
+}
+
+// BenchmarkSampleIdentity compares what a kiosk's start pays to tell the sample's key: the
+// municipality file alone against the whole sample loaded (what it paid before). Reported
+// as a ratio of the two in one run; the machines are shared.
+func BenchmarkSampleIdentity(b *testing.B) {
+	fsys := assets.DefaultContent()
+	timed := func(f func()) time.Duration {
+		const n = 20
+		start := time.Now()
+		for range n {
+			f()
+		}
+		return time.Since(start) / n
+	}
+	var whole, alone time.Duration
+	for b.Loop() {
+		whole = timed(func() {
+			if _, err := content.Load(fsys); err != nil {
+				b.Fatal(err)
+			}
+		})
+		alone = timed(func() {
+			if !content.IdentityOf(fsys) {
+				b.Fatal("no identity")
+			}
+		})
+	}
+	b.ReportMetric(float64(whole.Microseconds()), "whole-µs")
+	b.ReportMetric(float64(alone.Microseconds()), "identity-µs")
+	b.ReportMetric(float64(alone)/float64(whole), "ratio")
 }

@@ -92,3 +92,31 @@ func TestSampleKey(t *testing.T) {
 		t.Fatal("a new key is the sample's")
 	}
 }
+
+// TestSampleIdentityIsTheSample: the name, prefix and key read from the sample's municipality
+// file alone (what a kiosk asks at every start) are those of the whole sample as Load reads
+// it, and a copy with another name or prefix is not the sample.
+func TestSampleIdentityIsTheSample(t *testing.T) {
+	s, err := content.Load(sample(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, prefix, key := content.SampleIdentity()
+	m := s.Municipality
+	if name != strings.TrimSpace(m.Name) || prefix != m.RefPrefix || key != m.SubmissionKey || key == "" {
+		t.Fatalf("identity %q %q %q, the sample's %q %q %q", name, prefix, key, m.Name, m.RefPrefix, m.SubmissionKey)
+	}
+	if !content.IsSample(s) {
+		t.Fatal("the sample is not the sample")
+	}
+	other := *s
+	other.Municipality.RefPrefix = "NWW"
+	if content.IsSample(&other) {
+		t.Fatal("a bundle with another reference prefix counts as the sample")
+	}
+	broken := sample(t)
+	delete(broken, "gmina.yaml")
+	if content.IdentityOf(broken) {
+		t.Fatal("a bundle without its municipality file has an identity")
+	}
+}
