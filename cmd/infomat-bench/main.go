@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -49,6 +50,7 @@ var (
 	outDir     = flag.String("out", "test-output/bench-vs-browser", "folder for the CSV files")
 	display    = flag.String("display", "", "X display to use (default: start Xvfb on a free one from :140)")
 	only       = flag.String("only", "", "run just this app in each pair (kiosk or browser): for trying a change to one side quickly; no ratios")
+	framesDir  = flag.String("frames", "", "save each picture an app shows while it starts, as PNG named by milliseconds from exec, in this folder (to see what the start-up paints; saving takes a few ms a picture, so time start-up without it)")
 )
 
 func main() {
@@ -240,12 +242,13 @@ func calibrate(x *screen, tour []step) ([]tap, error) {
 	file := filepath.Join(tmp, "targets.json")
 	cmd := kioskCmd(*targetsBin)
 	cmd.Env = append(cmd.Env, "INFOMAT_DEBUG_TARGETS="+file)
+	x.run = "calibrate"
 	p, err := x.start(cmd)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
-	if _, err := x.waitHome(p, time.Now()); err != nil {
+	if _, _, _, err := x.waitHome(p, time.Now()); err != nil {
 		return nil, err
 	}
 	targets := func() ([]target, error) {
@@ -334,7 +337,9 @@ type result struct {
 	pair               int
 	app                string
 	startup            time.Duration
-	pssFresh, rssFresh int64 // kB
+	firstPicture       time.Duration // anything on the screen, before the home has settled
+	pictures           int           // different pictures from the first to the home
+	pssFresh, rssFresh int64         // kB
 	pssWalk, rssWalk   int64
 	pssRest            int64 // 10 s after the walk
 	taps               []time.Duration
@@ -344,8 +349,8 @@ type result struct {
 }
 
 func (r result) row() string {
-	return fmt.Sprintf("pair %2d %-7s start %5.2f s  PSS fresh %4d MB  after walk %4d MB (RSS %4d MB, %d proc), +10 s %4d MB  tap p50 %4d ms p90 %4d ms  missed %d  walk %3.0f s",
-		r.pair, r.app, r.startup.Seconds(), r.pssFresh/1024, r.pssWalk/1024, r.rssWalk/1024, r.procs, r.pssRest/1024,
+	return fmt.Sprintf("pair %2d %-7s start %5.2f s (first picture %4.2f s, %d picture(s))  PSS fresh %4d MB  after walk %4d MB (RSS %4d MB, %d proc), +10 s %4d MB  tap p50 %4d ms p90 %4d ms  missed %d  walk %3.0f s",
+		r.pair, r.app, r.startup.Seconds(), r.firstPicture.Seconds(), r.pictures, r.pssFresh/1024, r.pssWalk/1024, r.rssWalk/1024, r.procs, r.pssRest/1024,
 		pct(r.taps, 50).Milliseconds(), pct(r.taps, 90).Milliseconds(), r.missed, r.walk.Seconds())
 }
 
@@ -365,17 +370,19 @@ func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 	if err := x.waitBlank(10 * time.Second); err != nil {
 		return r, err
 	}
+	x.runs++
+	x.run = fmt.Sprintf("%02d-%s", x.runs, app)
 	t0 := time.Now()
 	p, err := x.start(cmd)
 	if err != nil {
 		return r, err
 	}
 	defer p.stop()
-	visible, err := x.waitHome(p, t0)
+	first, visible, pictures, err := x.waitHome(p, t0)
 	if err != nil {
 		return r, err
 	}
-	r.startup = visible.Sub(t0)
+	r.startup, r.firstPicture, r.pictures = visible.Sub(t0), first.Sub(t0), pictures
 	time.Sleep(3 * time.Second) // what a fresh home holds once it is idle
 	r.pssFresh, r.rssFresh, _ = p.memory()
 	w0 := time.Now()
@@ -410,6 +417,8 @@ type screen struct {
 	fb      []byte
 	finger  *pointer
 	last    time.Time       // when the last look finished
+	runs    int             // apps started so far
+	run     string          // the app running now, as --frames names its folder
 	capture []time.Duration // time between looks in a row: the latencies' resolution
 }
 
@@ -530,6 +539,39 @@ func (x *screen) shot() (frame, error) {
 	return f, nil
 }
 
+// savePicture writes what the framebuffer shows now to --frames/<run>/<ms>.png, a quarter of
+// the size each way (enough to tell an empty window from a half-drawn or a finished screen).
+func (x *screen) savePicture(since time.Duration) {
+	if *framesDir == "" || x.fb == nil {
+		return
+	}
+	const k = 4
+	img := image.NewRGBA(image.Rect(0, 0, twin.Width/k, twin.Height/k))
+	for y := 0; y < twin.Height/k; y++ {
+		for xx := 0; xx < twin.Width/k; xx++ {
+			i := ((y*k)*twin.Width + xx*k) * 4 // Xvfb's 24-bit depth: B, G, R, unused
+			img.Pix[img.PixOffset(xx, y)+0] = x.fb[i+2]
+			img.Pix[img.PixOffset(xx, y)+1] = x.fb[i+1]
+			img.Pix[img.PixOffset(xx, y)+2] = x.fb[i]
+			img.Pix[img.PixOffset(xx, y)+3] = 0xff
+		}
+	}
+	dir := filepath.Join(*framesDir, x.run)
+	name := filepath.Join(dir, fmt.Sprintf("%05d.png", since.Milliseconds()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "infomat-bench: frames:", err)
+		return
+	}
+	var buf bytes.Buffer
+	err := png.Encode(&buf, img)
+	if err == nil {
+		err = os.WriteFile(name, buf.Bytes(), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "infomat-bench: frames:", err)
+	}
+}
+
 // settle looks until the screen has stayed the same for d; it returns the first look of
 // that stretch.
 func (x *screen) settle(d, timeout time.Duration) (frame, error) {
@@ -550,22 +592,36 @@ func (x *screen) settle(d, timeout time.Duration) (frame, error) {
 	return frame{}, errors.New("the screen did not settle")
 }
 
-// waitHome waits for the first screen that is not blank and then stays as it is.
-func (x *screen) waitHome(p *proc, t0 time.Time) (time.Time, error) {
+// waitHome waits for the first screen that is not blank and then stays as it is (shown);
+// first is the first look at anything but the root window, and pictures counts the
+// different ones from there to shown: an app that paints its home in stages (an empty
+// window, the layout, then the images) shows them between first and shown.
+func (x *screen) waitHome(p *proc, t0 time.Time) (first, shown time.Time, pictures int, err error) {
 	deadline := t0.Add(90 * time.Second)
+	var cur frame
 	for time.Now().Before(deadline) {
 		if err := p.exited(); err != nil {
-			return time.Time{}, err
+			return first, shown, pictures, err
 		}
-		f, err := x.settle(still, time.Until(deadline))
+		f, err := x.shot()
 		if err != nil {
-			return time.Time{}, err
+			return first, shown, pictures, err
 		}
-		if !f.blank {
-			return f.at, nil
+		if cur.at.IsZero() || cur.hash != f.hash {
+			cur = f
+			if !f.blank {
+				pictures++
+				x.savePicture(f.at.Sub(t0))
+			}
+		}
+		if !f.blank && first.IsZero() {
+			first = f.at
+		}
+		if !cur.blank && f.at.Sub(cur.at) >= still {
+			return first, cur.at, pictures, nil
 		}
 	}
-	return time.Time{}, errors.New("no home screen within 90 s")
+	return first, shown, pictures, errors.New("no home screen within 90 s")
 }
 
 // waitBlank waits until the screen shows nothing but the root window, and stays so.
@@ -809,7 +865,7 @@ func writeCSV(rs []result) error {
 	}
 	defer tapsF.Close()
 	w, tw := csv.NewWriter(runs), csv.NewWriter(tapsF)
-	w.Write([]string{"pair", "app", "startup_ms", "pss_fresh_kb", "rss_fresh_kb", "pss_walk_kb", "rss_walk_kb", "processes", "taps", "missed", "tap_p50_ms", "tap_p90_ms", "walk_s", "pss_rest_kb"})
+	w.Write([]string{"pair", "app", "startup_ms", "pss_fresh_kb", "rss_fresh_kb", "pss_walk_kb", "rss_walk_kb", "processes", "taps", "missed", "tap_p50_ms", "tap_p90_ms", "walk_s", "pss_rest_kb", "first_picture_ms", "pictures"})
 	tw.Write([]string{"pair", "app", "tap", "latency_ms"})
 	for _, r := range rs {
 		w.Write([]string{strconv.Itoa(r.pair), r.app, ms(r.startup),
@@ -817,7 +873,7 @@ func writeCSV(rs []result) error {
 			strconv.FormatInt(r.pssWalk, 10), strconv.FormatInt(r.rssWalk, 10), strconv.Itoa(r.procs),
 			strconv.Itoa(len(r.taps) + r.missed), strconv.Itoa(r.missed),
 			ms(pct(r.taps, 50)), ms(pct(r.taps, 90)), fmt.Sprintf("%.1f", r.walk.Seconds()),
-			strconv.FormatInt(r.pssRest, 10)})
+			strconv.FormatInt(r.pssRest, 10), ms(r.firstPicture), strconv.Itoa(r.pictures)})
 		for i, d := range r.taps {
 			tw.Write([]string{strconv.Itoa(r.pair), r.app, strconv.Itoa(i + 1), ms(d)})
 		}
