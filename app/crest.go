@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"github.com/fyne-io/oksvg"
 	"github.com/srwiley/rasterx"
+
+	"infomat/app/touch"
 )
 
 // crestCache keeps the coat of arms as pixels, rasterised once per width. Fyne's own
@@ -46,7 +48,12 @@ func (u *UI) crestImage(min fyne.Size) *canvas.Image {
 	if u.win != nil {
 		scale = u.win.Canvas().Scale()
 	}
-	width := int(math.Ceil(float64(min.Width * scale)))
+	width := crestWidth(min, scale)
+	if len(c.images) == 0 {
+		if early := u.d.CrestRaster; early != nil && early.res == res {
+			c.images[early.width] = early.img
+		}
+	}
 	img, ok := c.images[width]
 	if !ok {
 		var err error
@@ -64,6 +71,38 @@ func (u *UI) crestImage(min fyne.Size) *canvas.Image {
 	out.ScaleMode = canvas.ImageScaleSmooth
 	out.SetMinSize(min)
 	return out
+}
+
+func crestWidth(box fyne.Size, scale float32) int {
+	return int(math.Ceil(float64(box.Width * scale)))
+}
+
+// homeCrest is the box the home screen fits the coat of arms in.
+var homeCrest = fyne.NewSize(2*touch.TargetSize, 2.4*touch.TargetSize)
+
+// CrestRaster is the coat of arms drawn before the UI exists, for the home screen at an
+// expected scale (Deps.CrestRaster). The kiosk draws it on the goroutine that loads the
+// content while the main thread makes the window: an SVG crest took 11–13 ms of the main
+// thread between the window and the home screen's first frame. A guess of the scale that
+// turns out wrong costs only that early drawing; the home screen draws its own.
+type CrestRaster struct {
+	res   fyne.Resource
+	width int
+	img   image.Image
+}
+
+// RasterHomeCrest draws res as the home screen shows it at scale; nil when it does not
+// decode (the home screen finds that out again and reports it).
+func RasterHomeCrest(res fyne.Resource, scale float32) *CrestRaster {
+	if res == nil {
+		return nil
+	}
+	width := crestWidth(homeCrest, scale)
+	img, err := rasterCrest(res, width)
+	if err != nil {
+		return nil
+	}
+	return &CrestRaster{res: res, width: width, img: img}
 }
 
 // rasterCrest decodes a PNG or JPEG as it is, and draws an SVG width pixels wide.

@@ -114,3 +114,43 @@ func TestCrestPNGAndUnreadable(t *testing.T) {
 	}
 	h.mustSee("Sprawy urzędowe")
 }
+
+// TestCrestRasterDrawnEarly: a crest drawn before the UI (RasterHomeCrest, as the kiosk does
+// while its window is made) is the one home shows, not drawn again; one drawn for another
+// scale, or of another resource, is not used.
+func TestCrestRasterDrawnEarly(t *testing.T) {
+	h := newHarness(t)
+	b := bundle(t)
+	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+	early := RasterHomeCrest(res, h.win.Canvas().Scale())
+	if early == nil {
+		t.Fatal("the sample's crest did not draw")
+	}
+	h.ui.d.Crest, h.ui.d.CrestRaster = res, early
+	h.ui.Reset()
+	if shown := h.crestsOnScreen(); len(shown) != 1 || shown[0].Image != early.img {
+		t.Fatalf("home does not show the crest drawn early (%d images)", len(shown))
+	}
+
+	wrongScale := RasterHomeCrest(res, 2*h.win.Canvas().Scale())
+	other := fyne.NewStaticResource("inny.svg", data)
+	for _, c := range []struct {
+		name  string
+		res   fyne.Resource
+		early *CrestRaster
+	}{{"another resource", other, early}, {"another scale", res, wrongScale}} {
+		h.ui.d.Crest, h.ui.d.CrestRaster = c.res, c.early
+		h.ui.Reset()
+		shown := h.crestsOnScreen()
+		if len(shown) != 1 || shown[0].Image == c.early.img || shown[0].Image.Bounds().Dx() != 160 {
+			t.Errorf("%s: home shows the early crest or none", c.name)
+		}
+	}
+	if RasterHomeCrest(fyne.NewStaticResource("herb.svg", []byte("<svg broken")), 1) != nil || RasterHomeCrest(nil, 1) != nil {
+		t.Error("an unreadable or missing crest drew early")
+	}
+}

@@ -20,7 +20,7 @@ import (
 func (u *UI) homeView() fyne.CanvasObject {
 	m := u.d.Content.Municipality
 	var crest fyne.CanvasObject = layout.NewSpacer()
-	if img := u.crestImage(fyne.NewSize(2*touch.TargetSize, 2.4*touch.TargetSize)); img != nil {
+	if img := u.crestImage(homeCrest); img != nil {
 		crest = img
 	}
 	name := widget.NewLabelWithStyle(m.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -44,6 +44,9 @@ type Deps struct {
 	Loc   *l10n.Localizer
 	Idle  IdleTimer
 	Crest fyne.Resource // the municipality's coat of arms; may be nil
+	// CrestRaster is Crest already drawn for the home screen (RasterHomeCrest), when the
+	// kiosk could do that off the UI goroutine; may be nil.
+	CrestRaster *CrestRaster
 	// CrestOf loads the coat of arms of content that replaces the shown one; nil keeps Crest.
 	CrestOf     func(*content.Bundle) fyne.Resource
 	Submit      Submitter   // files online forms; nil hides "Złóż wniosek tutaj"

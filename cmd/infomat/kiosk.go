@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -194,7 +195,8 @@ func runKiosk(args []string) (code int) {
 		Content:     bundle,
 		Loc:         loc,
 		Idle:        idle.New(idleAfter, time.Now),
-		Crest:       crest(bundle, log),
+		Crest:       prep.crest,
+		CrestRaster: prep.crestRaster,
 		CrestOf:     func(b *content.Bundle) fyne.Resource { return crest(b, log) },
 		Submit:      submitter,
 		ServiceMode: svc,
@@ -492,6 +494,8 @@ type prepared struct {
 	loc          *l10n.Localizer
 	guard        *access.Guard
 	audit        *access.Audit
+	crest        fyne.Resource
+	crestRaster  *app.CrestRaster
 }
 
 // prepareKiosk opens the outbox, salvages a moved-aside store, sets the clock and starts the
@@ -540,5 +544,18 @@ func prepareKiosk(st *store.Store, dataDir, contentDir string, idleTimeout time.
 	if p.guard, p.audit, err = openAccess(st); err != nil {
 		return fail("Nie można otworzyć danych serwisowych: %v\n", err)
 	}
+	p.crest = crest(p.bundle, log)
+	p.crestRaster = app.RasterHomeCrest(p.crest, expectedScale(os.Getenv))
 	return p
+}
+
+// expectedScale is the scale Fyne will most likely draw the window at, known before the
+// window exists: FYNE_SCALE when it is a number, else 1. Fyne also multiplies by a factor
+// for a high-DPI monitor, which only the window can tell; a wrong guess costs only the
+// crest drawn early (CrestRaster).
+func expectedScale(getenv func(string) string) float32 {
+	if v, err := strconv.ParseFloat(getenv("FYNE_SCALE"), 32); err == nil && v > 0 {
+		return float32(v)
+	}
+	return 1
 }
