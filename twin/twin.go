@@ -392,7 +392,8 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 `))
 
 // css puts the bar, the title and the list rows at the places the constants above say,
-// with the kiosk's sizes: touch targets of at least 130 px, 32 px body text.
+// with the kiosk's sizes: touch targets of at least 130 px, 32 px body text. Emphasis is
+// bold and upright, as the kiosk shows it (app/markdown).
 var css = fmt.Sprintf(`* { box-sizing: border-box; }
 html, body { margin: 0; width: %[1]dpx; background: #f4f6f8; color: #111;
   font: 32px/1.4 "DejaVu Sans", sans-serif; }
@@ -417,6 +418,7 @@ h1 { margin: 0; height: %[3]dpx; padding: 0 40px; font-size: 46px; line-height: 
 .list li.info { height: auto; margin: 0; padding: 4px 8px; }
 main { padding: 0 40px 80px; }
 main h2 { font-size: 36px; margin: 36px 0 8px; color: #1f4e79; }
+main em { font-style: normal; font-weight: bold; }
 main table { border-collapse: collapse; width: 100%%; }
 main td, main th { border: 1px solid #888; padding: 8px; }
 .meta, .note { color: #444; font-size: 26px; }

@@ -66,7 +66,7 @@ func PlainText(src string) (out string) {
 
 // inlineStyle is the accumulated emphasis of an inline run.
 type inlineStyle struct {
-	bold, italic, code, strike bool
+	bold, code, strike bool
 }
 
 // span is a run of inline text with one style; both Render and PlainText are built from spans
@@ -80,7 +80,6 @@ type span struct {
 type builder struct {
 	src   []byte
 	depth int // list nesting, picks the bullet glyph
-	quote int // block quote nesting, quoted paragraphs are italic
 }
 
 func (b *builder) inlines(n ast.Node, st inlineStyle, out []span) []span {
@@ -105,12 +104,14 @@ func (b *builder) inlines(n ast.Node, st inlineStyle, out []span) []span {
 			code.code = true
 			add(b.rawText(c), code)
 		case *ast.Emphasis:
+			// Both levels are bold: the kiosk shows no italics (nor do block quotes). Slanted
+			// letters are harder to read for people with low vision or dyslexia (GOV.UK's
+			// style guide and the British Dyslexia Association advise against them), and
+			// each italic style is another set of fonts Fyne parses and keeps: Noto Sans
+			// Italic and DejaVu Sans Oblique, 4 MB of PSS once a resident met a page with
+			// emphasis (docs/performance.md, "Fifth round").
 			em := st
-			if c.Level >= 2 {
-				em.bold = true
-			} else {
-				em.italic = true
-			}
+			em.bold = true
 			out = b.inlines(c, em, out)
 		case *extast.Strikethrough:
 			del := st

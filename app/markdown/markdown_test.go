@@ -113,8 +113,9 @@ func TestInlineStyles(t *testing.T) {
 	if s := segment(t, rt, "gruby"); !s.Style.TextStyle.Bold || s.Style.TextStyle.Italic {
 		t.Errorf("bold segment style %+v", s.Style)
 	}
-	if s := segment(t, rt, "pochyły"); !s.Style.TextStyle.Italic || s.Style.TextStyle.Bold {
-		t.Errorf("italic segment style %+v", s.Style)
+	// Emphasis is bold too: the kiosk shows no italics (markdown.go, inlines).
+	if s := segment(t, rt, "pochyły"); s.Style.TextStyle.Italic || !s.Style.TextStyle.Bold {
+		t.Errorf("emphasis segment style %+v, want bold and upright", s.Style)
 	}
 	if s := segment(t, rt, "kod"); !s.Style.TextStyle.Monospace {
 		t.Errorf("code segment style %+v", s.Style)
@@ -457,5 +458,34 @@ func TestLongTableIsCut(t *testing.T) {
 	}
 	if got := tl.cells[maxTableRows+1][0].String(); got != "… (+500)" {
 		t.Errorf("note = %q", got)
+	}
+}
+
+// TestNoItalics: nothing the kiosk renders is slanted — emphasis of either kind, quotes,
+// emphasis inside a quote, a list or a table — so Fyne never loads an italic set of fonts.
+func TestNoItalics(t *testing.T) {
+	src := "Tekst *pochyły*, _też_, ***oba***.\n\n" +
+		"> Cytat z *uchwały* rady.\n>\n> > W nim **drugi**.\n\n" +
+		"- punkt *z naciskiem*\n\n" +
+		"| a | b |\n|---|---|\n| *x* | y |\n"
+	obj, _ := show(t, src, 800)
+	n := 0
+	for _, rt := range richTexts(obj) {
+		for _, s := range rt.Segments {
+			ts, ok := s.(*widget.TextSegment)
+			if !ok {
+				continue
+			}
+			n++
+			if ts.Style.TextStyle.Italic {
+				t.Errorf("%q is italic", ts.Text)
+			}
+		}
+	}
+	if n < 8 {
+		t.Fatalf("only %d text segments rendered", n)
+	}
+	if s := segment(t, richTexts(obj)[0], "pochyły"); !s.Style.TextStyle.Bold {
+		t.Errorf("emphasis not bold: %+v", s.Style)
 	}
 }

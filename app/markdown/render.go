@@ -44,9 +44,7 @@ func (b *builder) block(n ast.Node) []fyne.CanvasObject {
 	case *ast.List:
 		return []fyne.CanvasObject{b.list(n)}
 	case *ast.Blockquote:
-		b.quote++
 		content := b.blocks(n)
-		b.quote--
 		bar := newThemedRect(theme.ColorNamePrimary, "")
 		return []fyne.CanvasObject{container.New(&quoteLayout{}, bar, container.New(&stackLayout{}, content...))}
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -79,9 +77,6 @@ func (b *builder) block(n ast.Node) []fyne.CanvasObject {
 // paragraph renders inline spans, splitting out image placeholders into their own boxes.
 func (b *builder) paragraph(spans []span) []fyne.CanvasObject {
 	style := widget.RichTextStyleParagraph
-	if b.quote > 0 {
-		style.TextStyle.Italic = true
-	}
 	var out []fyne.CanvasObject
 	var run []span
 	flush := func() {
@@ -143,7 +138,6 @@ func segments(spans []span, base widget.RichTextStyle) []widget.RichTextSegment 
 		st := base
 		st.Inline = true
 		st.TextStyle.Bold = st.TextStyle.Bold || s.style.bold
-		st.TextStyle.Italic = st.TextStyle.Italic || s.style.italic
 		st.TextStyle.Monospace = st.TextStyle.Monospace || s.style.code
 		if s.style.strike {
 			// Fyne text cannot be struck through; grey marks amended/deleted wording instead.
