@@ -56,12 +56,7 @@ func opaquePixels(img image.Image) int {
 // did, at every height the header passed through).
 func TestCrestRasterisedOncePerWidth(t *testing.T) {
 	h := newHarness(t)
-	b := bundle(t)
-	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.ui.d.Crest = fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+	h.ui.d.Crest = sampleCrest(t)
 	h.ui.Reset()
 
 	shown := h.crestsOnScreen()
@@ -120,12 +115,8 @@ func TestCrestPNGAndUnreadable(t *testing.T) {
 // scale, or of another resource, is not used.
 func TestCrestRasterDrawnEarly(t *testing.T) {
 	h := newHarness(t)
-	b := bundle(t)
-	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
+	res := sampleCrest(t)
+	data := res.Content()
 	early := RasterHomeCrest(res, h.win.Canvas().Scale())
 	if early == nil {
 		t.Fatal("the sample's crest did not draw")
@@ -153,4 +144,15 @@ func TestCrestRasterDrawnEarly(t *testing.T) {
 	if RasterHomeCrest(fyne.NewStaticResource("herb.svg", []byte("<svg broken")), 1) != nil || RasterHomeCrest(nil, 1) != nil {
 		t.Error("an unreadable or missing crest drew early")
 	}
+}
+
+// sampleCrest is the sample municipality's coat of arms (an SVG) as the kiosk passes it in.
+func sampleCrest(t *testing.T) fyne.Resource {
+	t.Helper()
+	b := bundle(t)
+	data, err := fs.ReadFile(b.Files, b.Municipality.Crest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fyne.NewStaticResource(path.Base(b.Municipality.Crest), data)
 }
