@@ -40,6 +40,11 @@ func (u *UI) crestImage(min fyne.Size) *canvas.Image {
 	c := &u.crest
 	if c.res != res {
 		*c = crestCache{res: res, images: map[int]image.Image{}}
+		// The early raster serves the crest shown at start only; then it is let go.
+		if early := u.d.CrestRaster; early != nil && early.res == res {
+			c.images[early.width] = early.img
+		}
+		u.d.CrestRaster = nil
 	}
 	if c.failed {
 		return nil
@@ -49,11 +54,6 @@ func (u *UI) crestImage(min fyne.Size) *canvas.Image {
 		scale = u.win.Canvas().Scale()
 	}
 	width := crestWidth(min, scale)
-	if len(c.images) == 0 {
-		if early := u.d.CrestRaster; early != nil && early.res == res {
-			c.images[early.width] = early.img
-		}
-	}
 	img, ok := c.images[width]
 	if !ok {
 		var err error

@@ -126,6 +126,9 @@ func TestCrestRasterDrawnEarly(t *testing.T) {
 	if shown := h.crestsOnScreen(); len(shown) != 1 || shown[0].Image != early.img {
 		t.Fatalf("home does not show the crest drawn early (%d images)", len(shown))
 	}
+	if h.ui.d.CrestRaster != nil {
+		t.Error("the early raster is still held once the crest cache has it")
+	}
 
 	wrongScale := RasterHomeCrest(res, 2*h.win.Canvas().Scale())
 	other := fyne.NewStaticResource("inny.svg", data)
