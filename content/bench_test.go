@@ -2,7 +2,6 @@ package content_test
 
 import (
 	"fmt"
-	"infomat/assets"
 	"io/fs"
 	"math/rand"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"infomat/assets"
 	"infomat/content"
 )
 

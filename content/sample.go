@@ -75,7 +75,12 @@ func identityOf(fsys fs.FS) *identity {
 	if !l.decode(MunicipalityFile, &m, true) || len(l.problems) > 0 {
 		return nil
 	}
-	return &identity{name: strings.TrimSpace(m.Name), prefix: m.RefPrefix, key: m.SubmissionKey}
+	id := identityOfMunicipality(m)
+	return &id
+}
+
+func identityOfMunicipality(m Municipality) identity {
+	return identity{name: strings.TrimSpace(m.Name), prefix: m.RefPrefix, key: m.SubmissionKey}
 }
 
 // loadSample reads the embedded sample once; nil when it does not load.
@@ -121,7 +126,7 @@ func SampleKeyProblem() Problem {
 // list kept by hand, so a change to the sample cannot leave the check behind.
 func sampleOf(b *Bundle) *sample {
 	m := b.Municipality
-	s := &sample{identity: identity{name: strings.TrimSpace(m.Name), prefix: m.RefPrefix, key: m.SubmissionKey}, files: map[[32]byte]string{}, sizes: map[int64]bool{}}
+	s := &sample{identity: identityOfMunicipality(m), files: map[[32]byte]string{}, sizes: map[int64]bool{}}
 	add := func(v string, compact bool) {
 		v = strings.TrimSpace(v)
 		if len([]rune(v)) < 5 {
