@@ -104,7 +104,7 @@ func (u *UI) elements(root fyne.CanvasObject) []element {
 				add(o, sc, func() string { return u.speakable(v.Text) }, nil)
 			}
 		case *widget.RichText:
-			if s := v.String(); sayable(s) {
+			if s := markdown.Text(v); sayable(s) {
 				add(o, sc, text(s), nil)
 			}
 		case *canvas.Text:
@@ -168,7 +168,7 @@ func joinTexts(o fyne.CanvasObject) string {
 		case *widget.Label:
 			parts = append(parts, v.Text)
 		case *widget.RichText:
-			parts = append(parts, v.String())
+			parts = append(parts, markdown.Text(v))
 		case *canvas.Text:
 			parts = append(parts, v.Text)
 		}

@@ -47,7 +47,7 @@ func richTexts(obj fyne.CanvasObject) []*widget.RichText {
 func texts(obj fyne.CanvasObject) []string {
 	var out []string
 	for _, rt := range richTexts(obj) {
-		out = append(out, rt.String())
+		out = append(out, Text(rt))
 	}
 	return out
 }
@@ -75,7 +75,7 @@ func segment(t *testing.T, rt *widget.RichText, text string) *widget.TextSegment
 			return ts
 		}
 	}
-	t.Fatalf("no segment %q in %q", text, rt.String())
+	t.Fatalf("no segment %q in %q", text, Text(rt))
 	return nil
 }
 
@@ -107,7 +107,7 @@ func TestHeadings(t *testing.T) {
 func TestInlineStyles(t *testing.T) {
 	obj, _ := show(t, "Zwykły **gruby** i *pochyły* oraz `kod` ~~skreślony~~.", 800)
 	rt := richTexts(obj)[0]
-	if got := rt.String(); got != "Zwykły gruby i pochyły oraz kod skreślony." {
+	if got := Text(rt); got != "Zwykły gruby i pochyły oraz kod skreślony." {
 		t.Errorf("text = %q", got)
 	}
 	if s := segment(t, rt, "gruby"); !s.Style.TextStyle.Bold || s.Style.TextStyle.Italic {
@@ -182,8 +182,8 @@ func TestTableCells(t *testing.T) {
 		"3", "Plac zabaw", "80 000,00",
 	}
 	for i, c := range cells {
-		if c.String() != want[i] {
-			t.Errorf("cell %d = %q, want %q", i, c.String(), want[i])
+		if Text(c) != want[i] {
+			t.Errorf("cell %d = %q, want %q", i, Text(c), want[i])
 		}
 		if c.Wrapping != fyne.TextWrapWord {
 			t.Errorf("cell %d does not wrap", i)
@@ -249,7 +249,7 @@ func TestWideTableFits(t *testing.T) {
 	for _, row := range tl.cells {
 		for _, c := range row {
 			if right := c.Position().X + c.Size().Width; right > table.Size().Width+0.5 {
-				t.Errorf("cell %q ends at %v beyond table %v", c.String(), right, table.Size().Width)
+				t.Errorf("cell %q ends at %v beyond table %v", Text(c), right, table.Size().Width)
 			}
 		}
 	}
@@ -297,7 +297,7 @@ func TestImagePlaceholder(t *testing.T) {
 	walk(obj, func(o fyne.CanvasObject) {
 		if c, ok := o.(*fyne.Container); ok {
 			if _, ok := c.Layout.(*boxLayout); ok && c.Objects[0].(*themedRect).stroke != "" {
-				boxed = richTexts(c)[0].String() == "Obraz: Mapa gminy Łąck"
+				boxed = Text(richTexts(c)[0]) == "Obraz: Mapa gminy Łąck"
 			}
 		}
 	})
@@ -453,10 +453,10 @@ func TestLongTableIsCut(t *testing.T) {
 	if got := len(tl.cells); got != maxTableRows+2 { // header, rows, the note
 		t.Fatalf("%d rows drawn, want %d", got, maxTableRows+2)
 	}
-	if got := tl.cells[maxTableRows][0].String(); got != fmt.Sprint(maxTableRows) {
+	if got := Text(tl.cells[maxTableRows][0]); got != fmt.Sprint(maxTableRows) {
 		t.Errorf("last row drawn starts %q", got)
 	}
-	if got := tl.cells[maxTableRows+1][0].String(); got != "… (+500)" {
+	if got := Text(tl.cells[maxTableRows+1][0]); got != "… (+500)" {
 		t.Errorf("note = %q", got)
 	}
 }
