@@ -2,8 +2,11 @@ package markdown
 
 import (
 	"cmp"
+	"fmt"
 	"image"
 	"image/color"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +16,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // wrapDoc has bold and code runs mid-sentence, the way BIP notices are written.
@@ -121,4 +126,59 @@ func TestWrapMarkDrawsNothing(t *testing.T) {
 			t.Fatal("the comparison cannot tell two texts apart")
 		}
 	}
+}
+
+// TestSampleWraps lays out every BIP page of the embedded sample at ten widths, at normal and
+// large text, and checks no paragraph, list item, heading or table cell splits a word across
+// rows unless the word is wider than its box.
+func TestSampleWraps(t *testing.T) {
+	pages, err := filepath.Glob("../../assets/content/bip/*/*.md")
+	if err != nil || len(pages) < 20 {
+		t.Fatalf("sample BIP pages: %d found, %v", len(pages), err)
+	}
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	for _, size := range []string{"normal text", "large text"} {
+		if size == "large text" {
+			a.Settings().SetTheme(bigText{a.Settings().Theme()})
+		}
+		for _, page := range pages {
+			src, err := os.ReadFile(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := string(src)
+			if _, after, ok := strings.Cut(strings.TrimPrefix(body, "---\n"), "\n---\n"); ok {
+				body = after // the metadata block
+			}
+			obj := Render(body)
+			w.SetContent(obj)
+			for k := range 10 {
+				width := float32(620 + 47*k)
+				w.Resize(fyne.NewSize(width, 4000))
+				for _, rt := range richTexts(obj) {
+					if msg := splitWord(rt); msg != "" {
+						t.Errorf("%s, %s at %v px: %s", filepath.Base(page), size, width, msg)
+					}
+				}
+			}
+		}
+	}
+}
+
+// splitWord says which word of rt its rows split, if any that fits its box.
+func splitWord(rt *widget.RichText) string {
+	rs := rows(rt)
+	got := strings.Fields(strings.Join(rs, " "))
+	want := strings.Fields(Text(rt))
+	if slices.Equal(got, want) {
+		return ""
+	}
+	room := rt.Size().Width - 2*theme.InnerPadding()
+	for _, word := range want {
+		if fyne.MeasureText(word, 2*theme.TextSize(), fyne.TextStyle{Bold: true}).Width > room {
+			return "" // a word wider than the box has to break
+		}
+	}
+	return fmt.Sprintf("rows %q", rs)
 }
