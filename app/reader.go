@@ -103,8 +103,12 @@ func (u *UI) elements(root fyne.CanvasObject) []element {
 			if sayable(v.Text) {
 				add(o, sc, func() string { return u.speakable(v.Text) }, nil)
 			}
+		case *markdown.Paragraph:
+			if s := v.Text(); sayable(s) {
+				add(o, sc, text(s), nil)
+			}
 		case *widget.RichText:
-			if s := markdown.Text(v); sayable(s) {
+			if s := v.String(); sayable(s) {
 				add(o, sc, text(s), nil)
 			}
 		case *canvas.Text:
@@ -167,8 +171,10 @@ func joinTexts(o fyne.CanvasObject) string {
 			}
 		case *widget.Label:
 			parts = append(parts, v.Text)
+		case *markdown.Paragraph:
+			parts = append(parts, v.Text())
 		case *widget.RichText:
-			parts = append(parts, markdown.Text(v))
+			parts = append(parts, v.String())
 		case *canvas.Text:
 			parts = append(parts, v.Text)
 		}

@@ -2,7 +2,6 @@ package markdown
 
 import (
 	"image/color"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -147,13 +146,14 @@ func (listLayout) lead(objs []fyne.CanvasObject) float32 {
 	return w
 }
 
-// markerWidth measures the marker text itself; a wrapped RichText reports no useful min width.
+// markerWidth measures the marker text itself; a Paragraph reports no useful min width.
 func markerWidth(o fyne.CanvasObject) float32 {
-	t, ok := o.(*widget.RichText)
+	p, ok := o.(*Paragraph)
 	if !ok {
 		return o.MinSize().Width
 	}
-	return naturalWidth(t) + 2*theme.SizeForWidget(theme.SizeNameInnerPadding, t)
+	line, _ := p.widths()
+	return line + 2*theme.SizeForWidget(theme.SizeNameInnerPadding, p)
 }
 
 func (l listLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
@@ -179,43 +179,11 @@ func (l listLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// naturalWidth is the unwrapped width of the text of t, excluding padding.
-func naturalWidth(t *widget.RichText) float32 {
-	w, _ := textWidths(t)
-	return w
-}
-
-// textWidths measures the widest unwrapped line and the widest single word of t.
-func textWidths(t *widget.RichText) (line, word float32) {
-	cur := float32(0)
-	for _, s := range t.Segments {
-		ts, ok := s.(*widget.TextSegment)
-		if !ok {
-			continue
-		}
-		size := theme.SizeForWidget(theme.SizeNameText, t)
-		if ts.Style.SizeName != "" {
-			size = theme.SizeForWidget(ts.Style.SizeName, t)
-		}
-		for i, l := range strings.Split(ts.Text, "\n") {
-			if i > 0 {
-				line = max(line, cur)
-				cur = 0
-			}
-			cur += fyne.MeasureText(l, size, ts.Style.TextStyle).Width
-			for _, wd := range strings.Fields(l) {
-				word = max(word, fyne.MeasureText(wd, size, ts.Style.TextStyle).Width)
-			}
-		}
-	}
-	return max(line, cur), word
-}
-
 // tableLayout lays out a grid of wrapped cells with separator lines. Columns always share
 // the available width (by content), so even many-column tables never overflow the screen.
 type tableLayout struct {
 	cols      int
-	cells     [][]*widget.RichText // rows of cells, the first row is the header when hasHeader
+	cells     [][]*Paragraph // rows of cells, the first row is the header when hasHeader
 	hasHeader bool
 	header    *themedRect
 	hLines    []*themedRect // len(cells)+1
@@ -239,7 +207,7 @@ func (t *tableLayout) columnWidths(avail float32) []float32 {
 	floor := pad + fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{}).Width
 	for _, row := range t.cells {
 		for c, cell := range row {
-			line, word := textWidths(cell)
+			line, word := cell.widths()
 			natural[c] = max(natural[c], line+pad, floor)
 			minimum[c] = max(minimum[c], word+pad, floor)
 		}

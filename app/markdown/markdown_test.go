@@ -34,10 +34,10 @@ func walk(obj fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	}
 }
 
-func richTexts(obj fyne.CanvasObject) []*widget.RichText {
-	var out []*widget.RichText
+func richTexts(obj fyne.CanvasObject) []*Paragraph {
+	var out []*Paragraph
 	walk(obj, func(o fyne.CanvasObject) {
-		if rt, ok := o.(*widget.RichText); ok {
+		if rt, ok := o.(*Paragraph); ok {
 			out = append(out, rt)
 		}
 	})
@@ -47,7 +47,7 @@ func richTexts(obj fyne.CanvasObject) []*widget.RichText {
 func texts(obj fyne.CanvasObject) []string {
 	var out []string
 	for _, rt := range richTexts(obj) {
-		out = append(out, Text(rt))
+		out = append(out, rt.Text())
 	}
 	return out
 }
@@ -68,14 +68,14 @@ func findTable(t *testing.T, obj fyne.CanvasObject) (*fyne.Container, *tableLayo
 	return found, found.Layout.(*tableLayout)
 }
 
-func segment(t *testing.T, rt *widget.RichText, text string) *widget.TextSegment {
+func segment(t *testing.T, rt *Paragraph, text string) *widget.TextSegment {
 	t.Helper()
 	for _, s := range rt.Segments {
 		if ts, ok := s.(*widget.TextSegment); ok && strings.Contains(ts.Text, text) {
 			return ts
 		}
 	}
-	t.Fatalf("no segment %q in %q", text, Text(rt))
+	t.Fatalf("no segment %q in %q", text, rt.Text())
 	return nil
 }
 
@@ -105,9 +105,9 @@ func TestHeadings(t *testing.T) {
 }
 
 func TestInlineStyles(t *testing.T) {
-	obj, _ := show(t, "Zwykły **gruby** i *pochyły* oraz `kod` ~~skreślony~~.", 800)
+	obj, w := show(t, "Zwykły **gruby** i *pochyły* oraz `kod` ~~skreślony~~.", 800)
 	rt := richTexts(obj)[0]
-	if got := Text(rt); got != "Zwykły gruby i pochyły oraz kod skreślony." {
+	if got := rt.Text(); got != "Zwykły gruby i pochyły oraz kod skreślony." {
 		t.Errorf("text = %q", got)
 	}
 	if s := segment(t, rt, "gruby"); !s.Style.TextStyle.Bold || s.Style.TextStyle.Italic {
@@ -123,8 +123,9 @@ func TestInlineStyles(t *testing.T) {
 	if s := segment(t, rt, "Zwykły"); s.Style.TextStyle != (fyne.TextStyle{}) {
 		t.Errorf("plain segment style %+v", s.Style)
 	}
-	if rt.Wrapping != fyne.TextWrapWord {
-		t.Error("paragraphs must wrap")
+	w.Resize(fyne.NewSize(150, 2000))
+	if n := len(rows(obj)); n < 3 {
+		t.Errorf("%d rows at 150 px: paragraphs must wrap", n)
 	}
 }
 
@@ -168,7 +169,7 @@ const table3x4 = `| Lp. | Zadanie | Kwota (zł) |
 func TestTableCells(t *testing.T) {
 	obj, _ := show(t, table3x4, 800)
 	_, tl := findTable(t, obj)
-	var cells []*widget.RichText
+	var cells []*Paragraph
 	for _, row := range tl.cells {
 		cells = append(cells, row...)
 	}
@@ -182,11 +183,8 @@ func TestTableCells(t *testing.T) {
 		"3", "Plac zabaw", "80 000,00",
 	}
 	for i, c := range cells {
-		if Text(c) != want[i] {
-			t.Errorf("cell %d = %q, want %q", i, Text(c), want[i])
-		}
-		if c.Wrapping != fyne.TextWrapWord {
-			t.Errorf("cell %d does not wrap", i)
+		if c.Text() != want[i] {
+			t.Errorf("cell %d = %q, want %q", i, c.Text(), want[i])
 		}
 		bold := c.Segments[0].(*widget.TextSegment).Style.TextStyle.Bold
 		if header := i < 3; bold != header {
@@ -249,7 +247,7 @@ func TestWideTableFits(t *testing.T) {
 	for _, row := range tl.cells {
 		for _, c := range row {
 			if right := c.Position().X + c.Size().Width; right > table.Size().Width+0.5 {
-				t.Errorf("cell %q ends at %v beyond table %v", Text(c), right, table.Size().Width)
+				t.Errorf("cell %q ends at %v beyond table %v", c.Text(), right, table.Size().Width)
 			}
 		}
 	}
@@ -297,7 +295,7 @@ func TestImagePlaceholder(t *testing.T) {
 	walk(obj, func(o fyne.CanvasObject) {
 		if c, ok := o.(*fyne.Container); ok {
 			if _, ok := c.Layout.(*boxLayout); ok && c.Objects[0].(*themedRect).stroke != "" {
-				boxed = Text(richTexts(c)[0]) == "Obraz: Mapa gminy Łąck"
+				boxed = richTexts(c)[0].Text() == "Obraz: Mapa gminy Łąck"
 			}
 		}
 	})
@@ -453,10 +451,10 @@ func TestLongTableIsCut(t *testing.T) {
 	if got := len(tl.cells); got != maxTableRows+2 { // header, rows, the note
 		t.Fatalf("%d rows drawn, want %d", got, maxTableRows+2)
 	}
-	if got := Text(tl.cells[maxTableRows][0]); got != fmt.Sprint(maxTableRows) {
+	if got := tl.cells[maxTableRows][0].Text(); got != fmt.Sprint(maxTableRows) {
 		t.Errorf("last row drawn starts %q", got)
 	}
-	if got := Text(tl.cells[maxTableRows+1][0]); got != "… (+500)" {
+	if got := tl.cells[maxTableRows+1][0].Text(); got != "… (+500)" {
 		t.Errorf("note = %q", got)
 	}
 }

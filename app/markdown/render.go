@@ -3,7 +3,6 @@ package markdown
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -120,7 +119,7 @@ func (b *builder) list(l *ast.List) fyne.CanvasObject {
 	i := 0
 	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
 		marker := newText([]span{{text: listMarker(l, i, b.depth)}}, widget.RichTextStyleParagraph)
-		setAlign(marker, fyne.TextAlignTrailing) // right-aligned numbers keep "9." and "10." text aligned
+		marker.setAlign(fyne.TextAlignTrailing) // right-aligned numbers keep "9." and "10." text aligned
 		b.depth++
 		content := b.blocks(item)
 		b.depth--
@@ -132,9 +131,8 @@ func (b *builder) list(l *ast.List) fyne.CanvasObject {
 
 // segments converts spans to RichText segments on top of a block style. All but the last
 // segment are inline so that the block flows as one wrapped paragraph.
-func segments(spans []span, base widget.RichTextStyle) []widget.RichTextSegment {
-	var segs []widget.RichTextSegment
-	var last *widget.TextSegment
+func segments(spans []span, base widget.RichTextStyle) []widget.TextSegment {
+	var segs []widget.TextSegment
 	for _, s := range spans {
 		st := base
 		st.Inline = true
@@ -144,119 +142,20 @@ func segments(spans []span, base widget.RichTextStyle) []widget.RichTextSegment 
 			// Fyne text cannot be struck through; grey marks amended/deleted wording instead.
 			st.ColorName = theme.ColorNameDisabled
 		}
-		if last != nil && last.Style == st {
-			last.Text += s.text
+		if n := len(segs); n > 0 && segs[n-1].Style == st {
+			segs[n-1].Text += s.text
 			continue
 		}
-		last = &widget.TextSegment{Text: s.text, Style: st}
-		segs = append(segs, last)
+		segs = append(segs, widget.TextSegment{Text: s.text, Style: st})
 	}
-	if last != nil {
-		last.Style.Inline = base.Inline
+	if n := len(segs); n > 0 {
+		segs[n-1].Style.Inline = base.Inline
 	}
-	return wrapSafe(segs)
+	return segs
 }
 
-// The marks wrapSafe puts into runs. wrapMark, a zero-width space, draws and measures nothing,
-// so a row always has room for it. The space between a run's first word and the rest is
-// split in two, a six-per-em space ending the word and a hair space starting the rest: both
-// are spaces to word wrap, together about as wide as one space (4.3 against 4.2 px at 16 px),
-// and a row that begins with the rest begins with the hair space only (1.6 px).
-const (
-	wrapMark = "\u200b"
-	gapEnd   = "\u2006"
-	gapStart = "\u200a"
-)
-
-// unmark gives back the text the marks were put into.
-var unmark = strings.NewReplacer(gapEnd+wrapMark+gapStart, " ", wrapMark, "")
-
-// wrapSafe works around Fyne 2.7.1's word wrap of inline runs (widget/richtext.go lineBounds,
-// fixed upstream after 2.7.1 in fyne-io/fyne#6200). A run that starts where not even its first
-// letter fits is laid out one letter per row, a column of letters down the screen; one whose
-// first word only partly fits is split inside that word. Fyne moves a run to the next row
-// whole only when its first characters fit and the run is no wider than a row, so every run
-// after the first becomes two, each starting with wrapMark: its first word alone, and the
-// rest from the space after it, which word wrap can break at. A run's leading spaces go to
-// the end of the run before it, where word wrap drops them. RichText.String holds the marks;
-// Text gives the text without them.
-func wrapSafe(segs []widget.RichTextSegment) []widget.RichTextSegment {
-	if len(segs) < 2 {
-		return segs
-	}
-	out := make([]widget.RichTextSegment, 0, 2*len(segs))
-	for i, s := range segs {
-		ts := s.(*widget.TextSegment)
-		if i == 0 {
-			out = append(out, ts)
-			continue
-		}
-		prev := out[len(out)-1].(*widget.TextSegment)
-		text := ts.Text
-		if !strings.HasSuffix(prev.Text, " ") && !strings.HasSuffix(prev.Text, "\n") {
-			// Punctuation closing the word before ("**w biurze**:") goes with that word, in
-			// its style, so no row starts with it.
-			end := strings.IndexAny(text, " \n")
-			if end < 0 {
-				end = len(text)
-			}
-			if strings.IndexFunc(text[:end], isWordRune) < 0 {
-				prev.Text += text[:end]
-				text = text[end:]
-			}
-		}
-		word := strings.TrimLeft(text, " ")
-		prev.Text += text[:len(text)-len(word)]
-		if word == "" {
-			prev.Style.Inline = ts.Style.Inline // it may have ended the block
-			continue
-		}
-		if word[0] == '\n' { // a hard break starts the run on a new row
-			ts.Text = word
-			out = append(out, ts)
-			continue
-		}
-		rest := ""
-		if at := strings.IndexAny(word, " \n"); at >= 0 {
-			word, rest = word[:at], word[at:]
-		}
-		tail := *ts
-		ts.Text = wrapMark + word
-		out = append(out, ts)
-		if rest == "" {
-			continue
-		}
-		ts.Style.Inline = true
-		if rest[0] == ' ' && !ts.Style.TextStyle.Monospace {
-			// (In a monospaced face every space is a whole cell wide: the rest keeps its space.)
-			ts.Text += gapEnd
-			rest = gapStart + strings.TrimLeft(rest, " ")
-		}
-		tail.Text = wrapMark + rest
-		out = append(out, &tail)
-	}
-	return out
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// Text is what rt says, without the marks wrapSafe puts in: for speech and for comparing.
-func Text(rt *widget.RichText) string {
-	return unmark.Replace(rt.String())
-}
-
-func newText(spans []span, base widget.RichTextStyle) *widget.RichText {
-	t := widget.NewRichText(segments(spans, base)...)
-	t.Wrapping = fyne.TextWrapWord
-	return t
-}
-
-func setAlign(t *widget.RichText, align fyne.TextAlign) {
-	for _, s := range t.Segments {
-		if ts, ok := s.(*widget.TextSegment); ok {
-			ts.Style.Alignment = align
-		}
-	}
+func newText(spans []span, base widget.RichTextStyle) *Paragraph {
+	return newParagraph(segments(spans, base))
 }
 
 func newBox(fill, stroke fyne.ThemeColorName, content fyne.CanvasObject) fyne.CanvasObject {
@@ -287,7 +186,7 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 			_, isHeader = r[0].Parent().(*extast.TableHeader)
 		}
 		l.hasHeader = l.hasHeader || isHeader
-		cells := make([]*widget.RichText, cols)
+		cells := make([]*Paragraph, cols)
 		for c := range cols {
 			var spans []span
 			align := fyne.TextAlignLeading
@@ -302,13 +201,13 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 			style := widget.RichTextStyleParagraph
 			style.TextStyle.Bold = isHeader
 			cells[c] = newText(spans, style)
-			setAlign(cells[c], align)
+			cells[c].setAlign(align)
 			objs = append(objs, cells[c])
 		}
 		l.cells = append(l.cells, cells)
 	}
 	if left > 0 {
-		cells := make([]*widget.RichText, cols)
+		cells := make([]*Paragraph, cols)
 		for c := range cols {
 			text := ""
 			if c == 0 {

@@ -1,0 +1,319 @@
+package markdown
+
+import (
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Paragraph is a block of text with inline styles (bold, code) that breaks its own rows.
+//
+// Fyne 2.7.1's word wrap of inline runs (widget/richtext.go lineBounds) lays a run that
+// starts where not even its first letter fits out one letter per row, splits a run inside
+// its first word, and moves a run that ends a row exactly at a space to the next row whole,
+// leaving a gap (the first is fixed upstream after 2.7.1, fyne-io/fyne#6200; only 2.7.1 is
+// served here). It also breaks at every space, so "14 800 000,00 zł" or "+48 44 123 45 00"
+// can end up over two rows. A Paragraph is a RichText with wrapping off whose segments get
+// a line break where a row must end, worked out again whenever its width or text size
+// changes (Resize, Refresh): the breaks go at spaces, never inside an amount or a phone
+// number, never before a unit, a dash, or after a one-letter word (Polish typesetting: "w",
+// "z", "i" do not end a row). A word wider than the row is broken between letters.
+type Paragraph struct {
+	widget.RichText
+
+	source   []widget.TextSegment // the text as written, without breaks
+	width    float32              // the width and text size the rows were broken for
+	textSize float32
+}
+
+func newParagraph(segs []widget.TextSegment) *Paragraph {
+	p := &Paragraph{source: segs}
+	p.Scroll = container.ScrollNone
+	p.Wrapping = fyne.TextWrapOff
+	p.Segments = p.broken(nil)
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+// Text is the paragraph's text as written (without the breaks its rows put in).
+func (p *Paragraph) Text() string {
+	var b strings.Builder
+	for _, s := range p.source {
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// Resize breaks the rows for the new width, then lays them out.
+func (p *Paragraph) Resize(size fyne.Size) {
+	changed := p.rebreak(size.Width)
+	p.RichText.Resize(size)
+	if changed {
+		p.RichText.Refresh()
+	}
+}
+
+// Refresh breaks the rows again if the text size changed (a theme change), then redraws.
+func (p *Paragraph) Refresh() {
+	p.rebreak(p.Size().Width)
+	p.RichText.Refresh()
+}
+
+// MinSize is as wide as the padding only, as a wrapping RichText's is: the paragraph takes
+// the width its container gives it. Its height is that of its rows at the current width.
+func (p *Paragraph) MinSize() fyne.Size {
+	s := p.RichText.MinSize()
+	s.Width = 2 * theme.SizeForWidget(theme.SizeNameInnerPadding, p)
+	return s
+}
+
+// setAlign aligns every row of the paragraph.
+func (p *Paragraph) setAlign(align fyne.TextAlign) {
+	for i := range p.source {
+		p.source[i].Style.Alignment = align
+	}
+	for _, s := range p.Segments {
+		if ts, ok := s.(*widget.TextSegment); ok {
+			ts.Style.Alignment = align
+		}
+	}
+}
+
+// rebreak works the breaks out for width if it or the text size changed, and says whether
+// the segments changed.
+func (p *Paragraph) rebreak(width float32) bool {
+	size := theme.SizeForWidget(theme.SizeNameText, p)
+	if width == p.width && size == p.textSize {
+		return false
+	}
+	p.width, p.textSize = width, size
+	room := width - 2*theme.SizeForWidget(theme.SizeNameInnerPadding, p)
+	p.Segments = p.broken(p.breaks(room))
+	return true
+}
+
+// broken is the source with a line break put in at each of breaks: a space there is
+// replaced by the break, anything else gets the break before it.
+func (p *Paragraph) broken(breaks map[int]bool) []widget.RichTextSegment {
+	out := make([]widget.RichTextSegment, len(p.source))
+	at := 0
+	for i, s := range p.source {
+		seg := s
+		if len(breaks) > 0 {
+			var b strings.Builder
+			for _, r := range s.Text {
+				switch {
+				case breaks[at] && r == ' ':
+					b.WriteByte('\n')
+				case breaks[at]:
+					b.WriteByte('\n')
+					b.WriteRune(r)
+				default:
+					b.WriteRune(r)
+				}
+				at++
+			}
+			seg.Text = b.String()
+		} else {
+			at += len([]rune(s.Text))
+		}
+		out[i] = &seg
+	}
+	return out
+}
+
+// unit is a stretch of the paragraph no row may break inside: a word, or words joined by
+// spaces that must not end a row. Its runes are [start, end) over the whole paragraph.
+type unit struct {
+	start, end int
+	width      float32
+	hard       bool // a written line break ends it
+}
+
+// run is one rune of the paragraph with the face it is set in.
+type run struct {
+	r     rune
+	seg   int
+	space bool // a space that may end a row
+}
+
+// runes lists the paragraph's runes and marks the spaces a row may end at.
+func (p *Paragraph) runes() []run {
+	var rs []run
+	for i, s := range p.source {
+		for _, r := range s.Text {
+			rs = append(rs, run{r: r, seg: i})
+		}
+	}
+	for i := range rs {
+		rs[i].space = rs[i].r == ' ' && (i+1 == len(rs) || rs[i+1].r != ' ') && breakable(rs, i)
+	}
+	return rs
+}
+
+// breakable says whether a row may end at the space at i. Not between two groups of digits
+// (an amount, a phone or account number), not between a number and its unit ("2026 r.",
+// "22,00 zł"), not before a dash and not after a one-letter word.
+func breakable(rs []run, i int) bool {
+	before, after := word(rs, i, -1), word(rs, i, +1)
+	if before == "" || after == "" {
+		return true
+	}
+	b, a := []rune(before), []rune(after)
+	last, first := b[len(b)-1], a[0]
+	switch {
+	case unicode.IsDigit(last) && unicode.IsDigit(first):
+		return false
+	case unicode.IsDigit(last) && units[strings.TrimRight(after, ".,;:)")]:
+		return false
+	case first == '—' || first == '–':
+		return false
+	case len(b) == 1 && unicode.IsLetter(last):
+		return false
+	}
+	return true
+}
+
+// units are the abbreviations that stay with the number before them.
+var units = map[string]bool{
+	"zł": true, "gr": true, "r": true, "tys": true, "mln": true, "mld": true, "%": true,
+	"ha": true, "km": true, "m": true, "m²": true, "kg": true, "EUR": true, "PLN": true,
+	"грн": true, "р": true,
+}
+
+// word is the text next to the space at i, up to the next space, in direction dir.
+func word(rs []run, i, dir int) string {
+	var w []rune
+	for j := i + dir; j >= 0 && j < len(rs) && rs[j].r != ' ' && rs[j].r != '\n'; j += dir {
+		w = append(w, rs[j].r)
+	}
+	if dir < 0 {
+		for a, b := 0, len(w)-1; a < b; a, b = a+1, b-1 {
+			w[a], w[b] = w[b], w[a]
+		}
+	}
+	return string(w)
+}
+
+// units splits the paragraph at the spaces a row may end at and at written line breaks.
+func (p *Paragraph) units(rs []run) []unit {
+	var out []unit
+	start := 0
+	for i, r := range rs {
+		if r.space || r.r == '\n' {
+			out = append(out, unit{start: start, end: i, width: p.measure(rs, start, i), hard: r.r == '\n'})
+			start = i + 1
+		}
+	}
+	return append(out, unit{start: start, end: len(rs), width: p.measure(rs, start, len(rs))})
+}
+
+// measure is the width of runes [from, to) as drawn: each segment's part in its own face.
+func (p *Paragraph) measure(rs []run, from, to int) float32 {
+	var w float32
+	for from < to {
+		seg := rs[from].seg
+		end := from
+		var b strings.Builder
+		for end < to && rs[end].seg == seg {
+			b.WriteRune(rs[end].r)
+			end++
+		}
+		w += p.measureText(b.String(), seg)
+		from = end
+	}
+	return w
+}
+
+func (p *Paragraph) measureText(s string, seg int) float32 {
+	st := p.source[seg].Style
+	size := theme.SizeForWidget(theme.SizeNameText, p)
+	if st.SizeName != "" {
+		size = theme.SizeForWidget(st.SizeName, p)
+	}
+	return fyne.MeasureText(s, size, st.TextStyle).Width
+}
+
+// breaks fills rows of room width a unit at a time and gives the rune positions a row
+// ends at. A unit wider than the row starts a row of its own and breaks between letters.
+func (p *Paragraph) breaks(room float32) map[int]bool {
+	if room <= 0 {
+		return nil
+	}
+	rs := p.runes()
+	breaks := map[int]bool{}
+	x := float32(0)
+	rowStart := true
+	for _, u := range p.units(rs) {
+		if !rowStart {
+			space := p.measure(rs, u.start-1, u.start)
+			if x+space+u.width <= room+0.01 {
+				x += space + u.width
+			} else {
+				breaks[u.start-1] = true // the space before u
+				rowStart = true
+			}
+		}
+		if rowStart {
+			x = u.width
+			if u.width > room {
+				x = p.breakInside(rs, u, room, breaks)
+			}
+			rowStart = false
+		}
+		if u.hard {
+			rowStart = true
+			x = 0
+		}
+	}
+	return breaks
+}
+
+// breakInside breaks a unit wider than the row at a space inside it, else between letters,
+// as much as fits on each row, and gives the width of its last row.
+func (p *Paragraph) breakInside(rs []run, u unit, room float32, breaks map[int]bool) float32 {
+	from := u.start
+	for from < u.end {
+		to := from + 1 // at least one letter a row
+		for to < u.end && p.measure(rs, from, to+1) <= room {
+			to++
+		}
+		if to == u.end {
+			return p.measure(rs, from, to)
+		}
+		// Between the groups of a number rather than inside one, where they allow.
+		next := to
+		for k := to; k > from; k-- {
+			if rs[k].r == ' ' {
+				to, next = k, k+1
+				break
+			}
+		}
+		breaks[to] = true
+		from = next
+	}
+	return 0
+}
+
+// widths are the widest row the paragraph would have with no width limit (written line
+// breaks only) and its widest unit, the narrowest it can be without breaking inside one.
+func (p *Paragraph) widths() (line, word float32) {
+	rs := p.runes()
+	cur := float32(0)
+	for _, u := range p.units(rs) {
+		word = max(word, u.width)
+		if u.start > 0 && rs[u.start-1].r == ' ' {
+			cur += p.measure(rs, u.start-1, u.start)
+		}
+		cur += u.width
+		line = max(line, cur)
+		if u.hard {
+			cur = 0
+		}
+	}
+	return line, word
+}
