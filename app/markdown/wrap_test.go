@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -181,4 +182,36 @@ func earlyBreak(rows []string, width float32) string {
 		}
 	}
 	return ""
+}
+
+// TestRowsKeepTogether: at every width a row never ends inside an amount, a phone number or
+// before a unit, never with a one-letter word, and never starts with a dash.
+func TestRowsKeepTogether(t *testing.T) {
+	const src = "Opłata wynosi **14 800 000,00 zł** i jest płatna w kasie — telefon +48 44 123 45 00, " +
+		"termin do 31 marca 2026 r. z odsetkami 8 %."
+	test.NewTempApp(t)
+	obj := Render(src)
+	w := test.NewTempWindow(t, obj)
+	bad := 0
+	for width := float32(200); width <= 700 && bad < 5; width++ { // from where the widest fits
+		w.Resize(fyne.NewSize(width, 2000))
+		rs := rows(obj)
+		for i := 0; i+1 < len(rs); i++ {
+			end, next := rs[i], strings.TrimLeft(rs[i+1], " ")
+			last := strings.Fields(end)
+			if len(last) == 0 || next == "" {
+				continue
+			}
+			tail, head := []rune(last[len(last)-1]), []rune(next)
+			lastRune := tail[len(tail)-1]
+			switch {
+			case unicode.IsDigit(lastRune) && unicode.IsDigit(head[0]),
+				unicode.IsDigit(lastRune) && (strings.HasPrefix(next, "zł") || strings.HasPrefix(next, "r.") || head[0] == '%'),
+				len(tail) == 1 && unicode.IsLetter(lastRune),
+				head[0] == '—':
+				t.Errorf("at %v px the rows %q and %q break where they must not", width, end, next)
+				bad++
+			}
+		}
+	}
 }
