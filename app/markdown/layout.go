@@ -181,13 +181,22 @@ func (l listLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 // tableLayout lays out a grid of wrapped cells with separator lines. Columns always share
 // the available width (by content), so even many-column tables never overflow the screen.
+// Where not every column can keep its longest word whole (many columns, large text) the
+// table is stacked instead: each row a list of "header  value" pairs, one under another,
+// since a word broken over three rows of a narrow column is harder to read than a longer
+// page.
 type tableLayout struct {
 	cols      int
 	cells     [][]*Paragraph // rows of cells, the first row is the header when hasHeader
 	hasHeader bool
+	labels    [][]*Paragraph   // the header's cells again for each data row (nil for others)
+	aligns    []fyne.TextAlign // each column's, in the grid (stacked, values start at the left)
 	header    *themedRect
 	hLines    []*themedRect // len(cells)+1
 	vLines    []*themedRect // cols+1
+
+	stacked bool    // the last layout stacked the rows
+	height  float32 // and was this tall
 }
 
 func lineWidth() float32 {
@@ -199,8 +208,9 @@ func (t *tableLayout) cellPad() float32 {
 }
 
 // columnWidths shares avail between columns: natural widths when they fit (stretched to fill),
-// otherwise every column keeps its longest word where possible and the rest wraps.
-func (t *tableLayout) columnWidths(avail float32) []float32 {
+// otherwise every column keeps its longest word where possible and the rest wraps. fits says
+// whether every column keeps its longest word.
+func (t *tableLayout) columnWidths(avail float32) (widths []float32, fits bool) {
 	n := t.cols
 	natural, minimum := make([]float32, n), make([]float32, n)
 	pad := t.cellPad()
@@ -218,7 +228,7 @@ func (t *tableLayout) columnWidths(avail float32) []float32 {
 		sumNat += natural[c]
 		sumMin += minimum[c]
 	}
-	widths := make([]float32, n)
+	widths = make([]float32, n)
 	switch {
 	case sumNat <= avail:
 		for c := range n {
@@ -230,8 +240,9 @@ func (t *tableLayout) columnWidths(avail float32) []float32 {
 		}
 	default:
 		shareNarrowestFirst(widths, minimum, avail)
+		return widths, false
 	}
-	return widths
+	return widths, true
 }
 
 // shareNarrowestFirst is used when not every longest word fits: columns whose longest word
@@ -269,6 +280,9 @@ func (t *tableLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	line := lineWidth()
 	floor := t.cellPad() + fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{}).Width
 	w := float32(t.cols)*(floor+line) + line
+	if t.stacked {
+		return fyne.NewSize(w, t.height)
+	}
 	h := line
 	for _, row := range t.cells {
 		rh := float32(0)
@@ -285,7 +299,12 @@ func (t *tableLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		return
 	}
 	line := lineWidth()
-	widths := t.columnWidths(size.Width - float32(t.cols+1)*line)
+	widths, fits := t.columnWidths(size.Width - float32(t.cols+1)*line)
+	t.stack(!fits && t.hasHeader && t.cols > 1)
+	if t.stacked {
+		t.layoutStacked(size)
+		return
+	}
 	y := line
 	for r, row := range t.cells {
 		x := line
@@ -317,6 +336,76 @@ func (t *tableLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// stack switches between the grid and the stacked rows: the header row, the column lines
+// and the header's background show in the grid, the labels of each row when stacked.
+func (t *tableLayout) stack(on bool) {
+	if on != t.stacked {
+		for _, row := range t.cells[1:] {
+			for c, cell := range row {
+				align := t.aligns[c]
+				if on {
+					align = fyne.TextAlignLeading
+				}
+				cell.setAlign(align)
+				cell.Refresh()
+			}
+		}
+	}
+	t.stacked = on
+	for _, l := range t.hLines {
+		l.Hidden = false
+	}
+	for _, h := range t.cells[0] {
+		h.Hidden = on
+	}
+	for _, v := range t.vLines {
+		v.Hidden = on
+	}
+	t.header.Hidden = on || !t.hasHeader
+	for _, row := range t.labels {
+		for _, l := range row {
+			l.Hidden = !on
+		}
+	}
+}
+
+// layoutStacked lays each data row out as header labels on the left and values on the
+// right, a line between rows.
+func (t *tableLayout) layoutStacked(size fyne.Size) {
+	line := lineWidth()
+	var labelWidth float32
+	for _, h := range t.cells[0] {
+		w, _ := h.widths()
+		labelWidth = max(labelWidth, w+t.cellPad())
+	}
+	labelWidth = min(labelWidth, size.Width*2/5)
+	y := float32(0)
+	rows := t.cells[1:]
+	for i, row := range rows {
+		t.hLines[i].Hidden = false
+		t.hLines[i].Move(fyne.NewPos(0, y))
+		t.hLines[i].Resize(fyne.NewSize(size.Width, line))
+		y += line
+		for c, cell := range row {
+			h := fitHeight(cell, size.Width-labelWidth)
+			if labels := t.labels[i+1]; labels != nil {
+				h = max(h, fitHeight(labels[c], labelWidth))
+				labels[c].Move(fyne.NewPos(0, y))
+			}
+			cell.Move(fyne.NewPos(labelWidth, y))
+			y += h
+		}
+	}
+	last := t.hLines[len(rows)]
+	last.Hidden = false
+	last.Move(fyne.NewPos(0, y))
+	last.Resize(fyne.NewSize(size.Width, line))
+	for _, l := range t.hLines[len(rows)+1:] {
+		l.Hidden = true
+	}
+	t.height = y + line
+}
+
 // NewStack is a vertical box for screens that mix wrapped text with other objects: unlike
 // container.NewVBox it gives wrapped text its real height in the same layout pass, so nothing
 // overlaps after a theme or text-size change.
@@ -325,17 +414,27 @@ func NewStack(objs ...fyne.CanvasObject) *fyne.Container {
 }
 
 // TableCells gives the cells of a table Render made, row by row (the header first, if it has
-// one), so speech can read it a row at a time; false when c is no such table.
+// one), so speech can read it a row at a time; false when c is no such table. When the
+// table is stacked the header row is not shown: each row gives its header labels, each
+// before its cell, instead.
 func TableCells(c *fyne.Container) ([][]fyne.CanvasObject, bool) {
 	t, ok := c.Layout.(*tableLayout)
 	if !ok {
 		return nil, false
 	}
-	rows := make([][]fyne.CanvasObject, len(t.cells))
-	for i, row := range t.cells {
-		for _, cell := range row {
-			rows[i] = append(rows[i], cell)
+	var rows [][]fyne.CanvasObject
+	for r, row := range t.cells {
+		if t.stacked && r == 0 {
+			continue // hidden: each row says its headers
 		}
+		var objs []fyne.CanvasObject
+		for c, cell := range row {
+			if t.stacked && t.labels[r] != nil {
+				objs = append(objs, t.labels[r][c])
+			}
+			objs = append(objs, cell)
+		}
+		rows = append(rows, objs)
 	}
 	return rows, true
 }

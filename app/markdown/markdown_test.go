@@ -487,3 +487,50 @@ func TestNoItalics(t *testing.T) {
 		t.Errorf("emphasis not bold: %+v", s.Style)
 	}
 }
+
+// TestTableStacks: a table whose columns cannot all keep their longest word shows each row
+// as header-value pairs, one under another, with nothing broken inside a word; a wide
+// enough screen shows the grid. Speech reads a stacked row as its pairs.
+func TestTableStacks(t *testing.T) {
+	obj, w := show(t, wideTable(), 600)
+	w.Resize(fyne.NewSize(600, 3000))
+	table, tl := findTable(t, obj)
+	if !tl.stacked {
+		t.Fatal("an 8-column table at 600 px is not stacked")
+	}
+	for c, h := range tl.cells[0] {
+		if h.Visible() {
+			t.Errorf("header %q shown above stacked rows", h.Text())
+		}
+		for r := 1; r < len(tl.cells); r++ {
+			label, value := tl.labels[r][c], tl.cells[r][c]
+			if !label.Visible() || label.Text() != h.Text() {
+				t.Fatalf("row %d: label %q (shown %v), want %q", r, label.Text(), label.Visible(), h.Text())
+			}
+			if label.Position().Y != value.Position().Y || label.Position().X >= value.Position().X {
+				t.Errorf("row %d: label %q at %v is not left of its value at %v", r, h.Text(), label.Position(), value.Position())
+			}
+			if right := value.Position().X + value.Size().Width; right > table.Size().Width+0.5 {
+				t.Errorf("value %q ends at %v beyond the table's %v", value.Text(), right, table.Size().Width)
+			}
+			if msg := splitWord(value); msg != "" {
+				t.Errorf("value %q: %s", value.Text(), msg)
+			}
+		}
+	}
+	if last := tl.cells[3][7]; table.MinSize().Height < last.Position().Y+last.Size().Height {
+		t.Error("table min height does not cover the stacked rows")
+	}
+	rows, _ := TableCells(table)
+	if len(rows) != 3 || len(rows[0]) != 16 || rows[0][0].(*Paragraph).Text() != "Nazwa oferenta" {
+		t.Errorf("speech gets %d rows of %d: want 3 rows of header-value pairs", len(rows), len(rows[0]))
+	}
+
+	w.Resize(fyne.NewSize(2600, 3000))
+	if tl.stacked || !tl.cells[0][0].Visible() || tl.labels[1][0].Visible() {
+		t.Error("at 2600 px the table is not a grid with its header")
+	}
+	if rows, _ := TableCells(table); len(rows) != 4 || len(rows[0]) != 8 {
+		t.Errorf("grid: speech gets %d rows", len(rows))
+	}
+}

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -178,7 +179,7 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 	for _, r := range rows {
 		cols = max(cols, len(r))
 	}
-	l := &tableLayout{cols: cols, header: newThemedRect(theme.ColorNameHeaderBackground, "")}
+	l := &tableLayout{cols: cols, header: newThemedRect(theme.ColorNameHeaderBackground, ""), aligns: make([]fyne.TextAlign, cols)}
 	objs := []fyne.CanvasObject{l.header}
 	for _, r := range rows {
 		isHeader := false
@@ -202,6 +203,7 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 			style.TextStyle.Bold = isHeader
 			cells[c] = newText(spans, style)
 			cells[c].setAlign(align)
+			l.aligns[c] = align
 			objs = append(objs, cells[c])
 		}
 		l.cells = append(l.cells, cells)
@@ -218,6 +220,23 @@ func (b *builder) table(t *extast.Table) fyne.CanvasObject {
 		}
 		l.cells = append(l.cells, cells)
 		rows = append(rows, nil)
+	}
+	if l.hasHeader {
+		// The header's words again for each row, shown when the table is stacked.
+		l.labels = make([][]*Paragraph, len(l.cells))
+		for r := 1; r < len(l.cells); r++ {
+			if left > 0 && r == len(l.cells)-1 {
+				break // the "… (+N)" row
+			}
+			l.labels[r] = make([]*Paragraph, cols)
+			for c, h := range l.cells[0] {
+				label := newParagraph(slices.Clone(h.source))
+				label.setAlign(fyne.TextAlignLeading)
+				label.Hidden = true
+				l.labels[r][c] = label
+				objs = append(objs, label)
+			}
+		}
 	}
 	for range len(rows) + 1 {
 		line := newThemedRect(theme.ColorNameSeparator, "")
