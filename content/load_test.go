@@ -8,6 +8,8 @@ import (
 	"testing/fstest"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"infomat/assets"
 	"infomat/content"
@@ -372,5 +374,37 @@ func TestYAMLSyntaxErrorsInPolish(t *testing.T) {
 		if !strings.Contains(got, want) || strings.Contains(got, "found") || strings.Contains(got, "expected") {
 			t.Errorf("%q: %q, want %q in Polish", bad, got, want)
 		}
+	}
+}
+
+// TestProceduresInViewLanguageFirst: in the Ukrainian view a category lists its Ukrainian
+// cards first, in Ukrainian order, then the ones still only in Polish, in Polish order.
+func TestProceduresInViewLanguageFirst(t *testing.T) {
+	b, err := content.Load(assets.DefaultContent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uk := b.In("uk")
+	ukOrder := collate.New(language.Ukrainian)
+	mixed := false
+	for _, c := range uk.Categories {
+		ps := uk.ProceduresIn(c.ID)
+		seenPolish := false
+		for i, p := range ps {
+			if p.Lang == "" {
+				seenPolish = true
+			} else if seenPolish {
+				t.Errorf("%s: Ukrainian card %q listed after a Polish one", c.ID, p.Title)
+			}
+			if i > 0 && ps[i-1].Lang == "uk" && p.Lang == "uk" && ukOrder.CompareString(ps[i-1].Title, p.Title) > 0 {
+				t.Errorf("%s: %q before %q", c.ID, ps[i-1].Title, p.Title)
+			}
+		}
+		if seenPolish && len(ps) > 0 && ps[0].Lang == "uk" {
+			mixed = true
+		}
+	}
+	if !mixed {
+		t.Fatal("no category of the sample mixes Ukrainian and Polish-only cards: the test shows nothing")
 	}
 }

@@ -37,7 +37,10 @@ func find[T any](items []T, match func(*T) bool) (*T, bool) {
 	return nil, false
 }
 
-// ProceduresIn lists a category's cards by title, as a resident scans them.
+// ProceduresIn lists a category's cards by title, as a resident scans them: in dictionary
+// order ("Ślub" after "Sprzedaż", not after "Zmiana"). In a view of another language the
+// cards translated into it come first, in its order, then those still only in Polish (else
+// a Ukrainian list would open with the Polish titles: Latin letters sort before Cyrillic).
 func (b *Bundle) ProceduresIn(category string) []*Procedure {
 	var out []*Procedure
 	for i := range b.Procedures {
@@ -45,9 +48,21 @@ func (b *Bundle) ProceduresIn(category string) []*Procedure {
 			out = append(out, &b.Procedures[i])
 		}
 	}
-	// Polish dictionary order: "Ślub" after "Sprzedaż", not after "Zmiana".
-	c := collate.New(language.Polish)
-	sort.SliceStable(out, func(i, j int) bool { return c.CompareString(out[i].Title, out[j].Title) < 0 })
+	polish := collate.New(language.Polish)
+	view := polish
+	if b.Lang != "" {
+		view = collate.New(language.Make(b.Lang))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, z := out[i], out[j]
+		if (a.Lang == "") != (z.Lang == "") {
+			return a.Lang != ""
+		}
+		if a.Lang == "" {
+			return polish.CompareString(a.Title, z.Title) < 0
+		}
+		return view.CompareString(a.Title, z.Title) < 0
+	})
 	return out
 }
 
