@@ -191,10 +191,8 @@ func (u *UI) searchView() fyne.CanvasObject {
 func resultRow() fyne.CanvasObject {
 	kind := widget.NewLabel("")
 	kind.SizeName = theme.SizeNameCaptionText
-	title := widget.NewRichText()
-	title.Truncation = fyne.TextTruncateEllipsis
-	snippet := widget.NewRichText()
-	snippet.Truncation = fyne.TextTruncateEllipsis
+	title := markdown.NewLine(widget.RichTextStyleSubHeading)
+	snippet := markdown.NewLine(widget.RichTextStyleInline)
 	return container.NewVBox(kind, title, snippet)
 }
 
@@ -205,38 +203,34 @@ func (u *UI) setResultRow(o fyne.CanvasObject, h search.Hit) {
 		kind = u.t("search.kind.procedure")
 	}
 	box.Objects[0].(*widget.Label).SetText(u.polishTag(h.Lang, kind))
-	title := box.Objects[1].(*widget.RichText)
-	title.Segments = highlight(h.Title, h.TitleSpans, widget.RichTextStyleSubHeading)
-	title.Refresh()
-	snippet := box.Objects[2].(*widget.RichText)
-	snippet.Segments = highlight(h.Snippet, h.SnippetSpans, widget.RichTextStyleInline)
-	snippet.Refresh()
+	box.Objects[1].(*markdown.Paragraph).SetSegments(highlight(h.Title, h.TitleSpans, widget.RichTextStyleSubHeading))
+	box.Objects[2].(*markdown.Paragraph).SetSegments(highlight(h.Snippet, h.SnippetSpans, widget.RichTextStyleInline))
 }
 
 // highlight splits text into segments, the matched spans bold in the primary colour, so a
 // resident sees why a result came up.
-func highlight(text string, spans []search.Span, base widget.RichTextStyle) []widget.RichTextSegment {
+func highlight(text string, spans []search.Span, base widget.RichTextStyle) []widget.TextSegment {
 	if text == "" {
-		return []widget.RichTextSegment{&widget.TextSegment{Style: base, Text: " "}}
+		return []widget.TextSegment{{Style: base, Text: " "}}
 	}
 	base.Inline = true
 	mark := base
 	mark.TextStyle = fyne.TextStyle{Bold: true}
 	mark.ColorName = theme.ColorNamePrimary
-	var segs []widget.RichTextSegment
+	var segs []widget.TextSegment
 	at := 0
 	for _, s := range spans {
 		if s.Start < at || s.End > len(text) || s.Start >= s.End {
 			continue
 		}
 		if s.Start > at {
-			segs = append(segs, &widget.TextSegment{Style: base, Text: text[at:s.Start]})
+			segs = append(segs, widget.TextSegment{Style: base, Text: text[at:s.Start]})
 		}
-		segs = append(segs, &widget.TextSegment{Style: mark, Text: text[s.Start:s.End]})
+		segs = append(segs, widget.TextSegment{Style: mark, Text: text[s.Start:s.End]})
 		at = s.End
 	}
 	if at < len(text) {
-		segs = append(segs, &widget.TextSegment{Style: base, Text: text[at:]})
+		segs = append(segs, widget.TextSegment{Style: base, Text: text[at:]})
 	}
 	return segs
 }

@@ -385,11 +385,11 @@ func TestSearchHighlightsMatchedWords(t *testing.T) {
 	if len(segs) != 2 {
 		t.Fatalf("segments = %d, want 2", len(segs))
 	}
-	first := segs[0].(*widget.TextSegment)
+	first := segs[0]
 	if first.Text != "Zaświadczenie" || !first.Style.TextStyle.Bold {
 		t.Fatalf("first segment = %q bold=%v", first.Text, first.Style.TextStyle.Bold)
 	}
-	if segs[1].(*widget.TextSegment).Style.TextStyle.Bold {
+	if segs[1].Style.TextStyle.Bold {
 		t.Fatal("unmatched text is bold")
 	}
 }

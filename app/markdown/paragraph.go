@@ -26,6 +26,7 @@ type Paragraph struct {
 	widget.RichText
 
 	source   []widget.TextSegment // the text as written, without breaks
+	maxRows  int                  // rows shown at most, the last ending in "…"; 0: all
 	width    float32              // the width and text size the rows were broken for
 	textSize float32
 }
@@ -34,9 +35,25 @@ func newParagraph(segs []widget.TextSegment) *Paragraph {
 	p := &Paragraph{source: segs}
 	p.Scroll = container.ScrollNone
 	p.Wrapping = fyne.TextWrapOff
-	p.Segments = p.broken(nil)
+	p.Segments = p.broken(nil, -1)
 	p.ExtendBaseWidget(p)
 	return p
+}
+
+// NewLine is styled text on one row that ends in "…" where the row is too short, for list
+// rows of a fixed height (search results: Fyne's truncation of a RichText with several
+// styles lets a run past the edge and cuts it through a letter). Blank until SetSegments.
+func NewLine(style widget.RichTextStyle) *Paragraph {
+	p := newParagraph([]widget.TextSegment{{Text: " ", Style: style}})
+	p.maxRows = 1
+	return p
+}
+
+// SetSegments replaces the text.
+func (p *Paragraph) SetSegments(segs []widget.TextSegment) {
+	p.source = segs
+	p.width = -1 // break again
+	p.Refresh()
 }
 
 // Text is the paragraph's text as written (without the breaks its rows put in).
@@ -92,38 +109,76 @@ func (p *Paragraph) rebreak(width float32) bool {
 	}
 	p.width, p.textSize = width, size
 	room := width - 2*theme.SizeForWidget(theme.SizeNameInnerPadding, p)
-	p.Segments = p.broken(p.breaks(room))
+	breaks := p.breaks(room)
+	p.Segments = p.broken(breaks, p.cut(breaks, room))
 	return true
 }
 
 // broken is the source with a line break put in at each of breaks: a space there is
-// replaced by the break, anything else gets the break before it.
-func (p *Paragraph) broken(breaks map[int]bool) []widget.RichTextSegment {
-	out := make([]widget.RichTextSegment, len(p.source))
+// replaced by the break, anything else gets the break before it. With cut at 0 or more,
+// the text from that rune on is left out and "…" ends what is kept.
+func (p *Paragraph) broken(breaks map[int]bool, cut int) []widget.RichTextSegment {
+	if cut == 0 && len(p.source) > 0 { // not even a letter fits before "…"
+		return []widget.RichTextSegment{&widget.TextSegment{Text: "…", Style: p.source[0].Style}}
+	}
+	out := make([]widget.RichTextSegment, 0, len(p.source))
 	at := 0
-	for i, s := range p.source {
+	for _, s := range p.source {
 		seg := s
-		if len(breaks) > 0 {
-			var b strings.Builder
-			for _, r := range s.Text {
-				switch {
-				case breaks[at] && r == ' ':
-					b.WriteByte('\n')
-				case breaks[at]:
-					b.WriteByte('\n')
-					b.WriteRune(r)
-				default:
-					b.WriteRune(r)
-				}
-				at++
+		var b strings.Builder
+		for _, r := range s.Text {
+			switch {
+			case cut >= 0 && at >= cut:
+			case breaks[at] && r == ' ':
+				b.WriteByte('\n')
+			case breaks[at]:
+				b.WriteByte('\n')
+				b.WriteRune(r)
+			default:
+				b.WriteRune(r)
 			}
-			seg.Text = b.String()
-		} else {
-			at += len([]rune(s.Text))
+			at++
 		}
-		out[i] = &seg
+		seg.Text = b.String()
+		if cut >= 0 && at > cut && seg.Text == "" {
+			break // wholly left out
+		}
+		out = append(out, &seg)
+		if cut >= 0 && at >= cut {
+			seg.Text += "…"
+			break
+		}
 	}
 	return out
+}
+
+// cut is where the text must stop for it to fit in maxRows rows of room width with "…" after
+// it, or -1 when it fits whole.
+func (p *Paragraph) cut(breaks map[int]bool, room float32) int {
+	if p.maxRows <= 0 || room <= 0 {
+		return -1
+	}
+	rs := p.runes()
+	rows, start := 0, 0
+	for i, r := range rs {
+		if !breaks[i] && r.r != '\n' {
+			continue
+		}
+		if rows++; rows < p.maxRows {
+			start = i
+			if r.r == ' ' || r.r == '\n' {
+				start = i + 1
+			}
+			continue
+		}
+		// The last row shown is [start, i): take letters off until "…" fits after it.
+		cut := i
+		for cut > start && (rs[cut-1].r == ' ' || p.measure(rs, start, cut)+p.measureText("…", rs[cut-1].seg) > room) {
+			cut--
+		}
+		return cut
+	}
+	return -1
 }
 
 // unit is a stretch of the paragraph no row may break inside: a word, or words joined by

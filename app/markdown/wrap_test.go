@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // wrapDoc has bold and code runs mid-sentence, the way BIP notices are written.
@@ -213,5 +214,47 @@ func TestRowsKeepTogether(t *testing.T) {
 				bad++
 			}
 		}
+	}
+}
+
+// TestLineEndsInEllipsis: a one-row line of several styles (a search hit with its matches in
+// bold) stays on its row and inside its width at every width, showing the text whole or its
+// start and "…"; Text keeps the whole text for speech.
+func TestLineEndsInEllipsis(t *testing.T) {
+	bold := widget.RichTextStyleInline
+	bold.TextStyle.Bold = true
+	plain := widget.RichTextStyleInline
+	segs := []widget.TextSegment{
+		{Text: "Odpis", Style: bold}, {Text: " aktu urodzenia, małżeństwa lub zgonu — ", Style: plain},
+		{Text: "odpisy", Style: bold}, {Text: " skrócone i zupełne wydaje USC", Style: plain},
+	}
+	var text string
+	for _, s := range segs {
+		text += s.Text
+	}
+	l := NewLine(plain)
+	l.SetSegments(segs)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, l)
+	for width := float32(40); width <= 900; width += 7 {
+		w.Resize(fyne.NewSize(width, 200))
+		rs := rows(l)
+		if len(rs) != 1 {
+			t.Fatalf("at %v px: %d rows %q, want one", width, len(rs), rs)
+		}
+		if shown, cut := strings.CutSuffix(rs[0], "…"); cut && !strings.HasPrefix(text, shown) || !cut && rs[0] != text {
+			t.Errorf("at %v px the row reads %q", width, rs[0])
+		}
+		for _, o := range test.WidgetRenderer(l).Objects() {
+			if txt, ok := o.(*canvas.Text); ok && txt.Visible() && txt.Position().X+txt.MinSize().Width > width {
+				t.Errorf("at %v px %q runs to %v, past the edge", width, txt.Text, txt.Position().X+txt.MinSize().Width)
+			}
+		}
+		if width == 40+7*40 && !strings.HasSuffix(rs[0], "…") || width == 40+7*122 && rs[0] != text {
+			t.Errorf("at %v px the row reads %q", width, rs[0])
+		}
+	}
+	if l.Text() != text {
+		t.Errorf("Text = %q", l.Text())
 	}
 }
