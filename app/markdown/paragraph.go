@@ -19,9 +19,10 @@ import (
 // served here). It also breaks at every space, so "14 800 000,00 zł" or "+48 44 123 45 00"
 // can end up over two rows. A Paragraph is a RichText with wrapping off whose segments get
 // a line break where a row must end, worked out again whenever its width or text size
-// changes (Resize, Refresh): the breaks go at spaces, never inside an amount or a phone
-// number, never before a unit, a dash, or after a one-letter word (Polish typesetting: "w",
-// "z", "i" do not end a row). A word wider than the row is broken between letters.
+// changes (Resize, Refresh): the breaks go at spaces, but never after a number (inside an
+// amount or a phone number, before a unit or a month), before a dash, or after a one-letter
+// word (Polish typesetting: "w", "z", "i" do not end a row); see breakable. A word wider
+// than the row is broken at a space inside it, else between letters.
 type Paragraph struct {
 	widget.RichText
 
@@ -210,9 +211,10 @@ func (p *Paragraph) runes() []run {
 	return rs
 }
 
-// breakable says whether a row may end at the space at i. Not between two groups of digits
-// (an amount, a phone or account number), not between a number and its unit ("2026 r.",
-// "22,00 zł"), not before a dash and not after a one-letter word.
+// breakable says whether a row may end at the space at i: not after a number (between the
+// groups of an amount, a phone or account number, before a unit, a month or what it counts),
+// not before a dash, not after a one-letter word, an abbreviation before a number or a Roman
+// numeral before a word.
 func breakable(rs []run, i int) bool {
 	before, after := word(rs, i, -1), word(rs, i, +1)
 	if before == "" || after == "" {
@@ -221,23 +223,29 @@ func breakable(rs []run, i int) bool {
 	b, a := []rune(before), []rune(after)
 	last, first := b[len(b)-1], a[0]
 	switch {
-	case unicode.IsDigit(last) && unicode.IsDigit(first):
-		return false
-	case unicode.IsDigit(last) && units[strings.TrimRight(after, ".,;:)")]:
+	case unicode.IsDigit(last):
+		// A number stays with what follows: its next group, its unit, the month of a date
+		// ("11 grudnia"), what it counts ("72 miesiące").
 		return false
 	case first == '—' || first == '–':
 		return false
 	case len(b) == 1 && unicode.IsLetter(last):
 		return false
+	case unicode.IsDigit(first) && (strings.HasSuffix(before, ".") && len(b) <= 5 || numberSigns[before]):
+		// An abbreviation stays with the number it introduces: "art. 20", "ust. 1", "nr 12".
+		return false
+	case roman(before) && unicode.IsLower(first):
+		return false // "II piętro", "XXVIII sesja"
 	}
 	return true
 }
 
-// units are the abbreviations that stay with the number before them.
-var units = map[string]bool{
-	"zł": true, "gr": true, "r": true, "tys": true, "mln": true, "mld": true, "%": true,
-	"ha": true, "km": true, "m": true, "m²": true, "kg": true, "EUR": true, "PLN": true,
-	"грн": true, "р": true,
+// numberSigns are the words without a full stop that introduce a number.
+var numberSigns = map[string]bool{"nr": true, "Nr": true, "pkt": true, "§": true, "No.": true, "№": true}
+
+// roman says whether w is a Roman numeral (a floor, a session, a part).
+func roman(w string) bool {
+	return w != "" && len(w) <= 8 && strings.Trim(w, "IVXLC") == ""
 }
 
 // word is the text next to the space at i, up to the next space, in direction dir.
