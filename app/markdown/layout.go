@@ -235,14 +235,53 @@ func (t *tableLayout) columnWidths(avail float32) (widths []float32, fits bool) 
 			widths[c] = natural[c] * avail / sumNat
 		}
 	case sumMin <= avail:
-		for c := range n {
-			widths[c] = minimum[c] + (natural[c]-minimum[c])*(avail-sumMin)/(sumNat-sumMin)
-		}
+		shareShortWhole(widths, natural, minimum, avail)
 	default:
 		shareNarrowestFirst(widths, minimum, avail)
 		return widths, false
 	}
 	return widths, true
+}
+
+// shareShortWhole is used when every longest word fits but not every cell's whole text:
+// columns whose text fits a fair share of what is left keep it on one row (a metryczka's
+// labels, "Data wytworzenia"), as long as the others keep their longest words; the rest
+// share what remains in proportion to how much more than their longest word they need.
+func shareShortWhole(widths, natural, minimum []float32, avail float32) {
+	fixed := make([]bool, len(widths))
+	left := len(widths)
+	var restMin float32
+	for _, m := range minimum {
+		restMin += m
+	}
+	for changed := true; changed && left > 1; {
+		changed = false
+		for c := range widths {
+			if fixed[c] || natural[c] > avail/float32(left) || avail-natural[c] < restMin-minimum[c] {
+				continue
+			}
+			fixed[c], widths[c] = true, natural[c]
+			avail -= natural[c]
+			restMin -= minimum[c]
+			left--
+			changed = true
+		}
+	}
+	var restNat float32
+	for c := range widths {
+		if !fixed[c] {
+			restNat += natural[c]
+		}
+	}
+	for c := range widths {
+		if fixed[c] {
+			continue
+		}
+		widths[c] = minimum[c]
+		if restNat > restMin {
+			widths[c] += (natural[c] - minimum[c]) * (avail - restMin) / (restNat - restMin)
+		}
+	}
 }
 
 // shareNarrowestFirst is used when not every longest word fits: columns whose longest word

@@ -534,3 +534,26 @@ func TestTableStacks(t *testing.T) {
 		t.Errorf("grid: speech gets %d rows", len(rows))
 	}
 }
+
+// TestShortColumnKeptWhole: in a label-value table too wide for its text, the short label
+// column keeps its labels on one row and the long values wrap (the metryczka at large text).
+func TestShortColumnKeptWhole(t *testing.T) {
+	src := "| Pole | Wartość |\n|---|---|\n" +
+		"| Data wytworzenia | 1 lipca 2025 r., Referat Organizacyjny Urzędu Gminy Przykładowa, na podstawie zarządzenia Wójta |\n" +
+		"| Ostatnia zmiana | 2 lutego 2026 r., dodano nowe numery telefonów do referatów i samodzielnych stanowisk pracy |\n"
+	obj, w := show(t, src, 600)
+	w.Resize(fyne.NewSize(600, 3000))
+	_, tl := findTable(t, obj)
+	if tl.stacked {
+		t.Fatal("a two-column table at 600 px is stacked")
+	}
+	for r := 1; r < 3; r++ {
+		label, value := tl.cells[r][0], tl.cells[r][1]
+		if n := len(rows(label)); n != 1 {
+			t.Errorf("label %q takes %d rows", label.Text(), n)
+		}
+		if n := len(rows(value)); n < 2 {
+			t.Errorf("value %q takes %d rows: the table should need wrapping at this width", value.Text(), n)
+		}
+	}
+}
