@@ -83,11 +83,10 @@ func (u *UI) pageRow(p *content.Page) (string, string) {
 // titles are long and their end — the date, the matter — is what tells them apart), over a
 // caption.
 func wrapRow() fyne.CanvasObject {
-	title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.Wrapping = fyne.TextWrapWord
-	sub := widget.NewLabel("")
-	sub.Wrapping = fyne.TextWrapWord
-	sub.SizeName = theme.SizeNameCaptionText
+	// Wrapped as Markdown paragraphs are (markdown.Paragraph): no row ends on a one-letter
+	// word or inside a date or an amount.
+	title := markdown.NewWrapped(widget.RichTextStyleStrong)
+	sub := markdown.NewWrapped(widget.RichTextStyle{SizeName: theme.SizeNameCaptionText, ColorName: theme.ColorNameForeground})
 	// markdown.NewStack, not a VBox: a VBox sizes a wrapped label by its height at its old
 	// width, which leaves a recycled row's title cut off or overlapping the caption.
 	return container.New(&minHeight{h: touch.TargetSize}, markdown.NewStack(title, sub))
@@ -96,8 +95,8 @@ func wrapRow() fyne.CanvasObject {
 // setTwoLineRow fills a wrapRow.
 func setTwoLineRow(o fyne.CanvasObject, title, sub string) {
 	box := o.(*fyne.Container).Objects[0].(*fyne.Container)
-	box.Objects[0].(*widget.Label).SetText(title)
-	box.Objects[1].(*widget.Label).SetText(sub)
+	box.Objects[0].(*markdown.Paragraph).SetText(title)
+	box.Objects[1].(*markdown.Paragraph).SetText(sub)
 }
 
 // wrapList is a touch list of two-line rows (a bold title over a caption) with wrapped

@@ -10,10 +10,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"infomat/app/markdown"
 	"infomat/content"
 )
 
@@ -108,17 +108,20 @@ func TestBIPListNewestFirstAndWrapped(t *testing.T) {
 	h.screenshot("bip-uchwaly")
 	var titles []string
 	h.walk(func(o fyne.CanvasObject) {
-		l, ok := o.(*widget.Label)
-		if !ok || !strings.HasPrefix(l.Text, "Uchwała") {
+		l, ok := o.(*markdown.Paragraph)
+		if !ok || !strings.HasPrefix(l.Text(), "Uchwała") {
 			return
 		}
-		titles = append(titles, l.Text)
-		if l.Wrapping != fyne.TextWrapWord || l.Truncation != fyne.TextTruncateOff {
-			t.Errorf("title %q: wrapping %v, truncation %v; want word wrap, no ellipsis", l.Text, l.Wrapping, l.Truncation)
-		}
-		// Every line of the title is drawn: none is dropped at the label's edge.
+		titles = append(titles, l.Text())
+		// Every line of the title is drawn, whole: none is dropped at the label's edge or
+		// cut to "…".
 		if lines := textLines(l); lines < 1 || textBottom(l) <= 0 {
-			t.Errorf("title %q draws %d lines", l.Text, lines)
+			t.Errorf("title %q draws %d lines", l.Text(), lines)
+		}
+		var drawn []string
+		eachText(l, fyne.Position{}, func(txt *canvas.Text, _ fyne.Position) { drawn = append(drawn, txt.Text) })
+		if strings.Join(drawn, " ") != l.Text() {
+			t.Errorf("title %q drawn as %q", l.Text(), drawn)
 		}
 	})
 	if len(titles) < 2 || titles[0] != long || !strings.Contains(titles[1], "XIX/154/2025") && !strings.Contains(titles[1], "budżet") {
@@ -126,7 +129,7 @@ func TestBIPListNewestFirstAndWrapped(t *testing.T) {
 	}
 	var lines int
 	h.walk(func(o fyne.CanvasObject) {
-		if l, ok := o.(*widget.Label); ok && l.Text == long {
+		if l, ok := o.(*markdown.Paragraph); ok && l.Text() == long {
 			lines = textLines(l)
 		}
 	})
@@ -322,13 +325,13 @@ func hasIcon(o fyne.CanvasObject, name string) bool {
 
 // textLines and textBottom look at the canvas texts a label draws: how many lines, and how
 // far down the last one reaches, relative to the label.
-func textLines(l *widget.Label) int {
+func textLines(l fyne.CanvasObject) int {
 	n := 0
 	eachText(l, fyne.Position{}.Subtract(l.Position()), func(*canvas.Text, fyne.Position) { n++ })
 	return n
 }
 
-func textBottom(l *widget.Label) float32 {
+func textBottom(l fyne.CanvasObject) float32 {
 	var b float32
 	eachText(l, fyne.Position{}.Subtract(l.Position()), func(t *canvas.Text, at fyne.Position) { b = max(b, at.Y+t.Size().Height) })
 	return b

@@ -50,6 +50,21 @@ func NewLine(style widget.RichTextStyle) *Paragraph {
 	return p
 }
 
+// NewWrapped is plain text in one style, wrapped by the same rules as a Markdown paragraph
+// (for list rows: a caption does not end a row on "w"). Blank until SetText.
+func NewWrapped(style widget.RichTextStyle) *Paragraph {
+	return newParagraph([]widget.TextSegment{{Text: "", Style: style}})
+}
+
+// SetText replaces the text, kept in the style of its start.
+func (p *Paragraph) SetText(text string) {
+	style := widget.RichTextStyleParagraph
+	if len(p.source) > 0 {
+		style = p.source[0].Style
+	}
+	p.SetSegments([]widget.TextSegment{{Text: text, Style: style}})
+}
+
 // SetSegments replaces the text.
 func (p *Paragraph) SetSegments(segs []widget.TextSegment) {
 	p.source = segs
