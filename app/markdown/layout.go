@@ -235,82 +235,56 @@ func (t *tableLayout) columnWidths(avail float32) (widths []float32, fits bool) 
 			widths[c] = natural[c] * avail / sumNat
 		}
 	case sumMin <= avail:
-		shareShortWhole(widths, natural, minimum, avail)
+		shareFair(widths, natural, minimum, avail)
 	default:
-		shareNarrowestFirst(widths, minimum, avail)
+		shareFair(widths, minimum, make([]float32, n), avail)
 		return widths, false
 	}
 	return widths, true
 }
 
-// shareShortWhole is used when every longest word fits but not every cell's whole text:
-// columns whose text fits a fair share of what is left keep it on one row (a metryczka's
-// labels, "Data wytworzenia"), as long as the others keep their longest words; the rest
-// share what remains in proportion to how much more than their longest word they need.
-func shareShortWhole(widths, natural, minimum []float32, avail float32) {
+// shareFair gives each column at least floor and at most want: columns whose want fits a
+// fair share of what is left get it whole, as long as the others keep their floor; the rest
+// share what remains above their floors in proportion to how much more they want.
+//
+// With want the whole text and floor the longest word (every longest word fits), short
+// columns keep their cells on one row (a metryczka's labels, "Data wytworzenia"). With want
+// the longest word and no floor (not every longest word fits), columns whose longest word
+// fits a fair share keep it whole (short headers like "Cena") and only the wide ones break
+// words.
+func shareFair(widths, want, floor []float32, avail float32) {
 	fixed := make([]bool, len(widths))
 	left := len(widths)
-	var restMin float32
-	for _, m := range minimum {
-		restMin += m
+	var restFloor float32
+	for _, f := range floor {
+		restFloor += f
 	}
 	for changed := true; changed && left > 1; {
 		changed = false
 		for c := range widths {
-			if fixed[c] || natural[c] > avail/float32(left) || avail-natural[c] < restMin-minimum[c] {
+			if fixed[c] || want[c] > avail/float32(left) || avail-want[c] < restFloor-floor[c] {
 				continue
 			}
-			fixed[c], widths[c] = true, natural[c]
-			avail -= natural[c]
-			restMin -= minimum[c]
+			fixed[c], widths[c] = true, want[c]
+			avail -= want[c]
+			restFloor -= floor[c]
 			left--
 			changed = true
 		}
 	}
-	var restNat float32
+	var restWant float32
 	for c := range widths {
 		if !fixed[c] {
-			restNat += natural[c]
+			restWant += want[c]
 		}
 	}
 	for c := range widths {
 		if fixed[c] {
 			continue
 		}
-		widths[c] = minimum[c]
-		if restNat > restMin {
-			widths[c] += (natural[c] - minimum[c]) * (avail - restMin) / (restNat - restMin)
-		}
-	}
-}
-
-// shareNarrowestFirst is used when not every longest word fits: columns whose longest word
-// fits a fair share keep it whole (short headers like "Cena" stay unbroken), and only the
-// remaining wide columns break words, in proportion to their needs.
-func shareNarrowestFirst(widths, minimum []float32, avail float32) {
-	fixed := make([]bool, len(widths))
-	left := len(widths)
-	for changed := true; changed && left > 1; {
-		changed = false
-		share := avail / float32(left)
-		for c, m := range minimum {
-			if !fixed[c] && m <= share {
-				fixed[c], widths[c] = true, m
-				avail -= m
-				left--
-				changed = true
-			}
-		}
-	}
-	var rest float32
-	for c, m := range minimum {
-		if !fixed[c] {
-			rest += m
-		}
-	}
-	for c, m := range minimum {
-		if !fixed[c] {
-			widths[c] = m * avail / rest
+		widths[c] = floor[c]
+		if restWant > restFloor {
+			widths[c] += (want[c] - floor[c]) * (avail - restFloor) / (restWant - restFloor)
 		}
 	}
 }
