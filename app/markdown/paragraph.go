@@ -30,6 +30,11 @@ type Paragraph struct {
 	maxRows  int                  // rows shown at most, the last ending in "…"; 0: all
 	width    float32              // the width and text size the rows were broken for
 	textSize float32
+
+	// The source split into units and measured, for unitSize: it does not depend on the
+	// width, and tables ask for it on every layout pass (widths).
+	split    []unit
+	unitSize float32
 }
 
 func newParagraph(segs []widget.TextSegment) *Paragraph {
@@ -68,6 +73,7 @@ func (p *Paragraph) SetText(text string) {
 // SetSegments replaces the text.
 func (p *Paragraph) SetSegments(segs []widget.TextSegment) {
 	p.source = segs
+	p.split = nil
 	p.width = -1 // break again
 	p.Refresh()
 }
@@ -202,7 +208,8 @@ func (p *Paragraph) cut(breaks map[int]bool, room float32) int {
 type unit struct {
 	start, end int
 	width      float32
-	hard       bool // a written line break ends it
+	gap        float32 // the width of the space before it; 0 at the start or after a break
+	hard       bool    // a written line break ends it
 }
 
 // run is one rune of the paragraph with the face it is set in.
@@ -277,17 +284,28 @@ func word(rs []run, i, dir int) string {
 	return string(w)
 }
 
-// units splits the paragraph at the spaces a row may end at and at written line breaks.
-func (p *Paragraph) units(rs []run) []unit {
-	var out []unit
-	start := 0
+// units splits the paragraph at the spaces a row may end at and at written line breaks,
+// measured at the current text size; kept until the text or the text size changes.
+func (p *Paragraph) units() []unit {
+	size := theme.SizeForWidget(theme.SizeNameText, p)
+	if p.split != nil && size == p.unitSize {
+		return p.split
+	}
+	rs := p.runes()
+	out := []unit{}
+	start, gap := 0, float32(0)
 	for i, r := range rs {
 		if r.space || r.r == '\n' {
-			out = append(out, unit{start: start, end: i, width: p.measure(rs, start, i), hard: r.r == '\n'})
-			start = i + 1
+			out = append(out, unit{start: start, end: i, width: p.measure(rs, start, i), gap: gap, hard: r.r == '\n'})
+			start, gap = i+1, 0
+			if r.space {
+				gap = p.measure(rs, i, i+1)
+			}
 		}
 	}
-	return append(out, unit{start: start, end: len(rs), width: p.measure(rs, start, len(rs))})
+	p.split = append(out, unit{start: start, end: len(rs), width: p.measure(rs, start, len(rs)), gap: gap})
+	p.unitSize = size
+	return p.split
 }
 
 // measure is the width of runes [from, to) as drawn: each segment's part in its own face.
@@ -322,15 +340,14 @@ func (p *Paragraph) breaks(room float32) map[int]bool {
 	if room <= 0 {
 		return nil
 	}
-	rs := p.runes()
+	var rs []run // the runes, only for a unit wider than the row
 	breaks := map[int]bool{}
 	x := float32(0)
 	rowStart := true
-	for _, u := range p.units(rs) {
+	for _, u := range p.units() {
 		if !rowStart {
-			space := p.measure(rs, u.start-1, u.start)
-			if x+space+u.width <= room+0.01 {
-				x += space + u.width
+			if x+u.gap+u.width <= room+0.01 {
+				x += u.gap + u.width
 			} else {
 				breaks[u.start-1] = true // the space before u
 				rowStart = true
@@ -339,6 +356,9 @@ func (p *Paragraph) breaks(room float32) map[int]bool {
 		if rowStart {
 			x = u.width
 			if u.width > room {
+				if rs == nil {
+					rs = p.runes()
+				}
 				x = p.breakInside(rs, u, room, breaks)
 			}
 			rowStart = false
@@ -380,14 +400,10 @@ func (p *Paragraph) breakInside(rs []run, u unit, room float32, breaks map[int]b
 // widths are the widest row the paragraph would have with no width limit (written line
 // breaks only) and its widest unit, the narrowest it can be without breaking inside one.
 func (p *Paragraph) widths() (line, word float32) {
-	rs := p.runes()
 	cur := float32(0)
-	for _, u := range p.units(rs) {
+	for _, u := range p.units() {
 		word = max(word, u.width)
-		if u.start > 0 && rs[u.start-1].r == ' ' {
-			cur += p.measure(rs, u.start-1, u.start)
-		}
-		cur += u.width
+		cur += u.gap + u.width
 		line = max(line, cur)
 		if u.hard {
 			cur = 0
