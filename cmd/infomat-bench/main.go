@@ -343,6 +343,7 @@ type result struct {
 	pssWalk, rssWalk   int64
 	pssRest            int64 // 10 s after the walk
 	taps               []time.Duration
+	tapped             []string // what each of taps tapped
 	missed             int
 	walk               time.Duration
 	procs              int
@@ -395,6 +396,7 @@ func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 			r.missed++
 		} else {
 			r.taps = append(r.taps, d)
+			r.tapped = append(r.tapped, t.what)
 		}
 		time.Sleep(*pause)
 	}
@@ -866,7 +868,7 @@ func writeCSV(rs []result) error {
 	defer tapsF.Close()
 	w, tw := csv.NewWriter(runs), csv.NewWriter(tapsF)
 	w.Write([]string{"pair", "app", "startup_ms", "pss_fresh_kb", "rss_fresh_kb", "pss_walk_kb", "rss_walk_kb", "processes", "taps", "missed", "tap_p50_ms", "tap_p90_ms", "walk_s", "pss_rest_kb", "first_picture_ms", "pictures"})
-	tw.Write([]string{"pair", "app", "tap", "latency_ms"})
+	tw.Write([]string{"pair", "app", "tap", "latency_ms", "what"})
 	for _, r := range rs {
 		w.Write([]string{strconv.Itoa(r.pair), r.app, ms(r.startup),
 			strconv.FormatInt(r.pssFresh, 10), strconv.FormatInt(r.rssFresh, 10),
@@ -875,7 +877,7 @@ func writeCSV(rs []result) error {
 			ms(pct(r.taps, 50)), ms(pct(r.taps, 90)), fmt.Sprintf("%.1f", r.walk.Seconds()),
 			strconv.FormatInt(r.pssRest, 10), ms(r.firstPicture), strconv.Itoa(r.pictures)})
 		for i, d := range r.taps {
-			tw.Write([]string{strconv.Itoa(r.pair), r.app, strconv.Itoa(i + 1), ms(d)})
+			tw.Write([]string{strconv.Itoa(r.pair), r.app, strconv.Itoa(i + 1), ms(d), r.tapped[i]})
 		}
 	}
 	w.Flush()
