@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"infomat/app/keyboard"
+	"infomat/app/markdown"
 	"infomat/app/touch"
 	"infomat/assets"
 	"infomat/content"
@@ -106,6 +107,16 @@ func (h *harness) textsWithin(within func(fyne.CanvasObject) bool) []found {
 			}
 		case *fyne.Container:
 			for _, c := range x.Objects {
+				walk(c, at, in)
+			}
+		case *markdown.Paragraph:
+			rows := test.WidgetRenderer(x).Objects()
+			if len(rows) == 0 && in && x.Text() != "" {
+				// Scrolled out of sight, it draws nothing (touch.OffScreen); it is still the
+				// screen's text, as speech reads it.
+				out = append(out, found{x.Text(), at.Add(fyne.NewPos(x.Size().Width/2, x.Size().Height/2))})
+			}
+			for _, c := range rows {
 				walk(c, at, in)
 			}
 		case fyne.Widget:
@@ -525,6 +536,44 @@ func TestDragScrollsProcedureCard(t *testing.T) {
 	test.Drag(h.win.Canvas(), fyne.NewPos(400, 900), 0, -500)
 	if got := s.Offset(); got < 400 {
 		t.Fatalf("offset after drag = %v, want ≈500", got)
+	}
+}
+
+// A long card draws the paragraphs in view and none of those out of it (touch.OffScreen):
+// Fyne rasterises every text it draws, seen or not. Whatever is in view is drawn, at the top,
+// scrolled and at the end.
+func TestCardDrawsWhatIsInView(t *testing.T) {
+	h := newHarness(t)
+	h.ui.push(route{kind: procedureScreen, id: "zameldowanie-pobyt-staly"})
+	s := findObject[*touch.Scroll](h.win.Canvas().Content())
+	drv := fyne.CurrentApp().Driver()
+	for _, at := range []float32{0, 700, 1e6} {
+		s.ScrollTo(at)
+		h.win.Canvas().Capture() // a frame: Fyne walks the tree as it paints
+		view := drv.AbsolutePositionForObject(s)
+		shown, culled := 0, 0
+		h.walk(func(o fyne.CanvasObject) {
+			p, ok := o.(*markdown.Paragraph)
+			if !ok || p.Text() == "" {
+				return
+			}
+			pos := drv.AbsolutePositionForObject(p)
+			in := pos.Y < view.Y+s.Size().Height && pos.Y+p.Size().Height > view.Y
+			drawn := len(test.WidgetRenderer(p).Objects()) > 0
+			switch {
+			case in && !drawn:
+				t.Errorf("scrolled to %v: %q is in view but not drawn", at, p.Text())
+			case !in && drawn:
+				t.Errorf("scrolled to %v: %q is out of view but drawn", at, p.Text())
+			case in:
+				shown++
+			default:
+				culled++
+			}
+		})
+		if shown == 0 || culled < shown/2 {
+			t.Errorf("scrolled to %v: %d paragraphs drawn, %d culled; want a long card", at, shown, culled)
+		}
 	}
 }
 

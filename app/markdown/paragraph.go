@@ -35,6 +35,8 @@ type Paragraph struct {
 	// width, and tables ask for it on every layout pass (widths).
 	split    []unit
 	unitSize float32
+
+	offScreen bool // out of its scroll view: its rows are not drawn (touch.OffScreen)
 }
 
 func newParagraph(segs []widget.TextSegment) *Paragraph {
@@ -108,6 +110,29 @@ func (p *Paragraph) MinSize() fyne.Size {
 	s := p.RichText.MinSize()
 	s.Width = 2 * theme.SizeForWidget(theme.SizeNameInnerPadding, p)
 	return s
+}
+
+// SetOffScreen is told by the scroll view the paragraph is in whether it is out of sight;
+// then it draws nothing, and Fyne rasterises none of its rows.
+func (p *Paragraph) SetOffScreen(off bool) {
+	p.offScreen = off
+}
+
+// CreateRenderer is RichText's, drawing nothing while the paragraph is off screen.
+func (p *Paragraph) CreateRenderer() fyne.WidgetRenderer {
+	return &paragraphRenderer{WidgetRenderer: p.RichText.CreateRenderer(), p: p}
+}
+
+type paragraphRenderer struct {
+	fyne.WidgetRenderer
+	p *Paragraph
+}
+
+func (r *paragraphRenderer) Objects() []fyne.CanvasObject {
+	if r.p.offScreen {
+		return nil
+	}
+	return r.WidgetRenderer.Objects()
 }
 
 // setAlign aligns every row of the paragraph.

@@ -20,6 +20,7 @@ type dragSurface struct {
 	content   fyne.CanvasObject
 	onDragged func(dy float32)
 	onResized func()
+	onDrawn   func() // before Fyne walks the content, for a paint or anything else
 	activity  activity
 }
 
@@ -80,7 +81,12 @@ func (r *surfaceRenderer) Refresh() {
 	r.d.content.Refresh()
 }
 
-func (r *surfaceRenderer) Objects() []fyne.CanvasObject { return r.objects }
+func (r *surfaceRenderer) Objects() []fyne.CanvasObject {
+	if r.d.onDrawn != nil {
+		r.d.onDrawn()
+	}
+	return r.objects
+}
 
 func (r *surfaceRenderer) Destroy() {}
 
@@ -132,6 +138,7 @@ func (k Kit) NewScroll(content fyne.CanvasObject) *Scroll {
 	s := &Scroll{bottom: k.Bottom != nil && k.Bottom()}
 	content = s.place(content)
 	s.surface = newDragSurface(content, func(dy float32) { s.scrollTo(s.Offset() - dy) }, s.updateArrows, k.Activity)
+	s.surface.onDrawn = s.cull
 	s.scroll = container.NewVScroll(s.surface)
 	// Mouse wheel and scroll-bar drags move the offset without us; keep the arrows in step.
 	s.scroll.OnScrolled = func(fyne.Position) { s.updateArrows() }
@@ -190,6 +197,39 @@ func (s *Scroll) scrollTo(offset float32) {
 
 func (s *Scroll) updateArrows() {
 	s.pager.update(s.Offset(), s.maxOffset())
+}
+
+// OffScreen is content a Scroll tells whether it is out of the view (markdown.Paragraph),
+// so that it need not be drawn there. Fyne's painter draws every object of the tree,
+// clipped or not, and rasterises each text it meets on the UI thread: opening a page three
+// screens long rasterised all of it, though the resident sees one screen. What is culled
+// stays in the tree and Visible, so speech, the keypad and layouts still find it.
+type OffScreen interface {
+	SetOffScreen(bool)
+}
+
+// cull tells the OffScreen objects in the content (inside containers, as Markdown is built)
+// whether they are out of the view. It runs each time Fyne walks the content (every frame
+// it paints), so what it says follows every scroll and every layout. Before the view has
+// a size nothing is culled.
+func (s *Scroll) cull() {
+	view := s.scroll.Size().Height
+	if view <= 0 {
+		return
+	}
+	top, bottom := s.Offset(), s.Offset()+view
+	var walk func(o fyne.CanvasObject, y float32)
+	walk = func(o fyne.CanvasObject, y float32) {
+		switch v := o.(type) {
+		case OffScreen:
+			v.SetOffScreen(y+o.Size().Height <= top || y >= bottom)
+		case *fyne.Container:
+			for _, k := range v.Objects {
+				walk(k, y+k.Position().Y)
+			}
+		}
+	}
+	walk(s.surface.content, 0)
 }
 
 func (s *Scroll) CreateRenderer() fyne.WidgetRenderer {

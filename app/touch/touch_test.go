@@ -473,3 +473,80 @@ func TestScrollBottomPlacesShortContentLow(t *testing.T) {
 		t.Fatalf("long content's first line at y %v, want at the top", c.Y)
 	}
 }
+
+// block is content that records what its Scroll says of it.
+type block struct {
+	widget.BaseWidget
+	height float32
+	off    bool
+	told   bool
+}
+
+func newBlock(height float32) *block {
+	b := &block{height: height}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *block) SetOffScreen(off bool) { b.off, b.told = off, true }
+func (b *block) MinSize() fyne.Size    { return fyne.NewSize(50, b.height) }
+func (b *block) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Black))
+}
+
+func TestScrollCullsWhatIsOutOfView(t *testing.T) {
+	var blocks []*block
+	box := container.NewVBox()
+	inner := container.NewVBox() // blocks in a nested container are told too
+	for i := range 30 {
+		b := newBlock(95)
+		blocks = append(blocks, b)
+		if i%2 == 1 {
+			inner.Add(b)
+		} else {
+			box.Add(b)
+		}
+		if i == 9 {
+			box.Add(inner)
+			inner = container.NewVBox()
+		}
+	}
+	box.Add(inner)
+	s, w := newScrollWindow(t, box)
+	check := func(when string) {
+		t.Helper()
+		w.Canvas().Capture() // a paint walks the tree, as every frame does
+		view := s.scroll.Size().Height
+		for i, b := range blocks {
+			top := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).Y -
+				fyne.CurrentApp().Driver().AbsolutePositionForObject(s.scroll).Y
+			in := top < view && top+b.Size().Height > 0
+			if !b.told {
+				t.Fatalf("%s: block %d was never told whether it is in view", when, i)
+			}
+			if b.off == in {
+				t.Errorf("%s: block %d at %v..%v of a %v view: off screen %v", when, i, top, top+b.Size().Height, view, b.off)
+			}
+		}
+	}
+	check("at the top")
+	s.ScrollTo(1200)
+	check("scrolled")
+	// A layout that moves the blocks without a scroll (a block above grows) is followed too.
+	blocks[0].height = 900
+	box.Refresh()
+	check("after a block grew")
+	if n := countOff(blocks); n < 20 {
+		t.Errorf("only %d of 30 blocks culled in a 400-px view", n)
+	}
+}
+
+func countOff(bs []*block) int {
+	n := 0
+	for _, b := range bs {
+		if b.off {
+			n++
+		}
+	}
+	return n
+}
