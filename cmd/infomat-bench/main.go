@@ -10,8 +10,8 @@
 // painted in two goes does not count as done. The screen is looked at in Xvfb's framebuffer,
 // mapped from its -fbdir file, every 5 ms; taps are XTEST events on one X connection.
 // PSS is summed over the whole process tree (a browser runs many processes), on a fresh
-// home screen, 3 s after the walk's last tap and 10 s after it (the resident has left; both
-// apps have had the time to drop what they keep only for a while).
+// home screen left alone for 10 s, 3 s after the walk's last tap and 10 s after it (the
+// resident has left; both apps have had the time to drop what they keep only for a while).
 package main
 
 import (
@@ -384,7 +384,11 @@ func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 		return r, err
 	}
 	r.startup, r.firstPicture, r.pictures = visible.Sub(t0), first.Sub(t0), pictures
-	time.Sleep(3 * time.Second) // what a fresh home holds once it is idle
+	// What a fresh home holds once it is idle: 10 s, as after the walk, so that neither app is
+	// caught halfway through its own tidying after start-up (the kiosk repaints and gives
+	// memory back once a screen has rested for Fyne's cache period and a second; sampled at
+	// 3 s with a 2-s cache, that pass's garbage would count as the fresh home's).
+	time.Sleep(10 * time.Second)
 	r.pssFresh, r.rssFresh, _ = p.memory()
 	w0 := time.Now()
 	for _, t := range walk {

@@ -11,14 +11,14 @@ import (
 //go:linkname fyneCacheValidity fyne.io/fyne/v2/internal/cache.ValidDuration
 var fyneCacheValidity time.Duration
 
-// Fyne's cache keeps unused textures for 5 s in the kiosk: package fynecache's variable was
+// Fyne's cache keeps unused textures for 2 s in the kiosk: package fynecache's variable was
 // in the environment before Fyne's init read it (this fails if the initialisation order
 // changes, e.g. fynecache gains an import that sorts after Fyne's).
 func TestFyneCacheValidity(t *testing.T) {
-	if fyneCacheValidity != 5*time.Second {
-		t.Errorf("Fyne keeps unused textures for %v, want 5s", fyneCacheValidity)
+	if fyneCacheValidity != 2*time.Second {
+		t.Errorf("Fyne keeps unused textures for %v, want 2s", fyneCacheValidity)
 	}
-	if got := fyneCacheValid(); got != 5*time.Second {
-		t.Errorf("the rested pass (RestAfter) reckons with %v of Fyne's cache, want 5s", got)
+	if got := fyneCacheValid(); got != 2*time.Second {
+		t.Errorf("the rested pass (RestAfter) reckons with %v of Fyne's cache, want 2s", got)
 	}
 }

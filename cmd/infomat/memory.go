@@ -12,7 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	_ "infomat/cmd/infomat/fynecache" // Fyne's texture cache: 5 s, set before Fyne reads it
+	_ "infomat/cmd/infomat/fynecache" // Fyne's texture cache: 2 s, set before Fyne reads it
 )
 
 // Go's garbage collector, set deliberately for a kiosk (docs/performance.md, "Memory"):
@@ -44,7 +44,7 @@ func setMemoryPolicy(getenv func(string) string) {
 
 // fyneCacheValid is how long Fyne keeps the textures and renderers of objects no longer on
 // the screen (its internal cache.ValidDuration, FYNE_CACHE in the environment, which package
-// fynecache sets to 5 s unless given).
+// fynecache sets to 2 s unless given).
 func fyneCacheValid() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("FYNE_CACHE")); err == nil {
 		return d
