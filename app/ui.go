@@ -99,8 +99,8 @@ type Deps struct {
 	// memory back while the resident reads, not while they tap. It must not block. nil:
 	// nothing.
 	Settled func()
-	// Rested, when set, is called once the screen has been left alone for RestAfter (longer
-	// than SettleAfter) after a touch: by then what a cache keeps for a while (Fyne's
+	// Rested, when set, is called once the screen has been left alone for RestAfter (at
+	// least SettleAfter) after a touch: by then what a cache keeps for a while (Fyne's
 	// textures) has expired too. It must not block.
 	Rested    func()
 	RestAfter time.Duration

@@ -232,8 +232,7 @@ func runKiosk(args []string) (code int) {
 		deps.Trace = trace.mark
 	}
 	deps.Released = releaseMemory
-	deps.Settled = settledMemory
-	deps.Rested, deps.RestAfter = restedMemory(w.Canvas()), fyneCacheValid()+time.Second
+	memoryPasses(&deps, w.Canvas(), fyneCacheValid())
 	if devices.HasPrinter() {
 		deps.Printer = devices
 	}

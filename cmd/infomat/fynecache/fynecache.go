@@ -4,8 +4,9 @@
 // Every screen the resident passes leaves textures (text runs, images) in Fyne's cache until
 // they have gone unused for that long; in a walk through cards and BIP pages they pile up,
 // and Fyne frees them only at a frame painted after that. The kiosk repaints once a screen
-// has been quiet for the period and a second (cmd/infomat, restedMemory), so the period
-// is also how soon memory goes back after a burst of taps.
+// has been quiet for the period (cmd/infomat, restedMemory; at the 1-s tick, so 2–3 s
+// after the last touch), so the period is also how soon memory goes back after a burst
+// of taps.
 //
 // 2 s since scroll views stop drawing what is out of sight (touch.OffScreen): a screen
 // drawn again costs one screenful of text, not a whole page. The bench's 130-tap walk
