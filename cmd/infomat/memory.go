@@ -71,23 +71,23 @@ func settledMemory() { go giveBack() }
 // restedMemory is Deps.Rested, called once the screen has been quiet for Fyne's cache period:
 // the text textures of the screens before have expired by then (they went unused when the
 // last touch changed the screen), but Fyne frees expired textures only when it paints a
-// frame, and a screen left alone paints none. The refresh makes that frame; the give-back
-// half a second later returns what it freed (glibc keeps freed texture memory otherwise). A
-// frame of a screen already on show costs a few milliseconds on a GPU and 20–40 under
-// llvmpipe, once per quiet spell.
+// frame, and a screen left alone paints none. The refresh makes that frame (at Fyne's next
+// 60-Hz tick; 20–100 ms under llvmpipe when the screen's own text has expired too); the
+// give-back a quarter of a second later returns what it freed (glibc keeps freed texture
+// memory otherwise). Once per quiet spell.
 func restedMemory(c fyne.Canvas) func() {
 	return func() {
 		if content := c.Content(); content != nil {
 			c.Refresh(content)
 		}
-		time.AfterFunc(time.Second/2, giveBack)
+		time.AfterFunc(time.Second/4, giveBack)
 	}
 }
 
 // memoryPasses sets the UI's passes that give memory back when a resident stops on a screen,
 // for Fyne's cache period cache. The rested pass comes once the cache has let go of the
 // screens before; when that is no later than the settled pass (the kiosk's 2 s), it is the
-// only one, as a second collection half a second before its own would free nothing more.
+// only one, as a second collection just before its own would free nothing more.
 func memoryPasses(d *app.Deps, c fyne.Canvas, cache time.Duration) {
 	d.Rested, d.RestAfter = restedMemory(c), cache
 	d.Settled = nil
