@@ -386,8 +386,8 @@ func measure(x *screen, app string, cmd *exec.Cmd, walk []tap) (result, error) {
 	r.startup, r.firstPicture, r.pictures = visible.Sub(t0), first.Sub(t0), pictures
 	// What a fresh home holds once it is idle: 10 s, as after the walk, so that neither app is
 	// caught halfway through its own tidying after start-up (the kiosk repaints and gives
-	// memory back once a screen has rested for Fyne's cache period and a second; sampled at
-	// 3 s with a 2-s cache, that pass's garbage would count as the fresh home's).
+	// memory back once a screen has rested for Fyne's cache period; sampled at 3 s with its
+	// 2-s cache, that pass's garbage counted as the fresh home's).
 	time.Sleep(10 * time.Second)
 	r.pssFresh, r.rssFresh, _ = p.memory()
 	w0 := time.Now()
