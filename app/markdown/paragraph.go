@@ -283,6 +283,21 @@ func breakable(rs []run, i int) bool {
 		return false
 	case roman(before) && unicode.IsLower(first):
 		return false // "II piętro", "XXVIII sesja"
+	case opening(b):
+		return false // an opening quote or bracket stays with what it opens: "„… czasowego”"
+	}
+	return true
+}
+
+// opening says whether w is an opening quote or bracket with no word of its own ("„…", "(").
+func opening(w []rune) bool {
+	if !strings.ContainsRune("„“‚«([", w[0]) {
+		return false
+	}
+	for _, r := range w {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
 	}
 	return true
 }

@@ -191,7 +191,7 @@ func earlyBreak(rows []string, width float32) string {
 func TestRowsKeepTogether(t *testing.T) {
 	const src = "Opłata wynosi **14 800 000,00 zł** i jest płatna w kasie — telefon +48 44 123 45 00, " +
 		"termin do 31 marca 2026 r. z odsetkami 8 %, na podstawie art. 275 pkt 1, II piętro, " +
-		"gwarancja 72 miesiące."
+		"gwarancja 72 miesiące, formularz „Zgłoszenie pobytu stałego” albo „… czasowego”."
 	test.NewTempApp(t)
 	obj := Render(src)
 	w := test.NewTempWindow(t, obj)
@@ -212,7 +212,9 @@ func TestRowsKeepTogether(t *testing.T) {
 				len(tail) == 1 && unicode.IsLetter(lastRune),
 				head[0] == '—',
 				unicode.IsDigit(head[0]) && (string(tail) == "art." || string(tail) == "pkt"),
-				string(tail) == "II":
+				string(tail) == "II",
+				string(tail) == "„…": // an opening quote and what it opens
+
 				t.Errorf("at %v px the rows %q and %q break where they must not", width, end, next)
 				bad++
 			}
