@@ -125,7 +125,7 @@ func rasterCrest(res fyne.Resource, width int) (image.Image, error) {
 	}
 	height := int(math.Ceil(float64(width) * vb.H / vb.W))
 	icon.SetTarget(0, 0, float64(width), float64(height))
-	img := image.NewNRGBA(image.Rect(0, 0, width, height))
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	scanner := rasterx.NewScannerGV(int(vb.W), int(vb.H), img, img.Bounds())
 	if err := drawSafely(icon, rasterx.NewDasher(width, height, scanner)); err != nil {
 		return nil, fmt.Errorf("draw %s: %w", res.Name(), err)
