@@ -88,6 +88,7 @@ func runKiosk(args []string) (code int) {
 	}
 	// The Fyne app (no window yet: that needs the display) first, so the fonts are parsed
 	// while the store opens and the content loads.
+	noComposeTable(os.Getenv, os.Setenv) // before GLFW opens the display (NewWindow)
 	a := fyneapp.NewWithID("pl.infomat.kiosk")
 	fontsWarm := warmFonts()
 	hangAfter, err := kiosk.DebugHangAfter(os.Getenv)
