@@ -68,3 +68,5 @@ require (
 )
 
 replace clocale => ./clocale
+
+replace fyne.io/fyne/v2 => ./third_party/fyne

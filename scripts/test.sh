@@ -13,6 +13,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+scripts/fyne-fork.sh --check   # the Fyne the product builds with is upstream + our patch
 # A private PostgreSQL for the portal's database backend (package pgtest makes a database per
 # test on it); durability off, as only the tests use it and they kill servers, not machines.
 . scripts/pg.sh

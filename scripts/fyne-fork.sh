@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes third_party/fyne: Fyne at the version below with third_party/fyne.patch applied, the
+# copy go.mod's replace directive builds the product with (why: third_party/README.md).
+#   scripts/fyne-fork.sh          write third_party/fyne again (after changing the patch or
+#                                 the version; then commit both)
+#   scripts/fyne-fork.sh --check  fail if third_party/fyne is not exactly upstream + patch
+#                                 (scripts/test.sh runs this)
+# The copy leaves out what no build of the product reads: Fyne's own tests and their data,
+# its command-line tools (cmd/) and the pictures of its README (img/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=v2.7.1
+module=fyne.io/fyne/v2
+patch=third_party/fyne.patch
+dest=third_party/fyne
+
+# The upstream module from the Go module proxy, checked against go.sum's hash by the go
+# command; -modfile of a throwaway module so the replace directive does not hide it.
+scratch=$(mktemp -d)
+trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
+printf 'module fyneupstream\n\ngo 1.24\n\nrequire %s %s\n' "$module" "$version" >"$scratch/go.mod"
+src=$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+[ -d "$src" ] || { echo "fyne-fork: could not download $module@$version" >&2; exit 1; }
+
+out="$scratch/fyne"
+mkdir -p "$out"
+tar -C "$src" --exclude='*_test.go' --exclude=testdata --exclude=./cmd --exclude=./img \
+  --exclude=./.github -cf - . | tar -C "$out" -xf -
+chmod -R u+w "$out"
+patch -s -p1 -d "$out" <"$patch"
+
+if [ "${1:-}" = --check ]; then
+  if ! diff -r "$out" "$dest" >"$scratch/diff"; then
+    head -50 "$scratch/diff" >&2
+    echo "fyne-fork: $dest is not $module $version + $patch; run scripts/fyne-fork.sh" >&2
+    exit 1
+  fi
+  echo "fyne-fork: $dest is $module $version + $patch"
+  exit 0
+fi
+rm -rf "$dest"
+mkdir -p "$(dirname "$dest")"
+cp -a "$out" "$dest"
+echo "fyne-fork: wrote $dest ($module $version + $patch, $(find "$dest" -type f | wc -l) files)"
