@@ -5,6 +5,8 @@
 #                                 the version; then commit both)
 #   scripts/fyne-fork.sh --check  fail if third_party/fyne is not exactly upstream + patch
 #                                 (scripts/test.sh runs this)
+#   scripts/fyne-fork.sh --patch  write the patch from third_party/fyne as edited (after
+#                                 changing the copy; then commit both)
 # The copy leaves out what no build of the product reads: Fyne's own tests and their data,
 # its command-line tools (cmd/) and the pictures of its README (img/).
 set -euo pipefail
@@ -27,6 +29,13 @@ mkdir -p "$out"
 tar -C "$src" --exclude='*_test.go' --exclude=testdata --exclude=./cmd --exclude=./img \
   --exclude=./.github -cf - . | tar -C "$out" -xf -
 chmod -R u+w "$out"
+if [ "${1:-}" = --patch ]; then
+  # Paths as a/… and b/…, no dates: the patch changes only where the copy does.
+  (cd "$scratch" && mv fyne a && ln -s "$OLDPWD/$dest" b && diff -ruN a b >"$OLDPWD/$patch.new") || [ $? -eq 1 ]
+  sed -E 's/^((---|\+\+\+) [^\t]*)\t.*$/\1/' "$patch.new" >"$patch" && rm "$patch.new"
+  echo "fyne-fork: wrote $patch ($(grep -c '^+++ ' "$patch") files changed)"
+  exit 0
+fi
 patch -s -p1 -d "$out" <"$patch"
 
 if [ "${1:-}" = --check ]; then

@@ -1,0 +1,56 @@
+//go:build !wayland && (linux || freebsd || openbsd || netbsd) && !wasm && !test_web_driver
+
+package glfw
+
+// infomat patch (third_party/README.md): input is handled when it arrives, not at the
+// next 60 Hz tick.
+
+/*
+#include <X11/Xlib.h>
+#include <errno.h>
+#include <poll.h>
+
+static int displayFD(void *display) { return ConnectionNumber((Display *)display); }
+
+// waitReadable blocks until fd has data: 0, or -1 when the connection is gone.
+static int waitReadable(int fd) {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int n = poll(&p, 1, -1);
+		if (n > 0) {
+			return (p.revents & (POLLERR | POLLHUP | POLLNVAL)) ? -1 : 0;
+		}
+		if (n < 0 && errno != EINTR) {
+			return -1;
+		}
+	}
+}
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
+)
+
+// inputWake says when the X server has sent something (a touch, a key, an expose) for
+// the main loop to read at once. ack must get one value after each wake, once the loop
+// has read the connection (PollEvents): until then the watcher waits, as the connection
+// stays readable. Nil channels when there is no X display (a nil channel never fires, and
+// the loop keeps its tick).
+func inputWake() (wake <-chan struct{}, ack chan<- struct{}) {
+	display := glfw.GetX11Display()
+	if display == nil {
+		return nil, nil
+	}
+	fd := C.displayFD(unsafe.Pointer(display))
+	w, a := make(chan struct{}, 1), make(chan struct{}, 1)
+	go func() {
+		for C.waitReadable(fd) == 0 {
+			w <- struct{}{}
+			<-a
+		}
+	}()
+	return w, a
+}
