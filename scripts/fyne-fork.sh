@@ -13,16 +13,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version=v2.7.1
 module=fyne.io/fyne/v2
+# The module's hash as go.sum had it before the replace (the go command checks a download
+# against the checksum database too; this pins the exact upstream the patch applies to).
+sum=h1:ja7rNHWWEooha4XBIZNnPP8tVFwmTfwMJdpZmLxm2Zc=
 patch=third_party/fyne.patch
 dest=third_party/fyne
 
-# The upstream module from the Go module proxy, checked against go.sum's hash by the go
-# command; -modfile of a throwaway module so the replace directive does not hide it.
+# The upstream module from the Go module proxy, through a throwaway module so that this
+# one's replace directive does not hide it.
 scratch=$(mktemp -d)
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
 printf 'module fyneupstream\n\ngo 1.24\n\nrequire %s %s\n' "$module" "$version" >"$scratch/go.mod"
-src=$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@$version") >"$scratch/download.json"
+src=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' "$scratch/download.json")
 [ -d "$src" ] || { echo "fyne-fork: could not download $module@$version" >&2; exit 1; }
+grep -q "\"Sum\": \"$sum\"" "$scratch/download.json" || { echo "fyne-fork: $module@$version is not the module pinned here ($sum)" >&2; exit 1; }
 
 out="$scratch/fyne"
 mkdir -p "$out"
