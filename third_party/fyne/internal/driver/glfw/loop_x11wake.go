@@ -40,6 +40,11 @@ import (
 // stays readable. Nil channels when there is no X display (a nil channel never fires, and
 // the loop keeps its tick).
 func inputWake() (wake <-chan struct{}, ack chan<- struct{}) {
+	defer func() {
+		if recover() != nil { // GLFW not initialised or not on X11: the tick alone
+			wake, ack = nil, nil
+		}
+	}()
 	display := glfw.GetX11Display()
 	if display == nil {
 		return nil, nil
