@@ -132,7 +132,7 @@ func (d *gLDriver) runGL() {
 	// infomat patch (third_party/README.md): input that arrives between ticks is read and
 	// its result drawn at once, instead of up to a tick (17 ms) later. Frames stay at
 	// least a tick's length apart, so a stream of moves does not paint more often.
-	inputReady, inputRead := inputWake()
+	inputReady, inputRead, inputQueued := inputWake()
 	var lastPaint time.Time
 	for {
 		select {
@@ -196,6 +196,13 @@ func (d *gLDriver) runGL() {
 
 			d.animation.TickAnimations()
 			if d.drawSingleFrame() {
+				lastPaint = time.Now()
+			}
+		}
+		// Input Xlib read while the loop did something else is handled now, too.
+		for inputQueued() {
+			d.pollEvents()
+			if time.Since(lastPaint) >= time.Second/60 && d.drawSingleFrame() {
 				lastPaint = time.Now()
 			}
 		}

@@ -11,6 +11,7 @@ package glfw
 #include <poll.h>
 
 static int displayFD(void *display) { return ConnectionNumber((Display *)display); }
+static int queuedEvents(void *display) { return XQLength((Display *)display); }
 
 // waitReadable blocks until fd has data: 0, or -1 when the connection is gone.
 static int waitReadable(int fd) {
@@ -39,15 +40,21 @@ import (
 // has read the connection (PollEvents): until then the watcher waits, as the connection
 // stays readable. Nil channels when there is no X display (a nil channel never fires, and
 // the loop keeps its tick).
-func inputWake() (wake <-chan struct{}, ack chan<- struct{}) {
+//
+// queued says, on the main thread, whether Xlib holds events it has already read from the
+// connection: any Xlib call that waits for a reply (a buffer swap, a cursor query) reads
+// what else has arrived into Xlib's own queue, and the connection then looks quiet to the
+// watcher — a finger's release read that way would wait for the tick.
+func inputWake() (wake <-chan struct{}, ack chan<- struct{}, queued func() bool) {
+	none := func() bool { return false }
 	defer func() {
 		if recover() != nil { // GLFW not initialised or not on X11: the tick alone
-			wake, ack = nil, nil
+			wake, ack, queued = nil, nil, none
 		}
 	}()
 	display := glfw.GetX11Display()
 	if display == nil {
-		return nil, nil
+		return nil, nil, none
 	}
 	fd := C.displayFD(unsafe.Pointer(display))
 	w, a := make(chan struct{}, 1), make(chan struct{}, 1)
@@ -57,5 +64,5 @@ func inputWake() (wake <-chan struct{}, ack chan<- struct{}) {
 			<-a
 		}
 	}()
-	return w, a
+	return w, a, func() bool { return C.queuedEvents(unsafe.Pointer(display)) > 0 }
 }

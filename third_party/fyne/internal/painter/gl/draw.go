@@ -147,6 +147,18 @@ func (p *painter) drawOblong(obj fyne.CanvasObject, fill, stroke color.Color, st
 	}
 
 	roundedCorners := topRightRadius != 0 || topLeftRadius != 0 || bottomRightRadius != 0 || bottomLeftRadius != 0
+	// infomat patch (third_party/README.md): an opaque fill without a stroke is the same
+	// colour in every pixel the shaders would not blend, so those pixels are cleared
+	// (under a scissor) instead of shaded and blended one by one; a software renderer
+	// spends most of a frame on large filled rectangles otherwise.
+	opaque := isOpaque(fill) && (strokeWidth == 0 || stroke == nil || stroke == color.Transparent)
+	if opaque && !roundedCorners {
+		bounds, _ := p.vecRectCoords(pos, obj, frame, aspect)
+		_, frameHeightScaled := p.scaleFrameSize(frame)
+		x1, x2, y1, y2 := p.scaleRectCoords(bounds[0], bounds[2], bounds[1], bounds[3])
+		p.clearBox(fill, int32(x1), int32(frameHeightScaled-y2), int32(x2-x1), int32(y2-y1))
+		return
+	}
 	var program ProgramState
 	if roundedCorners {
 		program = p.roundRectangleProgram
@@ -218,8 +230,94 @@ func (p *painter) drawOblong(obj fyne.CanvasObject, fill, stroke color.Color, st
 	p.logError()
 	// Fragment: END
 
+	if opaque && p.drawRoundedOpaque(program, fill, points, frame, x1Scaled, x2Scaled, y1Scaled, y2Scaled, edgeSoftness*p.pixScale,
+		float32(math.Max(math.Max(float64(topRightRadius), float64(topLeftRadius)), math.Max(float64(bottomRightRadius), float64(bottomLeftRadius))))*p.pixScale) {
+		return
+	}
 	p.ctx.DrawArrays(triangleStrip, 0, 4)
 	p.logError()
+}
+
+// drawRoundedOpaque draws an opaque rounded rectangle without a stroke in two parts: the
+// inside, far enough from every edge and corner that the shader's alpha is exactly 1, is
+// cleared; the ring around it is shaded as before, in four strips. It reports false, having
+// drawn nothing, when the rectangle is too small to have such an inside.
+func (p *painter) drawRoundedOpaque(program ProgramState, fill color.Color, quad []float32, frame fyne.Size, x1, x2, y1, y2, softness, radius float32) bool {
+	inset := float32(math.Ceil(float64(radius+softness))) + 1
+	ix1, ix2, iy1, iy2 := x1+inset, x2-inset, y1+inset, y2-inset
+	if ix2-ix1 < 1 || iy2-iy1 < 1 {
+		return false
+	}
+	frameWidthScaled, frameHeightScaled := p.scaleFrameSize(frame)
+	p.clearBox(fill, int32(ix1), int32(frameHeightScaled-iy2), int32(ix2-ix1), int32(iy2-iy1))
+
+	// The quad as vecRectCoords made it (x, y in normalised device coordinates), and the
+	// inside's edges in the same coordinates.
+	qx1, qy1, qx2, qy2 := quad[2], quad[3], quad[14], quad[15]
+	nx1, nx2 := -1+ix1*2/frameWidthScaled, -1+ix2*2/frameWidthScaled
+	ny1, ny2 := 1-iy1*2/frameHeightScaled, 1-iy2*2/frameHeightScaled
+	for _, s := range [4][4]float32{
+		{qx1, qy1, qx2, ny1}, // top, full width
+		{qx1, ny2, qx2, qy2}, // bottom, full width
+		{qx1, ny1, nx1, ny2}, // left, between the two
+		{nx2, ny1, qx2, ny2}, // right
+	} {
+		p.updateBuffer(program.buff, []float32{
+			0, 0, s[0], s[1],
+			0, 0, s[2], s[1],
+			0, 0, s[0], s[3],
+			0, 0, s[2], s[3],
+		})
+		p.ctx.DrawArrays(triangleStrip, 0, 4)
+		p.logError()
+	}
+	return true
+}
+
+// clearBox fills a box of the framebuffer (GL window coordinates: from the bottom left, in
+// pixels) with an opaque colour, within the current clip.
+func (p *painter) clearBox(fill color.Color, x, y, w, h int32) {
+	if p.clipping {
+		x2, y2 := minInt32(x+w, p.clip[0]+p.clip[2]), minInt32(y+h, p.clip[1]+p.clip[3])
+		x, y = maxInt32(x, p.clip[0]), maxInt32(y, p.clip[1])
+		w, h = x2-x, y2-y
+	}
+	if w <= 0 || h <= 0 {
+		return
+	}
+	p.ctx.Scissor(x, y, w, h)
+	p.ctx.Enable(scissorTest)
+	r, g, b, a := getFragmentColor(fill)
+	p.ctx.ClearColor(r, g, b, a)
+	p.ctx.Clear(bitColorBuffer)
+	if p.clipping {
+		p.ctx.Scissor(p.clip[0], p.clip[1], p.clip[2], p.clip[3])
+	} else {
+		p.ctx.Disable(scissorTest)
+	}
+	p.logError()
+}
+
+func minInt32(a, b int32) int32 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxInt32(a, b int32) int32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func isOpaque(c color.Color) bool {
+	if c == nil {
+		return false
+	}
+	_, _, _, a := c.RGBA()
+	return a == 0xffff
 }
 
 func (p *painter) drawPolygon(polygon *canvas.Polygon, pos fyne.Position, frame fyne.Size) {

@@ -52,6 +52,11 @@ type painter struct {
 	arcProgram            ProgramState
 	texScale              float32
 	pixScale              float32 // pre-calculate scale*texScale for each draw
+
+	// infomat patch: the scissor box StartClipping set (x, y, w, h), while clipping, so
+	// clearBox can clear within it.
+	clipping bool
+	clip     [4]int32
 }
 
 type ProgramState struct {
@@ -141,10 +146,12 @@ func (p *painter) StartClipping(pos fyne.Position, size fyne.Size) {
 	h := p.textureScale(size.Height)
 	p.ctx.Scissor(int32(x), int32(y), int32(w), int32(h))
 	p.ctx.Enable(scissorTest)
+	p.clipping, p.clip = true, [4]int32{int32(x), int32(y), int32(w), int32(h)}
 	p.logError()
 }
 
 func (p *painter) StopClipping() {
+	p.clipping = false
 	p.ctx.Disable(scissorTest)
 	p.logError()
 }
