@@ -689,3 +689,17 @@ func TestHomeMarksTheChosenLanguage(t *testing.T) {
 		t.Fatal("home does not mark English after switching to it")
 	}
 }
+
+// BenchmarkOpenCard: a procedure card opened from its category's list and closed again
+// (Wstecz), in the headless UI: building the card's widgets and laying the page out, which
+// the kiosk does on the UI thread between a resident's tap and the next frame.
+func BenchmarkOpenCard(b *testing.B) {
+	h := newHarness(b)
+	h.tap("Sprawy urzędowe")
+	h.tap("Meldunek")
+	for b.Loop() {
+		h.tap("Zameldowanie na pobyt stały")
+		h.tap("Wstecz")
+	}
+	h.mustSee("Zameldowanie na pobyt stały")
+}

@@ -173,6 +173,7 @@ func CachedFontFace(style fyne.TextStyle, source fyne.Resource, o fyne.CanvasObj
 func ClearFontCache() {
 	fontCache.Clear()
 	fontCustomCache.Clear()
+	clearGlyphCache() // infomat patch
 }
 
 // DrawString draws a string into an image.
@@ -196,7 +197,10 @@ func DrawString(dst draw.Image, s string, color color.Color, f shaping.Fontmap, 
 			}
 		}
 
-		r.DrawShapedRunAt(run, dst, int(x), y)
+		// infomat patch: glyphs from the cache (glyphs.go); go-text/render for the rest.
+		if !drawRun(dst, run, color, fontSize, scale, float32(int(x)), y) {
+			r.DrawShapedRunAt(run, dst, int(x), y)
+		}
 	})
 }
 

@@ -6,12 +6,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"image"
 	"image/color"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fyne-io/oksvg"
 	"github.com/srwiley/rasterx"
@@ -21,7 +23,51 @@ import (
 )
 
 // Colorize creates a new SVG from a given one by replacing all fill colors by the given color.
+//
+// infomat patch (third_party/README.md): the result is remembered. A themed icon is
+// colorized (its XML parsed and written again) each time an image of it is refreshed, and
+// each screen the kiosk builds refreshes its buttons' icons: a fifth of opening a card.
 func Colorize(src []byte, clr color.Color) ([]byte, error) {
+	r, g, b, a := clr.RGBA()
+	key := colorizedKey{hash: maphash.Bytes(colorizedSeed, src), n: len(src), rgba: [4]uint32{r, g, b, a}}
+	colorized.Lock()
+	out, ok := colorized.m[key]
+	colorized.Unlock()
+	if ok {
+		return out, nil
+	}
+	out, err := colorize(src, clr)
+	if err != nil {
+		return out, err
+	}
+	colorized.Lock()
+	if len(colorized.m) >= maxColorized {
+		colorized.m = map[colorizedKey][]byte{}
+	}
+	colorized.m[key] = out
+	colorized.Unlock()
+	return out, nil
+}
+
+// maxColorized bounds the remembered icons: a theme's icons in its few colours fit many
+// times over; past it the memory starts again.
+const maxColorized = 512
+
+type colorizedKey struct {
+	hash uint64
+	n    int
+	rgba [4]uint32
+}
+
+var (
+	colorizedSeed = maphash.MakeSeed()
+	colorized     = struct {
+		sync.Mutex
+		m map[colorizedKey][]byte
+	}{m: map[colorizedKey][]byte{}}
+)
+
+func colorize(src []byte, clr color.Color) ([]byte, error) {
 	rdr := bytes.NewReader(src)
 	s, err := svgFromXML(rdr)
 	if err != nil {
