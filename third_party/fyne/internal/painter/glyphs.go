@@ -33,10 +33,12 @@ type glyphKey struct {
 }
 
 // glyphMask is a glyph's coverage; off is where the mask's top left goes relative to the
-// whole pixel the glyph's origin falls in. A nil mask draws nothing (a space).
+// whole pixel the glyph's origin falls in. A nil mask draws nothing (a space); notOutline
+// marks a bitmap or SVG glyph, which go-text/render draws.
 type glyphMask struct {
-	mask *image.Alpha
-	off  image.Point
+	mask       *image.Alpha
+	off        image.Point
+	notOutline bool
 }
 
 var glyphCache = struct {
@@ -53,13 +55,13 @@ func clearGlyphCache() {
 // drawRun draws a shaped run with its baseline's start at (x, y) in dst, and reports false,
 // having drawn nothing, when the run has glyphs that are not outlines (bitmaps, SVG).
 func drawRun(dst draw.Image, run shaping.Output, col color.Color, fontSize, scale float32, x float32, y int) bool {
-	for _, g := range run.Glyphs {
-		if _, ok := run.Face.GlyphData(g.GlyphID).(font.GlyphOutline); !ok {
-			return false
-		}
-	}
 	size := fontSize * scale
-	src := image.NewUniform(col)
+	type placed struct {
+		m  glyphMask
+		at image.Point
+	}
+	var buf [64]placed
+	glyphs := buf[:0]
 	for _, g := range run.Glyphs {
 		gx := x + fixed266ToFloat32(g.XOffset)*scale
 		gy := float32(y) - fixed266ToFloat32(g.YOffset)*scale
@@ -67,11 +69,18 @@ func drawRun(dst draw.Image, run shaping.Output, col color.Color, fontSize, scal
 		fx := uint8(math.Round((float64(gx) - ix) * glyphPhases))
 		fy := uint8(math.Round((float64(gy) - iy) * glyphPhases))
 		m := cachedGlyph(glyphKey{face: run.Face, id: g.GlyphID, size: size, fx: fx, fy: fy})
-		if m.mask != nil {
-			at := m.off.Add(image.Pt(int(ix), int(iy)))
-			draw.DrawMask(dst, m.mask.Bounds().Add(at), src, image.Point{}, m.mask, image.Point{}, draw.Over)
+		if m.notOutline {
+			return false
 		}
+		glyphs = append(glyphs, placed{m, image.Pt(int(ix), int(iy))})
 		x += fixed266ToFloat32(g.XAdvance) * scale
+	}
+	src := image.NewUniform(col)
+	for _, g := range glyphs {
+		if g.m.mask != nil {
+			at := g.m.off.Add(g.at)
+			draw.DrawMask(dst, g.m.mask.Bounds().Add(at), src, image.Point{}, g.m.mask, image.Point{}, draw.Over)
+		}
 	}
 	return true
 }
@@ -96,7 +105,10 @@ func cachedGlyph(k glyphKey) glyphMask {
 // rasterGlyph draws a glyph's outline, placed at its sub-pixel phase, into a mask just
 // large enough for it.
 func rasterGlyph(k glyphKey) glyphMask {
-	outline, _ := k.face.GlyphData(k.id).(font.GlyphOutline)
+	outline, ok := k.face.GlyphData(k.id).(font.GlyphOutline)
+	if !ok {
+		return glyphMask{notOutline: true}
+	}
 	if len(outline.Segments) == 0 {
 		return glyphMask{}
 	}
