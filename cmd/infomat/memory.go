@@ -85,7 +85,7 @@ func restedMemory(c fyne.Canvas) func() {
 }
 
 // memoryPasses sets the UI's passes that give memory back when a resident stops on a screen,
-// for Fyne's cache period (cache). The rested pass comes once the cache has let go of the
+// for a Fyne cache period of cache. The rested pass comes once the cache has let go of the
 // screens before; when that is no later than the settled pass (the kiosk's 2 s), it is the
 // only one, as a second collection just before its own would free nothing more.
 func memoryPasses(d *app.Deps, c fyne.Canvas, cache time.Duration) {

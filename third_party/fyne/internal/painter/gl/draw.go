@@ -241,7 +241,9 @@ func (p *painter) drawOblong(obj fyne.CanvasObject, fill, stroke color.Color, st
 // drawRoundedOpaque draws an opaque rounded rectangle without a stroke in two parts: the
 // inside, far enough from every edge and corner that the shader's alpha is exactly 1, is
 // cleared; the ring around it is shaded as before, in four strips. It reports false, having
-// drawn nothing, when the rectangle is too small to have such an inside.
+// drawn nothing, when the rectangle is too small to have such an inside. radius is the
+// largest corner radius asked for, before Fyne clamps it to the rectangle: at worst a wider
+// ring, never a cleared pixel the shader would have blended.
 func (p *painter) drawRoundedOpaque(program ProgramState, fill color.Color, quad []float32, frame fyne.Size, x1, x2, y1, y2, softness, radius float32) bool {
 	inset := float32(math.Ceil(float64(radius+softness))) + 1
 	ix1, ix2, iy1, iy2 := x1+inset, x2-inset, y1+inset, y2-inset
