@@ -2,6 +2,7 @@ package cache
 
 import (
 	"os"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -82,7 +83,15 @@ func CleanCanvas(canvas fyne.Canvas) {
 func ResetThemeCaches() {
 	svgs.Clear()
 	fontSizeCache.Clear()
+	themeGeneration.Add(1)
 }
+
+// themeGeneration counts the theme changes (ResetThemeCaches), for sizes an object keeps
+// itself (canvas.Text: infomat patch).
+var themeGeneration atomic.Uint64
+
+// ThemeGeneration changes whenever the theme or its settings do.
+func ThemeGeneration() uint64 { return themeGeneration.Load() }
 
 // destroyExpiredCanvases deletes objects from the canvases cache.
 func destroyExpiredCanvases(now time.Time) {

@@ -29,42 +29,64 @@ import (
 // each screen the kiosk builds refreshes its buttons' icons: a fifth of opening a card.
 func Colorize(src []byte, clr color.Color) ([]byte, error) {
 	r, g, b, a := clr.RGBA()
-	key := colorizedKey{hash: maphash.Bytes(colorizedSeed, src), n: len(src), rgba: [4]uint32{r, g, b, a}}
-	colorized.Lock()
-	out, ok := colorized.m[key]
-	colorized.Unlock()
-	if ok {
+	key := colorizedKey{content: keyOf(src), rgba: [4]uint32{r, g, b, a}}
+	if out, ok := colorized.get(key); ok {
 		return out, nil
 	}
 	out, err := colorize(src, clr)
 	if err != nil {
 		return out, err
 	}
-	colorized.Lock()
-	if len(colorized.m) >= maxColorized {
-		colorized.m = map[colorizedKey][]byte{}
-	}
-	colorized.m[key] = out
-	colorized.Unlock()
+	colorized.put(key, out)
 	return out, nil
 }
 
-// maxColorized bounds the remembered icons: a theme's icons in its few colours fit many
-// times over; past it the memory starts again.
-const maxColorized = 512
-
 type colorizedKey struct {
+	content contentKey
+	rgba    [4]uint32
+}
+
+// contentKey names an SVG by its bytes.
+type contentKey struct {
 	hash uint64
 	n    int
-	rgba [4]uint32
+}
+
+func keyOf(src []byte) contentKey {
+	return contentKey{hash: maphash.Bytes(contentSeed, src), n: len(src)}
+}
+
+// memo remembers results by key, for any goroutine. It holds maxRemembered at most: a
+// theme's icons in its few colours fit many times over; past it the memory starts again.
+type memo[K comparable, V any] struct {
+	sync.Mutex
+	m map[K]V
+}
+
+const maxRemembered = 512
+
+func (c *memo[K, V]) get(k K) (V, bool) {
+	c.Lock()
+	defer c.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *memo[K, V]) put(k K, v V) {
+	c.Lock()
+	defer c.Unlock()
+	if c.m == nil || len(c.m) >= maxRemembered {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
 }
 
 var (
-	colorizedSeed = maphash.MakeSeed()
-	colorized     = struct {
-		sync.Mutex
-		m map[colorizedKey][]byte
-	}{m: map[colorizedKey][]byte{}}
+	contentSeed = maphash.MakeSeed()
+	colorized   memo[colorizedKey, []byte]
+	parsed      memo[contentKey, *oksvg.SvgIcon]
+	// drawing guards the remembered icons while one is drawn: SetTarget changes it.
+	drawing sync.Mutex
 )
 
 func colorize(src []byte, clr color.Color) ([]byte, error) {
@@ -93,15 +115,26 @@ type Config struct {
 	Aspect float32
 }
 
+// NewDecoder parses an SVG.
+//
+// infomat patch (third_party/README.md): the parsed icon is remembered by its content. An
+// image of an SVG parses it again on each Refresh (for its aspect), though its picture at
+// a size is cached: every arrow, button icon and crest of each screen the kiosk builds.
 func NewDecoder(stream io.Reader) (*Decoder, error) {
-	icon, err := oksvg.ReadIconStream(stream)
+	src, err := io.ReadAll(stream)
 	if err != nil {
 		return nil, err
 	}
-
-	return &Decoder{
-		icon: icon,
-	}, nil
+	key := keyOf(src)
+	icon, ok := parsed.get(key)
+	if !ok {
+		icon, err = oksvg.ReadIconStream(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		parsed.put(key, icon)
+	}
+	return &Decoder{icon: icon}, nil
 }
 
 func (d *Decoder) Config() Config {
@@ -123,6 +156,8 @@ func (d *Decoder) Draw(width, height int) (*image.NRGBA, error) {
 		imgH = int(float32(width) / config.Aspect)
 	}
 
+	drawing.Lock()
+	defer drawing.Unlock()
 	x, y := svgOffset(d.icon, imgW, imgH)
 	d.icon.SetTarget(x, y, float64(imgW), float64(imgH))
 

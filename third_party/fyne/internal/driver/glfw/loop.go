@@ -138,9 +138,7 @@ func (d *gLDriver) runGL() {
 		select {
 		case <-inputReady:
 			d.pollEvents()
-			if time.Since(lastPaint) >= time.Second/60 && d.drawSingleFrame() {
-				lastPaint = time.Now()
-			}
+			d.paintInput(&lastPaint)
 			inputRead <- struct{}{}
 		case <-d.done:
 			eventTick.Stop()
@@ -198,15 +196,29 @@ func (d *gLDriver) runGL() {
 			if d.drawSingleFrame() {
 				lastPaint = time.Now()
 			}
+			answered = false
 		}
 		// Input Xlib read while the loop did something else is handled now, too.
 		for inputQueued() {
 			d.pollEvents()
-			if time.Since(lastPaint) >= time.Second/60 && d.drawSingleFrame() {
-				lastPaint = time.Now()
-			}
+			d.paintInput(&lastPaint)
 		}
 	}
+}
+
+// answered is set (on the main thread) when a finger has lifted or a key gone down: the
+// frame that shows the answer to a tap or a key is drawn at once (infomat patch).
+var answered bool
+
+// paintInput draws what the input just read changed. Frames stay at least a tick's length
+// apart, so a stream of moves does not paint more often than the tick would; but the
+// answer to a tap or a key is drawn at once, not held back behind a frame its press drew
+// a moment before (a short tap's release comes a few milliseconds after its press).
+func (d *gLDriver) paintInput(lastPaint *time.Time) {
+	if (answered || time.Since(*lastPaint) >= time.Second/60) && d.drawSingleFrame() {
+		*lastPaint = time.Now()
+	}
+	answered = false
 }
 
 func (d *gLDriver) destroyWindow(w *window, index int) {

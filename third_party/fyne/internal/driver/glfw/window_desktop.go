@@ -407,6 +407,7 @@ func (w *window) mouseClicked(_ *glfw.Window, btn glfw.MouseButton, action glfw.
 	mouseAction := convertAction(action)
 
 	w.processMouseClicked(button, mouseAction, modifiers)
+	answered = answered || mouseAction == release
 }
 
 func (w *window) mouseScrolled(viewport *glfw.Window, xoff float64, yoff float64) {
@@ -642,6 +643,7 @@ func (w *window) keyPressed(_ *glfw.Window, key glfw.Key, scancode int, action g
 	keyASCII := convertASCII(key)
 
 	w.processKeyPressed(keyName, keyASCII, scancode, keyAction, keyDesktopModifier)
+	answered = answered || action == glfw.Press // not a held key's repeats: a stream
 }
 
 func desktopModifier(mods glfw.ModifierKey) fyne.KeyModifier {

@@ -490,18 +490,24 @@ func (p *painter) drawTextureWithDetails(o fyne.CanvasObject, creator func(canva
 	points, insets := p.rectCoords(size, pos, frame, fill, aspect, pad)
 	inner, _ := rectInnerCoords(size, pos, fill, aspect)
 
-	p.ctx.UseProgram(p.program.ref)
-	p.updateBuffer(p.program.buff, points)
-	p.UpdateVertexArray(p.program, "vert", 3, 5, 0)
-	p.UpdateVertexArray(p.program, "vertTexCoord", 2, 5, 3)
-
 	// Set corner radius and texture size in pixels
 	cornerRadius = fyne.Min(paint.GetMaximumRadius(size), cornerRadius)
-	p.SetUniform1f(p.program, "cornerRadius", cornerRadius*p.pixScale)
-	p.SetUniform2f(p.program, "size", inner.Width*p.pixScale, inner.Height*p.pixScale)
-	p.SetUniform4f(p.program, "inset", insets[0], insets[1], insets[2], insets[3]) // texture coordinate insets (minX, minY, maxX, maxY)
+	program, rounded := p.program, true
+	if p.plain && cornerRadius*p.pixScale <= 0.5 { // as simple.frag: no rounding below
+		program, rounded = p.plainProgram, false
+	}
+	p.ctx.UseProgram(program.ref)
+	p.updateBuffer(program.buff, points)
+	p.UpdateVertexArray(program, "vert", 3, 5, 0)
+	p.UpdateVertexArray(program, "vertTexCoord", 2, 5, 3)
 
-	p.SetUniform1f(p.program, "alpha", alpha)
+	if rounded {
+		p.SetUniform1f(program, "cornerRadius", cornerRadius*p.pixScale)
+		p.SetUniform2f(program, "size", inner.Width*p.pixScale, inner.Height*p.pixScale)
+		p.SetUniform4f(program, "inset", insets[0], insets[1], insets[2], insets[3]) // texture coordinate insets (minX, minY, maxX, maxY)
+	}
+
+	p.SetUniform1f(program, "alpha", alpha)
 
 	p.ctx.BlendFunc(one, oneMinusSrcAlpha)
 	p.logError()

@@ -81,6 +81,16 @@ func (p *painter) Init() {
 	p.getUniformLocations(p.program, "text", "alpha", "cornerRadius", "size", "inset")
 	p.enableAttribArrays(p.program, "vert", "vertTexCoord")
 
+	p.plainProgram = ProgramState{
+		ref:        p.createProgram("plain"),
+		buff:       p.createBuffer(20),
+		uniforms:   make(map[string]*UniformState),
+		attributes: make(map[string]Attribute),
+	}
+	p.getUniformLocations(p.plainProgram, "text", "alpha")
+	p.enableAttribArrays(p.plainProgram, "vert", "vertTexCoord")
+	p.plain = true
+
 	p.lineProgram = ProgramState{
 		ref:        p.createProgram("line"),
 		buff:       p.createBuffer(24),

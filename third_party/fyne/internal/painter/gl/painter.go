@@ -57,6 +57,13 @@ type painter struct {
 	// clearBox can clear within it.
 	clipping bool
 	clip     [4]int32
+
+	// infomat patch: textures without rounded corners (every text, most images) are drawn
+	// by a shader that only samples (shaders/plain.frag): llvmpipe, the kiosk's software
+	// GL, shades it several times faster than the one with the corner test. Desktop GL
+	// only (gl_core.go); elsewhere plain is false and program draws them all.
+	plainProgram ProgramState
+	plain        bool
 }
 
 type ProgramState struct {
