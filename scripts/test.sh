@@ -14,7 +14,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 scripts/fyne-fork.sh --check   # the Fyne the product builds with is upstream + our patch
-(cd third_party/fyne && go test ./internal/painter/ ./internal/svg/ ./canvas/)   # the patch's own tests (its caches)
+(cd third_party/fyne && go test ./internal/painter/ ./internal/svg/ ./internal/cache/ ./canvas/)   # the patch's own tests (its caches)
 # A private PostgreSQL for the portal's database backend (package pgtest makes a database per
 # test on it); durability off, as only the tests use it and they kill servers, not machines.
 . scripts/pg.sh

@@ -127,5 +127,28 @@ func (c *expiringCache) isExpired(now time.Time) bool {
 
 // setAlive updates expiration time.
 func (c *expiringCache) setAlive() {
-	c.expires = timeNow().Add(ValidDuration)
+	c.expires = aliveNow().Add(ValidDuration)
+}
+
+// turnTime is the time the main loop's current turn started, nil between turns.
+//
+// infomat patch (third_party/README.md): setAlive runs for every object a layout or a
+// frame's walk touches, and reading the clock each time was a twentieth of the UI thread
+// during taps. Within a turn (input handled, a frame painted) the turn's start is near
+// enough: a turn lasts milliseconds, the cache keeps things for seconds.
+var turnTime atomic.Pointer[time.Time]
+
+// StartTurn and EndTurn mark a turn of the driver's main loop.
+func StartTurn() {
+	now := timeNow()
+	turnTime.Store(&now)
+}
+
+func EndTurn() { turnTime.Store(nil) }
+
+func aliveNow() time.Time {
+	if t := turnTime.Load(); t != nil {
+		return *t
+	}
+	return timeNow()
 }

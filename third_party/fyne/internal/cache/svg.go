@@ -8,16 +8,22 @@ import (
 	"fyne.io/fyne/v2/internal/async"
 )
 
-var svgs async.Map[string, *svgInfo]
+// svgs holds the pictures of SVG images by name and size.
+//
+// infomat patch (third_party/README.md): the size is part of the key. Keyed by name alone,
+// an icon drawn at two sizes (the same icon in two places, or an image laid out first at a
+// provisional size) was rasterised again at each, every time a screen was built.
+var svgs async.Map[svgKey, *svgInfo]
+
+type svgKey struct {
+	name string
+	w, h int
+}
 
 // GetSvg gets svg image from cache if it exists.
 func GetSvg(name string, o fyne.CanvasObject, w int, h int) *image.NRGBA {
-	svginfo, ok := svgs.Load(overriddenName(name, o))
+	svginfo, ok := svgs.Load(svgKey{overriddenName(name, o), w, h})
 	if !ok || svginfo == nil {
-		return nil
-	}
-
-	if svginfo.w != w || svginfo.h != h {
 		return nil
 	}
 
@@ -27,24 +33,19 @@ func GetSvg(name string, o fyne.CanvasObject, w int, h int) *image.NRGBA {
 
 // SetSvg sets a svg into the cache map.
 func SetSvg(name string, o fyne.CanvasObject, pix *image.NRGBA, w int, h int) {
-	sinfo := &svgInfo{
-		pix: pix,
-		w:   w,
-		h:   h,
-	}
+	sinfo := &svgInfo{pix: pix}
 	sinfo.setAlive()
-	svgs.Store(overriddenName(name, o), sinfo)
+	svgs.Store(svgKey{overriddenName(name, o), w, h}, sinfo)
 }
 
 type svgInfo struct {
 	expiringCache
-	pix  *image.NRGBA
-	w, h int
+	pix *image.NRGBA
 }
 
 // destroyExpiredSvgs destroys expired svgs cache data.
 func destroyExpiredSvgs(now time.Time) {
-	svgs.Range(func(key string, sinfo *svgInfo) bool {
+	svgs.Range(func(key svgKey, sinfo *svgInfo) bool {
 		if sinfo.isExpired(now) {
 			svgs.Delete(key)
 		}

@@ -135,8 +135,10 @@ func (d *gLDriver) runGL() {
 	inputReady, inputRead, inputQueued := inputWake()
 	var lastPaint time.Time
 	for {
+		cache.EndTurn()
 		select {
 		case <-inputReady:
+			cache.StartTurn()
 			d.pollEvents()
 			d.paintInput(&lastPaint)
 			inputRead <- struct{}{}
@@ -159,11 +161,13 @@ func (d *gLDriver) runGL() {
 			funcQueue.Close()
 			return
 		case f := <-funcQueue.Out():
+			cache.StartTurn()
 			f.f()
 			if f.done != nil {
 				f.done <- struct{}{}
 			}
 		case <-eventTick.C:
+			cache.StartTurn()
 			d.pollEvents()
 			for i := 0; i < len(d.windows); i++ {
 				w := d.windows[i].(*window)
