@@ -59,9 +59,9 @@ type painter struct {
 	clip     [4]int32
 
 	// infomat patch: textures without rounded corners (every text, most images) are drawn
-	// by a shader that only samples (shaders/plain.frag): llvmpipe, the kiosk's software
-	// GL, shades it several times faster than the one with the corner test. Desktop GL
-	// only (gl_core.go); elsewhere plain is false and program draws them all.
+	// by a shader that only samples and blends (shaders/plain.frag), not by the one that
+	// tests every pixel for rounded corners: less for llvmpipe, the kiosk's software GL, to
+	// shade. Desktop GL only (gl_core.go); elsewhere plain is false and program draws all.
 	plainProgram ProgramState
 	plain        bool
 }
