@@ -174,6 +174,7 @@ func ClearFontCache() {
 	fontCache.Clear()
 	fontCustomCache.Clear()
 	clearGlyphCache() // infomat patch
+	clearWordCache()
 }
 
 // DrawString draws a string into an image.
@@ -283,7 +284,7 @@ func walkString(faces shaping.Fontmap, s string, textSize fixed.Int26_6, style f
 	shaper := shapers.Get().(*shaping.HarfbuzzShaper)
 	defer shapers.Put(shaper)
 	segmenter := &shaping.Segmenter{}
-	out := shaper.Shape(in)
+	out := shape(shaper, in) // infomat patch: words.go
 
 	in.Text = runes
 	in.RunStart = 0
@@ -323,8 +324,8 @@ func walkString(faces shaping.Fontmap, s string, textSize fixed.Int26_6, style f
 		fixed266ToFloat32(out.LineBounds.Ascent)
 }
 
-func shapeCallback(shaper shaping.Shaper, in shaping.Input, x, scale float32, cb func(shaping.Output, float32)) float32 {
-	out := shaper.Shape(in)
+func shapeCallback(shaper *shaping.HarfbuzzShaper, in shaping.Input, x, scale float32, cb func(shaping.Output, float32)) float32 {
+	out := shape(shaper, in) // infomat patch: words.go
 	glyphs := out.Glyphs
 	start := 0
 	pending := false
