@@ -9,6 +9,7 @@ package painter
 
 import (
 	"sync"
+	"time"
 
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
@@ -51,7 +52,7 @@ func clearWordCache() {
 // where the face allows it.
 func shape(shaper *shaping.HarfbuzzShaper, in shaping.Input) shaping.Output {
 	if in.Direction != di.DirectionLTR || len(in.FontFeatures) > 0 || in.RunEnd <= in.RunStart ||
-		in.RunStart < 0 || in.RunEnd > len(in.Text) || !spaceSafe(in.Face, in.Size) {
+		in.RunStart < 0 || in.RunEnd > len(in.Text) || !spaceSafe(in.Face) {
 		return shaper.Shape(in)
 	}
 	out := shaping.Output{
@@ -116,31 +117,37 @@ var spaceProbe = func() []rune {
 	return rs
 }()
 
-type safeKey struct {
-	face *font.Face
-	size fixed.Int26_6
-}
-
 var spaceChecks = struct {
 	sync.Mutex
-	m map[safeKey]*spaceCheck
-}{m: map[safeKey]*spaceCheck{}}
+	m map[*font.Face]*spaceCheck
+}{m: map[*font.Face]*spaceCheck{}}
 
 type spaceCheck struct {
 	done chan struct{}
 	safe bool
 }
 
-// spaceSafe says whether face at size shapes every probed character next to a space as it
-// shapes the two apart. The first time a face and size are seen the probe runs in the
-// background (a few milliseconds) and texts are shaped whole until it has answered.
-func spaceSafe(face *font.Face, size fixed.Int26_6) bool {
-	k := safeKey{face, size}
+// probeAfter holds a probe back from the start-up: a new face is met while the first screen
+// is being built, and the probe would take a core from it. probing runs probes one at a time.
+var (
+	probeAfter = time.Second
+	probing    sync.Mutex
+)
+
+// probeSize is the size a face is probed at: large enough that a kerning pair of a single
+// font unit moves a glyph (by a 64th of a pixel or more). Whether a font shapes across a
+// space does not depend on the size.
+const probeSize = 100 * 64
+
+// spaceSafe says whether face shapes every probed character next to a space as it shapes
+// the two apart. The first time a face is seen a probe is started in the background (a
+// second later, one probe at a time); texts are shaped whole until it has answered.
+func spaceSafe(face *font.Face) bool {
 	spaceChecks.Lock()
-	c, ok := spaceChecks.m[k]
+	c, ok := spaceChecks.m[face]
 	if !ok {
 		c = &spaceCheck{done: make(chan struct{})}
-		spaceChecks.m[k] = c
+		spaceChecks.m[face] = c
 	}
 	spaceChecks.Unlock()
 	if !ok {
@@ -149,8 +156,12 @@ func spaceSafe(face *font.Face, size fixed.Int26_6) bool {
 		own := font.NewFace(face.Font)
 		own.SetCoords(face.Coords())
 		own.SetPpem(face.Ppem())
+		after := probeAfter
 		go func() {
-			c.safe = probeSpaces(own, size)
+			time.Sleep(after)
+			probing.Lock()
+			c.safe = probeSpaces(own, probeSize)
+			probing.Unlock()
 			close(c.done)
 		}()
 	}
