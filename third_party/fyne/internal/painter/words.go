@@ -42,10 +42,16 @@ var wordCache = struct {
 	m map[wordKey]shapedWord
 }{m: map[wordKey]shapedWord{}}
 
+// clearWordCache forgets the words and the probes' answers with the faces they were for:
+// ClearFontCache drops Fyne's faces (a theme change makes new ones), and keeping them here
+// would keep their fonts, the emoji font's megabytes among them, once per change.
 func clearWordCache() {
 	wordCache.Lock()
 	wordCache.m = map[wordKey]shapedWord{}
 	wordCache.Unlock()
+	spaceChecks.Lock()
+	spaceChecks.m = map[*font.Face]*spaceCheck{}
+	spaceChecks.Unlock()
 }
 
 // shape shapes in's run as shaper.Shape does, from the shapings of its words and spaces

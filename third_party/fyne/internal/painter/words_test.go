@@ -66,7 +66,9 @@ func TestWordsShapeAsTheWholeText(t *testing.T) {
 				rs := []rune(s)
 				in := shaping.Input{Text: rs, RunStart: 0, RunEnd: len(rs), Direction: di.DirectionLTR,
 					Face: face, Size: size, Script: language.Latin, Language: language.NewLanguage("pl")}
-				clearWordCache()
+				wordCache.Lock()
+				wordCache.m = map[wordKey]shapedWord{}
+				wordCache.Unlock()
 				want := withoutMasks(shaper.Shape(in))
 				for pass := 0; pass < 2; pass++ { // the second from the cache
 					if got := shape(shaper, in); !reflect.DeepEqual(got, want) {
@@ -107,5 +109,25 @@ func TestSameGlyphsNoticesKerningAcrossASpace(t *testing.T) {
 	kerned[0].XAdvance -= fixed.I(1) // what a kerning pair with the space would do
 	if sameGlyphs(kerned, a, b, 1) {
 		t.Fatal("a kerned pair across a space passes as safe")
+	}
+}
+
+func TestClearFontCacheLetsGoOfTheFaces(t *testing.T) {
+	face, err := font.ParseTTF(bytes.NewReader(theme.DefaultTextFont().Content()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkedFace(face)
+	rs := []rune("dwa słowa")
+	shape(&shaping.HarfbuzzShaper{}, shaping.Input{Text: rs, RunEnd: len(rs), Direction: di.DirectionLTR, Face: face, Size: fixed.I(18)})
+	ClearFontCache()
+	wordCache.Lock()
+	words := len(wordCache.m)
+	wordCache.Unlock()
+	spaceChecks.Lock()
+	checks := len(spaceChecks.m)
+	spaceChecks.Unlock()
+	if words != 0 || checks != 0 {
+		t.Fatalf("after ClearFontCache %d words and %d probed faces are kept", words, checks)
 	}
 }
