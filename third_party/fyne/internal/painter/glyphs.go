@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
-	"sync"
 
 	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/font/opentype"
@@ -41,16 +40,9 @@ type glyphMask struct {
 	notOutline bool
 }
 
-var glyphCache = struct {
-	sync.Mutex
-	m map[glyphKey]glyphMask
-}{m: map[glyphKey]glyphMask{}}
+var glyphCache = memo[glyphKey, glyphMask]{max: maxGlyphs}
 
-func clearGlyphCache() {
-	glyphCache.Lock()
-	glyphCache.m = map[glyphKey]glyphMask{}
-	glyphCache.Unlock()
-}
+func clearGlyphCache() { glyphCache.clear() }
 
 // drawRun draws a shaped run with its baseline's start at (x, y) in dst, and reports false,
 // having drawn nothing, when the run has glyphs that are not outlines (bitmaps, SVG).
@@ -86,19 +78,11 @@ func drawRun(dst draw.Image, run shaping.Output, col color.Color, fontSize, scal
 }
 
 func cachedGlyph(k glyphKey) glyphMask {
-	glyphCache.Lock()
-	m, ok := glyphCache.m[k]
-	glyphCache.Unlock()
-	if ok {
+	if m, ok := glyphCache.get(k); ok {
 		return m
 	}
-	m = rasterGlyph(k)
-	glyphCache.Lock()
-	if len(glyphCache.m) >= maxGlyphs {
-		glyphCache.m = map[glyphKey]glyphMask{}
-	}
-	glyphCache.m[k] = m
-	glyphCache.Unlock()
+	m := rasterGlyph(k)
+	glyphCache.put(k, m)
 	return m
 }
 

@@ -96,9 +96,7 @@ func TestGlyphCacheIsBounded(t *testing.T) {
 	for size := float32(8); size < 80; size += 0.5 {
 		DrawString(img, testLines[2], color.Black, f, size, 1, fyne.TextStyle{})
 	}
-	glyphCache.Lock()
-	n := len(glyphCache.m)
-	glyphCache.Unlock()
+	n := glyphCache.len()
 	if n == 0 || n > maxGlyphs {
 		t.Errorf("%d glyphs cached, want 1..%d", n, maxGlyphs)
 	}

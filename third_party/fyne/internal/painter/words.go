@@ -37,18 +37,13 @@ type shapedWord struct {
 	line   shaping.Bounds
 }
 
-var wordCache = struct {
-	sync.Mutex
-	m map[wordKey]shapedWord
-}{m: map[wordKey]shapedWord{}}
+var wordCache = memo[wordKey, shapedWord]{max: maxWords}
 
 // clearWordCache forgets the words and the probes' answers with the faces they were for:
 // ClearFontCache drops Fyne's faces (a theme change makes new ones), and keeping them here
 // would keep their fonts, the emoji font's megabytes among them, once per change.
 func clearWordCache() {
-	wordCache.Lock()
-	wordCache.m = map[wordKey]shapedWord{}
-	wordCache.Unlock()
+	wordCache.clear()
 	spaceChecks.Lock()
 	spaceChecks.m = map[*font.Face]*spaceCheck{}
 	spaceChecks.Unlock()
@@ -92,22 +87,14 @@ func shape(shaper *shaping.HarfbuzzShaper, in shaping.Input) shaping.Output {
 // word is the shaping of in.Text[start:end] alone, from the cache or harfbuzz.
 func word(shaper *shaping.HarfbuzzShaper, in shaping.Input, start, end int) shapedWord {
 	k := wordKey{face: in.Face, size: in.Size, script: in.Script, lang: in.Language, word: string(in.Text[start:end])}
-	wordCache.Lock()
-	w, ok := wordCache.m[k]
-	wordCache.Unlock()
-	if ok {
+	if w, ok := wordCache.get(k); ok {
 		return w
 	}
 	alone := in
 	alone.Text, alone.RunStart, alone.RunEnd = in.Text[start:end], 0, end-start
 	out := shaper.Shape(alone)
-	w = shapedWord{glyphs: out.Glyphs, line: out.LineBounds}
-	wordCache.Lock()
-	if len(wordCache.m) >= maxWords {
-		wordCache.m = map[wordKey]shapedWord{}
-	}
-	wordCache.m[k] = w
-	wordCache.Unlock()
+	w := shapedWord{glyphs: out.Glyphs, line: out.LineBounds}
+	wordCache.put(k, w)
 	return w
 }
 

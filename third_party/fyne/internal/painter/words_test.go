@@ -66,18 +66,14 @@ func TestWordsShapeAsTheWholeText(t *testing.T) {
 				rs := []rune(s)
 				in := shaping.Input{Text: rs, RunStart: 0, RunEnd: len(rs), Direction: di.DirectionLTR,
 					Face: face, Size: size, Script: language.Latin, Language: language.NewLanguage("pl")}
-				wordCache.Lock()
-				wordCache.m = map[wordKey]shapedWord{}
-				wordCache.Unlock()
+				wordCache.clear()
 				want := withoutMasks(shaper.Shape(in))
 				for pass := 0; pass < 2; pass++ { // the second from the cache
 					if got := shape(shaper, in); !reflect.DeepEqual(got, want) {
 						t.Fatalf("%s at %v px, pass %d: %q shaped a word at a time differs from the whole", res.name, px, pass, s)
 					}
 				}
-				wordCache.Lock()
-				n := len(wordCache.m)
-				wordCache.Unlock()
+				n := wordCache.len()
 				if n == 0 {
 					t.Fatalf("%s at %v px: %q was shaped whole, not a word at a time", res.name, px, s)
 				}
@@ -121,9 +117,7 @@ func TestClearFontCacheLetsGoOfTheFaces(t *testing.T) {
 	rs := []rune("dwa słowa")
 	shape(&shaping.HarfbuzzShaper{}, shaping.Input{Text: rs, RunEnd: len(rs), Direction: di.DirectionLTR, Face: face, Size: fixed.I(18)})
 	ClearFontCache()
-	wordCache.Lock()
-	words := len(wordCache.m)
-	wordCache.Unlock()
+	words := wordCache.len()
 	spaceChecks.Lock()
 	checks := len(spaceChecks.m)
 	spaceChecks.Unlock()
